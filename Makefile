@@ -1,0 +1,50 @@
+# anomaly: anomaly detection inside PostgreSQL.  Built with PGXS.
+#
+#   make && make install         build and install into the PostgreSQL that pg_config names
+#   make installcheck            pg_regress against a running server
+#   test/run_all.sh              everything (unit, sanitizers, fuzz, pg_regress) on a throwaway cluster
+
+EXTENSION  = anomaly
+EXTVERSION = $(shell grep default_version $(EXTENSION).control | sed -e "s/.*'\(.*\)'/\1/")
+
+MODULE_big = anomaly
+CORE_SRCS  = $(sort $(wildcard src/core/*.c src/core/*/*.c))
+GLUE_SRCS  = $(sort $(wildcard src/*.c))
+OBJS       = $(patsubst %.c,%.o,$(GLUE_SRCS) $(CORE_SRCS))
+
+# The install script is assembled from one file per concern in sql/install/.
+INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+
+# Every sql/*.sql that is not an install or upgrade script is a pg_regress test.
+REGRESS      = $(sort $(notdir $(basename $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql)))))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+OPENBLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
+OPENBLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+
+# -ffp-contract=off: no fused multiply-add, so catch22 and the models are
+# bit-for-bit the same on every machine (see docs/ and the catch22 spec).
+PG_CPPFLAGS += -Isrc $(OPENBLAS_CFLAGS)
+PG_CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+               -Wno-sign-compare -ffp-contract=off $(OPTFLAGS)
+SHLIB_LINK  += $(OPENBLAS_LIBS) -lm
+
+EXTRA_CLEAN += build
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(DATA_built): $(INSTALL_PARTS) $(EXTENSION).control
+	cat $(INSTALL_PARTS) > $@
+
+# Core objects must never see PostgreSQL headers: compile them as strict C11.
+src/core/%.o: override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L
+
+.PHONY: unit fuzz
+unit:
+	$(MAKE) -f test/unit/unit.mk run
+fuzz:
+	$(MAKE) -f test/fuzz/fuzz.mk run

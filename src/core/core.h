@@ -1,0 +1,61 @@
+/*
+ * core.h: what every module of src/core shares.
+ *
+ * src/core is plain C11 and never includes PostgreSQL headers.  Modules
+ * report failure through an_status codes (never longjmp, never exit); the
+ * PostgreSQL glue turns those codes into ereport().  Memory and interrupt
+ * checks go through hooks so that, inside a backend, allocations land in the
+ * current memory context and long loops honour statement_timeout and
+ * pg_cancel_backend(), while the unit tests and fuzzers run on plain malloc.
+ */
+#ifndef ANOMALY_CORE_H
+#define ANOMALY_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum an_status
+{
+	AN_OK = 0,
+	AN_ENOMEM,					/* allocation failed or size overflowed */
+	AN_EINVAL,					/* bad argument (caller's fault) */
+	AN_ETRUNCATED,				/* model bytes end early */
+	AN_EMAGIC,					/* not an anomaly model */
+	AN_EVERSION,				/* written by a newer format version */
+	AN_EKIND,					/* unknown or unexpected model kind */
+	AN_EFLAGS,					/* unknown flag bits set */
+	AN_ECHECKSUM,				/* payload checksum mismatch */
+	AN_ELENGTH,					/* declared length disagrees with actual */
+	AN_ECORRUPT,				/* payload fails validation */
+	AN_ENONFINITE,				/* NaN or infinity where a finite number is required */
+	AN_ETOOMANY					/* more points than the algorithm supports */
+} an_status;
+
+/* A short lower-case English description of a status, for error messages. */
+const char *an_status_message(an_status status);
+
+/*
+ * Hooks.  The defaults are malloc/free and a no-op interrupt check.  The
+ * backend installs palloc-based ones in _PG_init.  an_alloc may return NULL
+ * (the caller then returns AN_ENOMEM); an_check_interrupts may not return
+ * (in a backend it can longjmp out of a core loop: core code must therefore
+ * only hold memory obtained through an_alloc while it calls it, because
+ * palloc'd memory is reclaimed with its memory context).
+ */
+typedef struct an_hooks
+{
+	void	   *(*alloc) (size_t size);
+	void		(*release) (void *ptr);
+	void		(*check_interrupts) (void);
+} an_hooks;
+
+void		an_set_hooks(const an_hooks *hooks);
+void	   *an_alloc(size_t size);
+void	   *an_alloc_array(size_t count, size_t elem_size);	/* overflow-checked */
+void		an_free(void *ptr);
+void		an_check_interrupts(void);
+
+/* How many iterations of a cheap inner loop between interrupt checks. */
+#define AN_INTERRUPT_STRIDE 65536
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * model_format.h: the envelope around every model stored as bytea.
+ *
+ * Layout (all integers little-endian, doubles IEEE-754 binary64 little-endian),
+ * written field by field, never by copying a C struct:
+ *
+ *   offset  size  field
+ *        0     4  magic "ANOM" (0x41 0x4E 0x4F 0x4D)
+ *        4     1  format version (AN_FORMAT_VERSION is the newest written)
+ *        5     1  model kind (an_model_kind)
+ *        6     2  flags (no bits defined yet: any set bit is an error)
+ *        8     4  payload length in bytes
+ *       12     4  CRC-32C (Castagnoli) of the payload
+ *       16     -  payload (its layout is owned by the model kind)
+ *
+ * Readers validate in this order and stop at the first failure: length >=
+ * header, magic, version, kind, flags, exact total length, checksum.  Only
+ * then is the payload handed to the kind's decoder, which validates counts,
+ * finiteness and invariants before anything is used.
+ */
+#ifndef ANOMALY_MODEL_FORMAT_H
+#define ANOMALY_MODEL_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+#define AN_MODEL_MAGIC "ANOM"
+#define AN_MODEL_HEADER_SIZE 16
+#define AN_FORMAT_VERSION 1
+#define AN_MODEL_KNOWN_FLAGS 0x0000u
+/* Payloads larger than this are refused (bytea tops out at 1 GB anyway). */
+#define AN_MODEL_MAX_PAYLOAD ((uint32_t) 0x3FFFFFF0u)
+
+typedef enum an_model_kind
+{
+	AN_KIND_TS_LEVEL = 1,		/* robust level model: median and MAD */
+	AN_KIND_TS_SEASONAL = 2,	/* seasonal / trend time-series model */
+	AN_KIND_DBSCAN = 3			/* fitted DBSCAN core points */
+} an_model_kind;
+
+#define AN_KIND_MAX 3
+
+/* Human-readable name of a kind ("ts_level", ...), or NULL if unknown. */
+const char *an_model_kind_name(int kind);
+
+typedef struct an_model_header
+{
+	uint8_t		version;
+	uint8_t		kind;
+	uint16_t	flags;
+	uint32_t	payload_len;
+	uint32_t	crc;
+} an_model_header;
+
+/*
+ * Validate an envelope.  On AN_OK, *header is filled and *payload points at
+ * the payload inside buf (payload_len bytes).  Never reads past buf + len.
+ */
+an_status	an_model_open(const uint8_t *buf, size_t len, an_model_header *header,
+						  const uint8_t **payload);
+
+/* ---- writing ---- */
+
+/*
+ * A growable byte buffer.  The first AN_MODEL_HEADER_SIZE bytes are reserved
+ * for the envelope; an_writer_finish fills them in.  On allocation failure
+ * the writer remembers AN_ENOMEM and later puts are no-ops.
+ */
+typedef struct an_writer
+{
+	uint8_t    *buf;
+	size_t		len;
+	size_t		cap;
+	an_status	status;
+} an_writer;
+
+void		an_writer_init(an_writer *w);
+void		an_writer_reserve(an_writer *w, size_t extra);
+void		an_put_u8(an_writer *w, uint8_t v);
+void		an_put_u16(an_writer *w, uint16_t v);
+void		an_put_u32(an_writer *w, uint32_t v);
+void		an_put_u64(an_writer *w, uint64_t v);
+void		an_put_i64(an_writer *w, int64_t v);
+void		an_put_f64(an_writer *w, double v);
+void		an_put_f64_array(an_writer *w, const double *v, size_t n);
+
+/*
+ * Fill in the header for the given kind and return the finished buffer
+ * (ownership passes to the caller; free with an_free) and its length.
+ */
+an_status	an_writer_finish(an_writer *w, an_model_kind kind, uint8_t **out, size_t *out_len);
+void		an_writer_discard(an_writer *w);
+
+/* ---- reading a payload ---- */
+
+typedef struct an_reader
+{
+	const uint8_t *p;
+	size_t		len;
+	size_t		pos;
+	an_status	status;			/* first failure; later gets return 0 */
+} an_reader;
+
+void		an_reader_init(an_reader *r, const uint8_t *payload, size_t len);
+uint8_t		an_get_u8(an_reader *r);
+uint16_t	an_get_u16(an_reader *r);
+uint32_t	an_get_u32(an_reader *r);
+uint64_t	an_get_u64(an_reader *r);
+int64_t		an_get_i64(an_reader *r);
+double		an_get_f64(an_reader *r);
+/* A double that must be finite: otherwise the reader fails with AN_ECORRUPT. */
+double		an_get_f64_finite(an_reader *r);
+/* Bytes left; a decoder checks count * size <= remaining before allocating. */
+size_t		an_reader_remaining(const an_reader *r);
+/* Mark the reader failed (for a decoder's own invariant checks). */
+void		an_reader_fail(an_reader *r, an_status status);
+/* AN_OK only if nothing failed and every byte was consumed. */
+an_status	an_reader_finish(const an_reader *r);
+
+/* CRC-32C (Castagnoli), as used by iSCSI and ext4: crc32c("123456789") = 0xE3069283. */
+uint32_t	an_crc32c(const uint8_t *data, size_t len);
+
+#endif
