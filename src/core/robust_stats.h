@@ -1,0 +1,33 @@
+/*
+ * robust_stats.h: robust location and scale, and normal quantiles.
+ */
+#ifndef ANOMALY_ROBUST_STATS_H
+#define ANOMALY_ROBUST_STATS_H
+
+#include <stddef.h>
+
+/* 1 / Phi^-1(3/4): makes the MAD a consistent estimator of a normal sigma. */
+#define AN_MAD_TO_SIGMA 1.482602218505602
+/* sqrt(pi / 2): the same for the mean absolute deviation. */
+#define AN_MEANAD_TO_SIGMA 1.2533141373155003
+
+/*
+ * Median and median absolute deviation of v[0..n-1].  Uses scratch[0..n-1]
+ * (may alias nothing else) and leaves v untouched.  n > 0.
+ */
+void		an_median_mad(const double *v, size_t n, double *scratch, double *median, double *mad);
+
+/*
+ * A robust sigma for the spread of v around center: 1.4826 * MAD, or when
+ * more than half the deviations are zero, 1.2533 * mean absolute deviation,
+ * never below floor_abs.  scratch as above.
+ */
+double		an_robust_sigma(const double *v, size_t n, double center, double mad, double floor_abs);
+
+/* Phi^-1(p) for 0 < p < 1, accurate to about 1e-15 relative. */
+double		an_normal_quantile(double p);
+
+/* k such that a normal value lies within +-k sigma with probability confidence. */
+double		an_confidence_to_k(double confidence);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * sort.c: introsort for points and doubles, quickselect for medians.
+ *
+ * Median-of-three quicksort with insertion sort for short ranges and a heap
+ * sort fallback when recursion gets deep, so the worst case stays
+ * O(n log n) even on adversarial input; recursion only into the smaller half.
+ */
+#include "core/sort.h"
+
+#include "core/core.h"
+
+static inline int
+point_less(const an_point *a, const an_point *b)
+{
+	return a->ts < b->ts || (a->ts == b->ts && a->value < b->value);
+}
+
+#define DEFINE_INTROSORT(NAME, T, LESS) \
+static void \
+NAME##_insertion(T *v, size_t n) \
+{ \
+	for (size_t i = 1; i < n; i++) \
+	{ \
+		T			x = v[i]; \
+		size_t		j = i; \
+		while (j > 0 && LESS(&x, &v[j - 1])) \
+		{ \
+			v[j] = v[j - 1]; \
+			j--; \
+		} \
+		v[j] = x; \
+	} \
+} \
+static void \
+NAME##_sift(T *v, size_t root, size_t n) \
+{ \
+	for (;;) \
+	{ \
+		size_t		child = 2 * root + 1; \
+		T			tmp; \
+		if (child >= n) \
+			return; \
+		if (child + 1 < n && LESS(&v[child], &v[child + 1])) \
+			child++; \
+		if (!LESS(&v[root], &v[child])) \
+			return; \
+		tmp = v[root]; v[root] = v[child]; v[child] = tmp; \
+		root = child; \
+	} \
+} \
+static void \
+NAME##_heapsort(T *v, size_t n) \
+{ \
+	for (size_t i = n / 2; i-- > 0;) \
+		NAME##_sift(v, i, n); \
+	for (size_t end = n; end-- > 1;) \
+	{ \
+		T			tmp = v[0]; v[0] = v[end]; v[end] = tmp; \
+		NAME##_sift(v, 0, end); \
+	} \
+} \
+/* Hoare partition around the median of three; returns the split point. */ \
+static size_t \
+NAME##_partition(T *v, size_t n) \
+{ \
+	size_t		mid = n / 2, i, j; \
+	T			pivot, tmp; \
+	if (LESS(&v[mid], &v[0])) { tmp = v[mid]; v[mid] = v[0]; v[0] = tmp; } \
+	if (LESS(&v[n - 1], &v[0])) { tmp = v[n - 1]; v[n - 1] = v[0]; v[0] = tmp; } \
+	if (LESS(&v[n - 1], &v[mid])) { tmp = v[n - 1]; v[n - 1] = v[mid]; v[mid] = tmp; } \
+	pivot = v[mid]; \
+	i = 0; j = n - 1; \
+	for (;;) \
+	{ \
+		while (LESS(&v[i], &pivot)) i++; \
+		while (LESS(&pivot, &v[j])) j--; \
+		if (i >= j) return j + 1; \
+		tmp = v[i]; v[i] = v[j]; v[j] = tmp; \
+		i++; j--; \
+	} \
+} \
+static void \
+NAME(T *v, size_t n) \
+{ \
+	int			depth = 0; \
+	for (size_t m = n; m > 1; m >>= 1) depth += 2; \
+	while (n > 24) \
+	{ \
+		size_t		split; \
+		if (depth-- <= 0) { NAME##_heapsort(v, n); return; } \
+		an_check_interrupts(); \
+		split = NAME##_partition(v, n); \
+		if (split < n - split) { NAME(v, split); v += split; n -= split; } \
+		else { NAME(v + split, n - split); n = split; } \
+	} \
+	NAME##_insertion(v, n); \
+}
+
+static inline int
+double_less(const double *a, const double *b)
+{
+	return *a < *b;
+}
+
+DEFINE_INTROSORT(introsort_points, an_point, point_less)
+DEFINE_INTROSORT(introsort_doubles, double, double_less)
+
+void
+an_sort_points(an_point *pts, size_t n)
+{
+	if (n > 1)
+		introsort_points(pts, n);
+}
+
+void
+an_sort_doubles(double *v, size_t n)
+{
+	if (n > 1)
+		introsort_doubles(v, n);
+}
+
+void
+an_select_double(double *v, size_t n, size_t k)
+{
+	size_t		lo = 0,
+				hi = n;			/* the answer lies in v[lo, hi) */
+
+	while (hi - lo > 24)
+	{
+		size_t		split = introsort_doubles_partition(v + lo, hi - lo) + lo;
+
+		/* everything in [lo, split) <= everything in [split, hi) */
+		if (k < split)
+			hi = split;
+		else
+			lo = split;
+	}
+	introsort_doubles_insertion(v + lo, hi - lo);
+}
+
+double
+an_median_inplace(double *v, size_t n)
+{
+	size_t		half = n / 2;
+	double		upper,
+				lower;
+
+	an_select_double(v, n, half);
+	upper = v[half];
+	if (n % 2)
+		return upper;
+	/* the lower middle is the largest value left of half */
+	lower = v[0];
+	for (size_t i = 1; i < half; i++)
+		if (v[i] > lower)
+			lower = v[i];
+	return lower + (upper - lower) / 2;
+}

@@ -1,0 +1,36 @@
+/*
+ * sort.h: in-place sorting and selection used by the models.
+ *
+ * These never allocate (glibc's qsort may allocate a buffer as large as the
+ * input, which would break the memory budget of a 10-million-point fit).
+ */
+#ifndef ANOMALY_SORT_H
+#define ANOMALY_SORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One observation: timestamp (PostgreSQL timestamptz microseconds) and value. */
+typedef struct an_point
+{
+	int64_t		ts;
+	double		value;
+} an_point;
+
+/* Sort by (ts, value) ascending; values must not be NaN. */
+void		an_sort_points(an_point *pts, size_t n);
+
+/* Sort doubles ascending; no NaN. */
+void		an_sort_doubles(double *v, size_t n);
+
+/*
+ * Partially reorder v so that v[k] holds the value that would be at index k
+ * if v were sorted, smaller-or-equal values before it and greater-or-equal
+ * after.  Expected O(n).
+ */
+void		an_select_double(double *v, size_t n, size_t k);
+
+/* Median of v (reorders v).  n must be > 0. */
+double		an_median_inplace(double *v, size_t n);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * ts_level.c: the robust level model (AN_KIND_TS_LEVEL).
+ *
+ * Expected value: the median of the training values.  Spread: the robust
+ * sigma (1.4826 * MAD, see robust_stats.c) with a floor of 1e-9 times the
+ * largest magnitude seen, so that a constant series does not flag
+ * floating-point noise.
+ *
+ * Payload, format version 1 (little-endian):
+ *   i64 t_first, i64 t_last, u64 n_points, i64 interval_us,
+ *   f64 median, f64 mad, f64 sigma, f64 threshold, u8 direction
+ */
+#include <math.h>
+#include <float.h>
+
+#include "core/model_format.h"
+#include "core/robust_stats.h"
+#include "core/ts_model.h"
+
+#define RELATIVE_SIGMA_FLOOR 1e-9
+
+/* The spread floor for values v: 1e-9 of the largest magnitude, at least DBL_MIN. */
+static double
+sigma_floor(const an_point *pts, size_t n)
+{
+	double		maxabs = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (fabs(pts[i].value) > maxabs)
+			maxabs = fabs(pts[i].value);
+	return fmax(RELATIVE_SIGMA_FLOOR * maxabs, DBL_MIN);
+}
+
+static double
+effective_threshold(const an_ts_options *opt)
+{
+	return opt->confidence > 0 ? an_confidence_to_k(opt->confidence) : opt->threshold;
+}
+
+an_status
+an_ts_level_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t interval_us,
+				uint8_t **model, size_t *len)
+{
+	double	   *values = an_alloc_array(n, sizeof(double));
+	double		median,
+				mad,
+				sigma,
+				floor_abs = sigma_floor(pts, n);
+	an_writer	w;
+
+	if (values == NULL)
+		return AN_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		values[i] = pts[i].value;
+	/* median and MAD in place: values is reordered, then reused for |v - m| */
+	median = an_median_inplace(values, n);
+	for (size_t i = 0; i < n; i++)
+		values[i] = fabs(pts[i].value - median);
+	mad = an_median_inplace(values, n);
+	an_free(values);
+	if (mad == 0)
+	{
+		double		sum = 0;
+
+		for (size_t i = 0; i < n; i++)
+			sum += fabs(pts[i].value - median);
+		sigma = AN_MEANAD_TO_SIGMA * sum / (double) n;
+	}
+	else
+		sigma = AN_MAD_TO_SIGMA * mad;
+	if (!(sigma >= floor_abs))
+		sigma = floor_abs;
+	if (!isfinite(median) || !isfinite(mad) || !isfinite(sigma))
+		return AN_ENONFINITE;	/* values too large: their spread overflows */
+
+	an_writer_init(&w);
+	an_put_i64(&w, pts[0].ts);
+	an_put_i64(&w, pts[n - 1].ts);
+	an_put_u64(&w, (uint64_t) n);
+	an_put_i64(&w, interval_us);
+	an_put_f64(&w, median);
+	an_put_f64(&w, mad);
+	an_put_f64(&w, sigma);
+	an_put_f64(&w, effective_threshold(opt));
+	an_put_u8(&w, (uint8_t) opt->direction);
+	return an_writer_finish(&w, AN_KIND_TS_LEVEL, model, len);
+}
+
+an_status
+an_ts_level_decode(const uint8_t *payload, size_t len, an_ts_model *m)
+{
+	an_reader	r;
+	uint8_t		dir;
+
+	an_reader_init(&r, payload, len);
+	m->t_first = an_get_i64(&r);
+	m->t_last = an_get_i64(&r);
+	m->n_points = an_get_u64(&r);
+	m->interval_us = an_get_i64(&r);
+	m->median = an_get_f64_finite(&r);
+	m->mad = an_get_f64_finite(&r);
+	m->sigma = an_get_f64_finite(&r);
+	m->threshold = an_get_f64_finite(&r);
+	dir = an_get_u8(&r);
+	if (r.status == AN_OK &&
+		(m->t_first > m->t_last || m->n_points == 0 || m->interval_us < 0 ||
+		 m->mad < 0 || !(m->sigma > 0) || !(m->threshold > 0) || dir > AN_TS_DOWN))
+		an_reader_fail(&r, AN_ECORRUPT);
+	m->direction = (an_ts_direction) dir;
+	return an_reader_finish(&r);
+}

@@ -1,0 +1,95 @@
+/*
+ * ts_options.h: the options of ts_fit, validated key by key.
+ *
+ * The glue walks the jsonb object and hands each key with a typed value to
+ * an_ts_option_set, so adding an option never touches PostgreSQL code.
+ */
+#ifndef ANOMALY_TS_OPTIONS_H
+#define ANOMALY_TS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+#define AN_TS_MAX_PERIODS 4
+
+typedef enum an_ts_method
+{
+	AN_TS_METHOD_AUTO = 0,		/* choose: seasonal when a period is found, else robust */
+	AN_TS_METHOD_ROBUST = 1,	/* robust level: median and MAD */
+	AN_TS_METHOD_SEASONAL = 2	/* seasonal profile + trend + robust spread */
+} an_ts_method;
+
+typedef enum an_ts_trend
+{
+	AN_TS_TREND_AUTO = 0,
+	AN_TS_TREND_NONE = 1,
+	AN_TS_TREND_LINEAR = 2,
+	AN_TS_TREND_LOCAL = 3
+} an_ts_trend;
+
+typedef enum an_ts_direction
+{
+	AN_TS_BOTH = 0,
+	AN_TS_UP = 1,
+	AN_TS_DOWN = 2
+} an_ts_direction;
+
+typedef struct an_ts_options
+{
+	an_ts_method method;
+	an_ts_trend trend;
+	an_ts_direction direction;
+	double		threshold;		/* k: the band is expected +- k * sigma */
+	bool		threshold_set;
+	double		confidence;		/* alternative to threshold, in (0, 1); 0 = unset */
+	int64_t		interval_us;	/* sampling interval; 0 = infer (median spacing) */
+	/* user-given periods: in samples (period_samples) or as durations (period_us) */
+	int			nperiods;
+	double		period_samples[AN_TS_MAX_PERIODS];
+	int64_t		period_us[AN_TS_MAX_PERIODS];
+	bool		period_none;	/* "period": 0 / "none": no seasonality */
+} an_ts_options;
+
+typedef enum an_opt_type
+{
+	AN_OPT_NULL,
+	AN_OPT_BOOL,
+	AN_OPT_NUMBER,
+	AN_OPT_STRING,
+	AN_OPT_ARRAY,
+	AN_OPT_OBJECT
+} an_opt_type;
+
+/* A JSON value as the glue hands it over (arrays of scalars only). */
+typedef struct an_opt_value
+{
+	an_opt_type type;
+	bool		boolean;
+	double		number;
+	const char *string;			/* NUL-terminated, for AN_OPT_STRING */
+	int			nitems;			/* for AN_OPT_ARRAY */
+	const struct an_opt_value *items;
+} an_opt_value;
+
+void		an_ts_options_default(an_ts_options *o);
+
+/*
+ * Set one option.  On failure returns AN_EINVAL and writes a lower-case
+ * message naming the key into err (e.g. "unknown ts_fit option \"foo\"").
+ */
+an_status	an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v,
+							 char *err, size_t errlen);
+
+/*
+ * Parse a duration such as "1 day", "90 minutes", "1h30m", "2 weeks" or
+ * "00:15:00" into microseconds.  Returns false if it is not one.
+ */
+bool		an_parse_duration(const char *s, int64_t *us);
+
+/* Write the options as a JSON object (for ts_model_info); returns chars written. */
+size_t		an_ts_options_json(const an_ts_options *o, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * point_collector.c: chunked (ts, value) storage for aggregates.
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "point_collector.h"
+
+static void
+too_many(const char *fname)
+{
+	ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					errmsg("too many points in one group for %s", fname),
+					errdetail("At most %lld points can be aggregated into one result.", (long long) PC_MAX_POINTS)));
+}
+
+/* Make room for one more chunk pointer and allocate the chunk. */
+static an_point *
+new_chunk(PointCollector *pc, MemoryContext ctx)
+{
+	if (pc->nchunks == pc->maxchunks)
+	{
+		int			newmax = pc->maxchunks ? pc->maxchunks * 2 : 8;
+
+		if (pc->chunks == NULL)
+			pc->chunks = MemoryContextAlloc(ctx, sizeof(an_point *) * newmax);
+		else
+			pc->chunks = repalloc(pc->chunks, sizeof(an_point *) * newmax);
+		pc->maxchunks = newmax;
+	}
+	pc->chunks[pc->nchunks] = MemoryContextAlloc(ctx, sizeof(an_point) * PC_CHUNK_POINTS);
+	return pc->chunks[pc->nchunks++];
+}
+
+void
+pc_add(PointCollector *pc, MemoryContext ctx, int64 ts, double value, const char *fname)
+{
+	int64		slot = pc->npoints % PC_CHUNK_POINTS;
+	an_point   *chunk;
+
+	if (pc->npoints >= PC_MAX_POINTS)
+		too_many(fname);
+	chunk = slot == 0 ? new_chunk(pc, ctx) : pc->chunks[pc->nchunks - 1];
+	chunk[slot].ts = ts;
+	chunk[slot].value = value;
+	pc->npoints++;
+}
+
+/* Append n points from src, filling the last chunk first. */
+static void
+append_points(PointCollector *pc, MemoryContext ctx, const an_point *src, int64 n)
+{
+	while (n > 0)
+	{
+		int64		slot = pc->npoints % PC_CHUNK_POINTS;
+		an_point   *chunk = slot == 0 ? new_chunk(pc, ctx) : pc->chunks[pc->nchunks - 1];
+		int64		take = Min(n, PC_CHUNK_POINTS - slot);
+
+		memcpy(chunk + slot, src, sizeof(an_point) * take);
+		pc->npoints += take;
+		src += take;
+		n -= take;
+	}
+}
+
+void
+pc_append(PointCollector *dst, MemoryContext ctx, const PointCollector *src, const char *fname)
+{
+	if (src->npoints > PC_MAX_POINTS - dst->npoints)
+		too_many(fname);
+	for (int c = 0; c < src->nchunks; c++)
+	{
+		int64		n = Min(PC_CHUNK_POINTS, src->npoints - (int64) c * PC_CHUNK_POINTS);
+
+		append_points(dst, ctx, src->chunks[c], n);
+	}
+}
+
+bytea *
+pc_serialize(const PointCollector *pc, uint32 tag, const char *extra, uint32 extra_len)
+{
+	Size		points_bytes = mul_size(sizeof(an_point), (Size) pc->npoints);
+	Size		total = add_size(add_size(VARHDRSZ + 8 + 8, extra_len), points_bytes);
+	bytea	   *out;
+	char	   *p;
+
+	if (total > MaxAllocSize)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("aggregate state too large to pass between parallel workers"),
+						errhint("Disable parallel query for this statement (SET max_parallel_workers_per_gather = 0).")));
+	out = palloc(total);
+	SET_VARSIZE(out, total);
+	p = VARDATA(out);
+	memcpy(p, &tag, 4);
+	memcpy(p + 4, &extra_len, 4);
+	p += 8;
+	if (extra_len)
+		memcpy(p, extra, extra_len);
+	p += extra_len;
+	memcpy(p, &pc->npoints, 8);
+	p += 8;
+	for (int c = 0; c < pc->nchunks; c++)
+	{
+		int64		n = Min(PC_CHUNK_POINTS, pc->npoints - (int64) c * PC_CHUNK_POINTS);
+
+		memcpy(p, pc->chunks[c], sizeof(an_point) * n);
+		p += sizeof(an_point) * n;
+	}
+	return out;
+}
+
+static void
+bad_state(const char *fname)
+{
+	ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					errmsg("invalid serialized aggregate state for %s", fname)));
+}
+
+const char *
+pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryContext ctx,
+			   uint32 *extra_len, const char *fname)
+{
+	Size		len = VARSIZE_ANY_EXHDR(b);
+	const char *p = VARDATA_ANY(b);
+	const char *extra;
+	uint32		got_tag;
+	int64		n;
+
+	if (len < 8)
+		bad_state(fname);
+	memcpy(&got_tag, p, 4);
+	memcpy(extra_len, p + 4, 4);
+	if (got_tag != tag || *extra_len > len - 8 || len - 8 - *extra_len < 8)
+		bad_state(fname);
+	extra = p + 8;
+	p = extra + *extra_len;
+	memcpy(&n, p, 8);
+	p += 8;
+	if (n < 0 || n > PC_MAX_POINTS || (Size) n * sizeof(an_point) != len - 16 - *extra_len)
+		bad_state(fname);
+	append_points(pc, ctx, (const an_point *) p, n);
+	return extra;
+}
+
+an_point *
+pc_take_sorted(PointCollector *pc, size_t *n, const char *fname)
+{
+	an_point   *all;
+	int64		done = 0;
+
+	all = palloc_extended(Max(sizeof(an_point) * (Size) pc->npoints, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (all == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+						errmsg("out of memory in %s", fname),
+						errdetail("Failed to gather %lld points.", (long long) pc->npoints)));
+	for (int c = 0; c < pc->nchunks; c++)
+	{
+		int64		take = Min(PC_CHUNK_POINTS, pc->npoints - done);
+
+		memcpy(all + done, pc->chunks[c], sizeof(an_point) * take);
+		done += take;
+		pfree(pc->chunks[c]);
+		pc->chunks[c] = NULL;
+	}
+	*n = (size_t) pc->npoints;
+	pc->npoints = 0;
+	pc->nchunks = 0;
+	an_sort_points(all, *n);
+	return all;
+}

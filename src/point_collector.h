@@ -1,0 +1,53 @@
+/*
+ * point_collector.h: the transition state shared by the aggregates that
+ * collect (timestamp, value) points: ts_fit, catch22(ts, value), ...
+ *
+ * Points go into fixed-size chunks allocated in the aggregate memory
+ * context (one palloc per 65,536 rows, never one per row, and no doubling
+ * copies).  The final function gathers them into one array, freeing each
+ * chunk as it goes, and sorts by (ts, value): the result never depends on
+ * row order or on how parallel workers split the input.
+ */
+#ifndef ANOMALY_POINT_COLLECTOR_H
+#define ANOMALY_POINT_COLLECTOR_H
+
+#include "postgres.h"
+
+#include "core/sort.h"
+
+#define PC_CHUNK_POINTS 65536
+/* 16 bytes a point: 2^28 points is 4 GiB, well past what one group should hold. */
+#define PC_MAX_POINTS ((int64) 1 << 28)
+
+typedef struct PointCollector
+{
+	int64		npoints;
+	int			nchunks;
+	int			maxchunks;
+	an_point  **chunks;
+} PointCollector;
+
+void		pc_add(PointCollector *pc, MemoryContext ctx, int64 ts, double value, const char *fname);
+void		pc_append(PointCollector *dst, MemoryContext ctx, const PointCollector *src, const char *fname);
+
+/*
+ * Serialize for parallel query: a 4-byte tag, extra_len bytes of caller data
+ * (e.g. options), the point count, then the points.  Partial states live only
+ * inside one server, so points are copied as they are in memory.
+ */
+bytea	   *pc_serialize(const PointCollector *pc, uint32 tag, const char *extra, uint32 extra_len);
+
+/*
+ * The inverse; checks the tag and every length.  Returns a pointer to the
+ * extra bytes inside b and their length.
+ */
+const char *pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryContext ctx,
+						   uint32 *extra_len, const char *fname);
+
+/*
+ * Gather all points into one array (palloc'd in CurrentMemoryContext, huge
+ * allowed), freeing the chunks, and sort them.  Leaves pc empty.
+ */
+an_point   *pc_take_sorted(PointCollector *pc, size_t *n, const char *fname);
+
+#endif
