@@ -7,6 +7,29 @@
 #include "core/model_format.h"
 #include "error_report.h"
 
+/* errdetail for a damaged model: a full sentence per problem. */
+static const char *
+model_problem_sentence(an_status status)
+{
+	switch (status)
+	{
+		case AN_ETRUNCATED:
+			return "The model is truncated: it ends before its header or its declared payload does.";
+		case AN_EMAGIC:
+			return "The bytes do not start with the magic number \"ANOM\" of anomaly models.";
+		case AN_EFLAGS:
+			return "The model has flag bits set that this build does not know.";
+		case AN_ECHECKSUM:
+			return "The model payload does not match its CRC-32C checksum.";
+		case AN_ELENGTH:
+			return "The model length does not match the payload length in its header.";
+		case AN_ECORRUPT:
+			return "The model header or payload holds invalid values.";
+		default:
+			return an_status_message(status);
+	}
+}
+
 void
 report_model_status(an_status status, const char *fname)
 {
@@ -33,7 +56,7 @@ report_model_status(an_status status, const char *fname)
 		default:
 			ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 							errmsg("invalid anomaly model passed to %s", fname),
-							errdetail("The %s.", an_status_message(status)),
+							errdetail("%s", model_problem_sentence(status)),
 							errhint("Pass the bytea returned by a fitting aggregate such as ts_fit, unmodified.")));
 	}
 }

@@ -52,10 +52,11 @@ store_u32(uint8_t *p, uint32_t v)
 an_status
 an_model_open(const uint8_t *buf, size_t len, an_model_header *header, const uint8_t **payload)
 {
+	/* foreign bytes are "not a model" even when they are short */
+	if (len > 0 && memcmp(buf, AN_MODEL_MAGIC, len < 4 ? len : 4) != 0)
+		return AN_EMAGIC;
 	if (buf == NULL || len < AN_MODEL_HEADER_SIZE)
 		return AN_ETRUNCATED;
-	if (memcmp(buf, AN_MODEL_MAGIC, 4) != 0)
-		return AN_EMAGIC;
 	header->version = buf[4];
 	header->kind = buf[5];
 	header->flags = load_u16(buf + 6);

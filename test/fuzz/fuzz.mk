@@ -1,0 +1,38 @@
+# Builds the libFuzzer targets with clang (ASan + UBSan + LeakSanitizer) and
+# runs each for FUZZ_SECONDS, starting from seeds made by make_seeds.c.
+#   make -f test/fuzz/fuzz.mk run FUZZ_SECONDS=60
+
+CLANG        ?= clang
+FUZZ_SECONDS ?= 60
+BUILD        := build/fuzz
+CORE_SRCS    := $(sort $(wildcard src/core/*.c src/core/*/*.c))
+CORE_HDRS    := $(wildcard src/core/*.h src/core/*/*.h)
+TARGETS      := $(patsubst test/fuzz/%.c,%,$(wildcard test/fuzz/fuzz_*.c))
+OPENBLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
+OPENBLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -ffp-contract=off -Isrc $(OPENBLAS_CFLAGS)
+SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all
+
+.PHONY: run seeds
+$(BUILD)/%: test/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(BUILD)
+	$(CLANG) $(FLAGS) $(SAN) -fsanitize=fuzzer -o $@ $< $(CORE_SRCS) $(OPENBLAS_LIBS) -lm
+
+$(BUILD)/make_seeds: test/fuzz/make_seeds.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(BUILD)
+	$(CLANG) $(FLAGS) -o $@ $< $(CORE_SRCS) $(OPENBLAS_LIBS) -lm
+
+seeds: $(BUILD)/make_seeds
+	@rm -rf $(BUILD)/seeds && mkdir -p $(BUILD)/seeds
+	$(BUILD)/make_seeds $(BUILD)/seeds
+	@if [ -x $(BUILD)/make_dbscan_seeds ]; then $(BUILD)/make_dbscan_seeds $(BUILD)/seeds; fi
+
+run: seeds $(addprefix $(BUILD)/,$(TARGETS))
+	@status=0; per=$(FUZZ_SECONDS); \
+	for t in $(TARGETS); do \
+		mkdir -p $(BUILD)/corpus-$$t; \
+		echo "fuzzing $$t for $$per s"; \
+		OPENBLAS_NUM_THREADS=1 $(BUILD)/$$t -max_total_time=$$per -max_len=65536 -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/crash-$$t- $(BUILD)/corpus-$$t $(BUILD)/seeds 2>$(BUILD)/$$t.log || { status=1; tail -60 $(BUILD)/$$t.log; }; \
+		grep -E 'stat::number_of_executed_units|Done' $(BUILD)/$$t.log | tail -2; \
+	done; exit $$status

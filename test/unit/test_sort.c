@@ -1,0 +1,140 @@
+/*
+ * test_sort.c: introsort and selection against a plain insertion sort, on
+ * random, sorted, reversed, constant and many-duplicate inputs.
+ */
+#include "core/sort.h"
+#include "unit.h"
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint64_t
+next_random(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void
+reference_sort(double *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && v[j] < v[j - 1]; j--)
+		{
+			double		t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+static void
+fill(double *v, size_t n, int pattern)
+{
+	for (size_t i = 0; i < n; i++)
+		switch (pattern)
+		{
+			case 0:
+				v[i] = (double) (next_random() % 1000000) / 7.0;
+				break;
+			case 1:
+				v[i] = (double) i;
+				break;
+			case 2:
+				v[i] = (double) (n - i);
+				break;
+			case 3:
+				v[i] = 42;
+				break;
+			default:
+				v[i] = (double) (next_random() % 3);
+				break;
+		}
+}
+
+static void
+test_sort_doubles(void)
+{
+	size_t		sizes[] = {0, 1, 2, 3, 24, 25, 100, 1000, 5000};
+
+	for (int pattern = 0; pattern < 5; pattern++)
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+		{
+			size_t		n = sizes[s];
+			double	   *a = malloc((n + 1) * sizeof(double));
+			double	   *b = malloc((n + 1) * sizeof(double));
+
+			fill(a, n, pattern);
+			memcpy(b, a, n * sizeof(double));
+			an_sort_doubles(a, n);
+			reference_sort(b, n);
+			CHECK(n == 0 || memcmp(a, b, n * sizeof(double)) == 0);
+			free(a);
+			free(b);
+		}
+}
+
+static void
+test_sort_points_by_ts_then_value(void)
+{
+	size_t		n = 3000;
+	an_point   *p = malloc(n * sizeof(an_point));
+
+	for (size_t i = 0; i < n; i++)
+	{
+		p[i].ts = (int64_t) (next_random() % 50) - 25;
+		p[i].value = (double) (next_random() % 7);
+	}
+	an_sort_points(p, n);
+	for (size_t i = 1; i < n; i++)
+		CHECK(p[i - 1].ts < p[i].ts || (p[i - 1].ts == p[i].ts && p[i - 1].value <= p[i].value));
+	free(p);
+}
+
+static void
+test_select_and_median(void)
+{
+	for (int pattern = 0; pattern < 5; pattern++)
+		for (size_t n = 1; n < 300; n += 7)
+		{
+			double	   *a = malloc(n * sizeof(double));
+			double	   *b = malloc(n * sizeof(double));
+			double		expect;
+
+			fill(a, n, pattern);
+			memcpy(b, a, n * sizeof(double));
+			reference_sort(b, n);
+			for (size_t k = 0; k < n; k += 5)
+			{
+				double	   *c = malloc(n * sizeof(double));
+
+				memcpy(c, a, n * sizeof(double));
+				an_select_double(c, n, k);
+				CHECK(c[k] == b[k]);
+				for (size_t i = 0; i < k; i++)
+					CHECK(c[i] <= c[k]);
+				for (size_t i = k + 1; i < n; i++)
+					CHECK(c[i] >= c[k]);
+				free(c);
+			}
+			expect = n % 2 ? b[n / 2] : b[n / 2 - 1] + (b[n / 2] - b[n / 2 - 1]) / 2;
+			CHECK(an_median_inplace(a, n) == expect);
+			free(a);
+			free(b);
+		}
+	{
+		double		v[] = {5, 1, 4, 2};
+
+		CHECK(an_median_inplace(v, 4) == 3.0);
+	}
+}
+
+int
+main(void)
+{
+	RUN(test_sort_doubles);
+	RUN(test_sort_points_by_ts_then_value);
+	RUN(test_select_and_median);
+	UNIT_EXIT();
+}

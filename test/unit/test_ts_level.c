@@ -1,0 +1,268 @@
+/*
+ * test_ts_level.c: options, durations, and the robust level model: fit
+ * against a brute-force median/MAD, the score formula, decode validation.
+ */
+#include <float.h>
+
+#include "core/model_format.h"
+#include "core/robust_stats.h"
+#include "core/ts_model.h"
+#include "unit.h"
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+brute_median(const double *v, size_t n)
+{
+	double	   *c = malloc(n * sizeof(double));
+	double		m;
+
+	memcpy(c, v, n * sizeof(double));
+	qsort(c, n, sizeof(double), cmp_double);
+	m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+	free(c);
+	return m;
+}
+
+static void
+test_durations(void)
+{
+	int64_t		us;
+
+	CHECK(an_parse_duration("1 day", &us) && us == 86400000000LL);
+	CHECK(an_parse_duration("90 minutes", &us) && us == 5400000000LL);
+	CHECK(an_parse_duration("1h30m", &us) && us == 5400000000LL);
+	CHECK(an_parse_duration("2 weeks", &us) && us == 1209600000000LL);
+	CHECK(an_parse_duration("00:15:00", &us) && us == 900000000LL);
+	CHECK(an_parse_duration("0.5 s", &us) && us == 500000);
+	CHECK(!an_parse_duration("", &us));
+	CHECK(!an_parse_duration("1 fortnight", &us));
+	CHECK(!an_parse_duration("-1 day", &us));
+	CHECK(!an_parse_duration("day", &us));
+	CHECK(!an_parse_duration("1e400 days", &us));
+}
+
+static void
+test_option_validation(void)
+{
+	an_ts_options o;
+	char		err[256];
+	an_opt_value num = {.type = AN_OPT_NUMBER, .number = 4};
+	an_opt_value str = {.type = AN_OPT_STRING, .string = "up"};
+	an_opt_value bad = {.type = AN_OPT_STRING, .string = "sideways"};
+	an_opt_value day = {.type = AN_OPT_STRING, .string = "1 day"};
+	an_opt_value items[2] = {{.type = AN_OPT_NUMBER, .number = 24}, {.type = AN_OPT_STRING, .string = "7 days"}};
+	an_opt_value list = {.type = AN_OPT_ARRAY, .nitems = 2, .items = items};
+
+	an_ts_options_default(&o);
+	CHECK(o.threshold == 3.0);
+	CHECK_EQ_INT(an_ts_option_set(&o, "threshold", &num, err, sizeof(err)), AN_OK);
+	CHECK(o.threshold == 4.0);
+	CHECK_EQ_INT(an_ts_option_set(&o, "direction", &str, err, sizeof(err)), AN_OK);
+	CHECK_EQ_INT(o.direction, AN_TS_UP);
+	CHECK_EQ_INT(an_ts_option_set(&o, "direction", &bad, err, sizeof(err)), AN_EINVAL);
+	CHECK(strstr(err, "\"direction\"") != NULL);
+	CHECK_EQ_INT(an_ts_option_set(&o, "nonsense", &num, err, sizeof(err)), AN_EINVAL);
+	CHECK(strcmp(err, "unknown ts_fit option \"nonsense\"") == 0);
+	CHECK_EQ_INT(an_ts_option_set(&o, "threshold", &str, err, sizeof(err)), AN_EINVAL);
+	CHECK(strcmp(err, "option \"threshold\" must be a number, not a string") == 0);
+	CHECK_EQ_INT(an_ts_option_set(&o, "confidence", &num, err, sizeof(err)), AN_EINVAL);
+	CHECK_EQ_INT(an_ts_option_set(&o, "interval", &day, err, sizeof(err)), AN_OK);
+	CHECK_EQ_INT(o.interval_us, 86400000000LL);
+	CHECK_EQ_INT(an_ts_option_set(&o, "period", &list, err, sizeof(err)), AN_OK);
+	CHECK_EQ_INT(o.nperiods, 2);
+	CHECK(o.period_samples[0] == 24 && o.period_us[1] == 7 * 86400000000LL);
+}
+
+static void
+test_normal_quantile(void)
+{
+	/* reference values of the standard normal quantile function */
+	CHECK_NEAR(an_normal_quantile(0.975), 1.959963984540054, 1e-14, 0);
+	CHECK_NEAR(an_normal_quantile(0.5), 0.0, 0, 1e-15);
+	CHECK_NEAR(an_normal_quantile(0.001), -3.090232306167813, 1e-14, 0);
+	CHECK_NEAR(an_normal_quantile(0.99865010196837), 3.0, 1e-11, 0);
+	CHECK_NEAR(an_confidence_to_k(0.95), 1.959963984540054, 1e-14, 0);
+	CHECK(isnan(an_normal_quantile(0)));
+}
+
+static uint8_t *
+fit(an_point *pts, size_t n, const an_ts_options *o, size_t *len)
+{
+	uint8_t    *model = NULL;
+	char		err[128];
+
+	an_sort_points(pts, n);
+	CHECK_EQ_INT(an_ts_fit(pts, n, o, &model, len, err, sizeof(err)), AN_OK);
+	return model;
+}
+
+static void
+test_level_fit_matches_brute_force(void)
+{
+	size_t		n = 1001;
+	an_point   *pts = malloc(n * sizeof(an_point));
+	double	   *v = malloc(n * sizeof(double));
+	double	   *dev = malloc(n * sizeof(double));
+	an_ts_options o;
+	size_t		len;
+	uint8_t    *model;
+	an_ts_model *m;
+	double		med,
+				mad;
+	an_ts_detection d;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		/* hourly, out of order, with a few outliers */
+		pts[i].ts = (int64_t) ((i * 7919) % n) * 3600000000LL;
+		v[i] = pts[i].value = sin((double) i) * 10 + (i % 100 == 0 ? 500 : 0);
+	}
+	med = brute_median(v, n);
+	for (size_t i = 0; i < n; i++)
+		dev[i] = fabs(v[i] - med);
+	mad = brute_median(dev, n);
+
+	an_ts_options_default(&o);
+	model = fit(pts, n, &o, &len);
+	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	CHECK_EQ_INT(m->kind, AN_KIND_TS_LEVEL);
+	CHECK(m->median == med);
+	CHECK(m->mad == mad);
+	CHECK(m->sigma == AN_MAD_TO_SIGMA * mad);
+	CHECK_EQ_INT(m->n_points, n);
+	CHECK_EQ_INT(m->interval_us, 3600000000LL);
+	CHECK_EQ_INT(m->t_first, 0);
+	CHECK_EQ_INT(m->t_last, (int64_t) (n - 1) * 3600000000LL);
+
+	/* score = |v - median| / (k sigma): 1 exactly at the band's edge */
+	an_ts_detect(m, 0, med + 3 * m->sigma * 2, &d);
+	CHECK_NEAR(d.score, 2.0, 1e-15, 0);
+	CHECK(d.is_anomaly);
+	an_ts_detect(m, 0, med - 1.5 * m->sigma, &d);
+	CHECK_NEAR(d.score, 0.5, 1e-15, 0);
+	CHECK(!d.is_anomaly);
+	CHECK(d.lower == med - 3 * m->sigma && d.upper == med + 3 * m->sigma);
+	an_ts_model_free(m);
+	an_free(model);
+	free(pts);
+	free(v);
+	free(dev);
+}
+
+static void
+test_constant_series_floor_and_direction(void)
+{
+	an_point	pts[50];
+	an_ts_options o;
+	size_t		len;
+	uint8_t    *model;
+	an_ts_model *m;
+	an_ts_detection d;
+	char		err[64];
+	an_opt_value down = {.type = AN_OPT_STRING, .string = "down"};
+
+	for (int i = 0; i < 50; i++)
+	{
+		pts[i].ts = i * 60000000LL;
+		pts[i].value = 100.0;
+	}
+	an_ts_options_default(&o);
+	CHECK_EQ_INT(an_ts_option_set(&o, "direction", &down, err, sizeof(err)), AN_OK);
+	model = fit(pts, 50, &o, &len);
+	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	CHECK(m->mad == 0);
+	CHECK(m->sigma == 100.0 * 1e-9);	/* the relative floor */
+	/* floating-point noise is not an anomaly, a real change is */
+	an_ts_detect(m, 0, 100.0 + 1e-13, &d);
+	CHECK(!d.is_anomaly);
+	an_ts_detect(m, 0, 99.0, &d);
+	CHECK(d.is_anomaly);
+	/* direction down: a rise scores 0 */
+	an_ts_detect(m, 0, 101.0, &d);
+	CHECK(d.score == 0 && !d.is_anomaly && isinf(d.upper));
+	an_ts_model_free(m);
+	an_free(model);
+}
+
+static void
+test_level_decode_rejects_bad_payloads(void)
+{
+	an_point	pts[3] = {{0, 1}, {10, 2}, {20, 3}};
+	an_ts_options o;
+	size_t		len;
+	uint8_t    *model;
+	an_ts_model *m = NULL;
+
+	an_ts_options_default(&o);
+	model = fit(pts, 3, &o, &len);
+	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	an_ts_model_free(m);
+	/* a payload with a negative sigma, re-checksummed, is still rejected */
+	{
+		an_writer	w;
+		uint8_t    *bad;
+		size_t		badlen;
+
+		an_writer_init(&w);
+		an_put_i64(&w, 0);
+		an_put_i64(&w, 20);
+		an_put_u64(&w, 3);
+		an_put_i64(&w, 10);
+		an_put_f64(&w, 2);
+		an_put_f64(&w, 1);
+		an_put_f64(&w, -1);		/* sigma */
+		an_put_f64(&w, 3);
+		an_put_u8(&w, 0);
+		CHECK_EQ_INT(an_writer_finish(&w, AN_KIND_TS_LEVEL, &bad, &badlen), AN_OK);
+		CHECK_EQ_INT(an_ts_model_load(bad, badlen, &m), AN_ECORRUPT);
+		an_free(bad);
+	}
+	/* another kind is refused by the time-series reader */
+	{
+		an_writer	w;
+		uint8_t    *other;
+		size_t		otherlen;
+
+		an_writer_init(&w);
+		an_put_u32(&w, 1);
+		CHECK_EQ_INT(an_writer_finish(&w, AN_KIND_DBSCAN, &other, &otherlen), AN_OK);
+		CHECK_EQ_INT(an_ts_model_load(other, otherlen, &m), AN_EKIND);
+		an_free(other);
+	}
+	an_free(model);
+}
+
+static void
+test_timestamp_format(void)
+{
+	char		buf[40];
+
+	an_format_timestamp(0, buf, sizeof(buf));
+	CHECK(strcmp(buf, "2000-01-01T00:00:00Z") == 0);
+	an_format_timestamp(-1, buf, sizeof(buf));
+	CHECK(strcmp(buf, "1999-12-31T23:59:59.999999Z") == 0);
+	/* 2024-02-29 12:34:56 UTC is 8825 days and 45296 s after 2000-01-01 */
+	an_format_timestamp((8825LL * 86400 + 45296) * 1000000LL, buf, sizeof(buf));
+	CHECK(strcmp(buf, "2024-02-29T12:34:56Z") == 0);
+}
+
+int
+main(void)
+{
+	RUN(test_durations);
+	RUN(test_option_validation);
+	RUN(test_normal_quantile);
+	RUN(test_level_fit_matches_brute_force);
+	RUN(test_constant_series_floor_and_direction);
+	RUN(test_level_decode_rejects_bad_payloads);
+	RUN(test_timestamp_format);
+	UNIT_EXIT();
+}
