@@ -1,0 +1,328 @@
+/*
+ * test_catch22.c: catch22/catch24 against the reference implementation's own
+ * test data (../shared/data/catch22: basic, simulated and the 1,000
+ * empirical series), plus edge cases.
+ *
+ * Tolerances from the issue: 1e-9 relative or 1e-12 absolute, and the
+ * integer-valued features (acf_first_min, the two stretches, ami_timescale,
+ * periodicity) exactly.  Expected files list the features in the reference
+ * CLI's order with their names, so values are matched by name.
+ */
+#include "unit.h"
+
+#include <dirent.h>
+
+#include "core/catch22/catch22.h"
+
+#define MAX_FILES 1100
+
+static int	files_checked;
+static int	values_checked;
+
+/* Reads whitespace-separated doubles ("nan", "inf" included); returns count. */
+static size_t
+read_series(const char *path, double **out)
+{
+	FILE	   *f = fopen(path, "r");
+	size_t		n = 0,
+				cap = 1024;
+	double	   *y = malloc(cap * sizeof(double));
+	double		v;
+
+	if (f == NULL || y == NULL)
+	{
+		if (f)
+			fclose(f);
+		free(y);
+		*out = NULL;
+		return 0;
+	}
+	while (fscanf(f, "%lf", &v) == 1)
+	{
+		if (n == cap)
+		{
+			cap *= 2;
+			y = realloc(y, cap * sizeof(double));
+		}
+		y[n++] = v;
+	}
+	fclose(f);
+	*out = y;
+	return n;
+}
+
+static int
+is_integer_feature(int f)
+{
+	return f == 5 || f == 11 || f == 12 || f == 16 || f == 18;
+}
+
+static int
+feature_index(const char *name)
+{
+	for (int f = 0; f < AN_CATCH24_COUNT; f++)
+		if (strcmp(name, an_catch22_names[f]) == 0)
+			return f;
+	return -1;
+}
+
+/* Checks one input against its "_output.txt"; returns the number of lines compared. */
+static int
+check_file(const char *input, const char *expected, int expect_lines)
+{
+	double	   *y;
+	size_t		n = read_series(input, &y);
+	double		out[AN_CATCH24_COUNT];
+	FILE	   *f;
+	char		line[512];
+	int			lines = 0;
+	an_status	st;
+
+	CHECK(n >= 3);
+	if (n < 3)
+	{
+		free(y);
+		return 0;
+	}
+	st = an_catch22(y, n, out, NULL);
+	CHECK_EQ_INT(st, AN_OK);
+	f = fopen(expected, "r");
+	CHECK(f != NULL);
+	if (f == NULL)
+	{
+		free(y);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f))
+	{
+		double		value;
+		char		name[200];
+		int			idx;
+
+		if (sscanf(line, "%lf, %199[^,]", &value, name) != 2)
+			continue;
+		idx = feature_index(name);
+		CHECK(idx >= 0);
+		if (idx < 0)
+			continue;
+		lines++;
+		values_checked++;
+		if (is_integer_feature(idx))
+		{
+			if (out[idx] != value)
+				fprintf(stderr, "%s: %s = %.17g, expected %.17g\n", input, name, out[idx], value);
+			CHECK(out[idx] == value);
+		}
+		else
+		{
+			double		d = fabs(out[idx] - value);
+			int			ok = d <= 1e-12 || d <= 1e-9 * fmax(fabs(out[idx]), fabs(value));
+
+			if (!ok)
+				fprintf(stderr, "%s: %s = %.17g, expected %.17g\n", input, name, out[idx], value);
+			CHECK(ok);
+		}
+	}
+	fclose(f);
+	free(y);
+	CHECK_EQ_INT(lines, expect_lines);
+	files_checked++;
+	return lines;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Every "<name>_output.txt" in a folder of the shared data, checked against "<name>.txt". */
+static int
+check_folder(const char *folder, int expect_lines)
+{
+	char		dir_path[4096];
+	DIR		   *dir;
+	struct dirent *ent;
+	char	   *names[MAX_FILES];
+	int			count = 0;
+
+	snprintf(dir_path, sizeof(dir_path), "%s", unit_shared_path(folder));
+	dir = opendir(dir_path);
+	CHECK(dir != NULL);
+	if (dir == NULL)
+	{
+		fprintf(stderr, "cannot open %s (set ANOMALY_SHARED)\n", dir_path);
+		return 0;
+	}
+	while ((ent = readdir(dir)) != NULL && count < MAX_FILES)
+	{
+		size_t		len = strlen(ent->d_name);
+
+		if (len > 11 && strcmp(ent->d_name + len - 11, "_output.txt") == 0)
+			names[count++] = strdup(ent->d_name);
+	}
+	closedir(dir);
+	qsort(names, count, sizeof(char *), compare_names);
+	for (int i = 0; i < count; i++)
+	{
+		char		input[4400],
+					expected[4400];
+		size_t		len = strlen(names[i]);
+
+		snprintf(expected, sizeof(expected), "%s/%s", dir_path, names[i]);
+		snprintf(input, sizeof(input), "%s/%.*s.txt", dir_path, (int) (len - 11), names[i]);
+		check_file(input, expected, expect_lines);
+		free(names[i]);
+	}
+	return count;
+}
+
+static void
+test_basic(void)
+{
+	CHECK_EQ_INT(check_folder("data/catch22/basic", 22), 4);
+}
+
+static void
+test_simulated(void)
+{
+	CHECK_EQ_INT(check_folder("data/catch22/simulated", 24), 7);
+}
+
+static void
+test_empirical(void)
+{
+	CHECK_EQ_INT(check_folder("data/catch22/empirical", 24), 1000);
+}
+
+static void
+test_too_short_and_nonfinite(void)
+{
+	double		y[5] = {1.0, 2.0, 3.0, 4.0, 5.0};
+	double		out[AN_CATCH24_COUNT];
+	size_t		bad = 99;
+
+	CHECK_EQ_INT(an_catch22(y, 0, out, NULL), AN_EINVAL);
+	CHECK_EQ_INT(an_catch22(y, 1, out, NULL), AN_EINVAL);
+	CHECK_EQ_INT(an_catch22(y, 2, out, NULL), AN_EINVAL);
+	y[3] = NAN;
+	CHECK_EQ_INT(an_catch22(y, 5, out, &bad), AN_ENONFINITE);
+	CHECK_EQ_INT(bad, 3);
+	y[3] = 4.0;
+	y[0] = -INFINITY;
+	CHECK_EQ_INT(an_catch22(y, 5, out, &bad), AN_ENONFINITE);
+	CHECK_EQ_INT(bad, 0);
+	y[0] = 1.0;
+	y[4] = INFINITY;
+	CHECK_EQ_INT(an_catch22(y, 5, out, &bad), AN_ENONFINITE);
+	CHECK_EQ_INT(bad, 4);
+	CHECK_EQ_INT(an_catch22(y, (size_t) AN_CATCH22_MAX_N + 1, out, NULL), AN_ETOOMANY);
+}
+
+static void
+test_constant(void)
+{
+	/* 100 x 0.1: the reference's sequential mean is inexact and it returns garbage */
+	double		y[100];
+	double		out[AN_CATCH24_COUNT];
+
+	for (int i = 0; i < 100; i++)
+		y[i] = 0.1;
+	CHECK_EQ_INT(an_catch22(y, 100, out, NULL), AN_OK);
+	for (int f = 0; f < AN_CATCH22_COUNT; f++)
+		CHECK(isnan(out[f]));
+	CHECK(out[22] == 0.1);
+	CHECK(out[23] == 0.0);
+	CHECK_EQ_INT(an_catch22(y, 3, out, NULL), AN_OK);
+	CHECK(isnan(out[0]) && out[22] == 0.1 && out[23] == 0.0);
+}
+
+/* The spec's n = 3 and the smallest lengths: never a crash, the documented NaNs. */
+static void
+test_tiny_lengths(void)
+{
+	double		y[64];
+	double		out[AN_CATCH24_COUNT];
+	unsigned	seed = 12345;
+
+	for (size_t n = 3; n <= 64; n++)
+	{
+		for (size_t i = 0; i < n; i++)
+		{
+			seed = seed * 1103515245u + 12345u;
+			y[i] = (double) ((seed >> 16) % 1000) / 100.0 - 5.0;
+		}
+		y[0] = 7.0;				/* never constant */
+		CHECK_EQ_INT(an_catch22(y, n, out, NULL), AN_OK);
+		if (n <= 4)
+			CHECK(isnan(out[8]));	/* forecast_error needs 5 points */
+		else
+			CHECK(isfinite(out[8]));
+		if (n <= 6)
+			CHECK(out[18] == 0.0);	/* periodicity */
+		if (n < 32)
+			CHECK(out[20] == 0.0 && out[21] == 0.0);	/* fluctuation analysis */
+		for (int f = 0; f < AN_CATCH24_COUNT; f++)
+			if (f != 8)
+				CHECK(!isnan(out[f]));
+	}
+}
+
+/* n = 3 worked out by hand for y = (0, 1, 0): z = (-1/sqrt3, 2/sqrt3, -1/sqrt3). */
+static void
+test_n3_by_hand(void)
+{
+	double		y[3] = {0.0, 1.0, 0.0};
+	double		out[AN_CATCH24_COUNT];
+
+	CHECK_EQ_INT(an_catch22(y, 3, out, NULL), AN_OK);
+	CHECK_NEAR(out[22], 1.0 / 3.0, 1e-15, 0);
+	CHECK_NEAR(out[23], sqrt(1.0 / 3.0), 1e-15, 0);
+	/* pnn40: both differences are large */
+	CHECK(out[10] == 1.0);
+	/* trev: ((sqrt3)^3 + (-sqrt3)^3)/2 = 0 */
+	CHECK_NEAR(out[15], 0.0, 0, 1e-12);
+	/* ami_timescale: T = min(40, 2) = 2 < 3, returned as is */
+	CHECK(out[16] == 2.0);
+	/* ACF of (-1, 2, -1)/sqrt3 is (1, -2/3, 1/6): first zero crossing at lag 1 */
+	CHECK(out[5] == 1.0);		/* lag 1 is below both neighbours */
+	CHECK_NEAR(out[4], 0.0 + (1.0 / exp(1.0) - 1.0) / (-2.0 / 3.0 - 1.0), 1e-12, 0);
+}
+
+/* Integer random walks: exact ties in the ACF; outputs must be stable and finite. */
+static void
+test_integer_walks(void)
+{
+	double		y[2000];
+	double		out[AN_CATCH24_COUNT];
+	unsigned	seed = 777;
+	double		v = 0;
+
+	for (int i = 0; i < 2000; i++)
+	{
+		seed = seed * 1664525u + 1013904223u;
+		v += (seed >> 31) ? 1.0 : -1.0;
+		y[i] = v;
+	}
+	for (size_t n = 10; n <= 2000; n = n * 3 / 2)
+	{
+		CHECK_EQ_INT(an_catch22(y, n, out, NULL), AN_OK);
+		for (int f = 0; f < AN_CATCH24_COUNT; f++)
+			CHECK(!isnan(out[f]));
+	}
+}
+
+int
+main(void)
+{
+	RUN(test_basic);
+	RUN(test_simulated);
+	RUN(test_empirical);
+	RUN(test_too_short_and_nonfinite);
+	RUN(test_constant);
+	RUN(test_tiny_lengths);
+	RUN(test_n3_by_hand);
+	RUN(test_integer_walks);
+	printf("catch22: %d reference files, %d values compared\n", files_checked, values_checked);
+	UNIT_EXIT();
+}
