@@ -512,44 +512,55 @@ c22_trev_1_num(const c22_work *w)
 	return s / (double) (w->n - 1);
 }
 
-/* Pearson correlation of z[0..n-1-lag] with z[lag..n-1], each on its own mean. */
-static double
-lagged_correlation(const double *z, size_t n, size_t lag)
-{
-	size_t		m = n - lag;
-	const double *u = z,
-			   *v = z + lag;
-	double		mu = c22_mean(u, m),
-				mv = c22_mean(v, m);
-	double		suv = 0.0,
-				suu = 0.0,
-				svv = 0.0;
-
-	for (size_t i = 0; i < m; i++)
-	{
-		double		du = u[i] - mu,
-					dv = v[i] - mv;
-
-		suv += du * dv;
-		suu += du * du;
-		svv += dv * dv;
-	}
-	return suv / sqrt(suu * svv);
-}
-
+/*
+ * IN_AutoMutualInfoStats_40_gaussian_fmmi (spec F17).  Each lag needs the
+ * Pearson correlation of u = z[0..n-1-lag] and v = z[lag..n-1], each centred
+ * on its own mean.  The sequential sum of u is a prefix sum, and the
+ * sequential sum of v for the next lag is accumulated during this lag's
+ * pass, so each lag is one pass with four independent sums and every sum is
+ * still taken left to right from 0.0, as a direct evaluation would.
+ */
 double
 c22_auto_mutual_info_fmmi(const c22_work *w)
 {
 	size_t		n = w->n;
+	const double *z = w->z;
 	size_t		tmax = (n + 1) / 2 < 40 ? (n + 1) / 2 : 40;
+	double	   *prefix = w->scratch;
 	double		info[41];
+	double		sum_v;
 
 	if (tmax < 3)
 		return (double) tmax;
+	prefix[0] = 0.0 + z[0];
+	for (size_t i = 1; i < n; i++)
+		prefix[i] = prefix[i - 1] + z[i];
+	sum_v = c22_sum(z + 1, n - 1);
 	for (size_t lag = 1; lag <= tmax; lag++)
 	{
-		double		rho = lagged_correlation(w->z, n, lag);
+		size_t		m = n - lag;
+		const double *v = z + lag;
+		double		mu = prefix[m - 1] / (double) m,
+					mv = sum_v / (double) m;
+		double		du = z[0] - mu,
+					dv = v[0] - mv;
+		double		suv = 0.0 + du * dv,
+					suu = 0.0 + du * du,
+					svv = 0.0 + dv * dv,
+					next = 0.0;
+		double		rho;
 
+		for (size_t i = 1; i < m; i++)
+		{
+			du = z[i] - mu;
+			dv = v[i] - mv;
+			suv += du * dv;
+			suu += du * du;
+			svv += dv * dv;
+			next += v[i];
+		}
+		sum_v = next;
+		rho = suv / sqrt(suu * svv);
 		info[lag] = -0.5 * log(1.0 - rho * rho);
 	}
 	for (size_t lag = 2; lag + 1 <= tmax; lag++)

@@ -41,17 +41,21 @@ spline_residual(const double *z, size_t n, double *u)
 
 		for (size_t i = 0; i < n; i++)
 			norm0 += qc[i] * qc[i];
-		for (int pass = 0; pass < 2; pass++)
+		/* classical Gram-Schmidt, twice: all c dot products in one pass */
+		for (int pass = 0; pass < 2 && c > 0; pass++)
 		{
-			for (int p = 0; p < c; p++)
-			{
-				double	   *qp = q + (size_t) p * n;
-				double		dot = 0.0;
+			double		dot[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
 
-				for (size_t i = 0; i < n; i++)
-					dot += qp[i] * qc[i];
-				for (size_t i = 0; i < n; i++)
-					qc[i] -= dot * qp[i];
+			for (size_t i = 0; i < n; i++)
+				for (int p = 0; p < c; p++)
+					dot[p] += q[(size_t) p * n + i] * qc[i];
+			for (size_t i = 0; i < n; i++)
+			{
+				double		v = qc[i];
+
+				for (int p = 0; p < c; p++)
+					v -= dot[p] * q[(size_t) p * n + i];
+				qc[i] = v;
 			}
 		}
 		for (size_t i = 0; i < n; i++)
@@ -63,17 +67,20 @@ spline_residual(const double *z, size_t n, double *u)
 		for (size_t i = 0; i < n; i++)
 			qc[i] /= norm;
 	}
-	for (size_t i = 0; i < n; i++)
-		u[i] = z[i];
-	for (int c = 0; c < 5; c++)
 	{
-		double	   *qc = q + (size_t) c * n;
-		double		dot = 0.0;
+		double		coef[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
 
 		for (size_t i = 0; i < n; i++)
-			dot += qc[i] * u[i];
+			for (int c = 0; c < 5; c++)
+				coef[c] += q[(size_t) c * n + i] * z[i];
 		for (size_t i = 0; i < n; i++)
-			u[i] -= dot * qc[i];
+		{
+			double		fit = 0.0;
+
+			for (int c = 0; c < 5; c++)
+				fit += coef[c] * q[(size_t) c * n + i];
+			u[i] = z[i] - fit;
+		}
 	}
 	an_free(q);
 	return AN_OK;

@@ -56,6 +56,61 @@ c22_twiddles_free(c22_twiddles *t)
 	t->w = NULL;
 }
 
+/* One radix-2 decimation-in-time stage on a block of len complex values. */
+static inline void
+fft_stage(double *block, size_t len, const c22_twiddles *t)
+{
+	size_t		half = len / 2;
+	size_t		step = t->n_max / len;
+	double	   *e = block;
+	double	   *o = block + 2 * half;
+
+	for (size_t k = 0; k < half; k++)
+	{
+		double		wr = t->w[2 * k * step],
+					wi = t->w[2 * k * step + 1];
+		double		orr = o[2 * k],
+					oi = o[2 * k + 1];
+		double		tr = wr * orr - wi * oi;
+		double		ti = wr * oi + wi * orr;
+		double		er = e[2 * k],
+					ei = e[2 * k + 1];
+
+		e[2 * k] = er + tr;
+		e[2 * k + 1] = ei + ti;
+		o[2 * k] = er - tr;
+		o[2 * k + 1] = ei - ti;
+	}
+}
+
+/* Blocks up to this many complex values (64 KB) are transformed in cache, stage by stage. */
+#define FFT_CACHE_BLOCK 4096
+
+/*
+ * All stages of a bit-reversed block of m values, depth first: both halves
+ * completely, then the stage that combines them.  Every butterfly is the
+ * same floating-point operation on the same operands as in the
+ * breadth-first (stage after stage) order; only the order in which
+ * independent butterflies run changes, so the bits do not, and large
+ * transforms stay in cache.
+ */
+static void
+fft_block(double *block, size_t m, const c22_twiddles *t)
+{
+	if (m <= FFT_CACHE_BLOCK)
+	{
+		for (size_t len = 2; len <= m; len <<= 1)
+			for (size_t base = 0; base < m; base += len)
+				fft_stage(block + 2 * base, len, t);
+		return;
+	}
+	fft_block(block, m / 2, t);
+	fft_block(block + m, m / 2, t);
+	fft_stage(block, m, t);
+	if (m >= AN_INTERRUPT_STRIDE)
+		an_check_interrupts();
+}
+
 void
 c22_fft(double *buf, size_t m, const c22_twiddles *t)
 {
@@ -78,37 +133,7 @@ c22_fft(double *buf, size_t m, const c22_twiddles *t)
 			buf[2 * j + 1] = im;
 		}
 	}
-
-	for (size_t len = 2; len <= m; len <<= 1)
-	{
-		size_t		half = len / 2;
-		size_t		step = t->n_max / len;
-
-		for (size_t base = 0; base < m; base += len)
-		{
-			double	   *e = buf + 2 * base;
-			double	   *o = buf + 2 * (base + half);
-
-			for (size_t k = 0; k < half; k++)
-			{
-				double		wr = t->w[2 * k * step],
-							wi = t->w[2 * k * step + 1];
-				double		orr = o[2 * k],
-							oi = o[2 * k + 1];
-				double		tr = wr * orr - wi * oi;
-				double		ti = wr * oi + wi * orr;
-				double		er = e[2 * k],
-							ei = e[2 * k + 1];
-
-				e[2 * k] = er + tr;
-				e[2 * k + 1] = ei + ti;
-				o[2 * k] = er - tr;
-				o[2 * k + 1] = ei - ti;
-			}
-		}
-		if (m >= AN_INTERRUPT_STRIDE)
-			an_check_interrupts();
-	}
+	fft_block(buf, m, t);
 }
 
 double
