@@ -354,6 +354,146 @@ fit_error(const double *x, const double *y, size_t m, double slope, double inter
 	return sqrt(s);
 }
 
+/*
+ * Fluctuation analysis of windows of a profile: a straight line is fitted
+ * against abscissa 1..tau (spec H10 with the abscissa sums sx, sxx given),
+ * and either the squared residuals are added to *acc in order (dfa) or the
+ * squared residual range is (rs_range).  window_fit4 does four consecutive
+ * windows with the same operations as four window_fit1 calls, interleaved
+ * so that the four windows' sequential sums run side by side.
+ */
+static inline void
+line_coefficients(double tau, double sx, double sxx, double den, double sy, double sxy,
+				  double *slope, double *intercept)
+{
+	if (den == 0.0)
+		*slope = *intercept = 0.0;
+	else
+	{
+		*slope = (tau * sxy - sx * sy) / den;
+		*intercept = (sy * sxx - sx * sxy) / den;
+	}
+}
+
+static void
+window_fit1(const double *y, size_t tau, double sx, double sxx, double den, int dfa, double *acc)
+{
+	double		sy = 0.0,
+				sxy = 0.0,
+				slope,
+				intercept,
+				x = 0.0,
+				rmin = INFINITY,
+				rmax = -INFINITY;
+
+	for (size_t k = 0; k < tau; k++)
+	{
+		x += 1.0;
+		sxy += x * y[k];
+		sy += y[k];
+	}
+	line_coefficients((double) tau, sx, sxx, den, sy, sxy, &slope, &intercept);
+	x = 0.0;
+	for (size_t k = 0; k < tau; k++)
+	{
+		double		r;
+
+		x += 1.0;
+		r = y[k] - (slope * x + intercept);
+		if (dfa)
+			*acc += r * r;
+		else
+		{
+			rmin = r < rmin ? r : rmin;
+			rmax = r > rmax ? r : rmax;
+		}
+	}
+	if (!dfa)
+		*acc += (rmax - rmin) * (rmax - rmin);
+}
+
+static void
+window_residual_sq(const double *y, size_t tau, double slope, double intercept, double *acc)
+{
+	double		x = 0.0;
+
+	for (size_t k = 0; k < tau; k++)
+	{
+		double		r;
+
+		x += 1.0;
+		r = y[k] - (slope * x + intercept);
+		*acc += r * r;
+	}
+}
+
+static void
+window_fit4(const double *y, size_t tau, double sx, double sxx, double den, int dfa, double *acc)
+{
+	const double *y0 = y,
+			   *y1 = y + tau,
+			   *y2 = y + 2 * tau,
+			   *y3 = y + 3 * tau;
+	double		sy0 = 0.0, sy1 = 0.0, sy2 = 0.0, sy3 = 0.0;
+	double		sxy0 = 0.0, sxy1 = 0.0, sxy2 = 0.0, sxy3 = 0.0;
+	double		b0, b1, b2, b3, a0, a1, a2, a3;
+	double		x = 0.0;
+
+	for (size_t k = 0; k < tau; k++)
+	{
+		x += 1.0;
+		sxy0 += x * y0[k];
+		sy0 += y0[k];
+		sxy1 += x * y1[k];
+		sy1 += y1[k];
+		sxy2 += x * y2[k];
+		sy2 += y2[k];
+		sxy3 += x * y3[k];
+		sy3 += y3[k];
+	}
+	line_coefficients((double) tau, sx, sxx, den, sy0, sxy0, &b0, &a0);
+	line_coefficients((double) tau, sx, sxx, den, sy1, sxy1, &b1, &a1);
+	line_coefficients((double) tau, sx, sxx, den, sy2, sxy2, &b2, &a2);
+	line_coefficients((double) tau, sx, sxx, den, sy3, sxy3, &b3, &a3);
+	if (dfa)
+	{
+		/* one running sum, window after window: not interleaved */
+		window_residual_sq(y0, tau, b0, a0, acc);
+		window_residual_sq(y1, tau, b1, a1, acc);
+		window_residual_sq(y2, tau, b2, a2, acc);
+		window_residual_sq(y3, tau, b3, a3, acc);
+	}
+	else
+	{
+		double		lo0 = INFINITY, lo1 = INFINITY, lo2 = INFINITY, lo3 = INFINITY;
+		double		hi0 = -INFINITY, hi1 = -INFINITY, hi2 = -INFINITY, hi3 = -INFINITY;
+
+		x = 0.0;
+		for (size_t k = 0; k < tau; k++)
+		{
+			double		r0, r1, r2, r3;
+
+			x += 1.0;
+			r0 = y0[k] - (b0 * x + a0);
+			r1 = y1[k] - (b1 * x + a1);
+			r2 = y2[k] - (b2 * x + a2);
+			r3 = y3[k] - (b3 * x + a3);
+			lo0 = r0 < lo0 ? r0 : lo0;
+			hi0 = r0 > hi0 ? r0 : hi0;
+			lo1 = r1 < lo1 ? r1 : lo1;
+			hi1 = r1 > hi1 ? r1 : hi1;
+			lo2 = r2 < lo2 ? r2 : lo2;
+			hi2 = r2 > hi2 ? r2 : hi2;
+			lo3 = r3 < lo3 ? r3 : lo3;
+			hi3 = r3 > hi3 ? r3 : hi3;
+		}
+		*acc += (hi0 - lo0) * (hi0 - lo0);
+		*acc += (hi1 - lo1) * (hi1 - lo1);
+		*acc += (hi2 - lo2) * (hi2 - lo2);
+		*acc += (hi3 - lo3) * (hi3 - lo3);
+	}
+}
+
 /* SC_FluctAnal_2_{rsrangefit,dfa}_50_1_*_logi_prop_r1 (spec F21, F22). */
 an_status
 c22_fluct_anal(c22_work *w, int dfa, double *out)
@@ -402,44 +542,18 @@ c22_fluct_anal(c22_work *w, int dfa, double *out)
 			sxx += (double) k * (double) k;
 		}
 		den = (double) tau * sxx - sx * sx;
-		for (size_t j = 0; j < nwin; j++)
+		for (size_t j = 0; j < nwin;)
 		{
-			const double *y = profile + j * tau;
-			double		sy = 0.0,
-						sxy = 0.0,
-						slope,
-						intercept,
-						rmin = INFINITY,
-						rmax = -INFINITY;
-
-			for (size_t k = 0; k < tau; k++)
+			if (nwin - j >= 4)
 			{
-				sxy += (double) (k + 1) * y[k];
-				sy += y[k];
+				window_fit4(profile + j * tau, tau, sx, sxx, den, dfa, &acc);
+				j += 4;
 			}
-			if (den == 0.0)
-				slope = intercept = 0.0;
 			else
 			{
-				slope = ((double) tau * sxy - sx * sy) / den;
-				intercept = (sy * sxx - sx * sxy) / den;
+				window_fit1(profile + j * tau, tau, sx, sxx, den, dfa, &acc);
+				j++;
 			}
-			for (size_t k = 0; k < tau; k++)
-			{
-				double		r = y[k] - (slope * (double) (k + 1) + intercept);
-
-				if (dfa)
-					acc += r * r;
-				else
-				{
-					if (r < rmin)
-						rmin = r;
-					if (r > rmax)
-						rmax = r;
-				}
-			}
-			if (!dfa)
-				acc += (rmax - rmin) * (rmax - rmin);
 		}
 		log_scale[si] = log((double) tau);
 		if (dfa)
