@@ -80,14 +80,39 @@ report_status(const char *fname, an_status st, size_t n, size_t bad_index, const
 	}
 }
 
+/*
+ * FFT twiddle tables for series up to length n, kept in fn_extra for the
+ * rest of the query: an aggregate over thousands of groups builds them once.
+ * NULL (the core then builds its own) when n is out of range, so that the
+ * core reports the error.
+ */
+static const an_catch22_tables *
+cached_tables(FmgrInfo *flinfo, size_t n)
+{
+	an_catch22_tables *tables = (an_catch22_tables *) flinfo->fn_extra;
+	MemoryContext old;
+
+	if (n < AN_CATCH22_MIN_N || n > AN_CATCH22_MAX_N)
+		return NULL;
+	if (an_catch22_tables_fit(tables, n))
+		return tables;
+	flinfo->fn_extra = NULL;
+	an_catch22_tables_free(tables);
+	old = MemoryContextSwitchTo(flinfo->fn_mcxt);
+	tables = an_catch22_tables_new(n);
+	MemoryContextSwitchTo(old);
+	flinfo->fn_extra = tables;
+	return tables;
+}
+
 /* Runs the core and returns the first `count` outputs as a float8[]. */
 static ArrayType *
-compute_array(const char *fname, const double *y, size_t n, int count)
+compute_array(FunctionCallInfo fcinfo, const char *fname, const double *y, size_t n, int count)
 {
 	double		out[AN_CATCH24_COUNT];
 	Datum		elems[AN_CATCH24_COUNT];
 	size_t		bad = 0;
-	an_status	st = an_catch22(y, n, out, &bad);
+	an_status	st = an_catch22_with_tables(y, n, cached_tables(fcinfo->flinfo, n), out, &bad);
 
 	report_status(fname, st, n, bad, y);
 	for (int i = 0; i < count; i++)
@@ -131,7 +156,7 @@ catch22_array(PG_FUNCTION_ARGS)
 	size_t		n;
 	const double *y = array_values("catch22", arr, &n);
 
-	PG_RETURN_ARRAYTYPE_P(compute_array("catch22", y, n, AN_CATCH22_COUNT));
+	PG_RETURN_ARRAYTYPE_P(compute_array(fcinfo, "catch22", y, n, AN_CATCH22_COUNT));
 }
 
 PG_FUNCTION_INFO_V1(catch24_array);
@@ -143,7 +168,7 @@ catch24_array(PG_FUNCTION_ARGS)
 	size_t		n;
 	const double *y = array_values("catch24", arr, &n);
 
-	PG_RETURN_ARRAYTYPE_P(compute_array("catch24", y, n, AN_CATCH24_COUNT));
+	PG_RETURN_ARRAYTYPE_P(compute_array(fcinfo, "catch24", y, n, AN_CATCH24_COUNT));
 }
 
 static ArrayType *
@@ -368,11 +393,19 @@ agg_final(FunctionCallInfo fcinfo, const char *fname, int count)
 		elog(ERROR, "%s final function called in non-aggregate context", fname);
 	if (state == NULL || state->count == 0)
 		PG_RETURN_NULL();
-	qsort(state->points, state->count, sizeof(C22Point), point_cmp);
+	/* rows usually arrive in time order already: sort only when they did not */
+	for (int64 i = 1; i < state->count; i++)
+	{
+		if (point_cmp(&state->points[i - 1], &state->points[i]) > 0)
+		{
+			qsort(state->points, state->count, sizeof(C22Point), point_cmp);
+			break;
+		}
+	}
 	y = palloc_array(double, state->count);
 	for (int64 i = 0; i < state->count; i++)
 		y[i] = state->points[i].value;
-	PG_RETURN_ARRAYTYPE_P(compute_array(fname, y, (size_t) state->count, count));
+	PG_RETURN_ARRAYTYPE_P(compute_array(fcinfo, fname, y, (size_t) state->count, count));
 }
 
 PG_FUNCTION_INFO_V1(catch22_agg_final);

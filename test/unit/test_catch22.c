@@ -312,6 +312,46 @@ test_integer_walks(void)
 	}
 }
 
+/* Tables kept from a longer series give bit-identical outputs (the aggregate keeps them). */
+static void
+test_shared_tables(void)
+{
+	an_catch22_tables *big = an_catch22_tables_new(100000);
+	const char *files[] = {"data/catch22/basic/test.txt", "data/catch22/basic/testSinusoid.txt",
+	"data/catch22/empirical/e1000_ts837.txt", "data/catch22/empirical/e1000_ts1.txt",
+	"data/catch22/simulated/testAR_L500_p2_nm_1_5.txt"};
+
+	CHECK(big != NULL);
+	CHECK(an_catch22_tables_fit(big, 100000));
+	CHECK(an_catch22_tables_fit(big, 3));
+	CHECK(!an_catch22_tables_fit(big, 140000));
+	CHECK(an_catch22_tables_new(2) == NULL);
+	CHECK(an_catch22_tables_new((size_t) AN_CATCH22_MAX_N + 1) == NULL);
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++)
+	{
+		double	   *y;
+		size_t		n = read_series(unit_shared_path(files[f]), &y);
+		double		own[AN_CATCH24_COUNT],
+					shared[AN_CATCH24_COUNT];
+
+		CHECK(n > 100);
+		if (n <= 100)
+		{
+			free(y);
+			continue;
+		}
+		CHECK_EQ_INT(an_catch22(y, n, own, NULL), AN_OK);
+		CHECK_EQ_INT(an_catch22_with_tables(y, n, big, shared, NULL), AN_OK);
+		CHECK(memcmp(own, shared, sizeof(own)) == 0);
+		/* a prefix too: another power of two */
+		CHECK_EQ_INT(an_catch22(y, n / 3, own, NULL), AN_OK);
+		CHECK_EQ_INT(an_catch22_with_tables(y, n / 3, big, shared, NULL), AN_OK);
+		CHECK(memcmp(own, shared, sizeof(own)) == 0);
+		free(y);
+	}
+	an_catch22_tables_free(big);
+}
+
 int
 main(void)
 {
@@ -323,6 +363,7 @@ main(void)
 	RUN(test_tiny_lengths);
 	RUN(test_n3_by_hand);
 	RUN(test_integer_walks);
+	RUN(test_shared_tables);
 	printf("catch22: %d reference files, %d values compared\n", files_checked, values_checked);
 	UNIT_EXIT();
 }

@@ -279,7 +279,7 @@ c22_welch_rect(c22_work *w, double *area, double *centroid)
 	}
 	for (size_t t = n; t < p; t++)
 		buf[2 * t] = buf[2 * t + 1] = 0.0;
-	c22_fft(buf, p, &w->tw_ref);
+	c22_fft(buf, p, w->tw_ref);
 
 	for (size_t k = 0; k < nw; k++)
 	{

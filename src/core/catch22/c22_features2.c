@@ -175,7 +175,7 @@ c22_periodicity_wang(c22_work *w, double *out)
 	}
 	for (size_t i = n; i < m; i++)
 		buf[2 * i] = buf[2 * i + 1] = 0.0;
-	c22_fft(buf, m, &w->tw_true);
+	c22_fft(buf, m, w->tw_true);
 	for (size_t k = 0; k < m; k++)
 	{
 		double		re = buf[2 * k],
@@ -185,7 +185,7 @@ c22_periodicity_wang(c22_work *w, double *out)
 		buf[2 * k + 1] = 0.0;
 	}
 	/* A forward transform of a real symmetric sequence is m times its inverse. */
-	c22_fft(buf, m, &w->tw_true);
+	c22_fft(buf, m, w->tw_true);
 	for (size_t j = 0; j < nlags; j++)
 		approx[j] = (buf[2 * (j + 1)] / (double) m) / (double) (n - (j + 1));
 

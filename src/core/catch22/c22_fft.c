@@ -35,16 +35,39 @@ c22_twiddles_init(c22_twiddles *t, size_t n_max, int truncated_pi)
 	t->w = an_alloc_array(half > 0 ? 2 * half : 2, sizeof(double));
 	if (t->w == NULL)
 		return AN_ENOMEM;
-	for (size_t k = 0; k < half; k++)
+	if (truncated_pi || n_max < 8)
 	{
-		double		theta;
+		/* The reference's angles have no symmetry to exploit: every entry directly. */
+		for (size_t k = 0; k < half; k++)
+		{
+			double		theta;
 
-		if (truncated_pi)
-			theta = (C22_PI_TRUNC * (double) (2 * k)) / (double) n_max;
-		else
-			theta = (2.0 * C22_PI_TRUE * (double) k) / (double) n_max;
+			if (truncated_pi)
+				theta = (C22_PI_TRUNC * (double) (2 * k)) / (double) n_max;
+			else
+				theta = (2.0 * C22_PI_TRUE * (double) k) / (double) n_max;
+			t->w[2 * k] = cos(theta);
+			t->w[2 * k + 1] = -sin(theta);
+		}
+		return AN_OK;
+	}
+	/* True angles 2 pi k / n_max: the first octant directly, the rest by symmetry. */
+	for (size_t k = 0; k <= n_max / 8; k++)
+	{
+		double		theta = (2.0 * C22_PI_TRUE * (double) k) / (double) n_max;
+
 		t->w[2 * k] = cos(theta);
 		t->w[2 * k + 1] = -sin(theta);
+	}
+	for (size_t k = n_max / 8 + 1; k <= n_max / 4; k++)
+	{
+		t->w[2 * k] = -t->w[2 * (n_max / 4 - k) + 1];
+		t->w[2 * k + 1] = -t->w[2 * (n_max / 4 - k)];
+	}
+	for (size_t k = n_max / 4 + 1; k < half; k++)
+	{
+		t->w[2 * k] = -t->w[2 * (half - k)];
+		t->w[2 * k + 1] = t->w[2 * (half - k) + 1];
 	}
 	return AN_OK;
 }

@@ -75,8 +75,8 @@ typedef struct c22_work
 	double	   *scratch2;		/* n doubles, free for any feature */
 	double	   *cbuf;			/* complex buffer, 2 * fft_max doubles */
 	size_t		fft_max;		/* 2 * pow2(n) */
-	c22_twiddles tw_ref;		/* truncated-pi table of size fft_max */
-	c22_twiddles tw_true;		/* true-pi table of size fft_max (periodicity) */
+	const c22_twiddles *tw_ref;	/* truncated-pi table of size >= fft_max */
+	const c22_twiddles *tw_true;	/* true-pi table of size >= fft_max (periodicity) */
 } c22_work;
 
 /* Features: each writes its output(s). */

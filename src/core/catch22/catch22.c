@@ -187,8 +187,49 @@ work_free(c22_work *w)
 	an_free(w->scratch);
 	an_free(w->scratch2);
 	an_free(w->cbuf);
-	c22_twiddles_free(&w->tw_ref);
-	c22_twiddles_free(&w->tw_true);
+}
+
+struct an_catch22_tables
+{
+	c22_twiddles ref;
+	c22_twiddles tru;
+};
+
+an_catch22_tables *
+an_catch22_tables_new(size_t n)
+{
+	an_catch22_tables *t;
+	size_t		size;
+
+	if (n < AN_CATCH22_MIN_N || n > AN_CATCH22_MAX_N)
+		return NULL;
+	size = 2 * c22_pow2_at_least(n);
+	t = an_alloc(sizeof(an_catch22_tables));
+	if (t == NULL)
+		return NULL;
+	t->ref.w = t->tru.w = NULL;
+	if (c22_twiddles_init(&t->ref, size, 1) != AN_OK || c22_twiddles_init(&t->tru, size, 0) != AN_OK)
+	{
+		an_catch22_tables_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int
+an_catch22_tables_fit(const an_catch22_tables *tables, size_t n)
+{
+	return tables != NULL && n <= AN_CATCH22_MAX_N && tables->ref.n_max >= 2 * c22_pow2_at_least(n);
+}
+
+void
+an_catch22_tables_free(an_catch22_tables *tables)
+{
+	if (tables == NULL)
+		return;
+	c22_twiddles_free(&tables->ref);
+	c22_twiddles_free(&tables->tru);
+	an_free(tables);
 }
 
 /* Everything several features share; z must already be set. */
@@ -196,7 +237,6 @@ static an_status
 work_prepare(c22_work *w)
 {
 	size_t		n = w->n;
-	an_status	st;
 
 	w->fft_max = 2 * c22_pow2_at_least(n);
 	w->z_sorted = an_alloc_array(n, sizeof(double));
@@ -207,10 +247,6 @@ work_prepare(c22_work *w)
 	w->cbuf = an_alloc_array(2 * w->fft_max, sizeof(double));
 	if (!w->z_sorted || !w->dz || !w->acf || !w->scratch || !w->scratch2 || !w->cbuf)
 		return AN_ENOMEM;
-	if ((st = c22_twiddles_init(&w->tw_ref, w->fft_max, 1)) != AN_OK)
-		return st;
-	if ((st = c22_twiddles_init(&w->tw_true, w->fft_max, 0)) != AN_OK)
-		return st;
 
 	w->z_mean = c22_mean(w->z, n);
 	w->z_min = w->z_max = w->z[0];
@@ -227,10 +263,10 @@ work_prepare(c22_work *w)
 		w->dz[t] = w->z[t + 1] - w->z[t];
 
 	an_check_interrupts();
-	c22_acf(w->z, n, w->acf, w->cbuf, &w->tw_ref);
+	c22_acf(w->z, n, w->acf, w->cbuf, w->tw_ref);
 	w->acf_zero = c22_first_zero(w->acf, n);
 	/* the ACF of the differences is only needed for its first zero */
-	c22_acf(w->dz, n - 1, w->scratch, w->cbuf, &w->tw_ref);
+	c22_acf(w->dz, n - 1, w->scratch, w->cbuf, w->tw_ref);
 	w->dacf_zero = c22_first_zero(w->scratch, n - 1);
 	an_check_interrupts();
 	return AN_OK;
@@ -277,7 +313,15 @@ compute_features(c22_work *w, double *out)
 an_status
 an_catch22(const double *y, size_t n, double out[AN_CATCH24_COUNT], size_t *bad_index)
 {
+	return an_catch22_with_tables(y, n, NULL, out, bad_index);
+}
+
+an_status
+an_catch22_with_tables(const double *y, size_t n, const an_catch22_tables *tables,
+					   double out[AN_CATCH24_COUNT], size_t *bad_index)
+{
 	c22_work	w = {0};
+	an_catch22_tables *own = NULL;
 	double		m,
 				sd;
 	int			constant = 1;
@@ -329,10 +373,22 @@ an_catch22(const double *y, size_t n, double out[AN_CATCH24_COUNT], size_t *bad_
 		}
 	}
 
+	if (!an_catch22_tables_fit(tables, n))
+	{
+		tables = own = an_catch22_tables_new(n);
+		if (own == NULL)
+		{
+			work_free(&w);
+			return AN_ENOMEM;
+		}
+	}
+	w.tw_ref = &tables->ref;
+	w.tw_true = &tables->tru;
 	st = work_prepare(&w);
 	if (st == AN_OK)
 		st = compute_features(&w, out);
 	work_free(&w);
+	an_catch22_tables_free(own);
 	if (st != AN_OK)
 		for (int f = 0; f < AN_CATCH24_COUNT; f++)
 			out[f] = NAN;

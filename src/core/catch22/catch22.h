@@ -20,8 +20,8 @@
 #define AN_CATCH22_COUNT 22
 #define AN_CATCH24_COUNT 24
 #define AN_CATCH22_MIN_N 3
-/* Working memory is about 120 bytes per point; this keeps it near 1.2 GB. */
-#define AN_CATCH22_MAX_N 10000000
+/* Working memory is at most about 220 bytes per point; this keeps it under 1 GB. */
+#define AN_CATCH22_MAX_N 4000000
 
 /* Full names (DN_HistogramMode_5, ...) and short names (mode_5, ...), 24 each. */
 extern const char *const an_catch22_names[AN_CATCH24_COUNT];
@@ -41,5 +41,21 @@ extern const char *const an_catch22_short_names[AN_CATCH24_COUNT];
  * precision so that the z-score is not finite.
  */
 an_status	an_catch22(const double *y, size_t n, double out[AN_CATCH24_COUNT], size_t *bad_index);
+
+/*
+ * FFT twiddle tables can be kept across calls (for example for all the
+ * groups of one aggregate query): tables made for length n serve every
+ * series of length <= n with identical results.  an_catch22_tables_new
+ * returns NULL when memory runs out or n is out of range.
+ */
+typedef struct an_catch22_tables an_catch22_tables;
+
+an_catch22_tables *an_catch22_tables_new(size_t n);
+int			an_catch22_tables_fit(const an_catch22_tables *tables, size_t n);
+void		an_catch22_tables_free(an_catch22_tables *tables);
+
+/* an_catch22 with tables from an_catch22_tables_new (NULL: build them for this call). */
+an_status	an_catch22_with_tables(const double *y, size_t n, const an_catch22_tables *tables,
+								   double out[AN_CATCH24_COUNT], size_t *bad_index);
 
 #endif
