@@ -13,6 +13,7 @@
 #include <dirent.h>
 
 #include "core/catch22/catch22.h"
+#include "core/catch22/c22_internal.h"
 
 #define MAX_FILES 1100
 
@@ -352,6 +353,79 @@ test_shared_tables(void)
 	an_catch22_tables_free(big);
 }
 
+/*
+ * PD_PeriodicityWang with every decision forced onto the direct lag-by-lag
+ * sums (the fallback path) must give the same answer as with the FFT
+ * values, on every reference input of up to 1,000 points.
+ */
+static void
+test_periodicity_exact_path(void)
+{
+	char		path[256];
+	int			compared = 0;
+
+	for (int k = 0; k < 1000; k++)
+	{
+		double	   *y;
+		size_t		n;
+		double		fast[AN_CATCH24_COUNT],
+					exact[AN_CATCH24_COUNT];
+
+		snprintf(path, sizeof(path), "data/catch22/empirical/e1000_ts%d.txt", k);
+		n = read_series(unit_shared_path(path), &y);
+		if (n >= 3 && n <= 1000)
+		{
+			CHECK_EQ_INT(an_catch22(y, n, fast, NULL), AN_OK);
+			c22_pd_error_scale = 1e300;
+			CHECK_EQ_INT(an_catch22(y, n, exact, NULL), AN_OK);
+			c22_pd_error_scale = 1.0;
+			CHECK(fast[18] == exact[18]);
+			compared++;
+		}
+		free(y);
+	}
+	CHECK(compared > 200);
+}
+
+/* Awkward shapes: spikes, steps, alternation, tiny and huge scales, quantised values. */
+static void
+test_awkward_shapes(void)
+{
+	enum {N = 300};
+	double		y[N];
+	double		out[AN_CATCH24_COUNT];
+
+	for (int shape = 0; shape < 9; shape++)
+	{
+		for (int i = 0; i < N; i++)
+		{
+			switch (shape)
+			{
+				case 0: y[i] = (i == 150) ? 1.0 : 0.0; break;	/* one spike */
+				case 1: y[i] = i < 100 ? 0.0 : 1.0; break;		/* step */
+				case 2: y[i] = (i % 2) ? 1.0 : -1.0; break;		/* alternation */
+				case 3: y[i] = 1e-300 * (double) (i % 7); break;	/* tiny but representable */
+				case 4: y[i] = 1e300 * (double) (i % 5 - 2); break;	/* huge */
+				case 5: y[i] = floor(10.0 * sin(i / 5.0)); break;	/* quantised sine */
+				case 6: y[i] = 1.0 + 1e-15 * (double) (i % 3); break;	/* nearly constant */
+				case 7: y[i] = (double) i; break;				/* linear trend */
+				default: y[i] = (double) (i * i % 17); break;	/* integer pattern */
+			}
+		}
+		CHECK_EQ_INT(an_catch22(y, N, out, NULL), AN_OK);
+		if (shape == 3 || shape == 4)
+		{
+			/* the squared deviations under- or overflow: no z-score, NaN features */
+			for (int f = 0; f < AN_CATCH22_COUNT; f++)
+				CHECK(isnan(out[f]));
+		}
+		else
+			for (int f = 0; f < AN_CATCH24_COUNT; f++)
+				if (f != 17 && f != 19)	/* may be NaN by definition on degenerate symbols/distances */
+					CHECK(!isnan(out[f]));
+	}
+}
+
 int
 main(void)
 {
@@ -364,6 +438,8 @@ main(void)
 	RUN(test_n3_by_hand);
 	RUN(test_integer_walks);
 	RUN(test_shared_tables);
+	RUN(test_periodicity_exact_path);
+	RUN(test_awkward_shapes);
 	printf("catch22: %d reference files, %d values compared\n", files_checked, values_checked);
 	UNIT_EXIT();
 }

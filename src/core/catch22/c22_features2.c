@@ -105,10 +105,12 @@ typedef struct pd_lags
 	unsigned char *have_exact;
 } pd_lags;
 
+double		c22_pd_error_scale = 1.0;
+
 static double
 pd_err(const pd_lags *p, size_t j)
 {
-	return 2.0 * p->err_sum / (double) (p->n - (j + 1)) + 4.0 * DBL_EPSILON * fabs(p->approx[j]);
+	return c22_pd_error_scale * 2.0 * p->err_sum / (double) (p->n - (j + 1)) + 4.0 * DBL_EPSILON * fabs(p->approx[j]);
 }
 
 static double

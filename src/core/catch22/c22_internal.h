@@ -79,6 +79,13 @@ typedef struct c22_work
 	const c22_twiddles *tw_true;	/* true-pi table of size >= fft_max (periodicity) */
 } c22_work;
 
+/*
+ * Multiplier of PD_PeriodicityWang's FFT error bound; 1 in production.  The
+ * unit tests set it huge so that every decision takes the direct-sum path,
+ * and check that the outputs do not change.
+ */
+extern double c22_pd_error_scale;
+
 /* Features: each writes its output(s). */
 void		c22_histogram_modes(const c22_work *w, double *mode5, double *mode10);
 an_status	c22_outlier_include(const c22_work *w, double sign, double *out);

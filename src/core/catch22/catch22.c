@@ -357,6 +357,10 @@ an_catch22_with_tables(const double *y, size_t n, const an_catch22_tables *table
 		return AN_OK;
 	}
 
+	/* the spread under- or overflows double precision: no usable z-score */
+	if (!(sd > 0.0) || !isfinite(sd) || !isfinite(m))
+		return AN_OK;
+
 	w.n = n;
 	w.y = y;
 	w.z = an_alloc_array(n, sizeof(double));

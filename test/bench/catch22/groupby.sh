@@ -26,6 +26,8 @@ SELECT s AS series, timestamptz '2026-01-01' + make_interval(secs => i) AS ts,
        sum(random() - 0.5) OVER (PARTITION BY s ORDER BY i) AS value
 FROM generate_series(1, $SERIES) s, generate_series(1, $POINTS) i;
 VACUUM ANALYZE rw;
+CREATE TABLE rw_arrays AS SELECT series, array_agg(value ORDER BY ts) AS y FROM rw GROUP BY series;
+VACUUM ANALYZE rw_arrays;
 SQL
 
 run() {
@@ -39,6 +41,24 @@ SELECT count(*), sum(f[1]) IS NOT NULL FROM (SELECT series, catch22(ts, value) A
 \echo label $label
 SQL
 }
-echo "$SERIES series x $POINTS points:"
-run "parallel (2 workers planned)" 2
+run_arrays() {
+	local label=$1 setting=$2
+	psql -X -q -v ON_ERROR_STOP=1 <<SQL | grep -E '^(Time|label|.*Workers)' || true
+SET max_parallel_workers_per_gather = $setting;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SELECT count(*) FROM rw_arrays;
+EXPLAIN SELECT sum((catch22(y))[1]) FROM rw_arrays;
+\timing on
+SELECT sum((catch22(y))[1]) IS NOT NULL FROM rw_arrays;
+\timing off
+\echo label $label
+SQL
+}
+echo "$SERIES series x $POINTS points, aggregate catch22(ts, value) ... GROUP BY series:"
+run "parallel plan (2 workers planned)" 2
 run "serial" 0
+echo "the same from a table of one array per series, catch22(y):"
+run_arrays "parallel scan (2 workers)" 2
+run_arrays "serial" 0
