@@ -232,6 +232,49 @@ an_catch22_tables_free(an_catch22_tables *tables)
 	an_free(tables);
 }
 
+/*
+ * First zero crossing of the ACF (spec H6 with K = m) from direct lagged
+ * sums, for the differenced series, whose ACF usually crosses zero within a
+ * few lags.  It only decides when every ACF value it looks at is at least
+ * 1e-6 away from zero: the reference's FFT-based ACF is within about 1e-12
+ * of the exact one, so its signs, and hence its answer, are then the same.
+ * Otherwise (a value near zero, as integer data can give, or no crossing
+ * within the first lags) it returns SIZE_MAX and the caller uses the
+ * bit-exact recipe.  d is scratch for m values.
+ */
+#define DIRECT_ZERO_MAX_LAG 32
+#define DIRECT_ZERO_MARGIN 1e-6
+
+static size_t
+first_zero_direct(const double *x, size_t m, double *d)
+{
+	double		mean = c22_mean(x, m);
+	double		s0 = 0.0;
+	size_t		max_lag = m - 1 < DIRECT_ZERO_MAX_LAG ? m - 1 : DIRECT_ZERO_MAX_LAG;
+
+	for (size_t t = 0; t < m; t++)
+	{
+		d[t] = x[t] - mean;
+		s0 += d[t] * d[t];
+	}
+	if (!(s0 > 0.0) || !isfinite(s0))
+		return SIZE_MAX;
+	for (size_t k = 1; k <= max_lag; k++)
+	{
+		double		s = 0.0,
+					r;
+
+		for (size_t t = 0; t + k < m; t++)
+			s += d[t] * d[t + k];
+		r = s / s0;
+		if (fabs(r) < DIRECT_ZERO_MARGIN)
+			return SIZE_MAX;
+		if (r < 0.0)
+			return k;
+	}
+	return max_lag == m - 1 ? m : SIZE_MAX;
+}
+
 /* Everything several features share; z must already be set. */
 static an_status
 work_prepare(c22_work *w)
@@ -266,8 +309,12 @@ work_prepare(c22_work *w)
 	c22_acf(w->z, n, w->acf, w->cbuf, w->tw_ref);
 	w->acf_zero = c22_first_zero(w->acf, n);
 	/* the ACF of the differences is only needed for its first zero */
-	c22_acf(w->dz, n - 1, w->scratch, w->cbuf, w->tw_ref);
-	w->dacf_zero = c22_first_zero(w->scratch, n - 1);
+	w->dacf_zero = first_zero_direct(w->dz, n - 1, w->scratch);
+	if (w->dacf_zero == SIZE_MAX)
+	{
+		c22_acf(w->dz, n - 1, w->scratch, w->cbuf, w->tw_ref);
+		w->dacf_zero = c22_first_zero(w->scratch, n - 1);
+	}
 	an_check_interrupts();
 	return AN_OK;
 }
