@@ -81,6 +81,18 @@ FROM (VALUES (timestamptz '2026-01-01', 10.0), ('2026-01-01', 1), ('2026-01-01',
              ('2026-01-01', 2), ('2026-01-01', 9), ('2026-01-01', 4), ('2026-01-01', 8),
              ('2026-01-01', 7), ('2026-01-01', 6)) AS t(ts, v);
 
+-- As a window function: rolling features; frames of fewer than 3 rows give NULL.
+CREATE TEMP TABLE roll AS
+SELECT i, timestamptz '2026-01-01' + make_interval(mins => i) AS ts, sin(i / 3.0) + (i % 7) / 10.0 AS v
+FROM generate_series(1, 60) i;
+SELECT count(*) AS frames, count(w) AS non_null,
+       count(*) FILTER (WHERE CASE WHEN i >= 3 THEN w = catch22(ARRAY(SELECT v FROM roll r2 WHERE r2.i BETWEEN r.i - 19 AND r.i ORDER BY r2.i)) END) AS equal_to_array_form
+FROM (SELECT i, catch22(ts, v) OVER (ORDER BY ts ROWS BETWEEN 19 PRECEDING AND CURRENT ROW) AS w FROM roll) r;
+-- Rows arriving in descending time order: each frame is still ordered by ts.
+SELECT count(*) AS frames,
+       count(*) FILTER (WHERE w = catch22(ARRAY(SELECT v FROM roll r2 WHERE r2.i >= r.i ORDER BY r2.i))) AS equal_to_array_form
+FROM (SELECT i, catch22(ts, v) OVER (ORDER BY ts DESC) AS w FROM roll) r WHERE i <= 58;
+
 -- Constant series: the z-score is undefined, so the 22 features are NaN; mean and std are exact.
 SELECT c[1:22] = array_fill('NaN'::float8, ARRAY[22]) AS all_nan, c[23] AS mean, c[24] AS std
 FROM catch24(array_fill(0.1::float8, ARRAY[100])) AS c;

@@ -10,7 +10,8 @@
  * result does not depend on row order or on parallel query.  Rows whose ts
  * or value is NULL are skipped, like every SQL aggregate does; rows with the
  * same timestamp are all kept, ordered by value, which makes the result
- * deterministic.
+ * deterministic.  Used as a window function (rolling features), frames of
+ * fewer than 3 rows give NULL instead of an error.
  */
 #include "postgres.h"
 
@@ -389,9 +390,14 @@ agg_final(FunctionCallInfo fcinfo, const char *fname, int count)
 	C22AggState *state = PG_ARGISNULL(0) ? NULL : (C22AggState *) PG_GETARG_POINTER(0);
 	double	   *y;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
+	int			context = AggCheckCallContext(fcinfo, NULL);
+
+	if (!context)
 		elog(ERROR, "%s final function called in non-aggregate context", fname);
 	if (state == NULL || state->count == 0)
+		PG_RETURN_NULL();
+	/* a rolling window's first frames are short: NULL rather than an error */
+	if (context == AGG_CONTEXT_WINDOW && state->count < AN_CATCH22_MIN_N)
 		PG_RETURN_NULL();
 	/* rows usually arrive in time order already: sort only when they did not */
 	for (int64 i = 1; i < state->count; i++)
