@@ -8,7 +8,7 @@
 # OUTSIDE this repository; its C/ folder is compiled into a temporary
 # directory (gcc -O2 -ffp-contract=off) and never copied here.  The reference
 # time is what its CLI itself reports: the sum of its per-feature CPU times
-# (third column of its output).  Ours is the median wall time of
+# (third column of its output, from clock()).  Ours is the median CPU time of
 # an_catch22() (all 24 outputs, including z-scoring), built with the same
 # flags as the extension.  Run by hand; not part of the test suite.
 set -euo pipefail
