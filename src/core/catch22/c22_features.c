@@ -560,6 +560,8 @@ c22_auto_mutual_info_fmmi(const c22_work *w)
 			next += v[i];
 		}
 		sum_v = next;
+		if (n >= AN_INTERRUPT_STRIDE)
+			an_check_interrupts();
 		rho = suv / sqrt(suu * svv);
 		info[lag] = -0.5 * log(1.0 - rho * rho);
 	}

@@ -66,6 +66,8 @@ spline_residual(const double *z, size_t n, double *u)
 			norm = INFINITY;
 		for (size_t i = 0; i < n; i++)
 			qc[i] /= norm;
+		if (n >= AN_INTERRUPT_STRIDE)
+			an_check_interrupts();
 	}
 	{
 		double		coef[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
@@ -557,6 +559,8 @@ c22_fluct_anal(c22_work *w, int dfa, double *out)
 				j++;
 			}
 		}
+		if (m >= AN_INTERRUPT_STRIDE)
+			an_check_interrupts();
 		log_scale[si] = log((double) tau);
 		if (dfa)
 			log_f[si] = log(sqrt(acc / ((double) nwin * (double) tau)));
