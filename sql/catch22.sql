@@ -108,6 +108,7 @@ SELECT catch22(ARRAY[1, 2, 'NaN', 4]::float8[]);
 SELECT catch22(ARRAY[1, 2, 3, '-Infinity']::float8[]);
 SELECT catch22(ARRAY[1, NULL, 3, 4]::float8[]);
 SELECT catch22(ARRAY[[1, 2], [3, 4]]::float8[]);
+SELECT catch22(array_fill(1.0::float8, ARRAY[4000001]));
 SELECT catch22(ts, value) FROM (VALUES (now(), 1.0::float8), (now(), 'Infinity')) AS t(ts, value);
 SELECT catch22(ts, value) FROM (VALUES (now(), 1.0::float8), (now(), 2)) AS t(ts, value);
 
