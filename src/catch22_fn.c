@@ -401,9 +401,8 @@ static Datum
 agg_final(FunctionCallInfo fcinfo, const char *fname, int count)
 {
 	C22AggState *state = PG_ARGISNULL(0) ? NULL : (C22AggState *) PG_GETARG_POINTER(0);
-	double	   *y;
-
 	int			context = AggCheckCallContext(fcinfo, NULL);
+	double	   *y;
 
 	if (!context)
 		elog(ERROR, "%s final function called in non-aggregate context", fname);
