@@ -426,6 +426,133 @@ test_awkward_shapes(void)
 	}
 }
 
+/*
+ * The spec's H5-exact recipe written out literally (recursive radix-2
+ * decimation in time over a twiddle table of length n_tab), to check that
+ * the iterative, depth-first c22_fft and c22_acf give the same bits.
+ */
+static void
+spec_fft(const double *x, size_t m, size_t stride, double *out, const double *w, size_t n_tab)
+{
+	double	   *e,
+			   *o;
+
+	if (m == 1)
+	{
+		out[0] = x[0];
+		out[1] = x[1];
+		return;
+	}
+	e = malloc(m * sizeof(double));
+	o = malloc(m * sizeof(double));
+	spec_fft(x, m / 2, stride * 2, e, w, n_tab);
+	spec_fft(x + 2 * stride, m / 2, stride * 2, o, w, n_tab);
+	for (size_t k = 0; k < m / 2; k++)
+	{
+		size_t		idx = 2 * k * (n_tab / m);
+		double		wr = w[2 * idx],
+					wi = w[2 * idx + 1];
+		double		tr = wr * o[2 * k] - wi * o[2 * k + 1];
+		double		ti = wr * o[2 * k + 1] + wi * o[2 * k];
+
+		out[2 * k] = e[2 * k] + tr;
+		out[2 * k + 1] = e[2 * k + 1] + ti;
+		out[2 * (k + m / 2)] = e[2 * k] - tr;
+		out[2 * (k + m / 2) + 1] = e[2 * k + 1] - ti;
+	}
+	free(e);
+	free(o);
+}
+
+static double *
+spec_table(size_t n_tab)
+{
+	double	   *w = malloc(2 * n_tab * sizeof(double));
+
+	for (size_t i = 0; i < n_tab; i++)
+	{
+		double		theta = (3.14159265359 * (double) i) / (double) n_tab;
+
+		w[2 * i] = cos(theta);
+		w[2 * i + 1] = -sin(theta);
+	}
+	return w;
+}
+
+static void
+test_fft_and_acf_bit_exact(void)
+{
+	unsigned	seed = 99;
+	size_t		lengths[] = {3, 5, 11, 12, 32, 33, 100, 270, 1000, 5001};
+
+	for (size_t li = 0; li < sizeof(lengths) / sizeof(lengths[0]); li++)
+	{
+		size_t		n = lengths[li];
+		size_t		big = 2 * c22_pow2_at_least(n);
+		double	   *x = malloc(n * sizeof(double));
+		double	   *a = calloc(2 * big, sizeof(double));
+		double	   *p = malloc(2 * big * sizeof(double));
+		double	   *b = malloc(2 * big * sizeof(double));
+		double	   *buf = malloc(2 * 4 * big * sizeof(double));
+		double	   *r_spec = malloc(n * sizeof(double));
+		double	   *r_ours = malloc(n * sizeof(double));
+		double	   *w = spec_table(big);
+		c22_twiddles own,
+					larger;
+		double		mean = 0.0,
+					c,
+					d;
+
+		for (size_t i = 0; i < n; i++)
+		{
+			seed = seed * 1103515245u + 12345u;
+			/* integer-valued half of the time: exact ACF ties */
+			x[i] = (li % 2) ? (double) ((seed >> 16) % 7) : (double) (seed >> 8) / 16777216.0 - 0.5;
+			mean += x[i];
+		}
+		mean /= (double) n;
+		for (size_t i = 0; i < n; i++)
+			a[2 * i] = x[i] - mean;
+		/* steps 5-8 of H5-exact */
+		spec_fft(a, big, 1, p, w, big);
+		for (size_t k = 0; k < big; k++)
+		{
+			double		ar = p[2 * k],
+						ai = p[2 * k + 1];
+
+			p[2 * k] = ar * ar - ai * (-ai);
+			p[2 * k + 1] = ar * (-ai) + ai * ar;
+		}
+		spec_fft(p, big, 1, b, w, big);
+		c = b[0];
+		d = b[1];
+		for (size_t k = 0; k < n; k++)
+			r_spec[k] = (b[2 * k] * c + b[2 * k + 1] * d) / (c * c + d * d);
+
+		CHECK_EQ_INT(c22_twiddles_init(&own, big, 1), AN_OK);
+		CHECK_EQ_INT(c22_twiddles_init(&larger, 4 * big, 1), AN_OK);
+		c22_acf(x, n, r_ours, buf, &own);
+		CHECK(memcmp(r_spec, r_ours, n * sizeof(double)) == 0);
+		c22_acf(x, n, r_ours, buf, &larger);
+		CHECK(memcmp(r_spec, r_ours, n * sizeof(double)) == 0);
+		/* a plain transform, too */
+		memcpy(buf, a, 2 * big * sizeof(double));
+		c22_fft(buf, big, &own);
+		spec_fft(a, big, 1, b, w, big);
+		CHECK(memcmp(buf, b, 2 * big * sizeof(double)) == 0);
+		c22_twiddles_free(&own);
+		c22_twiddles_free(&larger);
+		free(x);
+		free(a);
+		free(p);
+		free(b);
+		free(buf);
+		free(r_spec);
+		free(r_ours);
+		free(w);
+	}
+}
+
 int
 main(void)
 {
@@ -440,6 +567,7 @@ main(void)
 	RUN(test_shared_tables);
 	RUN(test_periodicity_exact_path);
 	RUN(test_awkward_shapes);
+	RUN(test_fft_and_acf_bit_exact);
 	printf("catch22: %d reference files, %d values compared\n", files_checked, values_checked);
 	UNIT_EXIT();
 }
