@@ -180,6 +180,12 @@ an_kd_hi(const an_kdtree *t, uint32_t node)
 int32_t		an_kdtree_min_label(const an_kdtree *t, const double *q, double eps2,
 								const int32_t *label, const int32_t *node_min, an_work *work);
 
+/*
+ * Recompute the boxes over the points with keep[pos] set only (a node with
+ * none gets an empty box, lo = +inf and hi = -inf, which every query prunes).
+ */
+void		an_kdtree_shrink_boxes(an_kdtree *t, const uint8_t *keep);
+
 /* Fill node_min (n_nodes entries) from labels by position (< 0: ignored). */
 void		an_kdtree_node_min(const an_kdtree *t, const int32_t *label, int32_t *node_min);
 

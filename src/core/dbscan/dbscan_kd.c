@@ -70,6 +70,16 @@ union_within(const an_kdtree *t, uint32_t p, double eps2, const uint8_t *core,
 
 		if (ncore[id] == 0)
 			continue;
+		if (rep[id] < 0 && nd->left >= 0)
+		{
+			/* both halves known to be one component each, and the same one */
+			int32_t		rl = ncore[nd->left] ? rep[nd->left] : rep[nd->right];
+			int32_t		rr = ncore[nd->right] ? rep[nd->right] : rep[nd->left];
+
+			if (rl >= 0 && rr >= 0 &&
+				an_uf_find(parent, (uint32_t) rl) == an_uf_find(parent, (uint32_t) rr))
+				rep[id] = rl;
+		}
 		if (rep[id] >= 0 && an_uf_find(parent, (uint32_t) rep[id]) == an_uf_find(parent, p))
 			continue;
 		if (an_box_min_d2(q, lo, hi, d) > eps2)
@@ -102,6 +112,25 @@ union_within(const an_kdtree *t, uint32_t p, double eps2, const uint8_t *core,
 					an_uf_union(parent, p, r);
 					rp = an_uf_find(parent, p);
 				}
+			}
+			if (rep[id] < 0)
+			{
+				/* remember the leaf once all its core points are one component */
+				uint32_t	first = UINT32_MAX;
+				bool		one = true;
+
+				for (uint32_t r = nd->lo; r < nd->hi && one; r++)
+					if (core[r])
+					{
+						uint32_t	rr = an_uf_find(parent, r);
+
+						if (first == UINT32_MAX)
+							first = rr;
+						else
+							one = rr == first;
+					}
+				if (one && first != UINT32_MAX)
+					rep[id] = (int32_t) first;
 			}
 			an_work_add(work, nd->hi - nd->lo);
 		}
@@ -150,6 +179,11 @@ an_dbscan_kdtree(const double *x, size_t n, size_t d, double eps2, uint32_t min_
 		lab[p] = AN_DBSCAN_NOISE;
 	}
 
+	/*
+	 * From here on only core points are searched for: boxes around them
+	 * alone are tighter (noise no longer inflates them) and prune better.
+	 */
+	an_kdtree_shrink_boxes(t, core);
 	for (uint32_t i = t->n_nodes; i-- > 0;)
 	{
 		const an_kdnode *nd = &t->nodes[i];

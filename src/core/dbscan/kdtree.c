@@ -212,6 +212,52 @@ an_kdtree_free(an_kdtree *t)
 }
 
 void
+an_kdtree_shrink_boxes(an_kdtree *t, const uint8_t *keep)
+{
+	size_t		d = t->d;
+
+	for (uint32_t i = t->n_nodes; i-- > 0;)
+	{
+		const an_kdnode *nd = &t->nodes[i];
+		double	   *lo = t->box + (size_t) i * 2 * d,
+				   *hi = lo + d;
+
+		for (size_t k = 0; k < d; k++)
+		{
+			lo[k] = INFINITY;
+			hi[k] = -INFINITY;
+		}
+		if (nd->left < 0)
+		{
+			for (uint32_t p = nd->lo; p < nd->hi; p++)
+				if (keep[p])
+					for (size_t k = 0; k < d; k++)
+					{
+						double		v = t->xs[(size_t) p * d + k];
+
+						if (v < lo[k])
+							lo[k] = v;
+						if (v > hi[k])
+							hi[k] = v;
+					}
+		}
+		else
+		{
+			const double *llo = an_kd_lo(t, (uint32_t) nd->left),
+					   *lhi = an_kd_hi(t, (uint32_t) nd->left),
+					   *rlo = an_kd_lo(t, (uint32_t) nd->right),
+					   *rhi = an_kd_hi(t, (uint32_t) nd->right);
+
+			for (size_t k = 0; k < d; k++)
+			{
+				lo[k] = llo[k] < rlo[k] ? llo[k] : rlo[k];
+				hi[k] = lhi[k] > rhi[k] ? lhi[k] : rhi[k];
+			}
+		}
+	}
+}
+
+void
 an_kdtree_node_min(const an_kdtree *t, const int32_t *label, int32_t *node_min)
 {
 	/* Children are created after their parent: walk the nodes backwards. */
