@@ -207,7 +207,7 @@ fail:
 an_status
 an_dbscan_model_score(const an_dbscan_model *m, const double *q, size_t d, int32_t *label)
 {
-	double		buf[64];
+	double		buf[64] = {0};
 	double	   *v = buf;
 	int32_t		best;
 	an_work		work = {0};

@@ -1,0 +1,29 @@
+/*
+ * dbscan_common.h: what the DBSCAN window functions and the model functions
+ * share: reading a float8[] feature vector and turning core status codes into
+ * errors.
+ */
+#ifndef ANOMALY_DBSCAN_COMMON_H
+#define ANOMALY_DBSCAN_COMMON_H
+
+#include "postgres.h"
+
+#include "core/dbscan/dbscan.h"
+
+/*
+ * Point at the elements of a float8[] feature vector (detoasting into the
+ * current memory context if needed; *copy is set when the caller may pfree
+ * the returned array).  what names the value in errors ("features"),
+ * row_number (1-based, 0 if none) locates it.  Raises an error for NULL
+ * elements, NaN or infinity, an empty or multi-dimensional array.
+ */
+const double *dbscan_features(Datum datum, const char *what, int64 row_number, int *n_out,
+							  ArrayType **copy);
+
+/* Check eps and min_points and raise the matching error. */
+void		dbscan_check_params(double eps, int64 min_points);
+
+/* Raise the error for a failed core call (never returns for st != AN_OK). */
+void		dbscan_raise(an_status st, const char *context);
+
+#endif
