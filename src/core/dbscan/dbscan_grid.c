@@ -364,7 +364,7 @@ grid_build(grid *g, const double *x, an_work *work, bool *unsuitable)
 					hi[k] = v;
 			}
 		/* diameter from the box: bounds every pair inside, bit for bit */
-		g->small[c] = an_sq_dist(lo, hi, d) <= g->eps2;
+		g->small[c] = an_sq_dist(lo, hi, d, g->eps2) <= g->eps2;
 		an_work_add(work, g->start[c + 1] - g->start[c] + 1);
 	}
 	return AN_OK;
@@ -445,14 +445,14 @@ an_dbscan_grid(const double *x, size_t n, size_t d, double eps2, uint32_t min_po
 			{
 				uint32_t	nc = nb[j];
 
-				if (an_box_min_d2(q, cell_lo(&g, nc), cell_hi(&g, nc), d) > eps2)
+				if (an_box_min_d2(q, cell_lo(&g, nc), cell_hi(&g, nc), d, eps2) > eps2)
 					continue;
-				if (an_box_max_d2(q, cell_lo(&g, nc), cell_hi(&g, nc), d) <= eps2)
+				if (an_box_max_d2(q, cell_lo(&g, nc), cell_hi(&g, nc), d, eps2) <= eps2)
 					cnt += g.start[nc + 1] - g.start[nc];
 				else
 				{
 					for (uint32_t r = g.start[nc]; r < g.start[nc + 1] && cnt < min_points; r++)
-						cnt += an_sq_dist(q, g.xs + (size_t) r * d, d) <= eps2;
+						cnt += an_sq_dist(q, g.xs + (size_t) r * d, d, eps2) <= eps2;
 					an_work_add(&work, g.start[nc + 1] - g.start[nc]);
 				}
 			}
@@ -480,7 +480,7 @@ an_dbscan_grid(const double *x, size_t n, size_t d, double eps2, uint32_t min_po
 			{
 				for (uint32_t r = first_core[c]; r < p; r++)
 					if (core[r] && an_uf_find(parent, r) != an_uf_find(parent, p) &&
-						an_sq_dist(g.xs + (size_t) r * d, g.xs + (size_t) p * d, d) <= eps2)
+						an_sq_dist(g.xs + (size_t) r * d, g.xs + (size_t) p * d, d, eps2) <= eps2)
 						an_uf_union(parent, r, p);
 				an_work_add(&work, p - s);
 			}
@@ -507,20 +507,20 @@ an_dbscan_grid(const double *x, size_t n, size_t d, double eps2, uint32_t min_po
 				an_uf_find(parent, first_core[c]) == an_uf_find(parent, first_core[nc]))
 				continue;
 			if (an_box_box_min_d2(cell_lo(&g, c), cell_hi(&g, c),
-								  cell_lo(&g, nc), cell_hi(&g, nc), d) > eps2)
+								  cell_lo(&g, nc), cell_hi(&g, nc), d, eps2) > eps2)
 				continue;
 			for (uint32_t a = first_core[c]; a < g.start[c + 1]; a++)
 			{
 				const double *qa = g.xs + (size_t) a * d;
 
 				if (!core[a] ||
-					an_box_min_d2(qa, cell_lo(&g, nc), cell_hi(&g, nc), d) > eps2)
+					an_box_min_d2(qa, cell_lo(&g, nc), cell_hi(&g, nc), d, eps2) > eps2)
 					continue;
 				for (uint32_t b = first_core[nc]; b < g.start[nc + 1]; b++)
 				{
 					if (!core[b] || an_uf_find(parent, a) == an_uf_find(parent, b))
 						continue;
-					if (an_sq_dist(qa, g.xs + (size_t) b * d, d) <= eps2)
+					if (an_sq_dist(qa, g.xs + (size_t) b * d, d, eps2) <= eps2)
 					{
 						an_uf_union(parent, a, b);
 						if (both_small)
@@ -569,16 +569,16 @@ an_dbscan_grid(const double *x, size_t n, size_t d, double eps2, uint32_t min_po
 					uint32_t	nc = nb[j];
 
 					if (cmin[nc] >= best ||
-						an_box_min_d2(q, cell_lo(&g, nc), cell_hi(&g, nc), d) > eps2)
+						an_box_min_d2(q, cell_lo(&g, nc), cell_hi(&g, nc), d, eps2) > eps2)
 						continue;
-					if (an_box_max_d2(q, cell_lo(&g, nc), cell_hi(&g, nc), d) <= eps2)
+					if (an_box_max_d2(q, cell_lo(&g, nc), cell_hi(&g, nc), d, eps2) <= eps2)
 					{
 						best = cmin[nc];
 						continue;
 					}
 					for (uint32_t r = first_core[nc]; r < g.start[nc + 1]; r++)
 						if (core[r] && lab[r] < best &&
-							an_sq_dist(q, g.xs + (size_t) r * d, d) <= eps2)
+							an_sq_dist(q, g.xs + (size_t) r * d, d, eps2) <= eps2)
 							best = lab[r];
 					an_work_add(&work, g.start[nc + 1] - g.start[nc]);
 				}

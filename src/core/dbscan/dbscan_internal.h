@@ -8,6 +8,12 @@
  * sq_dist(p, q) <= box_max_d2 for every q inside the box, bit for bit.  So
  * "box_min_d2 > eps2" proves no point of the box is a neighbour and
  * "box_max_d2 <= eps2" proves they all are: pruning never changes an answer.
+ *
+ * Each function takes a cut (always eps2 here) and stops summing as soon as
+ * the partial sum exceeds it: the terms are >= 0 and rounded addition is
+ * monotone, so the full sum would exceed the cut too and every comparison
+ * "<= cut" or "> cut" comes out the same.  In many dimensions most pairs are
+ * decided after a few terms.
  */
 #ifndef ANOMALY_DBSCAN_INTERNAL_H
 #define ANOMALY_DBSCAN_INTERNAL_H
@@ -17,7 +23,7 @@
 #include "core/dbscan/dbscan.h"
 
 static inline double
-an_sq_dist(const double *a, const double *b, size_t d)
+an_sq_dist(const double *a, const double *b, size_t d, double cut)
 {
 	double		s = 0.0;
 
@@ -26,13 +32,15 @@ an_sq_dist(const double *a, const double *b, size_t d)
 		double		t = a[k] - b[k];
 
 		s += t * t;
+		if (s > cut)
+			break;
 	}
 	return s;
 }
 
 /* Squared distance from p to the nearest point of the box [lo, hi]. */
 static inline double
-an_box_min_d2(const double *p, const double *lo, const double *hi, size_t d)
+an_box_min_d2(const double *p, const double *lo, const double *hi, size_t d, double cut)
 {
 	double		s = 0.0;
 
@@ -45,13 +53,15 @@ an_box_min_d2(const double *p, const double *lo, const double *hi, size_t d)
 		else if (p[k] > hi[k])
 			t = p[k] - hi[k];
 		s += t * t;
+		if (s > cut)
+			break;
 	}
 	return s;
 }
 
 /* Squared distance from p to the farthest point of the box [lo, hi]. */
 static inline double
-an_box_max_d2(const double *p, const double *lo, const double *hi, size_t d)
+an_box_max_d2(const double *p, const double *lo, const double *hi, size_t d, double cut)
 {
 	double		s = 0.0;
 
@@ -65,13 +75,16 @@ an_box_max_d2(const double *p, const double *lo, const double *hi, size_t d)
 		b = b < 0 ? -b : b;
 		t = a > b ? a : b;
 		s += t * t;
+		if (s > cut)
+			break;
 	}
 	return s;
 }
 
 /* Squared gap between two boxes (a lower bound for any pair across them). */
 static inline double
-an_box_box_min_d2(const double *lo1, const double *hi1, const double *lo2, const double *hi2, size_t d)
+an_box_box_min_d2(const double *lo1, const double *hi1, const double *lo2, const double *hi2, size_t d,
+				  double cut)
 {
 	double		s = 0.0;
 
@@ -84,6 +97,31 @@ an_box_box_min_d2(const double *lo1, const double *hi1, const double *lo2, const
 		else if (hi2[k] < lo1[k])
 			t = lo1[k] - hi2[k];
 		s += t * t;
+		if (s > cut)
+			break;
+	}
+	return s;
+}
+
+/* Squared largest distance between two boxes (an upper bound for any pair). */
+static inline double
+an_box_box_max_d2(const double *lo1, const double *hi1, const double *lo2, const double *hi2, size_t d,
+				  double cut)
+{
+	double		s = 0.0;
+
+	for (size_t k = 0; k < d; k++)
+	{
+		double		a = hi1[k] - lo2[k];
+		double		b = hi2[k] - lo1[k];
+		double		t;
+
+		a = a < 0 ? -a : a;
+		b = b < 0 ? -b : b;
+		t = a > b ? a : b;
+		s += t * t;
+		if (s > cut)
+			break;
 	}
 	return s;
 }

@@ -301,9 +301,9 @@ an_kdtree_min_label(const an_kdtree *t, const double *q, double eps2,
 
 		if (node_min[id] >= best)
 			continue;
-		if (an_box_min_d2(q, an_kd_lo(t, id), an_kd_hi(t, id), d) > eps2)
+		if (an_box_min_d2(q, an_kd_lo(t, id), an_kd_hi(t, id), d, eps2) > eps2)
 			continue;
-		if (an_box_max_d2(q, an_kd_lo(t, id), an_kd_hi(t, id), d) <= eps2)
+		if (an_box_max_d2(q, an_kd_lo(t, id), an_kd_hi(t, id), d, eps2) <= eps2)
 		{
 			best = node_min[id];
 			continue;
@@ -312,7 +312,7 @@ an_kdtree_min_label(const an_kdtree *t, const double *q, double eps2,
 		{
 			for (uint32_t p = nd->lo; p < nd->hi; p++)
 				if (label[p] >= 0 && label[p] < best &&
-					an_sq_dist(q, t->xs + (size_t) p * d, d) <= eps2)
+					an_sq_dist(q, t->xs + (size_t) p * d, d, eps2) <= eps2)
 					best = label[p];
 			an_work_add(work, nd->hi - nd->lo);
 		}

@@ -190,15 +190,19 @@ def main():
                     help="largest 2-D size run with sklearn (1,000,000 needs about 22 GB)")
     ap.add_argument("--d22", type=int, default=100000, help="points in the 22-D case (0: skip)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-postgis", action="store_true", help="skip PostGIS (ours and sklearn only)")
     a = ap.parse_args()
-    psql("CREATE EXTENSION IF NOT EXISTS anomaly; CREATE EXTENSION IF NOT EXISTS postgis;")
-    print(psql("SELECT 'PostgreSQL ' || current_setting('server_version') || ', PostGIS ' || postgis_lib_version()").strip())
+    psql("CREATE EXTENSION IF NOT EXISTS anomaly;")
+    if not a.no_postgis:
+        psql("CREATE EXTENSION IF NOT EXISTS postgis;")
+        print(psql("SELECT 'PostGIS ' || postgis_lib_version()").strip())
+    print(psql("SELECT 'PostgreSQL ' || current_setting('server_version')").strip())
     import sklearn
     print("scikit-learn", sklearn.__version__, "| cores:", os.cpu_count())
     summary = []
     for n in [int(s) for s in a.sizes.split(",") if s]:
         r = bench("rides", rides(n), 20, [0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08],
-                  n <= a.sklearn_max, True, a.repeat)
+                  n <= a.sklearn_max, not a.no_postgis, a.repeat)
         summary.append(("2-D rides", n, r))
     if a.d22:
         r = bench("22-D feature vectors", features22(a.d22), 20, [0.3, 0.4, 0.5, 0.6, 0.8, 1.0],
