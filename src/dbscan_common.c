@@ -70,6 +70,56 @@ dbscan_features(Datum datum, const char *what, int64 row_number, int *n_out, Arr
 	return v;
 }
 
+int
+dbscan_features_copy(Datum datum, const char *what, int64 row_number, double *out, int d)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(datum);
+	ArrayType  *copy;
+	const double *f;
+	int			n;
+
+	if (VARATT_IS_SHORT(raw))
+	{
+		/*
+		 * A short header is 1 byte instead of 4; the rest is laid out as in
+		 * ArrayType, with offsets counted from a 4-byte header, and nothing is
+		 * aligned, so fields are read with memcpy.
+		 */
+		const char *base = (const char *) raw - (VARHDRSZ - VARHDRSZ_SHORT);
+		Size		size = VARSIZE_SHORT(raw) + (VARHDRSZ - VARHDRSZ_SHORT);
+		int32		ndim,
+					dataoffset,
+					dim;
+		Oid			elemtype;
+		Size		off = ARR_OVERHEAD_NONULLS(1);
+
+		memcpy(&ndim, base + offsetof(ArrayType, ndim), sizeof(int32));
+		memcpy(&dataoffset, base + offsetof(ArrayType, dataoffset), sizeof(int32));
+		memcpy(&elemtype, base + offsetof(ArrayType, elemtype), sizeof(Oid));
+		if (ndim == 1 && dataoffset == 0 && elemtype == FLOAT8OID && size >= sizeof(ArrayType) + sizeof(int))
+		{
+			memcpy(&dim, base + sizeof(ArrayType), sizeof(int32));
+			if (dim == d && d > 0 && off + (Size) d * sizeof(double) <= size)
+			{
+				bool		finite = true;
+
+				memcpy(out, base + off, (Size) d * sizeof(double));
+				for (int k = 0; k < d; k++)
+					finite &= isfinite(out[k]);
+				if (finite)
+					return d;
+			}
+		}
+		/* anything else takes the general path, which explains what is wrong */
+	}
+	f = dbscan_features(datum, what, row_number, &n, &copy);
+	if (n == d)
+		memcpy(out, f, (Size) d * sizeof(double));
+	if (copy)
+		pfree(copy);
+	return n;
+}
+
 void
 dbscan_check_params(double eps, int64 min_points)
 {

@@ -20,6 +20,15 @@
 const double *dbscan_features(Datum datum, const char *what, int64 row_number, int *n_out,
 							  ArrayType **copy);
 
+/*
+ * Copy a feature vector of exactly d elements into out.  Returns the number
+ * of elements; if that is not d nothing is copied (the caller reports the
+ * mismatch).  Other problems raise the same errors as dbscan_features.  The
+ * common case, a short inline float8[] without NULLs as stored in a table
+ * row, is read in place without detoasting.
+ */
+int			dbscan_features_copy(Datum datum, const char *what, int64 row_number, double *out, int d);
+
 /* Check eps and min_points and raise the matching error. */
 void		dbscan_check_params(double eps, int64 min_points);
 

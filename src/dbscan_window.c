@@ -105,26 +105,27 @@ cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part)
 			part->labels[row] = LABEL_NULL_ROW;
 			continue;
 		}
-		f = dbscan_features(v, "features", row + 1, &n, &copy);
 		if (x == NULL)
 		{
+			/* the first vector fixes the dimension */
+			f = dbscan_features(v, "features", row + 1, &n, &copy);
 			d = n;
 			if ((uint64) nrows > AN_DBSCAN_MAX_POINTS)
 				dbscan_raise(AN_ETOOMANY, "dbscan");
 			/* at most one vector per row: sized once, never regrown */
 			x = MemoryContextAllocHuge(work, (Size) nrows * (Size) d * sizeof(double));
+			memcpy(x, f, (Size) d * sizeof(double));
+			if (copy)
+				pfree(copy);
 		}
-		else if (n != d)
+		else if ((n = dbscan_features_copy(v, "features", row + 1, x + npoints * d, d)) != d)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("features arrays must all have the same length"),
 					 errdetail("Row " INT64_FORMAT " of the partition has %d features; the first non-NULL row has %d.",
 							   row + 1, n, d)));
-		memcpy(x + npoints * d, f, (Size) d * sizeof(double));
 		npoints++;
 		part->labels[row] = 0;
-		if (copy)
-			pfree(copy);
 	}
 
 	if (npoints > 0)

@@ -13,6 +13,7 @@ fitted model scoring its own training points.
 import os
 import subprocess
 import sys
+import time
 
 try:
     import numpy as np
@@ -167,6 +168,22 @@ def main():
     out = psql("SELECT coalesce(dbscan_score((SELECT dbscan_fit(f, 0.4, 10) FROM %s.fit), f), -1) FROM %s.queries ORDER BY id"
                % (SCHEMA, SCHEMA))
     check("dbscan_score on new points", np.array([int(v) for v in out.split()]), np.array(want))
+
+    # statement_timeout stops a long run inside the clustering loops promptly:
+    # 200,000 uniform points in 22 dimensions take far longer than the 1 s
+    # allowed, and reading the rows takes a fraction of it.
+    psql("CREATE TABLE %s.big AS SELECT g AS id, ARRAY(SELECT random() + 0 * g FROM generate_series(1, 22)) AS f "
+         "FROM generate_series(1, 200000) g" % SCHEMA)
+    t0 = time.time()
+    try:
+        psql("SET statement_timeout = '1s'; SELECT count(dbscan_cluster(f, 1.0, 5) OVER ()) FROM %s.big" % SCHEMA)
+        err = ""
+    except RuntimeError as e:
+        err = str(e)
+    elapsed = time.time() - t0
+    print("statement_timeout: %r after %.2f s" % (err, elapsed))
+    check("statement_timeout cancels within 2 s", np.array([int("statement timeout" in err and elapsed < 2.0)]),
+          np.array([1]), False)
 
     psql("DROP SCHEMA %s CASCADE" % SCHEMA)
 
