@@ -73,6 +73,8 @@ SELECT q, dbscan_score(model, q) FROM m,
   (VALUES ('{0.0}'::float8[]), ('{1.9}'), ('{2.0}'), ('{2.5}'), ('{4.6}'), ('{4.7}'), ('{10}')) v(q) ORDER BY q;
 SELECT (SELECT dbscan_fit(f, 1.0, 4 ORDER BY id) FROM line) = (SELECT dbscan_fit(f, 1.0, 4 ORDER BY id DESC) FROM line) AS order_independent;
 SELECT dbscan_fit(f, 1.0, 4) IS NULL AS no_rows FROM line WHERE false;
+-- A model where no point is core (min_points above the row count) flags everything.
+SELECT dbscan_score((SELECT dbscan_fit(f, 1.0, 100) FROM line), '{1}') IS NULL AS outlier;
 
 -- A model fitted with standardize applies the scaling to new points.
 SELECT dbscan_score(model, ARRAY[1.05, 603]) AS near, dbscan_score(model, ARRAY[1.05, 700]) AS slow,

@@ -335,7 +335,15 @@ grid_build(grid *g, const double *x, an_work *work, bool *unsuitable)
 			}
 		g->start[c] = (uint32_t) n;
 	}
-	g->key = key;				/* only the first n_cells entries matter now */
+	/* keep only the n_cells keys in use */
+	g->key = an_alloc_array(g->n_cells, sizeof(uint64_t));
+	if (g->key == NULL)
+	{
+		an_free(key);
+		return AN_ENOMEM;
+	}
+	memcpy(g->key, key, (size_t) g->n_cells * sizeof(uint64_t));
+	an_free(key);
 	memset(g->table, 0, (g->table_mask + 1) * sizeof(uint32_t));
 	for (uint32_t c = 0; c < g->n_cells; c++)
 	{

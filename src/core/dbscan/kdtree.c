@@ -18,7 +18,6 @@ typedef struct build_ctx
 	uint32_t   *idx;
 	bool		in_order;
 	an_work		work;
-	uint32_t	max_nodes;
 } build_ctx;
 
 static inline double
@@ -189,7 +188,6 @@ an_kdtree_build(const double *x, size_t n, size_t d, bool in_order, an_kdtree **
 	b.idx = t->ord;
 	b.in_order = in_order;
 	b.work.units = 0;
-	b.max_nodes = (uint32_t) nn;
 	if (n > 0)
 		build_node(&b, 0, (uint32_t) n);
 	for (size_t p = 0; p < n; p++)
