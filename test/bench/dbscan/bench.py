@@ -145,7 +145,9 @@ def fmt_mb(b):
     return "%.0f MB" % (b / 1e6)
 
 
-def bench(label, X, mp, candidates, with_sklearn, with_postgis, repeat):
+def measure_ours(case, repeat):
+    """Phase 1 (holding the install lock): load, pick eps, time ours, keep our labels."""
+    label, X, mp, candidates, with_sklearn, with_postgis = case
     n, d = X.shape
     table = "bench_%d_%d" % (n, d)
     print("\n== %s: %d points, %d dimensions, min_points %d" % (label, n, d, mp), flush=True)
@@ -154,7 +156,6 @@ def bench(label, X, mp, candidates, with_sklearn, with_postgis, repeat):
     print("loaded in %.0f s" % (time.time() - t0), flush=True)
     eps, noise, k = pick_eps(table, n, mp, candidates)
     print("eps %g: %d clusters, %d noise points (%.2f%%)" % (eps, k, noise, 100.0 * noise / n))
-
     base_t, base_rss, _ = timed("SELECT count(*), count(DISTINCT c) FROM (SELECT count(*) OVER () AS c FROM %s) s"
                                 % table)
     runs = [timed(clustered("dbscan_cluster", table, "f", eps, mp)) for _ in range(repeat)]
@@ -164,11 +165,21 @@ def bench(label, X, mp, candidates, with_sklearn, with_postgis, repeat):
     print("ours     %8.3f s   (count(*) OVER () alone: %.3f s)   peak backend RSS %s, %s over the "
           "count(*) OVER () baseline = %.0f bytes per point"
           % (ours_t, base_t, fmt_mb(ours_rss), fmt_mb(extra), extra / n), flush=True)
-    result = {"ours": ours_t}
-    mine = ours_labels(table, eps, mp)
+    return {"case": case, "table": table, "eps": eps, "ours": ours_t, "noise": runs[0][2][-1].split("|"),
+            "labels": ours_labels(table, eps, mp)}
 
+
+def measure_peers(m):
+    """Phase 2 (lock released: the peers do not use our extension): sklearn and PostGIS."""
+    label, X, mp, candidates, with_sklearn, with_postgis = m["case"]
+    n, d = X.shape
+    eps, ours_t, table = m["eps"], m["ours"], m["table"]
+    print("\n== %s: %d points, %d dimensions, min_points %d, eps %g: ours %.3f s"
+          % (label, n, d, mp, eps, ours_t), flush=True)
+    result = {"ours": ours_t}
     if with_sklearn:
         sk_t, sk_rss, sk_labels = sklearn_run(X, eps, mp)
+        mine = m["labels"]
         same = np.array_equal(sk_labels, mine)
         print("sklearn  %8.3f s   peak RSS %s   labels identical to ours: %s   ratio %.1fx"
               % (sk_t, fmt_mb(sk_rss), "yes" if same else "NO (%d differ)" % (sk_labels != mine).sum(),
@@ -177,7 +188,7 @@ def bench(label, X, mp, candidates, with_sklearn, with_postgis, repeat):
     if with_postgis:
         pg_t, pg_rss, pg_rows = timed(clustered("ST_ClusterDBSCAN", table, "geom", eps, mp))
         pg_noise = pg_rows[-1].split("|")
-        our_noise = runs[0][2][-1].split("|")
+        our_noise = m["noise"]
         same = pg_noise[0] == our_noise[0] and pg_noise[2:] == our_noise[2:]
         print("PostGIS  %8.3f s   peak backend RSS %s   same noise points as ours: %s   ratio %.1fx"
               % (pg_t, fmt_mb(pg_rss), "yes" if same else "NO (%s vs %s)" % (pg_noise, our_noise),
@@ -195,6 +206,8 @@ def main():
     ap.add_argument("--d22", type=int, default=100000, help="points in the 22-D case (0: skip)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-postgis", action="store_true", help="skip PostGIS (ours and sklearn only)")
+    ap.add_argument("--lock-fd", type=int, default=-1,
+                    help="flock'ed install lock to release once our own runs are done")
     a = ap.parse_args()
     psql("CREATE EXTENSION IF NOT EXISTS anomaly;")
     if not a.no_postgis:
@@ -203,15 +216,18 @@ def main():
     print(psql("SELECT 'PostgreSQL ' || current_setting('server_version')").strip())
     import sklearn
     print("scikit-learn", sklearn.__version__, "| cores:", os.cpu_count())
-    summary = []
+    cases = []
     for n in [int(s) for s in a.sizes.split(",") if s]:
-        r = bench("rides", rides(n), 20, [0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06, 0.08],
-                  n <= a.sklearn_max, not a.no_postgis, a.repeat)
-        summary.append(("2-D rides", n, r))
+        cases.append(("2-D rides", rides(n), 20, [0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06, 0.08],
+                      n <= a.sklearn_max, not a.no_postgis))
     if a.d22:
-        r = bench("22-D feature vectors", features22(a.d22), 20, [0.3, 0.4, 0.5, 0.6, 0.8, 1.0],
-                  True, False, a.repeat)
-        summary.append(("22-D features", a.d22, r))
+        cases.append(("22-D features", features22(a.d22), 20, [0.3, 0.4, 0.5, 0.6, 0.8, 1.0], True, False))
+    ours = [measure_ours(c, a.repeat) for c in cases]
+    if a.lock_fd >= 0:
+        import fcntl
+        fcntl.flock(a.lock_fd, fcntl.LOCK_UN)
+        print("\n(install lock released; the peers run on the same cluster and data)", flush=True)
+    summary = [(m["case"][0], m["case"][1].shape[0], measure_peers(m)) for m in ours]
     print("\n== summary (seconds; ratio = peer / ours)")
     for label, n, r in summary:
         peers = "  ".join("%s %.3f (%.1fx)" % (k, v, v / r["ours"]) for k, v in r.items() if k != "ours")
