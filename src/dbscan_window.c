@@ -130,15 +130,20 @@ cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part)
 
 	if (npoints > 0)
 	{
-		pt_labels = palloc_extended((Size) npoints * sizeof(int32), MCXT_ALLOC_HUGE);
+		/* without NULL rows, labels go straight into the per-row array */
+		pt_labels = npoints == nrows ? part->labels :
+			palloc_extended((Size) npoints * sizeof(int32), MCXT_ALLOC_HUGE);
 		if (standardize)
 			dbscan_raise(an_dbscan_standardize(x, (size_t) npoints, (size_t) d, NULL, NULL), "dbscan");
 		st = an_dbscan(x, (size_t) npoints, (size_t) d, eps, min_points, pt_labels, NULL);
 		dbscan_raise(st, "dbscan");
-		npoints = 0;
-		for (int64 row = 0; row < nrows; row++)
-			if (part->labels[row] != LABEL_NULL_ROW)
-				part->labels[row] = pt_labels[npoints++];
+		if (pt_labels != part->labels)
+		{
+			npoints = 0;
+			for (int64 row = 0; row < nrows; row++)
+				if (part->labels[row] != LABEL_NULL_ROW)
+					part->labels[row] = pt_labels[npoints++];
+		}
 	}
 
 	MemoryContextSwitchTo(old);
