@@ -107,7 +107,7 @@ is_candidate(const double *acf, size_t m, size_t lag, size_t maxlag, double runm
  * so that an incident does not pull the choice).  tmp: m doubles.
  */
 static size_t
-refine(const double *y, size_t m, size_t maxlag, size_t p, double *tmp)
+refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, double *tmp)
 {
 	size_t		best = p,
 				radius = p >= 20 ? p / 20 : 1;
@@ -118,6 +118,9 @@ refine(const double *y, size_t m, size_t maxlag, size_t p, double *tmp)
 		double		dev = 0,
 					score;
 
+		/* only lags on the same autocorrelation peak (not a divisor such as 2 of 14) */
+		if (acf[q] < acf[p] - 0.1)
+			continue;
 		for (size_t ph = 0; ph < q; ph++)
 		{
 			size_t		k = 0;
@@ -223,10 +226,37 @@ an_detect_periods(const double *x, size_t m, int max_periods, an_periods *out)
 		goto done;
 	out->period[0] = pick_period(acf, m, maxlag, 0, &out->strength[0]);
 	if (out->period[0] == 0)
-		goto done;
-	out->period[0] = refine(y, m, maxlag, out->period[0], scratch);
+	{
+		/*
+		 * A level shift or a wandering level swamps the autocorrelation at
+		 * every lag.  First differences remove it and keep the period: try
+		 * them before concluding there is none.
+		 */
+		double	   *d = an_alloc_array(m, sizeof(double));
+		bool		ok;
+
+		if (d == NULL)
+		{
+			s = AN_ENOMEM;
+			goto done;
+		}
+		for (size_t i = 0; i + 1 < m; i++)
+			d[i] = x[i + 1] - x[i];
+		ok = prepare(d, m - 1, y, scratch);
+		an_free(d);
+		if (!ok || (s = an_autocorrelation(y, m - 1, (m - 1) / 3 + 1, acf)) != AN_OK)
+			goto done;
+		maxlag = (m - 1) / 3;
+		if ((out->period[0] = pick_period(acf, m - 1, maxlag, 0, &out->strength[0])) == 0)
+			goto done;
+		out->count = 1;
+		goto done;			/* one period from differences; the profile fit validates it */
+	}
+	out->period[0] = refine(y, acf, m, maxlag, out->period[0], scratch);
 	out->strength[0] = acf[out->period[0]];
 	out->count = 1;
+	/* the second period needs 4 cycles in the data: fewer leave too few values per phase */
+	maxlag = m / 4;
 	if (max_periods >= 2 && 2 * out->period[0] <= maxlag)
 	{
 		size_t		p = out->period[0],

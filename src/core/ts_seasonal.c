@@ -560,6 +560,17 @@ fit_spread(fit_ctx *c, double floor_abs)
 	q75 = r[(3 * n) / 4];
 	c->s.sigma_high = (q75 - q50) / QUARTILE_Z;
 	c->s.sigma_low = (q50 - q25) / QUARTILE_Z;
+	/* in-sample residuals understate the spread by the parameters fitted: degrees of freedom */
+	{
+		double		params = c->s.trend == AN_TS_TREND_LOCAL ? c->s.nknots : (c->s.trend == AN_TS_TREND_LINEAR ? 2 : 1),
+					inflate;
+
+		for (int j = 0; j < c->s.nseasons; j++)
+			params += c->s.season[j].nbins;
+		inflate = (double) n > 2 * params ? sqrt((double) n / ((double) n - params)) : sqrt(2.0);
+		c->s.sigma_high *= inflate;
+		c->s.sigma_low *= inflate;
+	}
 	if (c->s.sigma_high == 0 || c->s.sigma_low == 0)
 	{
 		for (size_t i = 0; i < n; i++)

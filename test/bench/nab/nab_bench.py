@@ -77,7 +77,7 @@ def main():
     query = f"""
       WITH files AS (
         SELECT file, count(*) AS n, least(floor(0.15 * count(*)), 750)::int AS prob FROM nab GROUP BY file),
-      fits AS (
+      fits AS MATERIALIZED (
         SELECT f.file, s AS start,
                (SELECT {fit_call} FROM nab x
                  WHERE x.file = f.file AND x.idx >= s - {args.W} AND x.idx < s) AS model
