@@ -147,8 +147,18 @@ typedef struct fit_ctx
 	size_t	   *offsets;		/* largest nbins + 1 */
 	uint32_t   *bins_scratch;	/* unused when NULL */
 	an_ts_seasonal s;			/* being fitted; profiles and knots owned here */
+	uint32_t   *bins[AN_TS_MAX_PERIODS];	/* phase bin of each point, or NULL: computed each time */
 	size_t		local_block;
 } fit_ctx;
+
+/* Precompute phase bins up to this many points (4 bytes a point a period); beyond, recompute. */
+#define PRECOMPUTE_BINS_MAX 2000000
+
+static inline uint32_t
+bin_of(const fit_ctx *c, int j, size_t i)
+{
+	return c->bins[j] ? c->bins[j][i] : phase_bin(&c->s.season[j], c->pts[i].ts);
+}
 
 /* value minus the seasonal parts except season `skip` (-1: all) */
 static double
@@ -158,7 +168,7 @@ deseason(const fit_ctx *c, size_t i, int skip)
 
 	for (int j = 0; j < c->s.nseasons; j++)
 		if (j != skip)
-			v -= c->s.season[j].profile[phase_bin(&c->s.season[j], c->pts[i].ts)];
+			v -= c->s.season[j].profile[bin_of(c, j, i)];
 	return v;
 }
 
@@ -240,13 +250,13 @@ fit_profile(fit_ctx *c, int j)
 
 	memset(off, 0, (nb + 1) * sizeof(size_t));
 	for (size_t i = 0; i < c->n; i++)
-		off[phase_bin(se, c->pts[i].ts) + 1]++;
+		off[bin_of(c, j, i) + 1]++;
 	for (uint32_t b = 0; b < nb; b++)
 		off[b + 1] += off[b];
 	/* scatter residuals; off[b] advances to the start of bin b + 1 */
 	for (size_t i = 0; i < c->n; i++)
 	{
-		uint32_t	b = phase_bin(se, c->pts[i].ts);
+		uint32_t	b = bin_of(c, j, i);
 
 		c->scratch[off[b]++] = deseason(c, i, j) -
 			an_ts_seasonal_trend_at(&c->s, c->t_last, c->pts[i].ts);
@@ -712,11 +722,16 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 		goto done;
 	}
 	for (int j = 0; j < c.s.nseasons; j++)
+	{
 		if ((c.s.season[j].profile = an_alloc_array(c.s.season[j].nbins, sizeof(double))) == NULL)
 		{
 			st = AN_ENOMEM;
 			goto done;
 		}
+		if (n <= PRECOMPUTE_BINS_MAX && (c.bins[j] = an_alloc_array(n, sizeof(uint32_t))) != NULL)
+			for (size_t i = 0; i < n; i++)
+				c.bins[j][i] = phase_bin(&c.s.season[j], pts[i].ts);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (fabs(pts[i].value) > maxabs)
 			maxabs = fabs(pts[i].value);
@@ -770,7 +785,10 @@ done:
 	an_free(c.s.knot_t);
 	an_free(c.s.knot_v);
 	for (int j = 0; j < AN_TS_MAX_PERIODS; j++)
+	{
 		an_free(c.s.season[j].profile);
+		an_free(c.bins[j]);
+	}
 	return st;
 }
 
