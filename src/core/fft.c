@@ -55,8 +55,9 @@ an_fft(double *z, size_t n, int inverse)
 
 		for (size_t k = 0; k < half; k++)
 		{
-			double		wr = cos(theta * (double) k),
-						wi = sin(theta * (double) k);
+			/* exact twiddles (no recurrence); the first few are trivial */
+			double		wr = k == 0 ? 1.0 : cos(theta * (double) k),
+						wi = k == 0 ? 0.0 : sin(theta * (double) k);
 
 			for (size_t s = k; s < n; s += len)
 			{

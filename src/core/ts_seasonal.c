@@ -10,8 +10,10 @@
  *      the seasonal parts, then each period's profile as the per-phase MEDIAN
  *      of what the trend and the other periods leave (so incidents inside
  *      the training data do not bend it), centred on mean 0;
- *   3. trend "auto" fits none, linear and local and keeps the simplest one
- *      unless a more flexible one shrinks the residual MAD by TREND_GAIN;
+ *   3. trend "auto" decomposes with a constant level, compares none, linear
+ *      and local on those profiles and keeps the simplest one unless a more
+ *      flexible one shrinks the residual MAD by TREND_GAIN (then decomposes
+ *      again with it);
  *   4. a detected period is kept only if it shrinks the residual MAD of the
  *      trend-only model by PERIOD_GAIN (validation of the candidate);
  *   5. spread: residual quantiles, sigma_high = (q75 - q50) / 0.6745 and
@@ -29,7 +31,8 @@
  *
  * Payload, format version 1 (little-endian):
  *   i64 t_first, i64 t_last, u64 n_points, i64 interval_us,
- *   f64 threshold, u8 direction, u8 trend (1 none, 2 linear, 3 local),
+ *   f64 threshold, u8 direction, u8 band (0 normal interval, 1 Tukey fences),
+ *   u8 trend (1 none, 2 linear, 3 local),
  *   u8 reason, i64 reason_period_us,
  *   f64 sigma_low, f64 sigma_high, f64 resid_q25, f64 resid_q75,
  *   u8 nseasons (0..4), then per season:
@@ -51,7 +54,7 @@
 
 #define GRID_MAX_CELLS 131072
 #define MIN_GRID_FILL 0.5
-#define DECOMPOSE_ROUNDS 3
+#define DECOMPOSE_ROUNDS 2
 #define TREND_GAIN 0.9
 #define PERIOD_GAIN 0.9
 #define LINEAR_BLOCKS 64
@@ -131,7 +134,17 @@ an_ts_seasonal_detect(const an_ts_model *m, int64_t ts, double value, an_ts_dete
 	double		level = an_ts_seasonal_trend_at(s, m->t_last, ts),
 				seasonal = an_ts_seasonal_season_at(s, ts);
 
-	an_ts_band(level + seasonal, s->sigma_low, s->sigma_high, m->threshold, m->direction, value, out);
+	if (s->tukey)
+	{
+		double		dl = QUARTILE_Z * s->sigma_low,
+					dh = QUARTILE_Z * s->sigma_high,
+					iqr = dl + dh;
+
+		an_ts_band(level + seasonal, dl + m->threshold * iqr, dh + m->threshold * iqr, 1.0,
+				   m->direction, value, out);
+	}
+	else
+		an_ts_band(level + seasonal, s->sigma_low, s->sigma_high, m->threshold, m->direction, value, out);
 	out->level = level;
 	out->seasonal = seasonal;
 }
@@ -367,9 +380,14 @@ choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out)
 		*scale_out = residual_scale(c);
 		return requested;
 	}
+	/*
+	 * The profiles are fitted once with a constant level (a trend shifts
+	 * every phase alike, so per-phase medians barely move), the trends are
+	 * compared on them, and only the chosen trend is decomposed again.
+	 */
 	decompose(c, AN_TS_TREND_NONE);
 	best_scale = residual_scale(c);
-	decompose(c, AN_TS_TREND_LINEAR);
+	fit_trend(c, AN_TS_TREND_LINEAR);
 	scale = residual_scale(c);
 	if (scale < TREND_GAIN * best_scale)
 	{
@@ -378,7 +396,7 @@ choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out)
 	}
 	if (c->n >= 2 * c->local_block)
 	{
-		decompose(c, AN_TS_TREND_LOCAL);
+		fit_trend(c, AN_TS_TREND_LOCAL);
 		scale = residual_scale(c);
 		if (scale < TREND_GAIN * best_scale)
 		{
@@ -386,8 +404,13 @@ choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out)
 			best_scale = scale;
 		}
 	}
-	if (best != AN_TS_TREND_LOCAL)
+	if (best != AN_TS_TREND_NONE && c->s.nseasons > 0)
+	{
 		decompose(c, best);
+		best_scale = residual_scale(c);
+	}
+	else
+		fit_trend(c, best);
 	*scale_out = best_scale;
 	return best;
 }
@@ -514,6 +537,7 @@ write_model(an_writer *w, const fit_ctx *c, const an_point *pts, size_t n, int64
 	an_put_i64(w, interval);
 	an_put_f64(w, opt->confidence > 0 ? an_confidence_to_k(opt->confidence) : opt->threshold);
 	an_put_u8(w, (uint8_t) opt->direction);
+	an_put_u8(w, opt->confidence > 0 ? 0 : 1);
 	an_put_u8(w, (uint8_t) s->trend);
 	an_put_u8(w, (uint8_t) s->reason);
 	an_put_i64(w, s->reason_period_us);
@@ -800,6 +824,7 @@ an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 	an_reader	r;
 	an_ts_seasonal hdr;
 	uint8_t		dir,
+				band,
 				trend,
 				reason,
 				nseasons;
@@ -815,6 +840,7 @@ an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 	m->interval_us = an_get_i64(&r);
 	m->threshold = an_get_f64_finite(&r);
 	dir = an_get_u8(&r);
+	band = an_get_u8(&r);
 	trend = an_get_u8(&r);
 	reason = an_get_u8(&r);
 	hdr.reason_period_us = an_get_i64(&r);
@@ -826,13 +852,14 @@ an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 	if (r.status != AN_OK)
 		return r.status;
 	if (m->t_first > m->t_last || m->n_points == 0 || m->interval_us < 0 || !(m->threshold > 0) ||
-		dir > AN_TS_DOWN || trend < AN_TS_TREND_NONE || trend > AN_TS_TREND_LOCAL ||
+		dir > AN_TS_DOWN || band > 1 || trend < AN_TS_TREND_NONE || trend > AN_TS_TREND_LOCAL ||
 		reason > AN_TS_REASON_MAX || hdr.reason_period_us < 0 || !(hdr.sigma_low > 0) ||
 		!(hdr.sigma_high > 0) || hdr.resid_q25 > hdr.resid_q75 || nseasons > AN_TS_MAX_PERIODS ||
 		(nseasons > 0 && m->interval_us == 0))
 		return AN_ECORRUPT;
 	m->direction = (an_ts_direction) dir;
 	hdr.trend = (an_ts_trend) trend;
+	hdr.tukey = band == 1;
 	hdr.reason = (an_ts_reason) reason;
 	hdr.nseasons = nseasons;
 
@@ -991,6 +1018,16 @@ an_ts_seasonal_info_json(const an_ts_model *m, char **json)
 		APPEND("\"slope_per_day\": %.17g, ", s->slope_per_s * 86400.0);
 	if (s->trend == AN_TS_TREND_LOCAL)
 		APPEND("\"trend_knots\": %u, ", s->nknots);
+	{
+		/* the band's half-widths below and above the expected value (before "direction") */
+		double		dl = QUARTILE_Z * s->sigma_low,
+					dh = QUARTILE_Z * s->sigma_high;
+
+		APPEND("\"band\": \"%s\", \"band_below\": %.17g, \"band_above\": %.17g, ",
+			   s->tukey ? "tukey" : "normal",
+			   s->tukey ? dl + m->threshold * (dl + dh) : m->threshold * s->sigma_low,
+			   s->tukey ? dh + m->threshold * (dl + dh) : m->threshold * s->sigma_high);
+	}
 	APPEND("\"sigma_low\": %.17g, \"sigma_high\": %.17g, \"residual_q25\": %.17g, \"residual_q75\": %.17g, "
 		   "\"threshold\": %.17g, \"direction\": \"%s\", ",
 		   s->sigma_low, s->sigma_high, s->resid_q25, s->resid_q75, m->threshold, directions[m->direction]);

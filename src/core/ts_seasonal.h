@@ -7,7 +7,12 @@
  * period_j / nbins_j microseconds each, rounded to the nearest bin centre:
  * the phase comes from the timestamp, so gaps in the data never shift it and
  * any timestamp (before, inside or long after the training range) has one.
- * The band is [expected - k sigma_low, expected + k sigma_high].
+ * The band, with d_low = 0.6745 sigma_low and d_high = 0.6745 sigma_high the
+ * residual quartile distances (sigma_* as fitted: df-corrected and floored):
+ *   "threshold" k (default 3), Tukey fences:
+ *       [expected - d_low - k (d_low + d_high), expected + d_high + k (d_low + d_high)]
+ *   "confidence" c, a normal prediction interval with z = Phi^-1((1 + c) / 2):
+ *       [expected - z sigma_low, expected + z sigma_high]
  * See ts_seasonal.c for the fit and the payload layout.
  */
 #ifndef ANOMALY_TS_SEASONAL_H
@@ -49,6 +54,7 @@ typedef struct an_ts_seasonal
 	double	   *knot_v;
 	int			nseasons;
 	an_ts_season season[AN_TS_MAX_PERIODS];
+	bool		tukey;			/* band: Tukey fences with k (else expected +- k sigma, for "confidence") */
 	double		sigma_low;
 	double		sigma_high;
 	double		resid_q25;		/* residual quantiles (the median is 0 by construction) */

@@ -431,13 +431,14 @@ test_round_trip_and_corruption(void)
 			uint8_t		byte;
 		}			bad[] = {
 			{40, 3},			/* direction */
-			{41, 0}, {41, 4},	/* trend */
-			{42, 9},			/* reason */
-			{58, 0x80 | 0x7F},	/* sigma_low's sign/exponent byte: negative */
-			{83, 5},			/* nseasons > 4 */
-			{84, 2},			/* given flag */
-			{104, 0x7F},		/* nbins huge */
-			{101, 1},			/* nbins 1 */
+			{41, 2},			/* band */
+			{42, 0}, {42, 4},	/* trend */
+			{43, 9},			/* reason */
+			{59, 0x80 | 0x7F},	/* sigma_low's sign/exponent byte: negative */
+			{84, 5},			/* nseasons > 4 */
+			{85, 2},			/* given flag */
+			{105, 0x7F},		/* nbins huge */
+			{102, 1},			/* nbins 1 */
 		};
 
 		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
@@ -447,8 +448,8 @@ test_round_trip_and_corruption(void)
 
 			memcpy(c, buf, len);
 			c[AN_MODEL_HEADER_SIZE + bad[k].off] = bad[k].byte;
-			if (bad[k].off == 101)
-				c[AN_MODEL_HEADER_SIZE + 102] = 0;
+			if (bad[k].off == 102)
+				c[AN_MODEL_HEADER_SIZE + 103] = 0;
 			crc = an_crc32c(c + AN_MODEL_HEADER_SIZE, len - AN_MODEL_HEADER_SIZE);
 			c[12] = (uint8_t) crc;
 			c[13] = (uint8_t) (crc >> 8);
