@@ -128,6 +128,6 @@ SELECT ts_score(set_byte(model, 5, 3), now(), 1) FROM m;
 CREATE TABLE flags (i int, a boolean);
 INSERT INTO flags VALUES (1, false), (2, true), (3, true), (4, false), (5, true), (6, false),
   (7, false), (8, false), (9, true), (10, true), (11, NULL), (12, true);
-SELECT i, a, ts_alert(a, 0) OVER w AS g0, ts_alert(a, 3) OVER w AS g3, ts_alert(a) OVER w AS g300
+SELECT i, a, ts_alert(a, 0) OVER w AS g0, ts_alert(a, 3) OVER w AS g3, ts_alert(a) OVER w AS g150
   FROM flags WINDOW w AS (ORDER BY i ROWS UNBOUNDED PRECEDING) ORDER BY i;
 SELECT ts_alert(a, -1) OVER (ORDER BY i) FROM flags;

@@ -23,9 +23,9 @@ COMMENT ON FUNCTION ts_alert_step(int8[], boolean, integer) IS
 
 CREATE FUNCTION ts_alert_step_default(state int8[], is_anomaly boolean)
 RETURNS int8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT @extschema@.ts_alert_step(state, is_anomaly, 300) $$;
+$$ SELECT @extschema@.ts_alert_step(state, is_anomaly, 150) $$;
 COMMENT ON FUNCTION ts_alert_step_default(int8[], boolean) IS
-  'transition function of ts_alert(boolean): ts_alert_step with the default refractory period of 300 rows';
+  'transition function of ts_alert(boolean): ts_alert_step with the default refractory period of 150 rows (chosen on the NAB corpus, see docs/readme/ts.md)';
 
 CREATE FUNCTION ts_alert_final(state int8[])
 RETURNS boolean LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS
@@ -49,4 +49,4 @@ CREATE AGGREGATE ts_alert(is_anomaly boolean) (
   INITCOND = '{NULL,0,0}'
 );
 COMMENT ON AGGREGATE ts_alert(boolean) IS
-  'ts_alert(is_anomaly, 300): one alert per anomalous episode with a refractory period of 300 rows';
+  'ts_alert(is_anomaly, 150): one alert per anomalous episode with a refractory period of 150 rows';

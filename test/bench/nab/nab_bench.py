@@ -46,7 +46,7 @@ def main():
     ap.add_argument("--tools", default=os.path.join(ROOT, "..", "shared", "tools"))
     ap.add_argument("--R", type=int, default=100, help="refit every R rows")
     ap.add_argument("--W", type=int, default=2000, help="trailing training window, rows")
-    ap.add_argument("--G", type=int, default=300, help="refractory period of ts_alert, rows")
+    ap.add_argument("--G", type=int, default=150, help="refractory period of ts_alert, rows")
     ap.add_argument("--options", default=None, help="ts_fit options (jsonb); default: none")
     ap.add_argument("--out", default=None, help="keep score CSVs here")
     args = ap.parse_args()

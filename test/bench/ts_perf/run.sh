@@ -41,3 +41,7 @@ for workers in 0 2; do
 	echo "workers=$workers rows=$ROWS: (value-m)/s join ${sbase}s, ts_score join ${score}s (ratio $(echo "scale=2; $score / $sbase" | bc), $(echo "$ROWS / $score" | bc) rows/s)"
 done
 psql -X -q -At -c "SELECT ts_model_info(model)->>'kind', count(*) FROM models GROUP BY 1"
+# One series of all the rows: must fit without error (memory: see docs/readme/ts.md).
+t0=$(date +%s.%N)
+psql -X -q -At -c "SET max_parallel_workers_per_gather = 0; SELECT ts_model_info(ts_fit(ts + series * interval '1 microsecond', value))->>'kind' FROM series"
+echo "one series of $ROWS points: $(echo "$(date +%s.%N) - $t0" | bc)s"
