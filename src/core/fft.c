@@ -24,8 +24,21 @@ an_fft_size(size_t n)
 	return p;
 }
 
-void
-an_fft(double *z, size_t n, int inverse)
+/* cos and sin of 2 pi k / n for k < n / 2, shared by every stage of both directions */
+static void
+fill_twiddles(double *tw, size_t n)
+{
+	for (size_t k = 0; k < n / 2; k++)
+	{
+		double		a = 2.0 * AN_PI * (double) k / (double) n;
+
+		tw[2 * k] = cos(a);
+		tw[2 * k + 1] = sin(a);
+	}
+}
+
+static void
+fft_with_table(double *z, size_t n, int inverse, const double *tw)
 {
 	const double sign = inverse ? 1.0 : -1.0;
 
@@ -50,14 +63,13 @@ an_fft(double *z, size_t n, int inverse)
 	}
 	for (size_t len = 2; len <= n; len <<= 1)
 	{
-		size_t		half = len >> 1;
-		double		theta = sign * 2.0 * AN_PI / (double) len;
+		size_t		half = len >> 1,
+					stride = n / len;
 
 		for (size_t k = 0; k < half; k++)
 		{
-			/* exact twiddles (no recurrence); the first few are trivial */
-			double		wr = k == 0 ? 1.0 : cos(theta * (double) k),
-						wi = k == 0 ? 0.0 : sin(theta * (double) k);
+			double		wr = tw[2 * k * stride],
+						wi = sign * tw[2 * k * stride + 1];
 
 			for (size_t s = k; s < n; s += len)
 			{
@@ -78,10 +90,26 @@ an_fft(double *z, size_t n, int inverse)
 }
 
 an_status
+an_fft(double *z, size_t n, int inverse)
+{
+	double	   *tw;
+
+	if (n < 2)
+		return AN_OK;
+	if ((tw = an_alloc_array(n / 2, 2 * sizeof(double))) == NULL)
+		return AN_ENOMEM;
+	fill_twiddles(tw, n);
+	fft_with_table(z, n, inverse, tw);
+	an_free(tw);
+	return AN_OK;
+}
+
+an_status
 an_autocorrelation(const double *x, size_t m, size_t maxlag, double *acf)
 {
 	size_t		n = an_fft_size(2 * m);
 	double	   *z,
+			   *tw,
 				energy;
 
 	if (m == 0 || maxlag >= m || n == 0)
@@ -92,13 +120,21 @@ an_autocorrelation(const double *x, size_t m, size_t maxlag, double *acf)
 	memset(z, 0, n * 2 * sizeof(double));
 	for (size_t i = 0; i < m; i++)
 		z[2 * i] = x[i];
-	an_fft(z, n, 0);
+	tw = an_alloc_array(n / 2, 2 * sizeof(double));
+	if (tw == NULL)
+	{
+		an_free(z);
+		return AN_ENOMEM;
+	}
+	fill_twiddles(tw, n);
+	fft_with_table(z, n, 0, tw);
 	for (size_t i = 0; i < n; i++)
 	{
 		z[2 * i] = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1];
 		z[2 * i + 1] = 0;
 	}
-	an_fft(z, n, 1);
+	fft_with_table(z, n, 1, tw);
+	an_free(tw);
 	energy = z[0];
 	for (size_t k = 0; k <= maxlag; k++)
 		acf[k] = energy > 0 ? z[2 * k] / energy * ((double) m / (double) (m - k)) : 0;

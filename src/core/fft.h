@@ -16,9 +16,9 @@ size_t		an_fft_size(size_t n);
 /*
  * Forward (inverse = 0) or inverse (inverse = 1, unscaled) transform of
  * n complex numbers stored interleaved (re, im) in z[0..2n-1].  n must be a
- * power of two.
+ * power of two.  Allocates a table of n / 2 twiddles (AN_ENOMEM if it cannot).
  */
-void		an_fft(double *z, size_t n, int inverse);
+an_status	an_fft(double *z, size_t n, int inverse);
 
 /*
  * Autocorrelation of x[0..m-1] (already centred by the caller) for lags

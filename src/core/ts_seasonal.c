@@ -14,8 +14,9 @@
  *      and local on those profiles and keeps the simplest one unless a more
  *      flexible one shrinks the residual MAD by TREND_GAIN (then decomposes
  *      again with it);
- *   4. a detected period is kept only if it shrinks the residual MAD of the
- *      trend-only model by PERIOD_GAIN (validation of the candidate);
+ *   4. a detected period whose autocorrelation is below STRONG_ACF is kept
+ *      only if it shrinks the residual MAD of the trend-only model by
+ *      PERIOD_GAIN (validation of the candidate);
  *   5. spread: residual quantiles, sigma_high = (q75 - q50) / 0.6745 and
  *      sigma_low = (q50 - q25) / 0.6745 (both equal sigma for normal noise);
  *      a zero half-IQR falls back on 1.2533 times the mean one-sided
@@ -57,6 +58,7 @@
 #define DECOMPOSE_ROUNDS 2
 #define TREND_GAIN 0.9
 #define PERIOD_GAIN 0.9
+#define STRONG_ACF 0.6
 #define LINEAR_BLOCKS 64
 #define LOCAL_MIN_BLOCK 24
 #define MAX_KNOTS 4096
@@ -717,7 +719,9 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 				c.s.season[j].nbins = (uint32_t) found.period[j];
 				c.s.season[j].strength = found.strength[j];
 				c.s.nseasons++;
-				any_detected = true;
+				/* a strong autocorrelation at the period validates it already */
+				if (found.strength[j] < STRONG_ACF)
+					any_detected = true;
 			}
 		}
 	}
