@@ -1,6 +1,6 @@
 -- Fit one model per service on the first three weeks, score the last week.
 \echo
-\echo '== fitting one model per service (October 1-24) =='
+\echo '== fitting one model per service (September 14 - October 24) =='
 CREATE TABLE service_models AS
 SELECT service, ts_fit(ts, requests) AS model
 FROM metrics
