@@ -8,6 +8,12 @@
 
 /* 1 / Phi^-1(3/4): makes the MAD a consistent estimator of a normal sigma. */
 #define AN_MAD_TO_SIGMA 1.482602218505602
+/*
+ * Tail-aware spread: sigma is also estimated from the 1st and 99th residual
+ * percentiles, (q99 - q50) / z99 per side, and the larger estimate is used.
+ * For normal residuals both agree; heavy tails widen the band.
+ */
+#define AN_TAIL_Z 2.3263478740408408
 /* sqrt(pi / 2): the same for the mean absolute deviation. */
 #define AN_MEANAD_TO_SIGMA 1.2533141373155003
 

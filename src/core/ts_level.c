@@ -4,7 +4,10 @@
  * Expected value: the median of the training values.  Spread: the robust
  * sigma (1.4826 * MAD, see robust_stats.c) with a floor of 1e-9 times the
  * largest magnitude seen, so that a constant series does not flag
- * floating-point noise.
+ * floating-point noise.  When the auto method falls back on this model (no
+ * period found), sigma is at least the tail estimate max(q99 - median,
+ * median - q01) / 2.3263 of the values, as in the seasonal kind; the robust
+ * method keeps 1.4826 * MAD.
  *
  * Payload, format version 1 (little-endian):
  *   i64 t_first, i64 t_last, u64 n_points, i64 interval_us,
@@ -45,6 +48,7 @@ an_ts_level_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t inter
 	double		median,
 				mad,
 				sigma,
+				tail = 0,
 				floor_abs = sigma_floor(pts, n);
 	an_writer	w;
 
@@ -54,6 +58,14 @@ an_ts_level_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t inter
 		values[i] = pts[i].value;
 	/* median and MAD in place: values is reordered, then reused for |v - m| */
 	median = an_median_inplace(values, n);
+	if (opt->method == AN_TS_METHOD_AUTO)
+	{
+		/* the auto method's fallback: tail-aware spread as in the seasonal kind (AN_TAIL_Z) */
+		an_select_double(values, n, n / 100);
+		tail = (median - values[n / 100]) / AN_TAIL_Z;
+		an_select_double(values, n, (99 * n) / 100);
+		tail = fmax(tail, (values[(99 * n) / 100] - median) / AN_TAIL_Z);
+	}
 	for (size_t i = 0; i < n; i++)
 		values[i] = fabs(pts[i].value - median);
 	mad = an_median_inplace(values, n);
@@ -68,6 +80,7 @@ an_ts_level_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t inter
 	}
 	else
 		sigma = AN_MAD_TO_SIGMA * mad;
+	sigma = fmax(sigma, tail);
 	if (!(sigma >= floor_abs))
 		sigma = floor_abs;
 	if (!isfinite(median) || !isfinite(mad) || !isfinite(sigma))

@@ -18,7 +18,9 @@
  *      only if it shrinks the residual MAD of the trend-only model by
  *      PERIOD_GAIN (validation of the candidate);
  *   5. spread: residual quantiles, sigma_high = (q75 - q50) / 0.6745 and
- *      sigma_low = (q50 - q25) / 0.6745 (both equal sigma for normal noise);
+ *      sigma_low = (q50 - q25) / 0.6745 (both equal sigma for normal noise),
+ *      each at least the tail estimate (q99 - q50) / 2.3263, resp.
+ *      (q50 - q01) / 2.3263, so heavy-tailed residuals widen the band;
  *      a zero half-IQR falls back on 1.2533 times the mean one-sided
  *      deviation, and both have a floor of 1e-9 of the largest |value|.
  * The residual median is folded into the trend so the band is centred.
@@ -606,6 +608,18 @@ fit_spread(fit_ctx *c, double floor_abs)
 		inflate = (double) n > 2 * params ? sqrt((double) n / ((double) n - params)) : sqrt(2.0);
 		c->s.sigma_high *= inflate;
 		c->s.sigma_low *= inflate;
+	}
+	/* tail-aware: heavy-tailed residuals (the usual case) widen the band, see AN_TAIL_Z */
+	{
+		double		q01,
+					q99;
+
+		an_select_double(r, n, n / 100);
+		q01 = r[n / 100];
+		an_select_double(r, n, (99 * n) / 100);
+		q99 = r[(99 * n) / 100];
+		c->s.sigma_high = fmax(c->s.sigma_high, (q99 - q50) / AN_TAIL_Z);
+		c->s.sigma_low = fmax(c->s.sigma_low, (q50 - q01) / AN_TAIL_Z);
 	}
 	if (c->s.sigma_high == 0 || c->s.sigma_low == 0)
 	{

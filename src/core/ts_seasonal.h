@@ -8,7 +8,8 @@
  * the phase comes from the timestamp, so gaps in the data never shift it and
  * any timestamp (before, inside or long after the training range) has one.
  * The band, with d_low = 0.6745 sigma_low and d_high = 0.6745 sigma_high the
- * residual quartile distances (sigma_* as fitted: df-corrected and floored):
+ * residual quartile distances (sigma_* as fitted: df-corrected, at least the
+ * tail estimates (q99 - q50) / z99 and (q50 - q01) / z99, and floored):
  *   "threshold" k (default 3), Tukey fences:
  *       [expected - d_low - k (d_low + d_high), expected + d_high + k (d_low + d_high)]
  *   "confidence" c, a normal prediction interval with z = Phi^-1((1 + c) / 2):

@@ -158,6 +158,64 @@ test_level_fit_matches_brute_force(void)
 	free(dev);
 }
 
+/*
+ * The auto method's level fallback uses the tail-aware sigma:
+ * max(1.4826 MAD, (q99 - median) / z99, (median - q01) / z99), with q01 and
+ * q99 the order statistics n/100 and 99n/100; the robust method keeps MAD.
+ */
+static void
+test_auto_level_tail_sigma(void)
+{
+	size_t		n = 1000;
+	an_point   *pts = malloc(n * sizeof(an_point));
+	double	   *v = malloc(n * sizeof(double));
+	double	   *dev = malloc(n * sizeof(double));
+	an_ts_options o;
+	size_t		len;
+	uint8_t    *model;
+	an_ts_model *m;
+	double		med,
+				mad,
+				tail,
+				want;
+	uint64_t	x = 12345;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		/* iid uniform noise (no period), 3 % of the rows far above */
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		pts[i].ts = (int64_t) i * 3600000000LL;
+		v[i] = pts[i].value = (double) (x >> 11) / 9007199254740992.0 + (i % 33 == 0 ? 50 : 0);
+	}
+	med = brute_median(v, n);
+	for (size_t i = 0; i < n; i++)
+		dev[i] = fabs(v[i] - med);
+	mad = brute_median(dev, n);
+	qsort(v, n, sizeof(double), cmp_double);
+	tail = fmax(v[(99 * n) / 100] - med, med - v[n / 100]) / 2.3263478740408408;
+	want = fmax(AN_MAD_TO_SIGMA * mad, tail);
+	CHECK(tail > 10 * AN_MAD_TO_SIGMA * mad);	/* the outliers decide */
+
+	an_ts_options_default(&o);
+	model = fit(pts, n, &o, &len);
+	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	CHECK_EQ_INT(m->kind, AN_KIND_TS_LEVEL);
+	CHECK(m->median == med && m->mad == mad);
+	CHECK_NEAR(m->sigma, want, 1e-15, 1e-15);
+	an_ts_model_free(m);
+	an_free(model);
+
+	o.method = AN_TS_METHOD_ROBUST;
+	model = fit(pts, n, &o, &len);
+	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	CHECK(m->sigma == AN_MAD_TO_SIGMA * mad);
+	an_ts_model_free(m);
+	an_free(model);
+	free(pts);
+	free(v);
+	free(dev);
+}
+
 static void
 test_constant_series_floor_and_direction(void)
 {
@@ -262,6 +320,7 @@ main(void)
 	RUN(test_option_validation);
 	RUN(test_normal_quantile);
 	RUN(test_level_fit_matches_brute_force);
+	RUN(test_auto_level_tail_sigma);
 	RUN(test_constant_series_floor_and_direction);
 	RUN(test_level_decode_rejects_bad_payloads);
 	RUN(test_timestamp_format);
