@@ -228,6 +228,7 @@ LEFT JOIN LATERAL (SELECT r.ts, r.value, r.expected, r.lower, r.upper, r.score, 
                    WHERE r.detector = s.detector AND r.series = s.series
                    ORDER BY r.ts DESC
                    LIMIT 1) r ON true;
+GRANT SELECT ON @extschema@.anomaly_events, @extschema@.anomaly_latest TO PUBLIC;
 COMMENT ON VIEW @extschema@.anomaly_latest IS
 	'anomaly: latest scored row and state of every series of every detector';
 
@@ -452,18 +453,22 @@ COMMENT ON FUNCTION @extschema@._anomaly_check_fit_options(jsonb) IS
 
 -- The source rows a detector reads, as (series text, ts timestamptz, value float8).
 -- Rows with a NULL time, a NULL series or a NULL, NaN or infinite value are left out.
-CREATE FUNCTION @extschema@._anomaly_source_sql(d @extschema@.anomaly_detectors)
+-- Without with_value, the value column is neither read nor checked (series discovery).
+CREATE FUNCTION @extschema@._anomaly_source_sql(d @extschema@.anomaly_detectors, with_value boolean)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT format('SELECT %s AS series, %I AS ts, (%I)::float8 AS value FROM %s WHERE %I IS NOT NULL AND abs((%I)::float8) < ''Infinity''::float8%s',
+	SELECT format('SELECT %s AS series, %I AS ts%s FROM %s WHERE %I IS NOT NULL%s%s',
 	              CASE WHEN d.series_column IS NULL THEN '''''::text' ELSE format('(%I)::text', d.series_column) END,
-	              d.time_column, d.value_column, d.source::text, d.time_column, d.value_column,
+	              d.time_column,
+	              CASE WHEN with_value THEN format(', (%I)::float8 AS value', d.value_column) ELSE '' END,
+	              d.source::text, d.time_column,
+	              CASE WHEN with_value THEN format(' AND abs((%I)::float8) < ''Infinity''::float8', d.value_column) ELSE '' END,
 	              CASE WHEN d.series_column IS NULL THEN '' ELSE format(' AND %I IS NOT NULL', d.series_column) END)
 $$;
-COMMENT ON FUNCTION @extschema@._anomaly_source_sql(@extschema@.anomaly_detectors) IS
-	'anomaly (internal): the query reading a detector''s source as (series, ts, value)';
+COMMENT ON FUNCTION @extschema@._anomaly_source_sql(@extschema@.anomaly_detectors, boolean) IS
+	'anomaly (internal): the query reading a detector''s source as (series, ts[, value])';
 
 -- Fits the series in need_series (training rows up to need_cutoff, within the
 -- training window), stores the models and points the series at them.
@@ -515,7 +520,7 @@ BEGIN
 		CASE WHEN p.train_window IS NOT NULL THEN ', max(src.ts) OVER (PARTITION BY src.series) AS newest'
 		     WHEN p.train_points IS NOT NULL THEN ', row_number() OVER (PARTITION BY src.series ORDER BY src.ts DESC) AS rn'
 		     ELSE '' END,
-		@extschema@._anomaly_source_sql(d),
+		@extschema@._anomaly_source_sql(d, true),
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $9' END,
 		CASE WHEN p.train_window IS NOT NULL THEN 'WHERE t.ts > t.newest - $6'
 		     WHEN p.train_points IS NOT NULL THEN 'WHERE t.rn <= $7'
@@ -603,7 +608,7 @@ BEGIN
 		      FROM scored WHERE is_anomaly) a
 		$q$,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
-		@extschema@._anomaly_source_sql(d),
+		@extschema@._anomaly_source_sql(d, true),
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END)
 	INTO rows_scored, anomalies, an_series, an_ts, an_score
 	USING d.name, bound, run_id, late_window, only_series;
@@ -674,7 +679,7 @@ BEGIN
 	FROM @extschema@.anomaly_series x WHERE x.detector = d.name AND x.watermark IS NOT NULL;
 	EXECUTE format('INSERT INTO @extschema@.anomaly_series AS s (detector, series)
 	                SELECT DISTINCT $1, src.series FROM (%s) src WHERE src.ts > $2
-	                ON CONFLICT (detector, series) DO NOTHING', @extschema@._anomaly_source_sql(d))
+	                ON CONFLICT (detector, series) DO NOTHING', @extschema@._anomaly_source_sql(d, false))
 	USING d.name, discover_bound;
 
 	-- 2. Fit the series without a model (on all their rows) and those the
