@@ -54,6 +54,7 @@ SELECT (SELECT count(*) FROM (SELECT * FROM anomaly_results WHERE detector = 'ru
 --   hour 44 of a is late (3 hours before the watermark, within late_window) and an anomaly;
 --   hour 20 of a is late by 27 hours, beyond late_window: not scored;
 --   a second row for b at hour 47 duplicates a scored timestamp: not scored;
+--   b has two rows for the new hour 51: one is scored;
 --   NULL and NaN values of b are skipped;
 --   series c appears with 5 rows, fewer than min_train_points (10): waiting.
 INSERT INTO run_metrics
@@ -63,6 +64,7 @@ INSERT INTO run_metrics VALUES
 	('a', timestamptz '2026-01-01 00:00+00' + interval '44 hours', 300),
 	('a', timestamptz '2026-01-01 00:00+00' + interval '20 hours', 100),
 	('b', timestamptz '2026-01-01 00:00+00' + interval '47 hours', 999),
+	('b', timestamptz '2026-01-01 00:00+00' + interval '51 hours', 103),
 	('b', timestamptz '2026-01-01 00:00+00' + interval '52 hours', NULL),
 	('b', timestamptz '2026-01-01 00:00+00' + interval '53 hours', 'NaN'),
 	(NULL, timestamptz '2026-01-01 00:00+00' + interval '53 hours', 1);

@@ -74,7 +74,9 @@ COMMENT ON COLUMN @extschema@.anomaly_series.rows_since_fit IS
 	'rows newer than the training range scored by the current model';
 
 -- No foreign key here: a per-row RI check would cost as much as the scoring.
--- anomaly_drop_detector deletes the rows of a detector.
+-- anomaly_drop_detector deletes the rows of a detector.  The key starts with
+-- the time: new rows are appended at the right edge of the index (where btree
+-- insertion takes a fast path) and dashboards filter by detector and time.
 CREATE TABLE @extschema@.anomaly_results (
 	detector   text        NOT NULL,
 	series     text        NOT NULL,
@@ -88,7 +90,7 @@ CREATE TABLE @extschema@.anomaly_results (
 	model_id   bigint      NOT NULL,
 	run_id     bigint      NOT NULL,
 	scored_at  timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (detector, series, ts)
+	PRIMARY KEY (detector, ts, series)
 );
 COMMENT ON TABLE @extschema@.anomaly_results IS
 	'anomaly: one scored row per detector, series and timestamp (written by anomaly_run)';
@@ -223,11 +225,8 @@ SELECT s.detector,
        s.last_error_at
 FROM @extschema@.anomaly_series s
 LEFT JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
-LEFT JOIN LATERAL (SELECT r.ts, r.value, r.expected, r.lower, r.upper, r.score, r.is_anomaly, r.scored_at
-                   FROM @extschema@.anomaly_results r
-                   WHERE r.detector = s.detector AND r.series = s.series
-                   ORDER BY r.ts DESC
-                   LIMIT 1) r ON true;
+-- The latest scored row of a series is the one at its watermark.
+LEFT JOIN @extschema@.anomaly_results r ON r.detector = s.detector AND r.ts = s.watermark AND r.series = s.series;
 GRANT SELECT ON @extschema@.anomaly_events, @extschema@.anomaly_latest TO PUBLIC;
 COMMENT ON VIEW @extschema@.anomaly_latest IS
 	'anomaly: latest scored row and state of every series of every detector';
@@ -542,10 +541,15 @@ COMMENT ON FUNCTION @extschema@._anomaly_fit(@extschema@.anomaly_detectors, text
 -- Scores the rows of series with a model that are newer than their watermark
 -- (and the late rows within late_window that have no result yet), writes the
 -- results and advances the watermarks.  only_series restricts it to one series.
+-- recount lists the series whose rows_since_fit the caller must recount.
+-- Without skip_duplicates, a source with two rows for one series and timestamp
+-- makes it fail with unique_violation: ON CONFLICT costs 60% more per row
+-- (speculative insertion), so the caller retries with it only then.
 CREATE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late_window interval, run_id bigint,
-                                           only_series text,
+                                           only_series text, skip_duplicates boolean,
                                            OUT rows_scored bigint, OUT anomalies bigint,
-                                           OUT an_series text[], OUT an_ts timestamptz[], OUT an_score float8[])
+                                           OUT an_series text[], OUT an_ts timestamptz[], OUT an_score float8[],
+                                           OUT recount text[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -561,11 +565,13 @@ BEGIN
 		anomalies := 0;
 		RETURN;
 	END IF;
-	-- The model is detoasted once here (|| makes a plain copy), not once per row.
+	-- The join reads the tables (not st, whose statistics the planner does not
+	-- know) and the late-row check stays out of it (j): the planner then hashes
+	-- the series and streams the source through in its own order.
 	-- OFFSET 0 keeps ts_detect to one call per row.
 	EXECUTE format($q$
 		WITH st AS MATERIALIZED (
-			SELECT s.series, s.watermark, s.model_id, m.train_to, m.model || ''::bytea AS model
+			SELECT s.series, s.watermark, s.model_id, m.train_to, m.model
 			FROM @extschema@.anomaly_series s
 			JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
 			WHERE s.detector = $1%s
@@ -574,34 +580,39 @@ BEGIN
 				(detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id, scored_at)
 			SELECT $1, q.series, q.ts, q.value, (q.d).expected, (q.d).lower, (q.d).upper, (q.d).score,
 			       (q.d).is_anomaly, q.model_id, $3, now()
-			FROM (SELECT src.series, src.ts, src.value, st.model_id,
-			             @extschema@.ts_detect(st.model, src.ts, src.value) AS d
-			      FROM (%s) src
-			      JOIN st ON st.series = src.series
-			      WHERE src.ts > $2%s
-			        AND (st.watermark IS NULL OR src.ts > st.watermark
-			             OR (src.ts > st.watermark - $4
-			                 AND NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_results o
-			                                 WHERE o.detector = $1 AND o.series = src.series AND o.ts = src.ts)))
+			FROM (SELECT j.series, j.ts, j.value, j.model_id, @extschema@.ts_detect(j.model, j.ts, j.value) AS d
+			      FROM (SELECT src.series, src.ts, src.value, m.model_id, m.model, s.watermark
+			            FROM (%s) src
+			            JOIN @extschema@.anomaly_series s ON s.detector = $1 AND s.series = src.series%s
+			            JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+			            WHERE src.ts > $2%s AND (s.watermark IS NULL OR src.ts > s.watermark - $4)
+			            OFFSET 0) j
+			      WHERE j.watermark IS NULL OR j.ts > j.watermark
+			         OR NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_results o
+			                        WHERE o.detector = $1 AND o.series = j.series AND o.ts = j.ts)
 			      OFFSET 0) q
-			ON CONFLICT (detector, series, ts) DO NOTHING
+			%s
 			RETURNING r.series, r.ts, r.score, r.is_anomaly
 		), per AS (
-			SELECT sc.series, max(sc.ts) AS newest, count(*) AS n,
-			       count(*) FILTER (WHERE sc.is_anomaly) AS a,
-			       count(*) FILTER (WHERE sc.ts > st.train_to) AS fresh
-			FROM scored sc JOIN st ON st.series = sc.series
+			SELECT sc.series, max(sc.ts) AS newest, min(sc.ts) AS oldest, count(*) AS n,
+			       count(*) FILTER (WHERE sc.is_anomaly) AS a
+			FROM scored sc
 			GROUP BY sc.series
 		), upd AS (
+			-- rows_since_fit counts rows newer than the training range; when some
+			-- rows of this run are not, the caller counts them exactly.
 			UPDATE @extschema@.anomaly_series s
 			SET watermark = greatest(s.watermark, per.newest), rows_scored = s.rows_scored + per.n,
-			    rows_since_fit = s.rows_since_fit + per.fresh, last_scored_at = now()
-			FROM per WHERE s.detector = $1 AND s.series = per.series
-			RETURNING per.n, per.a
+			    rows_since_fit = s.rows_since_fit + CASE WHEN per.oldest > st.train_to THEN per.n ELSE 0 END,
+			    last_scored_at = now()
+			FROM per JOIN st ON st.series = per.series
+			WHERE s.detector = $1 AND s.series = per.series
+			RETURNING per.series, per.n, per.a, per.oldest > st.train_to AS all_fresh
 		)
 		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
 		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
-		       a.series, a.ts, a.score
+		       a.series, a.ts, a.score,
+		       (SELECT array_agg(series) FROM upd WHERE NOT all_fresh)
 		FROM (SELECT coalesce(array_agg(series ORDER BY series, ts), '{}') AS series,
 		             coalesce(array_agg(ts ORDER BY series, ts), '{}') AS ts,
 		             coalesce(array_agg(score ORDER BY series, ts), '{}') AS score
@@ -609,12 +620,14 @@ BEGIN
 		$q$,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
 		@extschema@._anomaly_source_sql(d, true),
-		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END)
-	INTO rows_scored, anomalies, an_series, an_ts, an_score
+		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
+		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END,
+		CASE WHEN skip_duplicates THEN ' ON CONFLICT (detector, series, ts) DO NOTHING' ELSE '' END)
+	INTO rows_scored, anomalies, an_series, an_ts, an_score, recount
 	USING d.name, bound, run_id, late_window, only_series;
 END
 $$;
-COMMENT ON FUNCTION @extschema@._anomaly_score(@extschema@.anomaly_detectors, interval, bigint, text) IS
+COMMENT ON FUNCTION @extschema@._anomaly_score(@extschema@.anomaly_detectors, interval, bigint, text, boolean) IS
 	'anomaly (internal): scores new and late rows of a detector and advances the watermarks';
 
 CREATE FUNCTION @extschema@.anomaly_run(
@@ -636,6 +649,7 @@ DECLARE
 	p record;
 	col text;
 	discover_bound timestamptz;
+	known text[];
 	need_series text[];
 	need_cutoff timestamptz[];
 	fails jsonb := '[]';
@@ -645,6 +659,7 @@ DECLARE
 	an_series text[] := '{}';
 	an_ts timestamptz[] := '{}';
 	an_score float8[] := '{}';
+	recount text[];
 	top jsonb;
 	msg text;
 	state text;
@@ -675,12 +690,16 @@ BEGIN
 	fitted := 0;
 
 	-- 1. Discover new series among the rows not older than every watermark.
-	SELECT coalesce(min(x.watermark - p.late_window), '-infinity') INTO discover_bound
-	FROM @extschema@.anomaly_series x WHERE x.detector = d.name AND x.watermark IS NOT NULL;
+	--    The known series are passed as an array, which the executor hashes:
+	--    rows of known series are dropped in the scan instead of aggregated.
+	SELECT coalesce(min(x.watermark - p.late_window) FILTER (WHERE x.watermark IS NOT NULL), '-infinity'),
+	       coalesce(array_agg(x.series), '{}')
+	INTO discover_bound, known
+	FROM @extschema@.anomaly_series x WHERE x.detector = d.name;
 	EXECUTE format('INSERT INTO @extschema@.anomaly_series AS s (detector, series)
-	                SELECT DISTINCT $1, src.series FROM (%s) src WHERE src.ts > $2
+	                SELECT DISTINCT $1, src.series FROM (%s) src WHERE src.ts > $2 AND src.series <> ALL ($3)
 	                ON CONFLICT (detector, series) DO NOTHING', @extschema@._anomaly_source_sql(d, false))
-	USING d.name, discover_bound;
+	USING d.name, discover_bound, known;
 
 	-- 2. Fit the series without a model (on all their rows) and those the
 	--    refit policy selects (on the rows up to their watermark).
@@ -717,24 +736,31 @@ BEGIN
 
 	-- 3. Score.
 	BEGIN
-		SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, NULL);
+		BEGIN
+			SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, NULL, false);
+		EXCEPTION WHEN unique_violation THEN
+			-- The source has several rows for one series and timestamp: keep one.
+			SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, NULL, true);
+		END;
 		rows_scored := one.rows_scored;
 		anomalies := one.anomalies;
 		an_series := one.an_series;
 		an_ts := one.an_ts;
 		an_score := one.an_score;
+		recount := one.recount;
 	EXCEPTION WHEN OTHERS THEN
 		rows_scored := 0;
 		anomalies := 0;
 		FOR s IN SELECT x.series FROM @extschema@.anomaly_series x
 		         WHERE x.detector = d.name AND x.model_id IS NOT NULL ORDER BY x.series LOOP
 			BEGIN
-				SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, s);
+				SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, s, true);
 				rows_scored := rows_scored + one.rows_scored;
 				anomalies := anomalies + one.anomalies;
 				an_series := an_series || one.an_series;
 				an_ts := an_ts || one.an_ts;
 				an_score := an_score || one.an_score;
+				recount := recount || one.recount;
 			EXCEPTION WHEN OTHERS THEN
 				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
 				fails := fails || jsonb_build_object('series', s, 'stage', 'score', 'sqlstate', state, 'message', msg);
@@ -744,6 +770,17 @@ BEGIN
 			END;
 		END LOOP;
 	END;
+
+	-- rows_since_fit counts rows newer than the model's training range; the
+	-- scoring statement counted all rows of the series listed here, some of
+	-- which are not (a first fit scores its own training rows).
+	IF recount IS NOT NULL THEN
+		UPDATE @extschema@.anomaly_series x
+		SET rows_since_fit = (SELECT count(*) FROM @extschema@.anomaly_results r
+		                      WHERE r.detector = x.detector AND r.series = x.series AND r.model_id = x.model_id
+		                        AND r.ts > (SELECT m.train_to FROM @extschema@.anomaly_models m WHERE m.model_id = x.model_id))
+		WHERE x.detector = d.name AND x.series = ANY (recount);
+	END IF;
 
 	-- 4. New events: anomalous rows of this run that start an event, i.e. whose
 	--    previous row is not anomalous and whose next row, if scored by an
