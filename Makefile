@@ -37,6 +37,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# The LLVM bitcode that JIT inlining may use is compiled by clang, whose default
+# (-ffp-contract=on) would let the JIT fuse multiply-adds: keep it off there too.
+BITCODE_CFLAGS += -ffp-contract=off
+
 $(DATA_built): $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
 

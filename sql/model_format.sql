@@ -61,3 +61,13 @@ END $$;
 
 -- the intact model still works
 SELECT ts_model_info(m)->>'kind' AS kind FROM mf;
+
+-- A model frozen from format version 1 (test/fixtures/ts_level_v1.hex: ts_fit of
+-- 100 ten-minute points i*i % 17, i = 0..99, from 2026-01-01 00:00 UTC, robust,
+-- threshold 3.5).  Every later build must keep reading it to the same values:
+-- median 8, MAD 6, sigma 1.4826 * 6.
+SELECT i->>'kind' AS kind, i->>'points' AS points, i->>'train_start' AS train_start,
+       i->>'train_end' AS train_end, (i->>'interval_seconds')::float8 AS interval_seconds,
+       (i->>'median')::float8 AS median, (i->>'mad')::float8 AS mad,
+       (i->>'sigma')::float8 = 1.482602218505602 * 6 AS sigma_ok, (i->>'threshold')::float8 AS threshold
+FROM (SELECT ts_model_info('\x414e4f4d010100004100000054c3feb30060e80a47ea020000726cdf54ea020064000000000000000046c3230000000000000000000020400000000000001840d780f1d38dca21400000000000000c4000'::bytea) AS i) s;

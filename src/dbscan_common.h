@@ -1,0 +1,38 @@
+/*
+ * dbscan_common.h: what the DBSCAN window functions and the model functions
+ * share: reading a float8[] feature vector and turning core status codes into
+ * errors.
+ */
+#ifndef ANOMALY_DBSCAN_COMMON_H
+#define ANOMALY_DBSCAN_COMMON_H
+
+#include "postgres.h"
+
+#include "core/dbscan/dbscan.h"
+
+/*
+ * Point at the elements of a float8[] feature vector (detoasting into the
+ * current memory context if needed; *copy is set when the caller may pfree
+ * the returned array).  what names the value in errors ("features"),
+ * row_number (1-based, 0 if none) locates it.  Raises an error for NULL
+ * elements, NaN or infinity, an empty or multi-dimensional array.
+ */
+const double *dbscan_features(Datum datum, const char *what, int64 row_number, int *n_out,
+							  ArrayType **copy);
+
+/*
+ * Copy a feature vector of exactly d elements into out.  Returns the number
+ * of elements; if that is not d nothing is copied (the caller reports the
+ * mismatch).  Other problems raise the same errors as dbscan_features.  The
+ * common case, a short inline float8[] without NULLs as stored in a table
+ * row, is read in place without detoasting.
+ */
+int			dbscan_features_copy(Datum datum, const char *what, int64 row_number, double *out, int d);
+
+/* Check eps and min_points and raise the matching error. */
+void		dbscan_check_params(double eps, int64 min_points);
+
+/* Raise the error for a failed core call (never returns for st != AN_OK). */
+void		dbscan_raise(an_status st, const char *context);
+
+#endif

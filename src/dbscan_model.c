@@ -1,0 +1,441 @@
+/*
+ * dbscan_model.c: dbscan_fit(), an aggregate that clusters its rows and
+ * returns the core points as a model (bytea), and dbscan_score(), which says
+ * which cluster a new point would join.
+ *
+ * The aggregate keeps the feature vectors in one array grown geometrically
+ * in the aggregate context.  To make the model independent of row order and
+ * of parallel plans, the final function sorts the points by their
+ * coordinates before clustering: cluster numbers follow that order.
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/memutils.h"
+
+#include "core/dbscan/dbscan.h"
+#include "core/model_format.h"
+#include "dbscan_common.h"
+
+typedef struct fit_state
+{
+	int32		d;				/* 0 until the first row */
+	double		eps;
+	int64		min_points;
+	bool		standardize;
+	int64		n;
+	int64		cap;
+	double	   *x;				/* n * d */
+} fit_state;
+
+static fit_state *
+new_state(MemoryContext cxt)
+{
+	return MemoryContextAllocZero(cxt, sizeof(fit_state));
+}
+
+static void
+reserve(fit_state *s, MemoryContext cxt, int64 more)
+{
+	int64		want = s->n + more;
+	int64		cap;
+
+	if (want <= s->cap)
+		return;
+	if ((uint64) want > AN_DBSCAN_MAX_POINTS)
+		dbscan_raise(AN_ETOOMANY, "dbscan_fit");
+	cap = Max(s->cap * 2, 1024);
+	if (cap < want)
+		cap = want;
+	if ((uint64) cap > AN_DBSCAN_MAX_POINTS)
+		cap = AN_DBSCAN_MAX_POINTS;
+	if ((Size) cap > MaxAllocHugeSize / sizeof(double) / (Size) s->d)
+		dbscan_raise(AN_ENOMEM, "dbscan_fit");
+	if (s->x == NULL)
+		s->x = MemoryContextAllocHuge(cxt, (Size) cap * s->d * sizeof(double));
+	else
+		s->x = repalloc_huge(s->x, (Size) cap * s->d * sizeof(double));
+	s->cap = cap;
+}
+
+/* The same parameters for every row and every partial state. */
+static void
+check_same(fit_state *s, int d, double eps, int64 min_points, bool standardize)
+{
+	if (d != s->d)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("features arrays must all have the same length"),
+				 errdetail("Got %d features after %d.", d, s->d)));
+	if (eps != s->eps || min_points != s->min_points || standardize != s->standardize)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("eps, min_points and standardize must be the same in every row")));
+}
+
+/* dbscan_fit transition: (state, features, eps, min_points [, standardize]) */
+PG_FUNCTION_INFO_V1(dbscan_fit_trans);
+Datum
+dbscan_fit_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	fit_state  *s;
+	ArrayType  *copy;
+	const double *f;
+	double		eps;
+	int64		min_points;
+	bool		standardize = false;
+	int			n;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "dbscan_fit_trans called in non-aggregate context");
+	s = PG_ARGISNULL(0) ? NULL : (fit_state *) PG_GETARG_POINTER(0);
+	/* rows with a NULL argument are left out, as by a strict aggregate */
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
+		(PG_NARGS() > 4 && PG_ARGISNULL(4)))
+	{
+		if (s == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s);
+	}
+	eps = PG_GETARG_FLOAT8(2);
+	min_points = PG_GETARG_INT32(3);
+	if (PG_NARGS() > 4)
+		standardize = PG_GETARG_BOOL(4);
+	f = dbscan_features(PG_GETARG_DATUM(1), "features", 0, &n, &copy);
+	if (s == NULL)
+	{
+		dbscan_check_params(eps, min_points);
+		s = new_state(aggcxt);
+		s->d = n;
+		s->eps = eps;
+		s->min_points = min_points;
+		s->standardize = standardize;
+	}
+	else if (s->d == 0)
+	{
+		s->d = n;
+		s->eps = eps;
+		s->min_points = min_points;
+		s->standardize = standardize;
+	}
+	else
+		check_same(s, n, eps, min_points, standardize);
+	reserve(s, aggcxt, 1);
+	memcpy(s->x + s->n * s->d, f, (Size) n * sizeof(double));
+	s->n++;
+	if (copy)
+		pfree(copy);
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(dbscan_fit_combine);
+Datum
+dbscan_fit_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	fit_state  *a,
+			   *b,
+			   *r;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "dbscan_fit_combine called in non-aggregate context");
+	a = PG_ARGISNULL(0) ? NULL : (fit_state *) PG_GETARG_POINTER(0);
+	b = PG_ARGISNULL(1) ? NULL : (fit_state *) PG_GETARG_POINTER(1);
+	if (b == NULL || b->n == 0)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL || a->n == 0)
+	{
+		/* copy into the aggregate context: b may live elsewhere */
+		r = new_state(aggcxt);
+		*r = *b;
+		r->x = NULL;
+		r->n = 0;
+		r->cap = 0;
+	}
+	else
+	{
+		r = a;
+		check_same(r, b->d, b->eps, b->min_points, b->standardize);
+	}
+	reserve(r, aggcxt, b->n);
+	memcpy(r->x + r->n * r->d, b->x, (Size) b->n * b->d * sizeof(double));
+	r->n += b->n;
+	PG_RETURN_POINTER(r);
+}
+
+PG_FUNCTION_INFO_V1(dbscan_fit_serial);
+Datum
+dbscan_fit_serial(PG_FUNCTION_ARGS)
+{
+	fit_state  *s = (fit_state *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, s->d);
+	pq_sendfloat8(&buf, s->eps);
+	pq_sendint64(&buf, s->min_points);
+	pq_sendbyte(&buf, s->standardize ? 1 : 0);
+	pq_sendint64(&buf, s->n);
+	for (int64 i = 0; i < s->n * s->d; i++)
+		pq_sendfloat8(&buf, s->x[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(dbscan_fit_deserial);
+Datum
+dbscan_fit_deserial(PG_FUNCTION_ARGS)
+{
+	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcxt;
+	StringInfoData buf;
+	fit_state  *s;
+	int64		n;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "dbscan_fit_deserial called in non-aggregate context");
+	buf.data = VARDATA_ANY(raw);
+	buf.len = VARSIZE_ANY_EXHDR(raw);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	s = new_state(aggcxt);
+	s->d = pq_getmsgint(&buf, 4);
+	s->eps = pq_getmsgfloat8(&buf);
+	s->min_points = pq_getmsgint64(&buf);
+	s->standardize = pq_getmsgbyte(&buf) != 0;
+	n = pq_getmsgint64(&buf);
+	if (s->d < 0 || s->d > AN_DBSCAN_MAX_DIMS || n < 0 || (uint64) n > AN_DBSCAN_MAX_POINTS ||
+		(s->d == 0 && n != 0) ||
+		(uint64) (buf.len - buf.cursor) != (uint64) n * (uint64) s->d * 8)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid dbscan_fit state")));
+	if (n > 0)
+	{
+		reserve(s, aggcxt, n);
+		for (int64 i = 0; i < n * s->d; i++)
+			s->x[i] = pq_getmsgfloat8(&buf);
+		s->n = n;
+	}
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(s);
+}
+
+static int
+cmp_points(const void *a, const void *b, void *arg)
+{
+	int			d = *(const int *) arg;
+	const double *x = *(const double *const *) a;
+	const double *y = *(const double *const *) b;
+
+	for (int k = 0; k < d; k++)
+		if (x[k] != y[k])
+			return x[k] < y[k] ? -1 : 1;
+	return 0;
+}
+
+PG_FUNCTION_INFO_V1(dbscan_fit_final);
+Datum
+dbscan_fit_final(PG_FUNCTION_ARGS)
+{
+	fit_state  *s = PG_ARGISNULL(0) ? NULL : (fit_state *) PG_GETARG_POINTER(0);
+	const double **order;
+	double	   *x,
+			   *mean,
+			   *scale;
+	uint8_t    *blob;
+	size_t		len;
+	an_status	st;
+	bytea	   *result;
+	int			d;
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	d = s->d;
+	mean = palloc(d * sizeof(double));
+	scale = palloc(d * sizeof(double));
+	/* Sort by coordinates: the model must not depend on row order. */
+	order = palloc_extended((Size) s->n * sizeof(double *), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < s->n; i++)
+		order[i] = s->x + i * d;
+	qsort_arg(order, s->n, sizeof(double *), cmp_points, &d);
+	x = palloc_extended((Size) s->n * d * sizeof(double), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < s->n; i++)
+		memcpy(x + i * d, order[i], (Size) d * sizeof(double));
+	pfree(order);
+	if (s->standardize)
+		dbscan_raise(an_dbscan_standardize(x, s->n, d, mean, scale), "dbscan_fit");
+	st = an_dbscan_model_fit(x, s->n, d, s->eps, s->min_points,
+							 s->standardize ? mean : NULL, s->standardize ? scale : NULL,
+							 &blob, &len);
+	dbscan_raise(st, "dbscan_fit");
+	pfree(x);
+	if (len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("dbscan model is too large"),
+				 errdetail("The model would take %zu bytes; a bytea holds at most 1 GB.", len),
+				 errhint("Fit on fewer rows or raise min_points so that fewer points are core.")));
+	result = palloc(len + VARHDRSZ);
+	SET_VARSIZE(result, len + VARHDRSZ);
+	memcpy(VARDATA(result), blob, len);
+	an_free(blob);
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* ---- scoring ---- */
+
+/*
+ * The decoded model is cached in fn_extra across calls.  A model read from a
+ * table is usually a toasted value: its toast pointer identifies it without
+ * detoasting.  Otherwise the bytes are compared (cheaply when the pointer,
+ * length and checksum are the same as last time).
+ */
+typedef struct score_cache
+{
+	MemoryContext cxt;
+	bool		valid;
+	bool		by_toast;
+	Oid			toastrelid;
+	Oid			valueid;
+	const void *ptr;
+	Size		len;
+	uint8	   *bytes;			/* copy of the model */
+	an_dbscan_model model;
+} score_cache;
+
+static void
+raise_open_error(an_status st)
+{
+	if (st == AN_EVERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("model was written by a newer version of anomaly"),
+				 errhint("Upgrade the anomaly extension to read it.")));
+	if (st == AN_EKIND)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("unknown anomaly model kind"),
+				 errhint("The model may come from a newer version of anomaly.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid anomaly model"),
+			 errdetail("The model bytes fail validation: %s.", an_status_message(st))));
+}
+
+static void
+load_model(score_cache *c, const uint8 *bytes, Size len)
+{
+	an_model_header h;
+	const uint8_t *payload;
+	an_status	st;
+	MemoryContext old;
+
+	if (c->valid)
+	{
+		old = MemoryContextSwitchTo(c->cxt);
+		an_dbscan_model_free(&c->model);
+		MemoryContextSwitchTo(old);
+		pfree(c->bytes);
+		c->valid = false;
+	}
+	st = an_model_open(bytes, len, &h, &payload);
+	if (st != AN_OK)
+		raise_open_error(st);
+	if (h.kind != AN_KIND_DBSCAN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model is not a dbscan model"),
+				 errdetail("It is a %s model.", an_model_kind_name(h.kind)),
+				 errhint("Score it with the function for that kind of model.")));
+	/* the decoded model must outlive this call: build it in the cache's context */
+	old = MemoryContextSwitchTo(c->cxt);
+	st = an_dbscan_model_decode(payload, h.payload_len, &c->model);
+	MemoryContextSwitchTo(old);
+	if (st != AN_OK)
+		raise_open_error(st == AN_ENOMEM ? st : (st == AN_ETRUNCATED ? st : AN_ECORRUPT));
+	c->bytes = MemoryContextAllocHuge(c->cxt, Max(len, 1));
+	memcpy(c->bytes, bytes, len);
+	c->len = len;
+	c->valid = true;
+}
+
+static score_cache *
+cached_model(FunctionCallInfo fcinfo)
+{
+	score_cache *c = (score_cache *) fcinfo->flinfo->fn_extra;
+	Datum		raw = PG_GETARG_DATUM(0);
+	struct varlena *v = (struct varlena *) DatumGetPointer(raw);
+	bytea	   *b;
+	const uint8 *bytes;
+	Size		len;
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(score_cache));
+		c->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "dbscan_score model",
+									   ALLOCSET_DEFAULT_SIZES);
+		fcinfo->flinfo->fn_extra = c;
+	}
+	if (VARATT_IS_EXTERNAL_ONDISK(v))
+	{
+		struct varatt_external ext;
+
+		VARATT_EXTERNAL_GET_POINTER(ext, v);
+		if (c->valid && c->by_toast && c->toastrelid == ext.va_toastrelid &&
+			c->valueid == ext.va_valueid)
+			return c;
+		b = (bytea *) detoast_attr(v);
+		load_model(c, (const uint8 *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+		c->by_toast = true;
+		c->toastrelid = ext.va_toastrelid;
+		c->valueid = ext.va_valueid;
+		pfree(b);
+		return c;
+	}
+	b = PG_GETARG_BYTEA_PP(0);
+	bytes = (const uint8 *) VARDATA_ANY(b);
+	len = VARSIZE_ANY_EXHDR(b);
+	if (c->valid && !c->by_toast && len == c->len &&
+		(bytes == c->ptr || memcmp(bytes, c->bytes, len) == 0))
+	{
+		c->ptr = bytes;
+		return c;
+	}
+	load_model(c, bytes, len);
+	c->by_toast = false;
+	c->ptr = bytes;
+	return c;
+}
+
+/* dbscan_score(model, features): the cluster a new point joins, NULL for an outlier. */
+PG_FUNCTION_INFO_V1(dbscan_score);
+Datum
+dbscan_score(PG_FUNCTION_ARGS)
+{
+	score_cache *c = cached_model(fcinfo);
+	ArrayType  *copy;
+	const double *f;
+	int			n;
+	int32_t		label;
+	an_status	st;
+
+	f = dbscan_features(PG_GETARG_DATUM(1), "features", 0, &n, &copy);
+	if ((uint32) n != c->model.d)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("features has %d elements but the model has %u", n, c->model.d)));
+	st = an_dbscan_model_score(&c->model, f, n, &label);
+	dbscan_raise(st, "dbscan_score");
+	if (label == AN_DBSCAN_NOISE)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(label);
+}
