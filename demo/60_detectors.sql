@@ -9,7 +9,7 @@
 SET client_min_messages = warning;
 
 -- Start over when the demo is run again.
-SELECT anomaly_drop_detector(name) FROM anomaly_detectors WHERE name = 'requests_per_service';
+DO $$ BEGIN PERFORM anomaly_drop_detector(name) FROM anomaly_detectors WHERE name = 'requests_per_service'; END $$;
 
 \echo '== a detector on metrics.requests, one series per service'
 SELECT anomaly_create_detector(
@@ -41,15 +41,21 @@ UNLISTEN anomaly;
 \echo '== a third run finds nothing new'
 SELECT series, fitted, rows_scored, anomalies, new_events FROM anomaly_run('requests_per_service');
 
-\echo '== latest state of every series (what a dashboard shows)'
+\echo '== latest state of the series (what a dashboard shows), highest score first'
 SELECT series, ts, round(value::numeric, 1) AS value, round(expected::numeric, 1) AS expected,
        round(score::numeric, 2) AS score, is_anomaly
-FROM anomaly_latest WHERE detector = 'requests_per_service' ORDER BY series;
+FROM anomaly_latest WHERE detector = 'requests_per_service' ORDER BY score DESC, series LIMIT 5;
 
 \echo '== the run log'
 SELECT run_id, series, fitted, rows_scored, anomalies, new_events, failures, finished_at - started_at AS took
 FROM anomaly_runs WHERE detector = 'requests_per_service' ORDER BY run_id;
 
+-- pg_cron can be created where it is preloaded and this is its database.
+SELECT coalesce(current_setting('cron.database_name', true) = current_database(), false)
+       AND current_setting('shared_preload_libraries') LIKE '%pg_cron%' AS can_pg_cron \gset
+\if :can_pg_cron
+CREATE EXTENSION IF NOT EXISTS pg_cron;
+\endif
 SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') AS has_pg_cron \gset
 \if :has_pg_cron
 \echo '== scheduled every 5 minutes with pg_cron'
