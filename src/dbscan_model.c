@@ -19,6 +19,7 @@
 
 #include "core/dbscan/dbscan.h"
 #include "core/model_format.h"
+#include "error_report.h"
 #include "dbscan_common.h"
 
 typedef struct fit_state
@@ -313,25 +314,6 @@ typedef struct score_cache
 } score_cache;
 
 static void
-raise_open_error(an_status st)
-{
-	if (st == AN_EVERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("model was written by a newer version of anomaly"),
-				 errhint("Upgrade the anomaly extension to read it.")));
-	if (st == AN_EKIND)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("unknown anomaly model kind"),
-				 errhint("The model may come from a newer version of anomaly.")));
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid anomaly model"),
-			 errdetail("The model bytes fail validation: %s.", an_status_message(st))));
-}
-
-static void
 load_model(score_cache *c, const uint8 *bytes, Size len)
 {
 	an_model_header h;
@@ -348,20 +330,15 @@ load_model(score_cache *c, const uint8 *bytes, Size len)
 		c->valid = false;
 	}
 	st = an_model_open(bytes, len, &h, &payload);
-	if (st != AN_OK)
-		raise_open_error(st);
+	report_model_status(st, "dbscan_score");
 	if (h.kind != AN_KIND_DBSCAN)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model is not a dbscan model"),
-				 errdetail("It is a %s model.", an_model_kind_name(h.kind)),
-				 errhint("Score it with the function for that kind of model.")));
+		report_wrong_kind(bytes, len, "dbscan_score", "dbscan");
 	/* the decoded model must outlive this call: build it in the cache's context */
 	old = MemoryContextSwitchTo(c->cxt);
 	st = an_dbscan_model_decode(payload, h.payload_len, &c->model);
 	MemoryContextSwitchTo(old);
-	if (st != AN_OK)
-		raise_open_error(st == AN_ENOMEM ? st : (st == AN_ETRUNCATED ? st : AN_ECORRUPT));
+	report_model_status(st == AN_ENOMEM || st == AN_ETRUNCATED ? st : (st == AN_OK ? st : AN_ECORRUPT),
+						"dbscan_score");
 	c->bytes = MemoryContextAllocHuge(c->cxt, Max(len, 1));
 	memcpy(c->bytes, bytes, len);
 	c->len = len;

@@ -57,7 +57,7 @@ report_model_status(an_status status, const char *fname)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 							errmsg("invalid anomaly model passed to %s", fname),
 							errdetail("%s", model_problem_sentence(status)),
-							errhint("Pass the bytea returned by a fitting aggregate such as ts_fit, unmodified.")));
+							errhint("Pass the bytea returned by a fitting aggregate (ts_fit, dbscan_fit), unmodified.")));
 	}
 }
 

@@ -13,6 +13,9 @@ typedef struct TsModelCache
 {
 	Size		len;
 	char	   *bytes;
+	/* the argument as stored (toast pointer or compressed bytes), to skip detoasting */
+	Size		raw_len;
+	char	   *raw;
 	an_ts_model *model;
 	TupleDesc	result_desc;	/* for functions returning a row */
 } TsModelCache;
@@ -39,16 +42,38 @@ ts_model_load_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
 	return model;
 }
 
+/*
+ * A model larger than about 2 kB (a seasonal profile) reaches us toasted:
+ * compressed inline or as a pointer to the toast table.  Detoasting it for
+ * every scored row would cost more than the scoring, so the cache first
+ * compares the argument as stored (the toast pointer identifies the value;
+ * compressed bytes are compared as they are) and detoasts only on a miss.
+ */
+static bool
+raw_matches(const TsModelCache *cache, const struct varlena *raw)
+{
+	Size		len = VARSIZE_ANY(raw);
+
+	return cache->raw != NULL && cache->raw_len == len && memcmp(cache->raw, raw, len) == 0;
+}
+
 const an_ts_model *
 ts_model_from_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
 {
-	bytea	   *raw = PG_GETARG_BYTEA_PP(argno);
-	Size		len = VARSIZE_ANY_EXHDR(raw);
-	const char *bytes = VARDATA_ANY(raw);
+	struct varlena *stored = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	bool		toasted = VARATT_IS_EXTERNAL_ONDISK(stored) || VARATT_IS_COMPRESSED(stored);
 	TsModelCache *cache = (TsModelCache *) fcinfo->flinfo->fn_extra;
+	bytea	   *raw;
+	Size		len;
+	const char *bytes;
 	MemoryContext old;
 	an_ts_model *model;
 
+	if (cache != NULL && toasted && raw_matches(cache, stored))
+		return cache->model;
+	raw = PG_GETARG_BYTEA_PP(argno);
+	len = VARSIZE_ANY_EXHDR(raw);
+	bytes = VARDATA_ANY(raw);
 	if (cache != NULL && cache->len == len && memcmp(cache->bytes, bytes, len) == 0)
 		return cache->model;
 
@@ -62,10 +87,19 @@ ts_model_from_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
 	{
 		an_ts_model_free(cache->model);
 		pfree(cache->bytes);
+		if (cache->raw)
+			pfree(cache->raw);
+		cache->raw = NULL;
 	}
 	cache->bytes = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(len, 1));
 	memcpy(cache->bytes, bytes, len);
 	cache->len = len;
+	if (toasted)
+	{
+		cache->raw_len = VARSIZE_ANY(stored);
+		cache->raw = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, cache->raw_len);
+		memcpy(cache->raw, stored, cache->raw_len);
+	}
 	cache->model = model;
 	fcinfo->flinfo->fn_extra = cache;
 	return model;

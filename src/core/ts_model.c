@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/model_format.h"
+#include "core/ts_seasonal.h"
 
 int64_t
 an_infer_interval(const an_point *pts, size_t n)
@@ -43,7 +44,14 @@ an_ts_fit(an_point *pts, size_t n, const an_ts_options *opt,
 		return AN_ENOMEM;
 	if (err && errlen)
 		err[0] = '\0';
-	/* Only the robust level model exists so far; "auto" and "seasonal" fall back to it. */
+	if (opt->method != AN_TS_METHOD_ROBUST)
+	{
+		/* the seasonal model, unless it decides the robust level model applies */
+		an_status	s = an_ts_seasonal_fit(pts, n, opt, interval, model, len, err, errlen);
+
+		if (s != AN_OK || *model != NULL)
+			return s;
+	}
 	return an_ts_level_fit(pts, n, opt, interval, model, len);
 }
 
@@ -57,7 +65,7 @@ an_ts_model_load(const uint8_t *buf, size_t len, an_ts_model **out)
 
 	if (s != AN_OK)
 		return s;
-	if (h.kind != AN_KIND_TS_LEVEL)
+	if (h.kind != AN_KIND_TS_LEVEL && h.kind != AN_KIND_TS_SEASONAL)
 		return AN_EKIND;
 	m = an_alloc(sizeof(an_ts_model));
 	if (m == NULL)
@@ -65,7 +73,10 @@ an_ts_model_load(const uint8_t *buf, size_t len, an_ts_model **out)
 	memset(m, 0, sizeof(*m));
 	m->kind = h.kind;
 	m->format_version = h.version;
-	s = an_ts_level_decode(payload, h.payload_len, m);
+	if (h.kind == AN_KIND_TS_LEVEL)
+		s = an_ts_level_decode(payload, h.payload_len, m);
+	else
+		s = an_ts_seasonal_decode(payload, h.payload_len, m);
 	if (s != AN_OK)
 	{
 		an_ts_model_free(m);
@@ -107,6 +118,11 @@ an_ts_band(double expected, double sigma_low, double sigma_high, double k,
 void
 an_ts_detect(const an_ts_model *m, int64_t ts, double value, an_ts_detection *out)
 {
+	if (m->kind == AN_KIND_TS_SEASONAL)
+	{
+		an_ts_seasonal_detect(m, ts, value, out);
+		return;
+	}
 	(void) ts;
 	an_ts_band(m->median, m->sigma, m->sigma, m->threshold, m->direction, value, out);
 	out->level = m->median;
@@ -174,6 +190,11 @@ an_ts_model_info_json(const an_ts_model *m, char **json)
 	size_t		cap = 1024;
 	char	   *buf = an_alloc(cap);
 
+	if (m->kind == AN_KIND_TS_SEASONAL)
+	{
+		an_free(buf);
+		return an_ts_seasonal_info_json(m, json);
+	}
 	if (buf == NULL)
 		return AN_ENOMEM;
 	an_format_timestamp(m->t_first, first, sizeof(first));

@@ -1,5 +1,5 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan + LeakSanitizer) and
-# runs each for FUZZ_SECONDS, starting from seeds made by make_seeds.c.
+# runs each for FUZZ_SECONDS, starting from seeds made by the make_*seeds.c programs.
 #   make -f test/fuzz/fuzz.mk run FUZZ_SECONDS=60
 
 CLANG        ?= clang
@@ -18,14 +18,16 @@ $(BUILD)/%: test/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CLANG) $(FLAGS) $(SAN) -fsanitize=fuzzer -o $@ $< $(CORE_SRCS) $(OPENBLAS_LIBS) -lm
 
-$(BUILD)/make_seeds: test/fuzz/make_seeds.c $(CORE_SRCS) $(CORE_HDRS)
+SEEDERS := $(patsubst test/fuzz/%.c,$(BUILD)/%,$(wildcard test/fuzz/make_*seeds.c))
+
+$(BUILD)/make_%: test/fuzz/make_%.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CLANG) $(FLAGS) -o $@ $< $(CORE_SRCS) $(OPENBLAS_LIBS) -lm
 
-seeds: $(BUILD)/make_seeds
+# every make_*seeds program writes valid models of its kind into the seed folder
+seeds: $(SEEDERS)
 	@rm -rf $(BUILD)/seeds && mkdir -p $(BUILD)/seeds
-	$(BUILD)/make_seeds $(BUILD)/seeds
-	@if [ -x $(BUILD)/make_dbscan_seeds ]; then $(BUILD)/make_dbscan_seeds $(BUILD)/seeds; fi
+	@for s in $(SEEDERS); do $$s $(BUILD)/seeds || exit 1; done
 
 run: seeds $(addprefix $(BUILD)/,$(TARGETS))
 	@status=0; per=$(FUZZ_SECONDS); \

@@ -1,0 +1,143 @@
+/*
+ * fft.c: radix-2 decimation-in-time FFT (bit reversal, then butterflies with
+ * twiddles computed per stage by cos/sin, not by recurrence, so the error
+ * does not grow with n), and autocorrelation through |FFT|^2.
+ */
+#include "core/fft.h"
+
+#include <math.h>
+#include <string.h>
+
+#define AN_PI 3.14159265358979323846
+
+size_t
+an_fft_size(size_t n)
+{
+	size_t		p = 1;
+
+	while (p < n)
+	{
+		if (p > ((size_t) -1) / 4)
+			return 0;
+		p <<= 1;
+	}
+	return p;
+}
+
+/* cos and sin of 2 pi k / n for k < n / 2, shared by every stage of both directions */
+static void
+fill_twiddles(double *tw, size_t n)
+{
+	for (size_t k = 0; k < n / 2; k++)
+	{
+		double		a = 2.0 * AN_PI * (double) k / (double) n;
+
+		tw[2 * k] = cos(a);
+		tw[2 * k + 1] = sin(a);
+	}
+}
+
+static void
+fft_with_table(double *z, size_t n, int inverse, const double *tw)
+{
+	const double sign = inverse ? 1.0 : -1.0;
+
+	/* bit-reversal permutation */
+	for (size_t i = 1, j = 0; i < n; i++)
+	{
+		size_t		bit = n >> 1;
+
+		for (; j & bit; bit >>= 1)
+			j ^= bit;
+		j ^= bit;
+		if (i < j)
+		{
+			double		tr = z[2 * i],
+						ti = z[2 * i + 1];
+
+			z[2 * i] = z[2 * j];
+			z[2 * i + 1] = z[2 * j + 1];
+			z[2 * j] = tr;
+			z[2 * j + 1] = ti;
+		}
+	}
+	for (size_t len = 2; len <= n; len <<= 1)
+	{
+		size_t		half = len >> 1,
+					stride = n / len;
+
+		for (size_t k = 0; k < half; k++)
+		{
+			double		wr = tw[2 * k * stride],
+						wi = sign * tw[2 * k * stride + 1];
+
+			for (size_t s = k; s < n; s += len)
+			{
+				size_t		a = 2 * s,
+							b = 2 * (s + half);
+				double		xr = z[b] * wr - z[b + 1] * wi,
+							xi = z[b] * wi + z[b + 1] * wr;
+
+				z[b] = z[a] - xr;
+				z[b + 1] = z[a + 1] - xi;
+				z[a] += xr;
+				z[a + 1] += xi;
+			}
+		}
+		if (n >= AN_INTERRUPT_STRIDE)
+			an_check_interrupts();
+	}
+}
+
+an_status
+an_fft(double *z, size_t n, int inverse)
+{
+	double	   *tw;
+
+	if (n < 2)
+		return AN_OK;
+	if ((tw = an_alloc_array(n / 2, 2 * sizeof(double))) == NULL)
+		return AN_ENOMEM;
+	fill_twiddles(tw, n);
+	fft_with_table(z, n, inverse, tw);
+	an_free(tw);
+	return AN_OK;
+}
+
+an_status
+an_autocorrelation(const double *x, size_t m, size_t maxlag, double *acf)
+{
+	size_t		n = an_fft_size(2 * m);
+	double	   *z,
+			   *tw,
+				energy;
+
+	if (m == 0 || maxlag >= m || n == 0)
+		return AN_EINVAL;
+	z = an_alloc_array(n, 2 * sizeof(double));
+	if (z == NULL)
+		return AN_ENOMEM;
+	memset(z, 0, n * 2 * sizeof(double));
+	for (size_t i = 0; i < m; i++)
+		z[2 * i] = x[i];
+	tw = an_alloc_array(n / 2, 2 * sizeof(double));
+	if (tw == NULL)
+	{
+		an_free(z);
+		return AN_ENOMEM;
+	}
+	fill_twiddles(tw, n);
+	fft_with_table(z, n, 0, tw);
+	for (size_t i = 0; i < n; i++)
+	{
+		z[2 * i] = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1];
+		z[2 * i + 1] = 0;
+	}
+	fft_with_table(z, n, 1, tw);
+	an_free(tw);
+	energy = z[0];
+	for (size_t k = 0; k <= maxlag; k++)
+		acf[k] = energy > 0 ? z[2 * k] / energy * ((double) m / (double) (m - k)) : 0;
+	an_free(z);
+	return AN_OK;
+}

@@ -1,0 +1,291 @@
+/*
+ * period_detect.c: seasonal period detection by autocorrelation (see the
+ * header for the method).
+ *
+ * Why autocorrelation rather than the periodogram's highest bin: the
+ * periodogram measures frequency on a grid of m / k, so a period of 4 in 30
+ * samples lands between bins and rounds to 3 or 5; the autocorrelation is
+ * evaluated at the integer lags themselves.  Its peaks repeat at every
+ * multiple of the period, which is why step 4 prefers the smallest lag that
+ * is nearly as good as the best one.
+ */
+#include "core/period_detect.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "core/fft.h"
+#include "core/sort.h"
+
+#define MIN_ACF 0.3
+#define NOISE_ACF 3.5			/* acf must exceed NOISE_ACF / sqrt(m - lag) */
+#define MIN_PROMINENCE 0.2
+#define HARMONIC_RATIO 0.9
+#define DIVISOR_RATIO 0.5
+#define CLIP_MADS 5.0
+
+/* Robust linear detrend and outlier clipping into y; returns false if y is constant. */
+static bool
+prepare(const double *x, size_t m, double *y, double *scratch)
+{
+	size_t		third = m / 3;
+	double		slope = 0,
+				icpt,
+				med,
+				mad,
+				mean = 0;
+
+	if (third >= 2)
+	{
+		double		a,
+					b;
+
+		memcpy(scratch, x, third * sizeof(double));
+		a = an_median_inplace(scratch, third);
+		memcpy(scratch, x + (m - third), third * sizeof(double));
+		b = an_median_inplace(scratch, third);
+		slope = (b - a) / (double) (m - third);
+	}
+	for (size_t i = 0; i < m; i++)
+		scratch[i] = x[i] - slope * (double) i;
+	icpt = an_median_inplace(scratch, m);
+	for (size_t i = 0; i < m; i++)
+		y[i] = x[i] - slope * (double) i - icpt;
+	memcpy(scratch, y, m * sizeof(double));
+	med = an_median_inplace(scratch, m);
+	for (size_t i = 0; i < m; i++)
+		scratch[i] = fabs(y[i] - med);
+	mad = an_median_inplace(scratch, m);
+	if (mad > 0)
+		for (size_t i = 0; i < m; i++)
+		{
+			if (y[i] > med + CLIP_MADS * mad)
+				y[i] = med + CLIP_MADS * mad;
+			else if (y[i] < med - CLIP_MADS * mad)
+				y[i] = med - CLIP_MADS * mad;
+		}
+	for (size_t i = 0; i < m; i++)
+		mean += y[i];
+	mean /= (double) m;
+	for (size_t i = 0; i < m; i++)
+		y[i] -= mean;
+	{
+		double		xmax = 0,
+					ymax = 0;
+
+		for (size_t i = 0; i < m; i++)
+		{
+			xmax = fmax(xmax, fabs(x[i]));
+			ymax = fmax(ymax, fabs(y[i]));
+		}
+		/* only rounding noise left: nothing periodic to find */
+		return ymax > 1e-12 * xmax;
+	}
+}
+
+static bool
+is_candidate(const double *acf, size_t m, size_t lag, size_t maxlag, double runmin)
+{
+	double		a = acf[lag];
+
+	if (lag < 2 || lag > maxlag)
+		return false;
+	if (a < acf[lag - 1] || (lag + 1 <= maxlag + 1 && a < acf[lag + 1]))
+		return false;
+	if (a - runmin < MIN_PROMINENCE)
+		return false;
+	return a >= fmax(MIN_ACF, NOISE_ACF / sqrt((double) (m - lag)));
+}
+
+/*
+ * Noise moves the top of a broad autocorrelation peak by a lag or two (a
+ * period of 288 read as 287 or 290).  A wrong period smears the phases of
+ * successive cycles, so among the lags near p the true one leaves the least
+ * absolute deviation around its per-phase median profile (per degree of
+ * freedom, so that more bins are not favoured for fitting more noise; medians
+ * so that an incident does not pull the choice).  tmp: m doubles.
+ */
+static size_t
+refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, double *tmp)
+{
+	size_t		best = p,
+				radius = p >= 20 ? p / 20 : 1;
+	double		best_score = INFINITY;
+
+	for (size_t q = p > radius + 2 ? p - radius : 2; q <= p + radius && q <= maxlag; q++)
+	{
+		double		dev = 0,
+					score;
+
+		/* only lags on the same autocorrelation peak (not a divisor such as 2 of 14) */
+		if (acf[q] < acf[p] - 0.1)
+			continue;
+		for (size_t ph = 0; ph < q; ph++)
+		{
+			size_t		k = 0;
+			double		med;
+
+			for (size_t i = ph; i < m; i += q)
+				tmp[k++] = y[i];
+			med = an_median_inplace(tmp, k);
+			for (size_t i = ph; i < m; i += q)
+				dev += fabs(y[i] - med);
+		}
+		score = dev / (double) (m - q);
+		if (score < best_score)
+		{
+			best_score = score;
+			best = q;
+		}
+	}
+	return best;
+}
+
+/*
+ * The best period among lags 2..maxlag, or among multiples of base (if
+ * base > 0).  acf has maxlag + 2 entries.  Returns 0 if none qualifies.
+ */
+static size_t
+pick_period(const double *acf, size_t m, size_t maxlag, size_t base, double *strength)
+{
+	double		best = -1,
+				runmin = 1;
+	size_t		chosen = 0;
+
+	/* pass 1: the best candidate */
+	for (size_t lag = 1; lag <= maxlag; lag++)
+	{
+		if ((base == 0 || lag % base == 0 || lag % base == 1 || lag % base == base - 1) &&
+			lag >= (base ? 2 * base - 1 : 2) && is_candidate(acf, m, lag, maxlag, runmin) &&
+			acf[lag] > best)
+			best = acf[lag];
+		if (acf[lag] < runmin)
+			runmin = acf[lag];
+	}
+	if (best < 0)
+		return 0;
+	/* pass 2: the smallest candidate nearly as good (not a multiple of the period) */
+	runmin = 1;
+	for (size_t lag = 1; lag <= maxlag && chosen == 0; lag++)
+	{
+		if ((base == 0 || lag % base == 0 || lag % base == 1 || lag % base == base - 1) &&
+			lag >= (base ? 2 * base - 1 : 2) && is_candidate(acf, m, lag, maxlag, runmin) &&
+			acf[lag] >= HARMONIC_RATIO * best)
+			chosen = lag;
+		if (acf[lag] < runmin)
+			runmin = acf[lag];
+	}
+	/* a nested shorter period (daily inside weekly): a strong candidate dividing the chosen lag */
+	if (base == 0)
+	{
+		runmin = 1;
+		for (size_t lag = 1; lag < chosen; lag++)
+		{
+			size_t		q = (chosen + lag / 2) / lag;
+
+			if (q >= 2 && (chosen > q * lag ? chosen - q * lag : q * lag - chosen) <= 1 &&
+				is_candidate(acf, m, lag, maxlag, runmin) && acf[lag] >= DIVISOR_RATIO * acf[chosen])
+			{
+				chosen = lag;
+				break;
+			}
+			if (acf[lag] < runmin)
+				runmin = acf[lag];
+		}
+	}
+	*strength = acf[chosen];
+	return chosen;
+}
+
+an_status
+an_detect_periods(const double *x, size_t m, int max_periods, an_periods *out)
+{
+	double	   *y,
+			   *scratch,
+			   *acf;
+	size_t		maxlag = m / 3;
+	an_status	s = AN_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (max_periods > AN_MAX_DETECTED_PERIODS)
+		max_periods = AN_MAX_DETECTED_PERIODS;
+	if (m < 8 || max_periods < 1)
+		return AN_OK;
+	y = an_alloc_array(m, sizeof(double));
+	scratch = an_alloc_array(m, sizeof(double));
+	acf = an_alloc_array(maxlag + 2, sizeof(double));
+	if (y == NULL || scratch == NULL || acf == NULL)
+	{
+		s = AN_ENOMEM;
+		goto done;
+	}
+	if (!prepare(x, m, y, scratch))
+		goto done;
+	if ((s = an_autocorrelation(y, m, maxlag + 1, acf)) != AN_OK)
+		goto done;
+	out->period[0] = pick_period(acf, m, maxlag, 0, &out->strength[0]);
+	if (out->period[0] == 0)
+	{
+		/*
+		 * A level shift or a wandering level swamps the autocorrelation at
+		 * every lag.  First differences remove it and keep the period: try
+		 * them before concluding there is none.
+		 */
+		double	   *d = an_alloc_array(m, sizeof(double));
+		bool		ok;
+
+		if (d == NULL)
+		{
+			s = AN_ENOMEM;
+			goto done;
+		}
+		for (size_t i = 0; i + 1 < m; i++)
+			d[i] = x[i + 1] - x[i];
+		ok = prepare(d, m - 1, y, scratch);
+		an_free(d);
+		if (!ok || (s = an_autocorrelation(y, m - 1, (m - 1) / 3 + 1, acf)) != AN_OK)
+			goto done;
+		maxlag = (m - 1) / 3;
+		if ((out->period[0] = pick_period(acf, m - 1, maxlag, 0, &out->strength[0])) == 0)
+			goto done;
+		out->count = 1;
+		goto done;			/* one period from differences; the profile fit validates it */
+	}
+	out->period[0] = refine(y, acf, m, maxlag, out->period[0], scratch);
+	out->strength[0] = acf[out->period[0]];
+	out->count = 1;
+	/* the second period needs 4 cycles in the data: fewer leave too few values per phase */
+	maxlag = m / 4;
+	if (max_periods >= 2 && 2 * out->period[0] <= maxlag)
+	{
+		size_t		p = out->period[0],
+					p2;
+		double		strength;
+
+		/* remove the per-phase mean profile of the first period */
+		memset(scratch, 0, p * sizeof(double));
+		for (size_t i = 0; i < m; i++)
+			scratch[i % p] += y[i];
+		for (size_t ph = 0; ph < p; ph++)
+			scratch[ph] /= (double) ((m - ph + p - 1) / p);
+		for (size_t i = 0; i < m; i++)
+			y[i] -= scratch[i % p];
+		if ((s = an_autocorrelation(y, m, maxlag + 1, acf)) != AN_OK)
+			goto done;
+		p2 = pick_period(acf, m, maxlag, p, &strength);
+		if (p2 > 0)
+		{
+			/* snap to the exact multiple: the profile of the second is nested in it */
+			p2 = (p2 + p / 2) / p * p;
+			out->period[1] = p2;
+			out->strength[1] = strength;
+			out->count = 2;
+		}
+	}
+done:
+	an_free(y);
+	an_free(scratch);
+	an_free(acf);
+	return s;
+}

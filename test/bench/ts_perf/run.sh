@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# ts_fit / ts_score throughput against plain SQL on the same table, on a
+# throwaway cluster with this checkout's build installed.  Run by hand:
+#   test/bench/ts_perf/run.sh [series] [points_per_series]     (default 10000 1000)
+# Prints the times, the ratios and rows per second, without parallel workers
+# and then with 2.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+. test/lib.sh
+SERIES=${1:-10000}
+POINTS=${2:-1000}
+exec 9>/tmp/anomaly-install.lock
+flock 9
+build_and_install
+trap stop_cluster EXIT
+start_cluster "max_parallel_workers_per_gather = 2" "work_mem = '256MB'" >/dev/null
+psql -X -q -c "CREATE EXTENSION anomaly"
+psql -X -q <<SQL
+CREATE TABLE series AS
+SELECT s AS series, '2026-01-01'::timestamptz + i * interval '5 minutes' AS ts,
+       100 + s % 7 + 10 * sin(2 * pi() * i / 288) + random() AS value
+  FROM generate_series(1, $SERIES) s, generate_series(0, $POINTS - 1) i;
+VACUUM ANALYZE series;
+SQL
+run() { # label sql -> seconds
+	local t0 t1
+	t0=$(date +%s.%N)
+	psql -X -q -c "$2" >/dev/null
+	t1=$(date +%s.%N)
+	echo "$1 $(echo "$t1 - $t0" | bc)"
+}
+ROWS=$((SERIES * POINTS))
+for workers in 0 2; do
+	SET="SET max_parallel_workers_per_gather = $workers;"
+	base=$(run base "$SET CREATE TEMP TABLE x AS SELECT series, avg(value), stddev(value) FROM series GROUP BY series" | cut -d' ' -f2)
+	fit=$(run fit "$SET DROP TABLE IF EXISTS models; CREATE TABLE models AS SELECT series, ts_fit(ts, value) AS model FROM series GROUP BY series" | cut -d' ' -f2)
+	psql -X -q -c "CREATE TEMP TABLE stats AS SELECT series, avg(value) m, stddev(value) s FROM series GROUP BY series; DROP TABLE IF EXISTS stats_t; CREATE TABLE stats_t AS SELECT * FROM stats" >/dev/null
+	sbase=$(run sbase "$SET SELECT count(*) FILTER (WHERE (value - m) / s > 3) FROM series JOIN stats_t USING (series)" | cut -d' ' -f2)
+	score=$(run score "$SET SELECT count(*) FILTER (WHERE ts_score(model, ts, value) > 1) FROM series JOIN models USING (series)" | cut -d' ' -f2)
+	echo "workers=$workers rows=$ROWS: avg+stddev ${base}s, ts_fit ${fit}s (ratio $(echo "scale=2; $fit / $base" | bc), $(echo "$ROWS / $fit" | bc) rows/s)"
+	echo "workers=$workers rows=$ROWS: (value-m)/s join ${sbase}s, ts_score join ${score}s (ratio $(echo "scale=2; $score / $sbase" | bc), $(echo "$ROWS / $score" | bc) rows/s)"
+done
+psql -X -q -At -c "SELECT ts_model_info(model)->>'kind', count(*) FROM models GROUP BY 1"
+# One series of all the rows: must fit without error (memory: see docs/readme/ts.md).
+t0=$(date +%s.%N)
+# the series laid end to end: one continuous 5-minute series of $ROWS points
+psql -X -q -At -c "SET max_parallel_workers_per_gather = 0; SELECT ts_model_info(ts_fit(ts + (series - 1) * ($POINTS * interval '5 minutes'), value)) - 'periods' FROM series"
+echo "one series of $ROWS points: $(echo "$(date +%s.%N) - $t0" | bc)s"

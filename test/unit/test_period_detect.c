@@ -1,0 +1,249 @@
+/*
+ * test_period_detect.c: the FFT, the autocorrelation and period detection
+ * on synthetic series with known periods (and none).
+ */
+#include <stdint.h>
+
+#include "core/fft.h"
+#include "core/period_detect.h"
+#include "unit.h"
+
+#define PI 3.14159265358979323846
+
+/* deterministic uniform(0,1) and normal noise (xorshift + Box-Muller) */
+static uint64_t rng_state = 88172645463325252ULL;
+
+static double
+uniform01(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return ((double) (rng_state >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double
+gauss(void)
+{
+	return sqrt(-2 * log(uniform01())) * cos(2 * PI * uniform01());
+}
+
+static void
+test_fft_matches_dft(void)
+{
+	double		z[2 * 16],
+				orig[2 * 16];
+
+	for (int i = 0; i < 16; i++)
+	{
+		z[2 * i] = orig[2 * i] = gauss();
+		z[2 * i + 1] = orig[2 * i + 1] = gauss();
+	}
+	CHECK(an_fft(z, 16, 0) == AN_OK);
+	for (int k = 0; k < 16; k++)
+	{
+		double		re = 0,
+					im = 0;
+
+		for (int t = 0; t < 16; t++)
+		{
+			double		a = -2 * PI * k * t / 16;
+
+			re += orig[2 * t] * cos(a) - orig[2 * t + 1] * sin(a);
+			im += orig[2 * t] * sin(a) + orig[2 * t + 1] * cos(a);
+		}
+		CHECK_NEAR(z[2 * k], re, 1e-12, 1e-12);
+		CHECK_NEAR(z[2 * k + 1], im, 1e-12, 1e-12);
+	}
+	CHECK(an_fft(z, 16, 1) == AN_OK);
+	for (int i = 0; i < 32; i++)
+		CHECK_NEAR(z[i] / 16, orig[i], 1e-12, 1e-12);
+	CHECK_EQ_INT(an_fft_size(1000), 1024);
+	CHECK_EQ_INT(an_fft_size(1024), 1024);
+}
+
+static void
+test_autocorrelation_direct(void)
+{
+	double		x[50],
+				acf[20];
+
+	for (int i = 0; i < 50; i++)
+		x[i] = gauss();
+	CHECK(an_autocorrelation(x, 50, 19, acf) == AN_OK);
+	{
+		double		e = 0;
+
+		for (int i = 0; i < 50; i++)
+			e += x[i] * x[i];
+		for (int k = 0; k < 20; k++)
+		{
+			double		s = 0;
+
+			for (int i = 0; i + k < 50; i++)
+				s += x[i] * x[i + k];
+			CHECK_NEAR(acf[k], s / e * 50.0 / (50 - k), 1e-10, 1e-12);
+		}
+	}
+	CHECK(an_autocorrelation(x, 50, 50, acf) == AN_EINVAL);
+}
+
+static size_t
+detect1(const double *x, size_t m, an_periods *p)
+{
+	CHECK(an_detect_periods(x, m, 2, p) == AN_OK);
+	return p->count ? p->period[0] : 0;
+}
+
+static void
+test_sine_periods(void)
+{
+	static const size_t periods[] = {2, 3, 4, 5, 7, 12, 24, 48, 96, 288};
+	double	   *x = malloc(4000 * sizeof(double));
+	an_periods	p;
+
+	for (size_t k = 0; k < sizeof(periods) / sizeof(periods[0]); k++)
+	{
+		size_t		per = periods[k],
+					m = per * 10 < 200 ? 200 : (per * 10 < 4000 ? per * 10 : 4000);
+
+		for (size_t i = 0; i < m; i++)
+			x[i] = 10 + 3 * sin(2 * PI * (double) i / (double) per + 0.3) + 0.5 * gauss();
+		if (detect1(x, m, &p) != per)
+			fprintf(stderr, "period %zu detected as %zu\n", per, p.count ? p.period[0] : 0);
+		CHECK_EQ_INT(p.count ? p.period[0] : 0, per);
+	}
+	free(x);
+}
+
+/* A period of 4 in 30 samples: a periodogram's bins (30/7, 30/8) would round it to 3 or 5. */
+static void
+test_period_4_not_3(void)
+{
+	double		x[30];
+	an_periods	p;
+
+	for (int i = 0; i < 30; i++)
+		x[i] = (i % 4 == 0) ? 5 : (i % 4 == 1 ? 2 : (i % 4 == 2 ? 1 : 2));
+	CHECK_EQ_INT(detect1(x, 30, &p), 4);
+	for (int i = 0; i < 30; i++)
+		x[i] = sin(2 * PI * i / 4.0) + 0.05 * gauss();
+	CHECK_EQ_INT(detect1(x, 30, &p), 4);
+}
+
+/* A shape with a strong second harmonic (two humps a day): the period, not half of it. */
+static void
+test_harmonics(void)
+{
+	double		x[24 * 20];
+	an_periods	p;
+
+	for (int i = 0; i < 24 * 20; i++)
+	{
+		double		a = 2 * PI * i / 24.0;
+
+		x[i] = 0.6 * sin(a) + 1.0 * sin(2 * a + 0.4) + 0.2 * gauss();
+	}
+	CHECK_EQ_INT(detect1(x, 24 * 20, &p), 24);
+	/* and a sharp daily spike is one period, not its multiples */
+	for (int i = 0; i < 24 * 20; i++)
+		x[i] = (i % 24 == 9 ? 10 : 0) + gauss() * 0.3;
+	CHECK_EQ_INT(detect1(x, 24 * 20, &p), 24);
+}
+
+static void
+test_no_period(void)
+{
+	double	   *x = malloc(3000 * sizeof(double));
+	an_periods	p;
+	int			false_positives = 0;
+
+	for (int trial = 0; trial < 20; trial++)
+	{
+		size_t		m = 50 + (size_t) trial * 140;
+
+		for (size_t i = 0; i < m; i++)
+			x[i] = gauss();
+		if (detect1(x, m, &p) != 0)
+			false_positives++;
+	}
+	CHECK_EQ_INT(false_positives, 0);
+	/* a random walk and a pure trend are not seasonal */
+	x[0] = 0;
+	for (int i = 1; i < 3000; i++)
+		x[i] = x[i - 1] + gauss();
+	CHECK_EQ_INT(detect1(x, 3000, &p), 0);
+	for (int i = 0; i < 3000; i++)
+		x[i] = 0.01 * i + 0.1 * gauss();
+	CHECK_EQ_INT(detect1(x, 3000, &p), 0);
+	/* a constant */
+	for (int i = 0; i < 3000; i++)
+		x[i] = 42;
+	CHECK_EQ_INT(detect1(x, 3000, &p), 0);
+	free(x);
+}
+
+/* Never a period longer than a third of the data. */
+static void
+test_period_longer_than_third(void)
+{
+	double		x[100];
+	an_periods	p;
+
+	for (int i = 0; i < 100; i++)
+		x[i] = sin(2 * PI * i / 40.0);
+	CHECK(detect1(x, 100, &p) == 0 || p.period[0] <= 33);
+	CHECK(p.count == 0 || p.period[0] != 40);
+}
+
+/* Hourly data with a daily shape and a weekend dip: 24 and 168. */
+static void
+test_daily_and_weekly(void)
+{
+	size_t		m = 24 * 7 * 6;
+	double	   *x = malloc(m * sizeof(double));
+	an_periods	p;
+
+	for (size_t i = 0; i < m; i++)
+	{
+		size_t		day = (i / 24) % 7;
+
+		x[i] = 50 + 20 * sin(2 * PI * (double) i / 24.0) + (day >= 5 ? -25 : 0) + 2 * gauss();
+	}
+	CHECK(an_detect_periods(x, m, 2, &p) == AN_OK);
+	CHECK_EQ_INT(p.count, 2);
+	CHECK_EQ_INT(p.period[0], 24);
+	CHECK_EQ_INT(p.period[1], 168);
+	free(x);
+}
+
+/* Incidents and a drift do not hide the period. */
+static void
+test_robust_to_trend_and_incidents(void)
+{
+	size_t		m = 288 * 8;
+	double	   *x = malloc(m * sizeof(double));
+	an_periods	p;
+
+	for (size_t i = 0; i < m; i++)
+		x[i] = 0.02 * (double) i + 5 * sin(2 * PI * (double) i / 288.0) + gauss();
+	for (size_t i = 700; i < 760; i++)
+		x[i] += 500;
+	CHECK_EQ_INT(detect1(x, m, &p), 288);
+	free(x);
+}
+
+int
+main(void)
+{
+	RUN(test_fft_matches_dft);
+	RUN(test_autocorrelation_direct);
+	RUN(test_sine_periods);
+	RUN(test_period_4_not_3);
+	RUN(test_harmonics);
+	RUN(test_no_period);
+	RUN(test_period_longer_than_third);
+	RUN(test_daily_and_weekly);
+	RUN(test_robust_to_trend_and_incidents);
+	UNIT_EXIT();
+}

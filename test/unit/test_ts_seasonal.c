@@ -1,0 +1,486 @@
+/*
+ * test_ts_seasonal.c: the seasonal model end to end in src/core: fit,
+ * encode/decode round trip, detection, robustness of the profile to
+ * incidents, fallbacks, and corrupt payloads rejected.
+ */
+#include <stdint.h>
+
+#include "core/model_format.h"
+#include "core/ts_model.h"
+#include "core/ts_seasonal.h"
+#include "unit.h"
+
+#define PI 3.14159265358979323846
+#define HOUR 3600000000LL
+#define MIN5 300000000LL
+
+static uint64_t rng_state = 88172645463325252ULL;
+
+static double
+uniform01(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return ((double) (rng_state >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double
+gauss(void)
+{
+	return sqrt(-2 * log(uniform01())) * cos(2 * PI * uniform01());
+}
+
+static an_ts_model *
+fit(an_point *pts, size_t n, const an_ts_options *opt, an_status *status, char *err)
+{
+	uint8_t    *buf = NULL;
+	size_t		len = 0;
+	an_ts_model *m = NULL;
+	an_status	s;
+
+	an_sort_points(pts, n);
+	s = an_ts_fit(pts, n, opt, &buf, &len, err, 256);
+	if (status)
+		*status = s;
+	if (s != AN_OK)
+		return NULL;
+	CHECK(an_ts_model_load(buf, len, &m) == AN_OK);
+	an_free(buf);
+	return m;
+}
+
+static double
+daily(int64_t ts)
+{
+	return 100 + 30 * sin(2 * PI * (double) (ts % (24 * HOUR)) / (double) (24 * HOUR));
+}
+
+/* 14 days of hourly data with a daily cycle and noise: seasonal, period 1 day. */
+static void
+test_daily_hourly(void)
+{
+	size_t		n = 24 * 14;
+	an_point   *pts = malloc(n * sizeof(an_point));
+	an_ts_options opt;
+	an_ts_model *m;
+	an_ts_detection d;
+	const an_ts_seasonal *s;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].value = daily(pts[i].ts) + gauss();
+	}
+	an_ts_options_default(&opt);
+	m = fit(pts, n, &opt, NULL, NULL);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_EQ_INT(m->kind, AN_KIND_TS_SEASONAL);
+	s = m->detail;
+	CHECK_EQ_INT(s->nseasons, 1);
+	CHECK_EQ_INT(s->season[0].period_us, 24 * HOUR);
+	CHECK_EQ_INT(m->interval_us, HOUR);
+	/* sigma ~ 1 (the noise) */
+	CHECK(s->sigma_low > 0.6 && s->sigma_low < 1.6);
+	CHECK(s->sigma_high > 0.6 && s->sigma_high < 1.6);
+	/* expected follows the cycle far after training, and between samples */
+	for (int64_t t = 100 * 24 * HOUR; t < 101 * 24 * HOUR; t += HOUR)
+	{
+		an_ts_expect(m, t, &d);
+		CHECK_NEAR(d.expected, daily(t), 0, 1.0);
+		CHECK_NEAR(d.level + d.seasonal, d.expected, 1e-12, 1e-12);
+	}
+	/* before the training range too */
+	an_ts_expect(m, -30 * 24 * HOUR + 6 * HOUR, &d);
+	CHECK_NEAR(d.expected, daily(6 * HOUR), 0, 1.0);
+	/* score: 0 at expected, exactly 1 at the band edge, > 1 outside */
+	an_ts_detect(m, 50 * HOUR, daily(50 * HOUR), &d);
+	CHECK(d.score < 0.5 && !d.is_anomaly);
+	an_ts_detect(m, 50 * HOUR, d.upper, &d);
+	CHECK_NEAR(d.score, 1.0, 1e-12, 0);
+	CHECK(!d.is_anomaly);
+	an_ts_detect(m, 50 * HOUR, d.expected + 20, &d);
+	CHECK(d.score > 3 && d.is_anomaly);
+	/* a value normal at noon is anomalous at midnight: the level model cannot tell */
+	an_ts_detect(m, 30 * 24 * HOUR + 6 * HOUR, daily(18 * HOUR), &d);
+	CHECK(d.is_anomaly);
+	an_ts_model_free(m);
+	free(pts);
+}
+
+/* Injected incidents (10% of one phase's cycles) do not bend the profile. */
+static void
+test_profile_robust_to_incidents(void)
+{
+	size_t		n = 24 * 21;
+	an_point   *pts = malloc(n * sizeof(an_point));
+	an_ts_options opt;
+	an_ts_model *m;
+	an_ts_detection d;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].value = daily(pts[i].ts) + 0.5 * gauss();
+	}
+	/* an outage: 12 hours at 0, and spikes at hour 3 on 4 days of 21 */
+	for (size_t i = 100; i < 112; i++)
+		pts[i].value = 0;
+	for (int day = 2; day < 6; day++)
+		pts[day * 24 + 3].value += 1000;
+	an_ts_options_default(&opt);
+	opt.period_samples[0] = 24;
+	opt.nperiods = 1;
+	opt.method = AN_TS_METHOD_SEASONAL;
+	m = fit(pts, n, &opt, NULL, NULL);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	for (int h = 0; h < 24; h++)
+	{
+		an_ts_expect(m, 40 * 24 * HOUR + h * HOUR, &d);
+		CHECK_NEAR(d.expected, daily(h * HOUR), 0, 0.6);
+	}
+	/* the incidents are anomalous under the model fitted on them */
+	an_ts_detect(m, 100 * HOUR, 0, &d);
+	CHECK(d.is_anomaly);
+	an_ts_detect(m, 2 * 24 * HOUR + 3 * HOUR, pts[2 * 24 + 3].value, &d);
+	CHECK(d.is_anomaly);
+	an_ts_model_free(m);
+	free(pts);
+}
+
+/* Gaps never shift the phase; duplicate timestamps are accepted. */
+static void
+test_gaps_and_duplicates(void)
+{
+	size_t		n = 0;
+	an_point   *pts = malloc(24 * 20 * 2 * sizeof(an_point));
+	an_ts_options opt;
+	an_ts_model *m;
+	an_ts_detection d;
+
+	for (int64_t i = 0; i < 24 * 20; i++)
+	{
+		if (i % 7 == 3 || (i > 100 && i < 130))
+			continue;			/* missing points, and a 30-hour gap */
+		pts[n].ts = i * HOUR;
+		pts[n++].value = daily(i * HOUR) + 0.3 * gauss();
+		if (i % 11 == 0)
+		{
+			pts[n].ts = i * HOUR;	/* a duplicate */
+			pts[n++].value = daily(i * HOUR) + 0.3 * gauss();
+		}
+	}
+	an_ts_options_default(&opt);
+	m = fit(pts, n, &opt, NULL, NULL);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_EQ_INT(m->kind, AN_KIND_TS_SEASONAL);
+	CHECK_EQ_INT(m->interval_us, HOUR);
+	CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->season[0].period_us, 24 * HOUR);
+	for (int h = 0; h < 24; h++)
+	{
+		an_ts_expect(m, 1000 * 24 * HOUR + h * HOUR, &d);
+		CHECK_NEAR(d.expected, daily(h * HOUR), 0, 0.6);
+	}
+	an_ts_model_free(m);
+	free(pts);
+}
+
+/* Noise without a period under "auto": the robust level model, as before. */
+static void
+test_noise_gives_level_model(void)
+{
+	size_t		n = 2000;
+	an_point   *pts = malloc(n * sizeof(an_point));
+	an_ts_options opt;
+	an_ts_model *m;
+	char		err[256];
+
+	for (size_t i = 0; i < n; i++)
+	{
+		pts[i].ts = (int64_t) i * MIN5;
+		pts[i].value = 10 + gauss();
+	}
+	an_ts_options_default(&opt);
+	m = fit(pts, n, &opt, NULL, NULL);
+	CHECK(m != NULL && m->kind == AN_KIND_TS_LEVEL);
+	an_ts_model_free(m);
+	/* "seasonal" on the same data: the seasonal kind without a period, and it says why */
+	opt.method = AN_TS_METHOD_SEASONAL;
+	m = fit(pts, n, &opt, NULL, err);
+	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
+	if (m)
+	{
+		const an_ts_seasonal *s = m->detail;
+		char	   *json;
+
+		CHECK_EQ_INT(s->nseasons, 0);
+		CHECK_EQ_INT(s->reason, AN_TS_REASON_NO_PERIOD);
+		CHECK(an_ts_model_info_json(m, &json) == AN_OK);
+		CHECK(strstr(json, "no seasonal period was detected") != NULL);
+		an_free(json);
+	}
+	an_ts_model_free(m);
+	free(pts);
+}
+
+/* Requested periods the data cannot support: an error under "seasonal", a fallback under "auto". */
+static void
+test_period_too_long(void)
+{
+	size_t		n = 30;
+	an_point	pts[30];
+	an_ts_options opt;
+	an_ts_model *m;
+	an_status	s;
+	char		err[256];
+
+	for (size_t i = 0; i < n; i++)
+	{
+		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].value = daily(pts[i].ts);
+	}
+	an_ts_options_default(&opt);
+	opt.method = AN_TS_METHOD_SEASONAL;
+	opt.period_us[0] = 24 * HOUR;
+	opt.nperiods = 1;
+	m = fit(pts, n, &opt, &s, err);
+	CHECK(m == NULL && s == AN_EINVAL);
+	CHECK(strstr(err, "too little time for period 1 day") != NULL);
+	CHECK(strchr(err, '\n') != NULL);	/* with a hint */
+	opt.method = AN_TS_METHOD_AUTO;
+	m = fit(pts, n, &opt, &s, err);
+	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
+	if (m)
+	{
+		CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->nseasons, 0);
+		CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->reason, AN_TS_REASON_TOO_SHORT);
+	}
+	an_ts_model_free(m);
+	/* shorter than two samples: always an error */
+	opt.period_us[0] = HOUR;
+	m = fit(pts, n, &opt, &s, err);
+	CHECK(m == NULL && s == AN_EINVAL);
+	CHECK(strstr(err, "shorter than two sampling intervals") != NULL);
+}
+
+/* Trends: linear chosen and extrapolated; local follows a level shift. */
+static void
+test_trends(void)
+{
+	size_t		n = 24 * 20;
+	an_point   *pts = malloc(n * sizeof(an_point));
+	an_ts_options opt;
+	an_ts_model *m;
+	an_ts_detection d;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].value = daily(pts[i].ts) + 0.5 * (double) i + gauss();
+	}
+	an_ts_options_default(&opt);
+	m = fit(pts, n, &opt, NULL, NULL);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->season[0].period_us, 24 * HOUR);
+	CHECK(((const an_ts_seasonal *) m->detail)->trend != AN_TS_TREND_NONE);
+	an_ts_expect(m, (int64_t) (n - 1) * HOUR, &d);
+	CHECK_NEAR(d.expected, daily((int64_t) (n - 1) * HOUR) + 0.5 * (double) (n - 1), 0, 3);
+	an_ts_model_free(m);
+	opt.trend = AN_TS_TREND_LINEAR;
+	m = fit(pts, n, &opt, NULL, NULL);
+	CHECK(m != NULL && ((const an_ts_seasonal *) m->detail)->trend == AN_TS_TREND_LINEAR);
+	if (m)
+	{
+		CHECK_NEAR(((const an_ts_seasonal *) m->detail)->slope_per_s * 3600, 0.5, 0.02, 0);
+		an_ts_expect(m, (int64_t) (n + 48) * HOUR, &d);
+		CHECK_NEAR(d.expected, daily((int64_t) (n + 48) * HOUR) + 0.5 * (double) (n + 48), 0, 3);
+	}
+	an_ts_model_free(m);
+	/* a level shift: local trend carries the new level forward */
+	for (size_t i = 0; i < n; i++)
+		pts[i].value = daily(pts[i].ts) + (i > n / 2 ? 200 : 0) + gauss();
+	opt.trend = AN_TS_TREND_LOCAL;
+	m = fit(pts, n, &opt, NULL, NULL);
+	CHECK(m != NULL && ((const an_ts_seasonal *) m->detail)->trend == AN_TS_TREND_LOCAL);
+	if (m)
+	{
+		an_ts_expect(m, (int64_t) (n + 5) * HOUR, &d);
+		CHECK_NEAR(d.expected, daily((int64_t) (n + 5) * HOUR) + 200, 0, 3);
+	}
+	an_ts_model_free(m);
+	free(pts);
+}
+
+/* A constant series: a wobble of floating-point noise is not an anomaly. */
+static void
+test_constant_floor(void)
+{
+	size_t		n = 24 * 10;
+	an_point   *pts = malloc(n * sizeof(an_point));
+	an_ts_options opt;
+	an_ts_model *m;
+	an_ts_detection d;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].value = (i % 24 < 12) ? 5.0 : 7.0;	/* square wave, no noise */
+	}
+	an_ts_options_default(&opt);
+	m = fit(pts, n, &opt, NULL, NULL);
+	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
+	if (m == NULL)
+		return;
+	an_ts_detect(m, 3 * HOUR, 5.0 + 1e-12, &d);
+	CHECK(!d.is_anomaly);
+	an_ts_detect(m, 3 * HOUR, 7.0, &d);
+	CHECK(d.is_anomaly);
+	an_ts_model_free(m);
+	free(pts);
+}
+
+static uint8_t *
+fit_bytes(size_t *len)
+{
+	size_t		n = 24 * 10;
+	an_point   *pts = malloc(n * sizeof(an_point));
+	an_ts_options opt;
+	uint8_t    *buf = NULL;
+	char		err[256];
+
+	for (size_t i = 0; i < n; i++)
+	{
+		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].value = daily(pts[i].ts) + gauss() + (i > n / 2 ? 40 : 0);
+	}
+	an_ts_options_default(&opt);
+	opt.trend = AN_TS_TREND_LOCAL;
+	opt.period_samples[0] = 24;
+	opt.period_samples[1] = 72;
+	opt.nperiods = 2;
+	CHECK(an_ts_fit(pts, n, &opt, &buf, len, err, sizeof(err)) == AN_OK);
+	free(pts);
+	return buf;
+}
+
+/* Round trip: decode, re-encode by refitting is deterministic; every field checked. */
+static void
+test_round_trip_and_corruption(void)
+{
+	size_t		len,
+				len2;
+	uint8_t    *buf = fit_bytes(&len),
+			   *buf2 = fit_bytes(&len2);
+	an_ts_model *m;
+	int			rejected = 0,
+				total = 0;
+
+	if (buf == NULL || buf2 == NULL)
+		return;
+	CHECK_EQ_INT(len, len2);
+	CHECK(an_ts_model_load(buf, len, &m) == AN_OK);
+	CHECK_EQ_INT(m->kind, AN_KIND_TS_SEASONAL);
+	CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->nseasons, 2);
+	CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->trend, AN_TS_TREND_LOCAL);
+	an_ts_model_free(m);
+	/* truncation at every length */
+	for (size_t l = 0; l < len; l++)
+		CHECK(an_ts_model_load(buf, l, &m) != AN_OK);
+	/* flip each payload byte and fix the checksum: the decoder must reject or accept cleanly */
+	for (size_t i = AN_MODEL_HEADER_SIZE; i < len; i++)
+	{
+		uint8_t    *c = malloc(len);
+		uint32_t	crc;
+		an_status	s;
+
+		memcpy(c, buf, len);
+		c[i] ^= 0xFF;
+		crc = an_crc32c(c + AN_MODEL_HEADER_SIZE, len - AN_MODEL_HEADER_SIZE);
+		c[12] = (uint8_t) crc;
+		c[13] = (uint8_t) (crc >> 8);
+		c[14] = (uint8_t) (crc >> 16);
+		c[15] = (uint8_t) (crc >> 24);
+		s = an_ts_model_load(c, len, &m);
+		total++;
+		if (s != AN_OK)
+			rejected++;
+		else
+		{
+			an_ts_detection d;
+
+			/* accepted: must still evaluate without crashing */
+			an_ts_detect(m, 5 * HOUR, 1.0, &d);
+			an_ts_model_free(m);
+		}
+		free(c);
+	}
+	CHECK(rejected > 0 && total > 0);
+	/* targeted corruption of structural fields: each one is rejected */
+	{
+		static const struct
+		{
+			size_t		off;		/* payload offset */
+			uint8_t		byte;
+		}			bad[] = {
+			{40, 3},			/* direction */
+			{41, 2},			/* band */
+			{42, 0}, {42, 4},	/* trend */
+			{43, 9},			/* reason */
+			{59, 0x80 | 0x7F},	/* sigma_low's sign/exponent byte: negative */
+			{84, 5},			/* nseasons > 4 */
+			{85, 2},			/* given flag */
+			{105, 0x7F},		/* nbins huge */
+			{102, 1},			/* nbins 1 */
+		};
+
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+		{
+			uint8_t    *c = malloc(len);
+			uint32_t	crc;
+
+			memcpy(c, buf, len);
+			c[AN_MODEL_HEADER_SIZE + bad[k].off] = bad[k].byte;
+			if (bad[k].off == 102)
+				c[AN_MODEL_HEADER_SIZE + 103] = 0;
+			crc = an_crc32c(c + AN_MODEL_HEADER_SIZE, len - AN_MODEL_HEADER_SIZE);
+			c[12] = (uint8_t) crc;
+			c[13] = (uint8_t) (crc >> 8);
+			c[14] = (uint8_t) (crc >> 16);
+			c[15] = (uint8_t) (crc >> 24);
+			if (an_ts_model_load(c, len, &m) == AN_OK)
+			{
+				fprintf(stderr, "corruption at payload offset %zu accepted\n", bad[k].off);
+				an_ts_model_free(m);
+				CHECK(0);
+			}
+			free(c);
+		}
+	}
+	/* without fixing the checksum everything is rejected */
+	buf[len - 1] ^= 1;
+	CHECK(an_ts_model_load(buf, len, &m) == AN_ECHECKSUM);
+	an_free(buf);
+	an_free(buf2);
+}
+
+int
+main(void)
+{
+	RUN(test_daily_hourly);
+	RUN(test_profile_robust_to_incidents);
+	RUN(test_gaps_and_duplicates);
+	RUN(test_noise_gives_level_model);
+	RUN(test_period_too_long);
+	RUN(test_trends);
+	RUN(test_constant_floor);
+	RUN(test_round_trip_and_corruption);
+	UNIT_EXIT();
+}
