@@ -131,6 +131,7 @@ test_level_fit_matches_brute_force(void)
 	mad = brute_median(dev, n);
 
 	an_ts_options_default(&o);
+	o.method = AN_TS_METHOD_ROBUST;
 	model = fit(pts, n, &o, &len);
 	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_LEVEL);
