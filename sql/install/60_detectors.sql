@@ -541,7 +541,8 @@ COMMENT ON FUNCTION @extschema@._anomaly_fit(@extschema@.anomaly_detectors, text
 -- Scores the rows of series with a model that are newer than their watermark
 -- (and the late rows within late_window that have no result yet), writes the
 -- results and advances the watermarks.  only_series restricts it to one series.
--- recount lists the series whose rows_since_fit the caller must recount.
+-- recount lists the series whose rows_since_fit the caller must recount;
+-- an_* describe the anomalies written, an_mark whether each starts an event.
 -- Without skip_duplicates, a source with two rows for one series and timestamp
 -- makes it fail with unique_violation: ON CONFLICT costs 60% more per row
 -- (speculative insertion), so the caller retries with it only then.
@@ -549,7 +550,7 @@ CREATE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late
                                            only_series text, skip_duplicates boolean,
                                            OUT rows_scored bigint, OUT anomalies bigint,
                                            OUT an_series text[], OUT an_ts timestamptz[], OUT an_score float8[],
-                                           OUT recount text[])
+                                           OUT an_mark text[], OUT recount text[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -609,21 +610,39 @@ BEGIN
 			WHERE s.detector = $1 AND s.series = per.series
 			RETURNING per.series, per.n, per.a, per.oldest > st.train_to AS all_fresh
 		)
+		, lagged AS (
+			-- The previous row of this run, for the series with anomalies.
+			SELECT sc.series, sc.ts, sc.score, sc.is_anomaly,
+			       lag(sc.ts) OVER w AS prev_ts, lag(sc.is_anomaly) OVER w AS prev_anomaly
+			FROM scored sc
+			WHERE sc.series IN (SELECT x.series FROM scored x WHERE x.is_anomaly)
+			WINDOW w AS (PARTITION BY sc.series ORDER BY sc.ts)
+		), marked AS (
+			-- An anomaly starts an event ('s') or continues one ('c') when its
+			-- previous row is of this run and newer than the old watermark (so no
+			-- older row lies between them); otherwise ('u') the caller looks.
+			SELECT l.series, l.ts, l.score,
+			       CASE WHEN l.prev_ts IS NULL OR l.prev_ts <= st.watermark THEN 'u'
+			            WHEN l.prev_anomaly THEN 'c' ELSE 's' END AS mark
+			FROM lagged l JOIN st ON st.series = l.series
+			WHERE l.is_anomaly
+		)
 		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
 		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
-		       a.series, a.ts, a.score,
+		       a.series, a.ts, a.score, a.mark,
 		       (SELECT array_agg(series) FROM upd WHERE NOT all_fresh)
 		FROM (SELECT coalesce(array_agg(series ORDER BY series, ts), '{}') AS series,
 		             coalesce(array_agg(ts ORDER BY series, ts), '{}') AS ts,
-		             coalesce(array_agg(score ORDER BY series, ts), '{}') AS score
-		      FROM scored WHERE is_anomaly) a
+		             coalesce(array_agg(score ORDER BY series, ts), '{}') AS score,
+		             coalesce(array_agg(mark ORDER BY series, ts), '{}') AS mark
+		      FROM marked) a
 		$q$,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
 		@extschema@._anomaly_source_sql(d, true),
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END,
 		CASE WHEN skip_duplicates THEN ' ON CONFLICT (detector, series, ts) DO NOTHING' ELSE '' END)
-	INTO rows_scored, anomalies, an_series, an_ts, an_score, recount
+	INTO rows_scored, anomalies, an_series, an_ts, an_score, an_mark, recount
 	USING d.name, bound, run_id, late_window, only_series;
 END
 $$;
@@ -659,6 +678,7 @@ DECLARE
 	an_series text[] := '{}';
 	an_ts timestamptz[] := '{}';
 	an_score float8[] := '{}';
+	an_mark text[] := '{}';
 	recount text[];
 	top jsonb;
 	msg text;
@@ -747,6 +767,7 @@ BEGIN
 		an_series := one.an_series;
 		an_ts := one.an_ts;
 		an_score := one.an_score;
+		an_mark := one.an_mark;
 		recount := one.recount;
 	EXCEPTION WHEN OTHERS THEN
 		rows_scored := 0;
@@ -760,6 +781,7 @@ BEGIN
 				an_series := an_series || one.an_series;
 				an_ts := an_ts || one.an_ts;
 				an_score := an_score || one.an_score;
+				an_mark := an_mark || one.an_mark;
 				recount := recount || one.recount;
 			EXCEPTION WHEN OTHERS THEN
 				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
@@ -784,22 +806,28 @@ BEGIN
 
 	-- 4. New events: anomalous rows of this run that start an event, i.e. whose
 	--    previous row is not anomalous and whose next row, if scored by an
-	--    earlier run (a late row), is not anomalous either.
+	--    earlier run (a late row), is not anomalous either.  The scoring
+	--    statement decided most of them ('s', 'c'); the others are looked up.
 	WITH a AS (
-		SELECT u.series, u.ts, u.score FROM unnest(an_series, an_ts, an_score) AS u(series, ts, score)
+		SELECT u.series, u.ts, u.score, u.mark
+		FROM unnest(an_series, an_ts, an_score, an_mark) AS u(series, ts, score, mark)
 	), starts AS (
 		SELECT a.series, count(*) AS events
 		FROM a
-		WHERE NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
+		WHERE a.mark = 's'
+		   OR a.mark = 'u'
+		  AND NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
 		                    WHERE o.detector = d.name AND o.series = a.series AND o.ts < a.ts
 		                    ORDER BY o.ts DESC LIMIT 1), false)
 		  AND NOT coalesce((SELECT o.is_anomaly AND o.run_id <> anomaly_run.run_id FROM @extschema@.anomaly_results o
 		                    WHERE o.detector = d.name AND o.series = a.series AND o.ts > a.ts
 		                    ORDER BY o.ts LIMIT 1), false)
 		GROUP BY a.series
+	), peaks AS (
+		SELECT a.series, max(a.score) AS peak FROM a GROUP BY a.series
 	), ranked AS (
-		SELECT st.series, st.events, (SELECT max(a.score) FROM a WHERE a.series = st.series) AS peak
-		FROM starts st
+		SELECT st.series, st.events, pk.peak
+		FROM starts st JOIN peaks pk ON pk.series = st.series
 	)
 	SELECT coalesce(sum(r.events), 0),
 	       coalesce(jsonb_agg(jsonb_build_object('series', left(r.series, 100), 'new_events', r.events,
