@@ -17,7 +17,8 @@
 # LAYOUT "time" (default) stores the new rows in arrival order, all series of
 # one hour after another, as metrics arrive; "series" stores each series'
 # rows together.  SHARED_BUFFERS (default 128MB, PostgreSQL's default) sets
-# the cluster's shared_buffers.
+# the cluster's shared_buffers; OPTIONS (default {"threshold": 4}) the
+# detector's options.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
@@ -25,6 +26,7 @@ SERIES=${1:-1000}
 NEW=${2:-1000}
 LAYOUT=${3:-time}
 REPEAT=${4:-3}
+OPTIONS=${OPTIONS:-'{"threshold": 4}'}
 case "$LAYOUT" in
 	time) ORDER="i, s" ;;
 	series) ORDER="s, i" ;;
@@ -50,7 +52,7 @@ INSERT INTO src
 SELECT 'svc' || s, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour',
        100 + 10 * sin(i / 4.0 + s) + (hashint4(s * 100000 + i) % 100) / 25.0
 FROM generate_series(1, $SERIES) s, generate_series(0, 99) i;
-SELECT anomaly_create_detector('bench', 'src', 'ts', 'requests', 'service', '{"threshold": 4}');
+SELECT anomaly_create_detector('bench', 'src', 'ts', 'requests', 'service', '$OPTIONS');
 SELECT 1 FROM anomaly_run('bench');
 ANALYZE anomaly_series, anomaly_models;
 -- The new rows, with a few spikes.
@@ -101,5 +103,6 @@ done
 "${PSQL[@]}" -At -c "SELECT 'same detections: ' || NOT EXISTS (
 	SELECT series, ts, expected, lower, upper, score, is_anomaly FROM hand_results
 	EXCEPT SELECT series, ts, expected, lower, upper, score, is_anomaly FROM anomaly_results WHERE run_id = (SELECT max(run_id) FROM anomaly_runs))"
-python3 -c "print('series $SERIES x new rows $NEW, layout $LAYOUT, best of $REPEAT: hand-made %.0f ms, hand-made+pk %.0f ms, anomaly_run %.0f ms; anomaly_run / hand-made = %.2f, / hand-made+pk = %.2f' % ($best_hand, $best_pk, $best_run, $best_run / $best_hand, $best_run / $best_pk))"
+"${PSQL[@]}" -At -c "SELECT 'anomalies flagged: ' || anomalies || ', new events: ' || new_events FROM anomaly_runs ORDER BY run_id DESC LIMIT 1"
+python3 -c "print('series $SERIES x new rows $NEW, layout $LAYOUT, options $OPTIONS, best of $REPEAT: hand-made %.0f ms, hand-made+pk %.0f ms, anomaly_run %.0f ms; anomaly_run / hand-made = %.2f, / hand-made+pk = %.2f' % ($best_hand, $best_pk, $best_run, $best_run / $best_hand, $best_run / $best_pk))"
 flock -u 9
