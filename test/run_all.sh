@@ -43,7 +43,7 @@ flock 9
 
 build_and_install || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 trap stop_cluster EXIT
-start_cluster "shared_preload_libraries = 'pg_cron'" || { echo "could not start PostgreSQL"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
+start_cluster "shared_preload_libraries = 'pg_cron'" "cron.use_background_workers = on" || { echo "could not start PostgreSQL"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
 
 echo "== pg_regress"
 rm -rf results regression.diffs regression.out

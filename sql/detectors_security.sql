@@ -1,0 +1,73 @@
+-- Detector security: runs use the caller's rights, a role without SELECT on
+-- the source can neither create nor run a detector, results are visible only
+-- to the owner and to roles allowed to read the source, and identifiers are
+-- quoted in the dynamic SQL.
+\set SHOW_CONTEXT never
+SET extra_float_digits = 0;
+SET timezone = 'UTC';
+
+CREATE ROLE regress_anomaly_owner;
+CREATE ROLE regress_anomaly_reader;
+CREATE ROLE regress_anomaly_outsider;
+
+-- Names that need quoting everywhere.
+CREATE TABLE "Sec Src; drop" ("Service Name" text, "Time" timestamptz, "value""q" numeric);
+INSERT INTO "Sec Src; drop"
+SELECT 'svc ' || s, timestamptz '2026-04-01 00:00+00' + i * interval '1 hour', 10 + i % 3 + CASE WHEN i = 15 THEN 90 ELSE 0 END
+FROM generate_series(1, 2) s, generate_series(0, 23) i;
+GRANT SELECT ON "Sec Src; drop" TO regress_anomaly_owner, regress_anomaly_reader;
+
+-- The outsider may not read the source, so may not build a detector on it.
+SET ROLE regress_anomaly_outsider;
+SELECT anomaly_create_detector('sec', '"Sec Src; drop"', 'Time', 'value"q', 'Service Name');
+RESET ROLE;
+
+SET ROLE regress_anomaly_owner;
+SELECT anomaly_create_detector('sec', '"Sec Src; drop"', 'Time', 'value"q', 'Service Name', '{"threshold": 4}');
+SELECT series, fitted, rows_scored, anomalies, failures FROM anomaly_run('sec');
+SELECT series, ts, value FROM anomaly_results WHERE detector = 'sec' AND is_anomaly ORDER BY series;
+RESET ROLE;
+
+-- The reader sees the results (it may read the source) but may not run or change the detector.
+SET ROLE regress_anomaly_reader;
+SELECT count(*) AS results FROM anomaly_results WHERE detector = 'sec';
+SELECT count(*) AS events FROM anomaly_events WHERE detector = 'sec';
+SELECT count(*) AS latest FROM anomaly_latest WHERE detector = 'sec';
+SELECT * FROM anomaly_run('sec');
+SELECT anomaly_drop_detector('sec');
+DELETE FROM anomaly_results WHERE detector = 'sec';
+RESET ROLE;
+SELECT count(*) AS results_kept FROM anomaly_results WHERE detector = 'sec';
+
+-- The outsider sees nothing and cannot run, change or write into the detector.
+SET ROLE regress_anomaly_outsider;
+SELECT (SELECT count(*) FROM anomaly_detectors) AS detectors, (SELECT count(*) FROM anomaly_series) AS series,
+       (SELECT count(*) FROM anomaly_models) AS models, (SELECT count(*) FROM anomaly_results) AS results,
+       (SELECT count(*) FROM anomaly_runs) AS runs, (SELECT count(*) FROM anomaly_events) AS events,
+       (SELECT count(*) FROM anomaly_latest) AS latest;
+SELECT * FROM anomaly_run('sec');
+UPDATE anomaly_detectors SET source = 'pg_class' WHERE name = 'sec';
+INSERT INTO anomaly_results (detector, series, ts, value, model_id, run_id) VALUES ('sec', 'svc 1', now(), 1, 1, 1);
+INSERT INTO anomaly_detectors (name, source, time_column, value_column, owner)
+VALUES ('sec_fake', '"Sec Src; drop"', 'Time', 'value"q', 'regress_anomaly_owner');
+RESET ROLE;
+SELECT name, source FROM anomaly_detectors;
+
+-- Once the owner loses SELECT on the source, it cannot run its detector either.
+REVOKE SELECT ON "Sec Src; drop" FROM regress_anomaly_owner;
+SET ROLE regress_anomaly_owner;
+SELECT * FROM anomaly_run('sec');
+RESET ROLE;
+-- Column privileges are enough.
+GRANT SELECT ("Service Name", "Time", "value""q") ON "Sec Src; drop" TO regress_anomaly_owner;
+INSERT INTO "Sec Src; drop" VALUES ('svc 1', timestamptz '2026-04-02 00:00+00', 11);
+SET ROLE regress_anomaly_owner;
+SELECT series, fitted, rows_scored, failures FROM anomaly_run('sec');
+SELECT anomaly_drop_detector('sec');
+RESET ROLE;
+
+SELECT count(*) AS left_over FROM anomaly_detectors WHERE name = 'sec';
+DROP TABLE "Sec Src; drop";
+DROP ROLE regress_anomaly_owner;
+DROP ROLE regress_anomaly_reader;
+DROP ROLE regress_anomaly_outsider;

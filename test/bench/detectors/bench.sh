@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# test/bench/detectors/bench.sh: anomaly_run against the same scoring written
+# by hand as a single INSERT ... SELECT ts_detect(...).
+#
+# SERIES series are fitted on 100 hourly points each (not timed), then NEW new
+# rows per series arrive and are scored (timed):
+#   hand-made:    INSERT INTO a plain table SELECT ts_detect(model, ts, value)
+#                 FROM the source joined to the current models, rows newer
+#                 than the watermark;
+#   hand-made+pk: the same into a table with anomaly_results' primary key;
+#   anomaly_run:  the detector's incremental run on the same rows (new-series
+#                 discovery, late-row check, results with their primary key,
+#                 watermarks, run log, events, NOTIFY).
+# Each is measured REPEAT times on fresh tables; the best times are compared.
+# Run by hand (holds the install lock):
+#   test/bench/detectors/bench.sh [SERIES] [NEW] [LAYOUT] [REPEAT]
+# LAYOUT "time" (default) stores the new rows in arrival order, all series of
+# one hour after another, as metrics arrive; "series" stores each series'
+# rows together.  SHARED_BUFFERS (default 128MB, PostgreSQL's default) sets
+# the cluster's shared_buffers; OPTIONS (default {"threshold": 4}) the
+# detector's options.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+. test/lib.sh
+SERIES=${1:-1000}
+NEW=${2:-1000}
+LAYOUT=${3:-time}
+REPEAT=${4:-3}
+OPTIONS=${OPTIONS:-'{"threshold": 4}'}
+case "$LAYOUT" in
+	time) ORDER="i, s" ;;
+	series) ORDER="s, i" ;;
+	*) echo "LAYOUT must be time or series" >&2; exit 2 ;;
+esac
+
+exec 9>/tmp/anomaly-install.lock
+flock 9
+build_and_install
+trap stop_cluster EXIT
+start_cluster "shared_buffers = ${SHARED_BUFFERS:-128MB}"
+createdb bench
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d bench)
+"${PSQL[@]}" -c "CREATE EXTENSION anomaly"
+
+setup() {
+	"${PSQL[@]}" <<SQL
+SET client_min_messages = warning;
+SELECT anomaly_drop_detector('bench') FROM anomaly_detectors WHERE name = 'bench';
+DROP TABLE IF EXISTS src, hand_results, hand_results_pk;
+CREATE TABLE src (service text, ts timestamptz, requests float8);
+INSERT INTO src
+SELECT 'svc' || s, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour',
+       100 + 10 * sin(i / 4.0 + s) + (hashint4(s * 100000 + i) % 100) / 25.0
+FROM generate_series(1, $SERIES) s, generate_series(0, 99) i;
+SELECT anomaly_create_detector('bench', 'src', 'ts', 'requests', 'service', '$OPTIONS');
+SELECT 1 FROM anomaly_run('bench');
+ANALYZE anomaly_series, anomaly_models;
+-- The new rows, with a few spikes.
+INSERT INTO src
+SELECT 'svc' || s, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour',
+       100 + 10 * sin(i / 4.0 + s) + (hashint4(s * 100000 + i) % 100) / 25.0
+           + CASE WHEN hashint4(s * 7 + i) % 997 = 0 THEN 80 ELSE 0 END
+FROM generate_series(1, $SERIES) s, generate_series(100, 99 + $NEW) i
+ORDER BY $ORDER;
+VACUUM ANALYZE src;
+VACUUM ANALYZE anomaly_results;
+CREATE TABLE hand_results (LIKE anomaly_results);
+CREATE TABLE hand_results_pk (LIKE anomaly_results INCLUDING INDEXES);
+CHECKPOINT;
+SQL
+}
+
+hand_sql() { # hand_sql TABLE
+	cat <<SQL
+INSERT INTO $1 (detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id, scored_at)
+SELECT 'bench', q.series, q.ts, q.value, (q.d).expected, (q.d).lower, (q.d).upper, (q.d).score, (q.d).is_anomaly,
+       q.model_id, 0, now()
+FROM (SELECT s.service AS series, s.ts, s.requests AS value, st.model_id, ts_detect(m.model, s.ts, s.requests) AS d
+      FROM src s
+      JOIN anomaly_series st ON st.detector = 'bench' AND st.series = s.service
+      JOIN anomaly_models m ON m.model_id = st.model_id
+      WHERE s.ts > st.watermark
+      OFFSET 0) q;
+SQL
+}
+
+timed() { # timed SQL -> milliseconds
+	"${PSQL[@]}" -c "CHECKPOINT" >/dev/null
+	{ echo '\timing on'; echo "$1"; } | "${PSQL[@]}" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+}
+
+best_hand=""; best_pk=""; best_run=""
+min() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:] if x]; print(min(v))" "$@"; }
+for r in $(seq 1 "$REPEAT"); do
+	setup
+	h=$(timed "$(hand_sql hand_results)")
+	p=$(timed "$(hand_sql hand_results_pk)")
+	a=$(timed "SELECT 1 FROM anomaly_run('bench');")
+	echo "repeat $r: hand-made $h ms, hand-made+pk $p ms, anomaly_run $a ms"
+	best_hand=$(min $best_hand $h); best_pk=$(min $best_pk $p); best_run=$(min $best_run $a)
+done
+"${PSQL[@]}" -At -c "SELECT 'rows: hand-made ' || (SELECT count(*) FROM hand_results) || ', anomaly_run ' || rows_scored || ', fitted ' || fitted FROM anomaly_runs ORDER BY run_id DESC LIMIT 1"
+"${PSQL[@]}" -At -c "SELECT 'same detections: ' || NOT EXISTS (
+	SELECT series, ts, expected, lower, upper, score, is_anomaly FROM hand_results
+	EXCEPT SELECT series, ts, expected, lower, upper, score, is_anomaly FROM anomaly_results WHERE run_id = (SELECT max(run_id) FROM anomaly_runs))"
+"${PSQL[@]}" -At -c "SELECT 'anomalies flagged: ' || anomalies || ', new events: ' || new_events FROM anomaly_runs ORDER BY run_id DESC LIMIT 1"
+python3 -c "print('series $SERIES x new rows $NEW, layout $LAYOUT, options $OPTIONS, best of $REPEAT: hand-made %.0f ms, hand-made+pk %.0f ms, anomaly_run %.0f ms; anomaly_run / hand-made = %.2f, / hand-made+pk = %.2f' % ($best_hand, $best_pk, $best_run, $best_run / $best_hand, $best_run / $best_pk))"
+flock -u 9
