@@ -25,13 +25,15 @@ FROM anomaly_events WHERE detector = 'requests_per_service'
 ORDER BY peak_score DESC LIMIT 5;
 
 \echo '== twelve new rows per service arrive; the first service spikes at the sixth'
+-- each new hour looks like the same hour one week earlier, give or take 2%
 INSERT INTO metrics (service, ts, requests)
-SELECT m.service, m.last + k * m.step,
-       m.typical * CASE WHEN k = 6 AND m.service = (SELECT min(service) FROM metrics) THEN 5 ELSE 1 END
-FROM (SELECT service, max(ts) AS last, (max(ts) - min(ts)) / greatest(count(*) - 1, 1) AS step,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY requests) AS typical
-      FROM metrics GROUP BY service) m,
-     generate_series(1, 12) k;
+SELECT m.service, m.last + k * interval '1 hour',
+       round(w.requests * (0.98 + 0.04 * random()))
+         * CASE WHEN k = 6 AND m.service = (SELECT min(service) FROM metrics) THEN 5 ELSE 1 END
+FROM (SELECT service, max(ts) AS last FROM metrics GROUP BY service) m,
+     generate_series(1, 12) k,
+     LATERAL (SELECT requests FROM metrics p
+              WHERE p.service = m.service AND p.ts = m.last + k * interval '1 hour' - interval '7 days') w;
 
 \echo '== second run, incremental: only the new rows are scored; the alert arrives on LISTEN anomaly'
 LISTEN anomaly;

@@ -15,7 +15,7 @@ exec 9>/tmp/anomaly-install.lock
 flock 9
 build_and_install
 trap stop_cluster EXIT
-start_cluster "shared_preload_libraries = 'pg_cron'"
+start_cluster "shared_preload_libraries = 'pg_cron'" "cron.use_background_workers = on"
 echo "== throwaway PostgreSQL on $PGHOST port $PGPORT"
 
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 --pset=footer=off)
