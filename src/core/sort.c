@@ -108,7 +108,16 @@ DEFINE_INTROSORT(introsort_doubles, double, double_less)
 void
 an_sort_points(an_point *pts, size_t n)
 {
-	if (n > 1)
+	size_t		i = 1;
+
+	/*
+	 * Rows usually arrive in time order: strictly increasing timestamps have
+	 * exactly one sorted order, the one they are in, so an O(n) check
+	 * replaces the sort (ties could be reordered by introsort, so they sort).
+	 */
+	while (i < n && pts[i - 1].ts < pts[i].ts)
+		i++;
+	if (i < n)
 		introsort_points(pts, n);
 }
 
