@@ -98,71 +98,6 @@ is_candidate(const double *acf, size_t m, size_t lag, size_t maxlag, double runm
 	return a >= fmax(MIN_ACF, NOISE_ACF / sqrt((double) (m - lag)));
 }
 
-#define CSWAP(a, b) do { double lo_ = (b) < (a) ? (b) : (a); (b) = (b) < (a) ? (a) : (b); (a) = lo_; } while (0)
-
-/*
- * an_median_inplace, with sorting networks for the 2 to 5 values per phase
- * that refine sees in most series (a call and a mispredicted branch per
- * value otherwise dominated detection).  The value is the same order
- * statistic, so the same number; only which of a tied -0 and +0 comes back
- * can differ, and refine only uses |y - median|, where it cannot matter.
- */
-static double
-small_median(double *v, size_t k)
-{
-	double		a,
-				b,
-				c,
-				d,
-				e;
-
-	switch (k)
-	{
-		case 2:
-			a = v[0];
-			b = v[1];
-			CSWAP(a, b);
-			return a + (b - a) / 2;
-		case 3:
-			a = v[0];
-			b = v[1];
-			c = v[2];
-			CSWAP(a, b);
-			CSWAP(b, c);
-			CSWAP(a, b);
-			return b;
-		case 4:
-			a = v[0];
-			b = v[1];
-			c = v[2];
-			d = v[3];
-			CSWAP(a, b);
-			CSWAP(c, d);
-			CSWAP(a, c);
-			CSWAP(b, d);
-			CSWAP(b, c);
-			return b + (c - b) / 2;
-		case 5:
-			a = v[0];
-			b = v[1];
-			c = v[2];
-			d = v[3];
-			e = v[4];
-			CSWAP(a, b);
-			CSWAP(d, e);
-			CSWAP(c, e);
-			CSWAP(c, d);
-			CSWAP(b, e);
-			CSWAP(a, d);
-			CSWAP(a, c);
-			CSWAP(b, d);
-			CSWAP(b, c);
-			return c;
-		default:
-			return an_median_inplace(v, k);
-	}
-}
-
 /*
  * Noise moves the top of a broad autocorrelation peak by a lag or two (a
  * period of 288 read as 287 or 290).  A wrong period smears the phases of
@@ -193,7 +128,7 @@ refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, do
 
 			for (size_t i = ph; i < m; i += q)
 				tmp[k++] = y[i];
-			med = small_median(tmp, k);
+			med = an_median_inplace(tmp, k);
 			for (size_t i = ph; i < m; i += q)
 				dev += fabs(y[i] - med);
 		}

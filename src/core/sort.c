@@ -228,6 +228,46 @@ median_select(double *v, size_t n, size_t k)
 	introsort_doubles_insertion(v + lo, hi - lo);
 }
 
+/*
+ * Compare-exchange that swaps only when b < a: a chain of them in insertion
+ * order is the insertion sort itself (equal values keep their order), so
+ * small medians come out as the very same element, branch-free.
+ */
+#define CSWAP(a, b) do { double lo_ = (b) < (a) ? (b) : (a); (b) = (b) < (a) ? (a) : (b); (a) = lo_; } while (0)
+
+/* Median of 2 to 5 values (the 3 or 4 per phase of refine's profiles, say), as an_median_inplace. */
+static double
+small_median(const double *v, size_t n)
+{
+	double		a = v[0],
+				b = v[1],
+				c = n > 2 ? v[2] : 0,
+				d = n > 3 ? v[3] : 0,
+				e = n > 4 ? v[4] : 0;
+
+	CSWAP(a, b);
+	if (n == 2)
+		return a + (b - a) / 2;
+	CSWAP(b, c);
+	CSWAP(a, b);
+	if (n == 3)
+		return b;
+	CSWAP(c, d);
+	CSWAP(b, c);
+	CSWAP(a, b);
+	if (n == 4)
+	{
+		double		lower = b > a ? b : a;
+
+		return lower + (c - lower) / 2;
+	}
+	CSWAP(d, e);
+	CSWAP(c, d);
+	CSWAP(b, c);
+	CSWAP(a, b);
+	return c;
+}
+
 double
 an_median_inplace(double *v, size_t n)
 {
@@ -235,6 +275,8 @@ an_median_inplace(double *v, size_t n)
 	double		upper,
 				lower;
 
+	if (n >= 2 && n <= 5)
+		return small_median(v, n);
 	median_select(v, n, half);
 	upper = v[half];
 	if (n % 2)
