@@ -154,8 +154,9 @@ an_select_double(double *v, size_t n, size_t k)
  * an_select_double (the k-th smallest at v[k], smaller-or-equal values left
  * of it, greater-or-equal right), but a different final order of v, which is
  * why an_select_double itself (whose callers sum over v afterwards) keeps its
- * algorithm.  Elements equal to the pivot are split off in a second pass, so
- * many duplicates cannot make it quadratic; after a depth limit (adversarial
+ * algorithm.  After a lopsided split (typical of many duplicates) the
+ * elements equal to the pivot are split off in a second pass, so duplicates
+ * cannot make it quadratic; after a depth limit (adversarial
  * input) it hands the rest to the introsort partition.
  */
 static void
@@ -209,7 +210,13 @@ median_select(double *v, size_t n, size_t k)
 		}
 		if (k - lo == j)
 			return;
-		/* split the right part into == pivot and > pivot */
+		if (m - j - 1 <= m / 16 * 15)
+		{
+			/* a fair split: continue right of the pivot */
+			lo += j + 1;
+			continue;
+		}
+		/* lopsided (many duplicates?): split the right part into == pivot and > pivot */
 		e = j + 1;
 		for (size_t i = j + 1; i < m; i++)
 		{
