@@ -157,7 +157,9 @@ decompose(fit_ctx *c, an_ts_trend trend)
 			fit_profile(c, j);
 		an_check_interrupts();
 	}
-	fit_trend(c, trend);
+	/* without seasons the trend just fitted is the final one: fitting it again would repeat it exactly */
+	if (c->s.nseasons)
+		fit_trend(c, trend);
 }
 
 /* Residuals into scratch; returns their MAD around the median. */
@@ -196,7 +198,8 @@ an_ts_seasonal_choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out
 {
 	an_ts_trend best = AN_TS_TREND_NONE;
 	double		best_scale,
-				scale;
+				scale,
+				level_none;
 
 	if (requested != AN_TS_TREND_AUTO)
 	{
@@ -210,6 +213,7 @@ an_ts_seasonal_choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out
 	 * compared on them, and only the chosen trend is decomposed again.
 	 */
 	decompose(c, AN_TS_TREND_NONE);
+	level_none = c->s.level;
 	best_scale = residual_scale(c);
 	fit_trend(c, AN_TS_TREND_LINEAR);
 	scale = residual_scale(c);
@@ -232,6 +236,12 @@ an_ts_seasonal_choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out
 	{
 		decompose(c, best);
 		best_scale = residual_scale(c);
+	}
+	else if (best == AN_TS_TREND_NONE)
+	{
+		/* what fit_trend(c, AN_TS_TREND_NONE) would compute again: it sets only these */
+		c->s.trend = AN_TS_TREND_NONE;
+		c->s.level = level_none;
 	}
 	else
 		fit_trend(c, best);
