@@ -16,7 +16,8 @@ trap stop_cluster EXIT
 start_cluster "max_parallel_workers_per_gather = 0" >/dev/null
 psql -X -q -c "CREATE EXTENSION anomaly"
 psql -X -q -c "CREATE TABLE one AS SELECT '2026-01-01'::timestamptz + i * interval '5 minutes' AS ts,
-	100 + 10 * sin(2 * pi() * i / 288) + random() AS value FROM generate_series(0, $POINTS - 1) i; VACUUM ANALYZE one"
+	100 + 10 * sin(2 * pi() * i / 288) + random() AS value FROM generate_series(0, $POINTS - 1) i"
+psql -X -q -c "VACUUM ANALYZE one"
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 # one session: note its pid, scan, read the peak, fit, read the peak again
 coproc PSQL { psql -X -q -At 2>&1; }
