@@ -44,6 +44,10 @@ BITCODE_CFLAGS += -ffp-contract=off
 $(DATA_built): $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
 
+# PGXS tracks no header dependencies: a struct changed in a header must not
+# leave objects compiled against its old layout (a stale object crashed).
+$(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h src/core/*.h src/core/*/*.h)
+
 # Core objects must never see PostgreSQL headers: compile them as strict C11.
 src/core/%.o: override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L
 

@@ -20,6 +20,8 @@ too_many(const char *fname)
 static an_point *
 new_chunk(PointCollector *pc, MemoryContext ctx)
 {
+	int			cap = pc->nchunks == 0 ? PC_FIRST_CHUNK_POINTS : PC_CHUNK_POINTS;
+
 	if (pc->nchunks == pc->maxchunks)
 	{
 		int			newmax = pc->maxchunks ? pc->maxchunks * 2 : 8;
@@ -30,21 +32,49 @@ new_chunk(PointCollector *pc, MemoryContext ctx)
 			pc->chunks = repalloc(pc->chunks, sizeof(an_point *) * newmax);
 		pc->maxchunks = newmax;
 	}
-	pc->chunks[pc->nchunks] = MemoryContextAlloc(ctx, sizeof(an_point) * PC_CHUNK_POINTS);
+	if (pc->nchunks == 0)
+		pc->first_cap = cap;
+	pc->chunks[pc->nchunks] = MemoryContextAlloc(ctx, sizeof(an_point) * cap);
 	return pc->chunks[pc->nchunks++];
+}
+
+/*
+ * The chunk that takes the next point, with *room free slots.  Chunk c holds
+ * points c * PC_CHUNK_POINTS onwards; only the first grows, by doubling, so
+ * a group of 1,000 points takes 16 kB instead of a whole 1 MB chunk.
+ */
+static an_point *
+next_slot(PointCollector *pc, MemoryContext ctx, int64 *room)
+{
+	int64		slot = pc->npoints % PC_CHUNK_POINTS;
+
+	if (slot == 0)
+	{
+		an_point   *chunk = new_chunk(pc, ctx);
+
+		*room = pc->nchunks == 1 ? pc->first_cap : PC_CHUNK_POINTS;
+		return chunk;
+	}
+	if (pc->nchunks == 1 && slot == pc->first_cap)
+	{
+		pc->first_cap = Min(pc->first_cap * 2, PC_CHUNK_POINTS);
+		pc->chunks[0] = repalloc(pc->chunks[0], sizeof(an_point) * pc->first_cap);
+	}
+	*room = (pc->nchunks == 1 ? pc->first_cap : PC_CHUNK_POINTS) - slot;
+	return pc->chunks[pc->nchunks - 1] + slot;
 }
 
 void
 pc_add(PointCollector *pc, MemoryContext ctx, int64 ts, double value, const char *fname)
 {
-	int64		slot = pc->npoints % PC_CHUNK_POINTS;
-	an_point   *chunk;
+	an_point   *p;
+	int64		room;
 
 	if (pc->npoints >= PC_MAX_POINTS)
 		too_many(fname);
-	chunk = slot == 0 ? new_chunk(pc, ctx) : pc->chunks[pc->nchunks - 1];
-	chunk[slot].ts = ts;
-	chunk[slot].value = value;
+	p = next_slot(pc, ctx, &room);
+	p->ts = ts;
+	p->value = value;
 	pc->npoints++;
 }
 
@@ -54,11 +84,11 @@ append_points(PointCollector *pc, MemoryContext ctx, const an_point *src, int64 
 {
 	while (n > 0)
 	{
-		int64		slot = pc->npoints % PC_CHUNK_POINTS;
-		an_point   *chunk = slot == 0 ? new_chunk(pc, ctx) : pc->chunks[pc->nchunks - 1];
-		int64		take = Min(n, PC_CHUNK_POINTS - slot);
+		int64		room;
+		an_point   *dst = next_slot(pc, ctx, &room);
+		int64		take = Min(n, room);
 
-		memcpy(chunk + slot, src, sizeof(an_point) * take);
+		memcpy(dst, src, sizeof(an_point) * take);
 		pc->npoints += take;
 		src += take;
 		n -= take;

@@ -16,6 +16,8 @@
 #include "core/sort.h"
 
 #define PC_CHUNK_POINTS 65536
+/* The first chunk starts this small and doubles up to PC_CHUNK_POINTS (groups are often small). */
+#define PC_FIRST_CHUNK_POINTS 64
 /* 16 bytes a point: 2^28 points is 4 GiB, well past what one group should hold. */
 #define PC_MAX_POINTS ((int64) 1 << 28)
 
@@ -24,6 +26,7 @@ typedef struct PointCollector
 	int64		npoints;
 	int			nchunks;
 	int			maxchunks;
+	int			first_cap;		/* capacity of chunks[0]; the others hold PC_CHUNK_POINTS */
 	an_point  **chunks;
 } PointCollector;
 

@@ -6,6 +6,7 @@
 #include "core/fft.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define AN_PI 3.14159265358979323846
@@ -35,6 +36,40 @@ fill_twiddles(double *tw, size_t n)
 		tw[2 * k] = cos(a);
 		tw[2 * k + 1] = sin(a);
 	}
+}
+
+/*
+ * The twiddles of the last size used, kept between calls: a fit per group of
+ * GROUP BY series computes the same table again and again, and its sin/cos
+ * cost as much as a transform.  Tables up to TWIDDLE_CACHE_N points (series
+ * up to half that) live here; larger ones are allocated per call.  A
+ * backend is single-threaded, so a static table is safe.
+ */
+#define TWIDDLE_CACHE_N 16384
+static double twiddle_cache[TWIDDLE_CACHE_N];
+static size_t twiddle_cache_n;
+
+/* The twiddles for n; *owned says whether the caller must an_free them. NULL: out of memory. */
+static const double *
+get_twiddles(size_t n, bool *owned)
+{
+	double	   *tw;
+
+	if (n <= TWIDDLE_CACHE_N)
+	{
+		*owned = false;
+		if (twiddle_cache_n != n)
+		{
+			twiddle_cache_n = 0;
+			fill_twiddles(twiddle_cache, n);
+			twiddle_cache_n = n;
+		}
+		return twiddle_cache;
+	}
+	*owned = true;
+	if ((tw = an_alloc_array(n / 2, 2 * sizeof(double))) != NULL)
+		fill_twiddles(tw, n);
+	return tw;
 }
 
 static void
@@ -92,15 +127,16 @@ fft_with_table(double *z, size_t n, int inverse, const double *tw)
 an_status
 an_fft(double *z, size_t n, int inverse)
 {
-	double	   *tw;
+	const double *tw;
+	bool		owned;
 
 	if (n < 2)
 		return AN_OK;
-	if ((tw = an_alloc_array(n / 2, 2 * sizeof(double))) == NULL)
+	if ((tw = get_twiddles(n, &owned)) == NULL)
 		return AN_ENOMEM;
-	fill_twiddles(tw, n);
 	fft_with_table(z, n, inverse, tw);
-	an_free(tw);
+	if (owned)
+		an_free((void *) tw);
 	return AN_OK;
 }
 
@@ -109,8 +145,9 @@ an_autocorrelation(const double *x, size_t m, size_t maxlag, double *acf)
 {
 	size_t		n = an_fft_size(2 * m);
 	double	   *z,
-			   *tw,
 				energy;
+	const double *tw;
+	bool		owned;
 
 	if (m == 0 || maxlag >= m || n == 0)
 		return AN_EINVAL;
@@ -120,13 +157,11 @@ an_autocorrelation(const double *x, size_t m, size_t maxlag, double *acf)
 	memset(z, 0, n * 2 * sizeof(double));
 	for (size_t i = 0; i < m; i++)
 		z[2 * i] = x[i];
-	tw = an_alloc_array(n / 2, 2 * sizeof(double));
-	if (tw == NULL)
+	if ((tw = get_twiddles(n, &owned)) == NULL)
 	{
 		an_free(z);
 		return AN_ENOMEM;
 	}
-	fill_twiddles(tw, n);
 	fft_with_table(z, n, 0, tw);
 	for (size_t i = 0; i < n; i++)
 	{
@@ -134,7 +169,8 @@ an_autocorrelation(const double *x, size_t m, size_t maxlag, double *acf)
 		z[2 * i + 1] = 0;
 	}
 	fft_with_table(z, n, 1, tw);
-	an_free(tw);
+	if (owned)
+		an_free((void *) tw);
 	energy = z[0];
 	for (size_t k = 0; k <= maxlag; k++)
 		acf[k] = energy > 0 ? z[2 * k] / energy * ((double) m / (double) (m - k)) : 0;

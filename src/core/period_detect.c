@@ -106,33 +106,56 @@ is_candidate(const double *acf, size_t m, size_t lag, size_t maxlag, double runm
  * freedom, so that more bins are not favoured for fitting more noise; medians
  * so that an incident does not pull the choice).  tmp: m doubles.
  */
+/*
+ * The score of lag q: absolute deviation around the per-phase medians over
+ * m - q.  Stops early, returning INFINITY, once the partial score is at
+ * least `atleast` or above `above`: the sum only grows (nonnegative terms,
+ * and rounding is monotone), so such a lag cannot score lower.
+ */
+static double
+lag_score(const double *y, size_t m, size_t q, double *tmp, double atleast, double above)
+{
+	double		dev = 0;
+
+	for (size_t ph = 0; ph < q; ph++)
+	{
+		size_t		k = 0;
+		double		med,
+					partial;
+
+		for (size_t i = ph; i < m; i += q)
+			tmp[k++] = y[i];
+		med = an_median_inplace(tmp, k);
+		for (size_t i = ph; i < m; i += q)
+			dev += fabs(y[i] - med);
+		partial = dev / (double) (m - q);
+		if (partial >= atleast || partial > above)
+			return INFINITY;
+	}
+	return dev / (double) (m - q);
+}
+
 static size_t
 refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, double *tmp)
 {
 	size_t		best = p,
 				radius = p >= 20 ? p / 20 : 1;
-	double		best_score = INFINITY;
+	double		best_score = INFINITY,
+				score_p = lag_score(y, m, p, tmp, INFINITY, INFINITY);
 
+	/*
+	 * The answer is the first lag (in increasing order) with the lowest
+	 * score.  A lag scoring above p's or not below the best so far cannot be
+	 * it, so its sum stops early; p is always among the lags tried.
+	 */
 	for (size_t q = p > radius + 2 ? p - radius : 2; q <= p + radius && q <= maxlag; q++)
 	{
-		double		dev = 0,
-					score;
+		double		score;
 
 		/* only lags on the same autocorrelation peak (not a divisor such as 2 of 14) */
 		if (acf[q] < acf[p] - 0.1)
 			continue;
-		for (size_t ph = 0; ph < q; ph++)
-		{
-			size_t		k = 0;
-			double		med;
-
-			for (size_t i = ph; i < m; i += q)
-				tmp[k++] = y[i];
-			med = an_median_inplace(tmp, k);
-			for (size_t i = ph; i < m; i += q)
-				dev += fabs(y[i] - med);
-		}
-		score = dev / (double) (m - q);
+		score = q == p ? score_p : lag_score(y, m, q, tmp, best_score, score_p);
 		if (score < best_score)
 		{
 			best_score = score;

@@ -108,7 +108,16 @@ DEFINE_INTROSORT(introsort_doubles, double, double_less)
 void
 an_sort_points(an_point *pts, size_t n)
 {
-	if (n > 1)
+	size_t		i = 1;
+
+	/*
+	 * Rows usually arrive in time order: strictly increasing timestamps have
+	 * exactly one sorted order, the one they are in, so an O(n) check
+	 * replaces the sort (ties could be reordered by introsort, so they sort).
+	 */
+	while (i < n && pts[i - 1].ts < pts[i].ts)
+		i++;
+	if (i < n)
 		introsort_points(pts, n);
 }
 
@@ -138,6 +147,134 @@ an_select_double(double *v, size_t n, size_t k)
 	introsort_doubles_insertion(v + lo, hi - lo);
 }
 
+/*
+ * Selection for medians, with a branchless Lomuto partition: on random data
+ * the branches of a Hoare partition are mispredicted about half the time,
+ * which made medians the largest cost of a seasonal fit.  Same contract as
+ * an_select_double (the k-th smallest at v[k], smaller-or-equal values left
+ * of it, greater-or-equal right), but a different final order of v, which is
+ * why an_select_double itself (whose callers sum over v afterwards) keeps its
+ * algorithm.  After a lopsided split (typical of many duplicates) the
+ * elements equal to the pivot are split off in a second pass, so duplicates
+ * cannot make it quadratic; after a depth limit (adversarial
+ * input) it hands the rest to the introsort partition.
+ */
+static void
+median_select(double *v, size_t n, size_t k)
+{
+	size_t		lo = 0,
+				hi = n;			/* the answer lies in v[lo, hi) */
+	int			depth = 0;
+
+	for (size_t m = n; m > 1; m >>= 1)
+		depth += 2;
+	while (hi - lo > 24)
+	{
+		double	   *w = v + lo;
+		size_t		m = hi - lo,
+					mid = m / 2,
+					j = 0,
+					e;
+		double		pivot,
+					tmp;
+
+		if (depth-- <= 0)
+		{
+			an_select_double(w, m, k - lo);
+			return;
+		}
+		if (m >= AN_INTERRUPT_STRIDE)
+			an_check_interrupts();
+		/* median of three to the end */
+		if (w[mid] < w[0]) { tmp = w[mid]; w[mid] = w[0]; w[0] = tmp; }
+		if (w[m - 1] < w[0]) { tmp = w[m - 1]; w[m - 1] = w[0]; w[0] = tmp; }
+		if (w[mid] < w[m - 1]) { tmp = w[mid]; w[mid] = w[m - 1]; w[m - 1] = tmp; }
+		pivot = w[m - 1];
+		/* w[0, j) < pivot <= w[j, i) */
+		for (size_t i = 0; i + 1 < m; i++)
+		{
+			double		x = w[i];
+			size_t		less = x < pivot;
+
+			w[i] = w[j];
+			w[j] = x;
+			j += less;
+		}
+		w[m - 1] = w[j];
+		w[j] = pivot;
+		/* w[0, j) < pivot == w[j] <= w[j + 1, m) */
+		if (k - lo < j)
+		{
+			hi = lo + j;
+			continue;
+		}
+		if (k - lo == j)
+			return;
+		if (m - j - 1 <= m / 16 * 15)
+		{
+			/* a fair split: continue right of the pivot */
+			lo += j + 1;
+			continue;
+		}
+		/* lopsided (many duplicates?): split the right part into == pivot and > pivot */
+		e = j + 1;
+		for (size_t i = j + 1; i < m; i++)
+		{
+			double		x = w[i];
+			size_t		eq = !(pivot < x);
+
+			w[i] = w[e];
+			w[e] = x;
+			e += eq;
+		}
+		/* w[j, e) == pivot < w[e, m) */
+		if (k - lo < e)
+			return;
+		lo += e;
+	}
+	introsort_doubles_insertion(v + lo, hi - lo);
+}
+
+/*
+ * Compare-exchange that swaps only when b < a: a chain of them in insertion
+ * order is the insertion sort itself (equal values keep their order), so
+ * small medians come out as the very same element, branch-free.
+ */
+#define CSWAP(a, b) do { double lo_ = (b) < (a) ? (b) : (a); (b) = (b) < (a) ? (a) : (b); (a) = lo_; } while (0)
+
+/* Median of 2 to 5 values (the 3 or 4 per phase of refine's profiles, say), as an_median_inplace. */
+static double
+small_median(const double *v, size_t n)
+{
+	double		a = v[0],
+				b = v[1],
+				c = n > 2 ? v[2] : 0,
+				d = n > 3 ? v[3] : 0,
+				e = n > 4 ? v[4] : 0;
+
+	CSWAP(a, b);
+	if (n == 2)
+		return a + (b - a) / 2;
+	CSWAP(b, c);
+	CSWAP(a, b);
+	if (n == 3)
+		return b;
+	CSWAP(c, d);
+	CSWAP(b, c);
+	CSWAP(a, b);
+	if (n == 4)
+	{
+		double		lower = b > a ? b : a;
+
+		return lower + (c - lower) / 2;
+	}
+	CSWAP(d, e);
+	CSWAP(c, d);
+	CSWAP(b, c);
+	CSWAP(a, b);
+	return c;
+}
+
 double
 an_median_inplace(double *v, size_t n)
 {
@@ -145,14 +282,15 @@ an_median_inplace(double *v, size_t n)
 	double		upper,
 				lower;
 
-	an_select_double(v, n, half);
+	if (n >= 2 && n <= 5)
+		return small_median(v, n);
+	median_select(v, n, half);
 	upper = v[half];
 	if (n % 2)
 		return upper;
 	/* the lower middle is the largest value left of half */
 	lower = v[0];
 	for (size_t i = 1; i < half; i++)
-		if (v[i] > lower)
-			lower = v[i];
+		lower = v[i] > lower ? v[i] : lower;
 	return lower + (upper - lower) / 2;
 }

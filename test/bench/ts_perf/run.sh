@@ -30,6 +30,8 @@ run() { # label sql -> seconds
 	echo "$1 $(echo "$t1 - $t0" | bc)"
 }
 ROWS=$((SERIES * POINTS))
+echo "plan without workers:"
+psql -X -q -At -c "SET max_parallel_workers_per_gather = 0; EXPLAIN (COSTS OFF) SELECT series, ts_fit(ts, value) FROM series GROUP BY series"
 for workers in 0 2; do
 	SET="SET max_parallel_workers_per_gather = $workers;"
 	base=$(run base "$SET CREATE TEMP TABLE x AS SELECT series, avg(value), stddev(value) FROM series GROUP BY series" | cut -d' ' -f2)

@@ -1,0 +1,250 @@
+/*
+ * ts_seasonal_decompose.c: trend and seasonal profiles of the seasonal model
+ * (steps 2 and 3 of the fit described in ts_seasonal_fit.c).
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/robust_stats.h"
+#include "core/ts_seasonal_internal.h"
+
+static void
+fit_trend(fit_ctx *c, an_ts_trend trend)
+{
+	size_t		n = c->n;
+	double	   *y = c->scratch;
+
+	c->s.trend = trend;
+	if (trend == AN_TS_TREND_NONE)
+	{
+		for (size_t i = 0; i < n; i++)
+			y[i] = deseason(c, i, -1);
+		c->s.level = an_median_inplace(y, n);
+		return;
+	}
+	if (trend == AN_TS_TREND_LINEAR)
+	{
+		size_t		nb = n < LINEAR_BLOCKS ? n : LINEAR_BLOCKS;
+		double		bt[LINEAR_BLOCKS],
+					bv[LINEAR_BLOCKS],
+					slopes[LINEAR_BLOCKS * (LINEAR_BLOCKS - 1) / 2];
+		size_t		ns = 0;
+
+		for (size_t b = 0; b < nb; b++)
+		{
+			size_t		lo = b * n / nb,
+						hi = (b + 1) * n / nb;
+
+			for (size_t i = lo; i < hi; i++)
+				y[i - lo] = deseason(c, i, -1);
+			bv[b] = an_median_inplace(y, hi - lo);
+			bt[b] = ((double) c->pts[lo].ts + (double) c->pts[hi - 1].ts) / 2e6;
+		}
+		for (size_t a = 0; a < nb; a++)
+			for (size_t b = a + 1; b < nb; b++)
+				if (bt[b] > bt[a])
+					slopes[ns++] = (bv[b] - bv[a]) / (bt[b] - bt[a]);
+		c->s.slope_per_s = ns ? an_median_inplace(slopes, ns) : 0;
+		for (size_t i = 0; i < n; i++)
+			y[i] = deseason(c, i, -1) - c->s.slope_per_s * (((double) c->pts[i].ts - (double) c->t_last) / 1e6);
+		c->s.level = an_median_inplace(y, n);
+		return;
+	}
+	/* local: block medians */
+	{
+		size_t		L = c->local_block,
+					k = 0;
+
+		for (size_t lo = 0; lo < n; lo += L)
+		{
+			size_t		hi = lo + L <= n ? lo + L : n;
+
+			/* a short last block joins the one before */
+			if (n - hi < L / 2)
+				hi = n;
+			for (size_t i = lo; i < hi; i++)
+				y[i - lo] = deseason(c, i, -1);
+			c->s.knot_v[k] = an_median_inplace(y, hi - lo);
+			c->s.knot_t[k] = c->pts[lo].ts / 2 + c->pts[hi - 1].ts / 2;
+			k++;
+			if (hi == n)
+				break;
+		}
+		c->s.nknots = (uint32_t) k;
+	}
+}
+
+/* Per-phase median profile of season j, centred on mean 0. */
+static void
+fit_profile(fit_ctx *c, int j)
+{
+	an_ts_season *se = &c->s.season[j];
+	size_t	   *off = c->offsets;
+	uint32_t	nb = se->nbins;
+	double		mean = 0;
+	size_t		filled = 0;
+
+	memset(off, 0, (nb + 1) * sizeof(size_t));
+	for (size_t i = 0; i < c->n; i++)
+		off[bin_of(c, j, i) + 1]++;
+	for (uint32_t b = 0; b < nb; b++)
+		off[b + 1] += off[b];
+	/* scatter residuals; off[b] advances to the start of bin b + 1 */
+	for (size_t i = 0; i < c->n; i++)
+	{
+		uint32_t	b = bin_of(c, j, i);
+
+		c->scratch[off[b]++] = deseason(c, i, j) -
+			an_ts_seasonal_trend_at(&c->s, c->t_last, c->pts[i].ts);
+	}
+	for (uint32_t b = 0; b < nb; b++)
+	{
+		size_t		lo = b == 0 ? 0 : off[b - 1],
+					hi = off[b];
+
+		se->profile[b] = hi > lo ? an_median_inplace(c->scratch + lo, hi - lo) : NAN;
+		if (hi > lo)
+		{
+			mean += se->profile[b];
+			filled++;
+		}
+	}
+	/* empty bins (gaps that always hit the same phase): interpolate circularly */
+	if (filled < nb)
+	{
+		for (uint32_t b = 0; b < nb; b++)
+		{
+			uint32_t	l = b,
+						r = b,
+						dl = 0,
+						dr = 0;
+
+			if (!isnan(se->profile[b]))
+				continue;
+			while (isnan(se->profile[l]))
+			{
+				l = l == 0 ? nb - 1 : l - 1;
+				dl++;
+			}
+			while (isnan(se->profile[r]))
+			{
+				r = r + 1 == nb ? 0 : r + 1;
+				dr++;
+			}
+			se->profile[b] = (se->profile[l] * dr + se->profile[r] * dl) / (double) (dl + dr);
+		}
+		mean = 0;
+		for (uint32_t b = 0; b < nb; b++)
+			mean += se->profile[b];
+		filled = nb;
+	}
+	mean /= (double) (filled ? filled : 1);
+	for (uint32_t b = 0; b < nb; b++)
+		se->profile[b] -= mean;
+}
+
+static void
+decompose(fit_ctx *c, an_ts_trend trend)
+{
+	for (int j = 0; j < c->s.nseasons; j++)
+		for (uint32_t b = 0; b < c->s.season[j].nbins; b++)
+			c->s.season[j].profile[b] = 0;
+	for (int round = 0; round < (c->s.nseasons ? DECOMPOSE_ROUNDS : 1); round++)
+	{
+		fit_trend(c, trend);
+		for (int j = 0; j < c->s.nseasons; j++)
+			fit_profile(c, j);
+		an_check_interrupts();
+	}
+	/* without seasons the trend just fitted is the final one: fitting it again would repeat it exactly */
+	if (c->s.nseasons)
+		fit_trend(c, trend);
+}
+
+/* Residuals into scratch; returns their MAD around the median. */
+static double
+residual_mad(fit_ctx *c, double *median)
+{
+	double		med;
+
+	for (size_t i = 0; i < c->n; i++)
+		c->scratch[i] = deseason(c, i, -1) - an_ts_seasonal_trend_at(&c->s, c->t_last, c->pts[i].ts);
+	med = an_median_inplace(c->scratch, c->n);
+	if (median)
+		*median = med;
+	for (size_t i = 0; i < c->n; i++)
+		c->scratch[i] = fabs(c->scratch[i] - med);
+	return an_median_inplace(c->scratch, c->n);
+}
+
+/* MAD with a tie-breaker for the constant case (MAD 0 everywhere) */
+static double
+residual_scale(fit_ctx *c)
+{
+	double		med,
+				mad = residual_mad(c, &med),
+				sum = 0;
+
+	if (mad > 0)
+		return mad;
+	for (size_t i = 0; i < c->n; i++)
+		sum += fabs(deseason(c, i, -1) - an_ts_seasonal_trend_at(&c->s, c->t_last, c->pts[i].ts) - med);
+	return sum / (double) c->n * 1e-3;
+}
+
+an_ts_trend
+an_ts_seasonal_choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out)
+{
+	an_ts_trend best = AN_TS_TREND_NONE;
+	double		best_scale,
+				scale,
+				level_none;
+
+	if (requested != AN_TS_TREND_AUTO)
+	{
+		decompose(c, requested);
+		*scale_out = residual_scale(c);
+		return requested;
+	}
+	/*
+	 * The profiles are fitted once with a constant level (a trend shifts
+	 * every phase alike, so per-phase medians barely move), the trends are
+	 * compared on them, and only the chosen trend is decomposed again.
+	 */
+	decompose(c, AN_TS_TREND_NONE);
+	level_none = c->s.level;
+	best_scale = residual_scale(c);
+	fit_trend(c, AN_TS_TREND_LINEAR);
+	scale = residual_scale(c);
+	if (scale < TREND_GAIN * best_scale)
+	{
+		best = AN_TS_TREND_LINEAR;
+		best_scale = scale;
+	}
+	if (c->n >= 2 * c->local_block)
+	{
+		fit_trend(c, AN_TS_TREND_LOCAL);
+		scale = residual_scale(c);
+		if (scale < TREND_GAIN * best_scale)
+		{
+			best = AN_TS_TREND_LOCAL;
+			best_scale = scale;
+		}
+	}
+	if (best != AN_TS_TREND_NONE && c->s.nseasons > 0)
+	{
+		decompose(c, best);
+		best_scale = residual_scale(c);
+	}
+	else if (best == AN_TS_TREND_NONE)
+	{
+		/* what fit_trend(c, AN_TS_TREND_NONE) would compute again: it sets only these */
+		c->s.trend = AN_TS_TREND_NONE;
+		c->s.level = level_none;
+	}
+	else
+		fit_trend(c, best);
+	*scale_out = best_scale;
+	return best;
+}

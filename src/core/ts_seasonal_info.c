@@ -1,0 +1,142 @@
+/*
+ * ts_seasonal_info.c: ts_model_info's JSON for the seasonal model.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/ts_seasonal_internal.h"
+
+/* ---- ts_model_info ---- */
+
+/* A human-readable duration ("1 day", "90 minutes", "3600 seconds"). */
+void
+an_ts_seasonal_format_duration(int64_t us, char *buf, size_t len)
+{
+	static const struct
+	{
+		int64_t		us;
+		const char *name;
+	}			units[] = {{604800000000LL, "week"}, {86400000000LL, "day"}, {3600000000LL, "hour"},
+	{60000000LL, "minute"}, {1000000LL, "second"}};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (us % units[i].us == 0)
+		{
+			long long	k = (long long) (us / units[i].us);
+
+			snprintf(buf, len, "%lld %s%s", k, units[i].name, k == 1 ? "" : "s");
+			return;
+		}
+	snprintf(buf, len, "%.6g seconds", (double) us / 1e6);
+}
+
+static const char *
+reason_text(an_ts_reason r)
+{
+	switch (r)
+	{
+		case AN_TS_REASON_NONE:
+			return NULL;
+		case AN_TS_REASON_NO_PERIOD:
+			return "no seasonal period was detected";
+		case AN_TS_REASON_TOO_SHORT:
+			return "the data cover fewer than 2 cycles of the requested period, so it was not used";
+		case AN_TS_REASON_WEAK:
+			return "the detected period reduced the residual spread by less than 10%, so it was not used";
+		case AN_TS_REASON_NO_INTERVAL:
+			return "a single timestamp has no sampling interval, so no period can be fitted";
+		case AN_TS_REASON_SPARSE:
+			return "the timestamps are too irregular (under half the sampling grid filled) to detect a period";
+	}
+	return NULL;
+}
+
+an_status
+an_ts_seasonal_info_json(const an_ts_model *m, char **json)
+{
+	static const char *const directions[] = {"both", "up", "down"};
+	static const char *const trends[] = {"auto", "none", "linear", "local"};
+	const an_ts_seasonal *s = m->detail;
+	size_t		cap = 4096,
+				n = 0;
+	char	   *buf = an_alloc(cap);
+	char		first[40],
+				last[40];
+	double		level_end = an_ts_seasonal_trend_at(s, m->t_last, m->t_last);
+	const char *why = reason_text(s->reason);
+
+	if (buf == NULL)
+		return AN_ENOMEM;
+	an_format_timestamp(m->t_first, first, sizeof(first));
+	an_format_timestamp(m->t_last, last, sizeof(last));
+#define APPEND(...) (n += (size_t) snprintf(buf + n, n < cap ? cap - n : 0, __VA_ARGS__))
+	APPEND("{\"kind\": \"ts_seasonal\", \"format_version\": %d, \"method\": \"%s\", "
+		   "\"points\": %llu, \"train_start\": \"%s\", \"train_end\": \"%s\", \"interval_seconds\": %.17g, ",
+		   m->format_version, s->nseasons ? "seasonal" : "trend", (unsigned long long) m->n_points,
+		   first, last, (double) m->interval_us / 1e6);
+	APPEND("\"period\": ");
+	if (s->nseasons)
+		APPEND("%.17g", (double) s->season[0].period_us / 1e6);
+	else
+		APPEND("null");
+	APPEND(", \"periods\": [");
+	for (int j = 0; j < s->nseasons; j++)
+	{
+		const an_ts_season *se = &s->season[j];
+		double		lo = se->profile[0],
+					hi = se->profile[0];
+
+		for (uint32_t b = 1; b < se->nbins; b++)
+		{
+			lo = fmin(lo, se->profile[b]);
+			hi = fmax(hi, se->profile[b]);
+		}
+		APPEND("%s{\"seconds\": %.17g, \"samples\": %u, \"source\": \"%s\", ", j ? ", " : "",
+			   (double) se->period_us / 1e6, se->nbins, se->given ? "given" : "detected");
+		if (se->given)
+			APPEND("\"autocorrelation\": null, ");
+		else
+			APPEND("\"autocorrelation\": %.6g, ", se->strength);
+		APPEND("\"amplitude\": %.17g}", hi - lo);
+	}
+	APPEND("], \"trend\": \"%s\", \"level_at_end\": %.17g, ", trends[s->trend], level_end);
+	if (s->trend == AN_TS_TREND_LINEAR)
+		APPEND("\"slope_per_day\": %.17g, ", s->slope_per_s * 86400.0);
+	if (s->trend == AN_TS_TREND_LOCAL)
+		APPEND("\"trend_knots\": %u, ", s->nknots);
+	{
+		/* the band's half-widths below and above the expected value (before "direction") */
+		double		dl = QUARTILE_Z * s->sigma_low,
+					dh = QUARTILE_Z * s->sigma_high;
+
+		APPEND("\"band\": \"%s\", \"band_below\": %.17g, \"band_above\": %.17g, ",
+			   s->tukey ? "tukey" : "normal",
+			   s->tukey ? dl + m->threshold * (dl + dh) : m->threshold * s->sigma_low,
+			   s->tukey ? dh + m->threshold * (dl + dh) : m->threshold * s->sigma_high);
+	}
+	APPEND("\"sigma_low\": %.17g, \"sigma_high\": %.17g, \"residual_q25\": %.17g, \"residual_q75\": %.17g, "
+		   "\"threshold\": %.17g, \"direction\": \"%s\", ",
+		   s->sigma_low, s->sigma_high, s->resid_q25, s->resid_q75, m->threshold, directions[m->direction]);
+	if (why)
+	{
+		APPEND("\"reason\": \"%s", why);
+		if (s->reason_period_us > 0)
+		{
+			char		d[64];
+
+			an_ts_seasonal_format_duration(s->reason_period_us, d, sizeof(d));
+			APPEND(" (period %s)", d);
+		}
+		APPEND("\"}");
+	}
+	else
+		APPEND("\"reason\": null}");
+#undef APPEND
+	if (n >= cap)
+	{
+		an_free(buf);
+		return AN_ENOMEM;		/* cannot happen: at most 4 periods */
+	}
+	*json = buf;
+	return AN_OK;
+}

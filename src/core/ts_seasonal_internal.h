@@ -1,0 +1,83 @@
+/*
+ * ts_seasonal_internal.h: what the files of the seasonal model share (not a
+ * public interface): tuning constants, the phase of a timestamp and the
+ * fitting context.
+ */
+#ifndef ANOMALY_TS_SEASONAL_INTERNAL_H
+#define ANOMALY_TS_SEASONAL_INTERNAL_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ts_seasonal.h"
+
+#define GRID_MAX_CELLS 131072
+#define MIN_GRID_FILL 0.5
+#define DECOMPOSE_ROUNDS 2
+#define TREND_GAIN 0.9
+#define PERIOD_GAIN 0.9
+#define STRONG_ACF 0.6
+#define LINEAR_BLOCKS 64
+#define LOCAL_MIN_BLOCK 24
+#define MAX_KNOTS 4096
+#define MAX_BINS (1u << 22)
+#define RELATIVE_SIGMA_FLOOR 1e-9
+#define QUARTILE_Z 0.6744897501960817
+
+static inline uint32_t
+phase_bin(const an_ts_season *s, int64_t ts)
+{
+	/* (ts - origin) mod period, in [0, period), without overflow */
+	int64_t		r = (ts % s->period_us) - (s->origin_us % s->period_us);
+	double		bin_us = (double) s->period_us / (double) s->nbins;
+	uint32_t	b;
+
+	r %= s->period_us;
+	if (r < 0)
+		r += s->period_us;
+	b = (uint32_t) floor((double) r / bin_us + 0.5);
+	return b >= s->nbins ? b - s->nbins : b;
+}
+
+typedef struct fit_ctx
+{
+	const an_point *pts;
+	size_t		n;
+	int64_t		t_last;
+	double	   *scratch;		/* n doubles */
+	size_t	   *offsets;		/* largest nbins + 1 */
+	uint32_t   *bins_scratch;	/* unused when NULL */
+	an_ts_seasonal s;			/* being fitted; profiles and knots owned here */
+	uint32_t   *bins[AN_TS_MAX_PERIODS];	/* phase bin of each point, or NULL: computed each time */
+	size_t		local_block;
+} fit_ctx;
+
+/* Precompute phase bins up to this many points (4 bytes a point a period); beyond, recompute. */
+#define PRECOMPUTE_BINS_MAX 2000000
+
+static inline uint32_t
+bin_of(const fit_ctx *c, int j, size_t i)
+{
+	return c->bins[j] ? c->bins[j][i] : phase_bin(&c->s.season[j], c->pts[i].ts);
+}
+
+/* value minus the seasonal parts except season `skip` (-1: all) */
+static inline double
+deseason(const fit_ctx *c, size_t i, int skip)
+{
+	double		v = c->pts[i].value;
+
+	for (int j = 0; j < c->s.nseasons; j++)
+		if (j != skip)
+			v -= c->s.season[j].profile[bin_of(c, j, i)];
+	return v;
+}
+
+/* ts_seasonal_decompose.c: the trend for `requested` (AUTO: the best of none, linear and local) */
+an_ts_trend an_ts_seasonal_choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out);
+
+/* ts_seasonal_info.c: a duration in words, for messages */
+void		an_ts_seasonal_format_duration(int64_t us, char *buf, size_t len);
+
+#endif							/* ANOMALY_TS_SEASONAL_INTERNAL_H */

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Peak memory of ts_fit on one long series, on a throwaway cluster with this
+# checkout's build installed.  Run by hand:
+#   test/bench/ts_perf/memory.sh [points]        (default 10000000)
+# Reads the backend's peak resident set (VmHWM in /proc/<pid>/status) after a
+# scan of the table alone and after ts_fit over it; the difference over the
+# number of points is the memory ts_fit needs per point.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+. test/lib.sh
+POINTS=${1:-10000000}
+exec 9>/tmp/anomaly-install.lock
+flock 9
+build_and_install
+trap stop_cluster EXIT
+start_cluster "max_parallel_workers_per_gather = 0" >/dev/null
+psql -X -q -c "CREATE EXTENSION anomaly"
+psql -X -q -c "CREATE TABLE one AS SELECT '2026-01-01'::timestamptz + i * interval '5 minutes' AS ts,
+	100 + 10 * sin(2 * pi() * i / 288) + random() AS value FROM generate_series(0, $POINTS - 1) i"
+psql -X -q -c "VACUUM ANALYZE one"
+hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+# one session: note its pid, scan, read the peak, fit, read the peak again
+coproc PSQL { psql -X -q -At 2>&1; }
+echo "SELECT pg_backend_pid();" >&"${PSQL[1]}"
+read -r pid <&"${PSQL[0]}"
+echo "SELECT count(*), sum(value) FROM one;" >&"${PSQL[1]}"
+read -r _ <&"${PSQL[0]}"
+before=$(hwm "$pid")
+t0=$(date +%s.%N)
+echo "SELECT length(ts_fit(ts, value)) FROM one;" >&"${PSQL[1]}"
+read -r len <&"${PSQL[0]}"
+t1=$(date +%s.%N)
+after=$(hwm "$pid")
+echo "\\q" >&"${PSQL[1]}"
+wait "$PSQL_PID" || true
+echo "one series of $POINTS points: model $len bytes in $(echo "$t1 - $t0" | bc)s;" \
+	"peak RSS $before kB after the scan, $after kB after ts_fit:" \
+	"$(echo "scale=1; ($after - $before) * 1024 / $POINTS" | bc) bytes a point"
