@@ -14,6 +14,13 @@
  * For normal residuals both agree; heavy tails widen the band.
  */
 #define AN_TAIL_Z 2.3263478740408408
+/*
+ * The tail estimate needs at least 5 points beyond each percentile (n >= 500):
+ * with fewer, q01 and q99 are the extreme points themselves, and a single
+ * outlier in the training data would widen the band until it no longer
+ * flags itself or anything like it.
+ */
+#define AN_TAIL_MIN_POINTS 500
 /* sqrt(pi / 2): the same for the mean absolute deviation. */
 #define AN_MEANAD_TO_SIGMA 1.2533141373155003
 

@@ -5,9 +5,9 @@
  * sigma (1.4826 * MAD, see robust_stats.c) with a floor of 1e-9 times the
  * largest magnitude seen, so that a constant series does not flag
  * floating-point noise.  When the auto method falls back on this model (no
- * period found), sigma is at least the tail estimate max(q99 - median,
- * median - q01) / 2.3263 of the values, as in the seasonal kind; the robust
- * method keeps 1.4826 * MAD.
+ * period found) on at least AN_TAIL_MIN_POINTS points, sigma is at least the
+ * tail estimate max(q99 - median, median - q01) / 2.3263 of the values, as in
+ * the seasonal kind; the robust method keeps 1.4826 * MAD.
  *
  * Payload, format version 1 (little-endian):
  *   i64 t_first, i64 t_last, u64 n_points, i64 interval_us,
@@ -58,7 +58,7 @@ an_ts_level_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t inter
 		values[i] = pts[i].value;
 	/* median and MAD in place: values is reordered, then reused for |v - m| */
 	median = an_median_inplace(values, n);
-	if (opt->method == AN_TS_METHOD_AUTO)
+	if (opt->method == AN_TS_METHOD_AUTO && n >= AN_TAIL_MIN_POINTS)
 	{
 		/* the auto method's fallback: tail-aware spread as in the seasonal kind (AN_TAIL_Z) */
 		an_select_double(values, n, n / 100);

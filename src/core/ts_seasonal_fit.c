@@ -20,7 +20,8 @@
  *   5. spread: residual quantiles, sigma_high = (q75 - q50) / 0.6745 and
  *      sigma_low = (q50 - q25) / 0.6745 (both equal sigma for normal noise),
  *      each at least the tail estimate (q99 - q50) / 2.3263, resp.
- *      (q50 - q01) / 2.3263, so heavy-tailed residuals widen the band;
+ *      (q50 - q01) / 2.3263 (from 500 points on), so heavy-tailed
+ *      residuals widen the band;
  *      a zero half-IQR falls back on 1.2533 times the mean one-sided
  *      deviation, and both have a floor of 1e-9 of the largest |value|.
  * The residual median is folded into the trend so the band is centred.
@@ -214,6 +215,7 @@ fit_spread(fit_ctx *c, double floor_abs)
 		c->s.sigma_low *= inflate;
 	}
 	/* tail-aware: heavy-tailed residuals (the usual case) widen the band, see AN_TAIL_Z */
+	if (n >= AN_TAIL_MIN_POINTS)
 	{
 		double		q01,
 					q99;

@@ -313,6 +313,40 @@ test_timestamp_format(void)
 	CHECK(strcmp(buf, "2024-02-29T12:34:56Z") == 0);
 }
 
+/*
+ * Below AN_TAIL_MIN_POINTS the tail estimate is not used: with 60 points, q99
+ * would be the largest training value itself, and three outliers in the
+ * training data would widen the band until they no longer flag themselves.
+ */
+static void
+test_small_sample_outliers_still_flagged(void)
+{
+	an_point	pts[60];
+	an_ts_options o;
+	size_t		len;
+	uint8_t    *model;
+	an_ts_model *m;
+	an_ts_detection d;
+
+	for (int i = 0; i < 60; i++)
+	{
+		pts[i].ts = (int64_t) i * 3600000000LL;
+		pts[i].value = 100 + (double) ((i * 37) % 11) - 5;	/* 95..105, no period */
+	}
+	pts[10].value = pts[11].value = pts[40].value = 300;
+	an_ts_options_default(&o);	/* method auto */
+	model = fit(pts, 60, &o, &len);
+	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	if (m->kind == AN_KIND_TS_LEVEL)
+		CHECK(m->sigma == AN_MAD_TO_SIGMA * m->mad);
+	an_ts_detect(m, pts[10].ts, 300, &d);
+	CHECK(d.is_anomaly);
+	an_ts_detect(m, pts[12].ts, 101, &d);
+	CHECK(!d.is_anomaly);
+	an_ts_model_free(m);
+	an_free(model);
+}
+
 int
 main(void)
 {
@@ -324,5 +358,6 @@ main(void)
 	RUN(test_constant_series_floor_and_direction);
 	RUN(test_level_decode_rejects_bad_payloads);
 	RUN(test_timestamp_format);
+	RUN(test_small_sample_outliers_still_flagged);
 	UNIT_EXIT();
 }
