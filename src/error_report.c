@@ -38,8 +38,7 @@ report_model_status(an_status status, const char *fname)
 		case AN_OK:
 			return;
 		case AN_ENOMEM:
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-							errmsg("out of memory in %s", fname)));
+			report_core_status(status, fname);
 			break;
 		case AN_EVERSION:
 			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -10,7 +10,7 @@ CORE_HDRS    := $(wildcard src/core/*.h src/core/*/*.h)
 TARGETS      := $(patsubst test/fuzz/%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 OPENBLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 OPENBLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
-FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -ffp-contract=off -Isrc $(OPENBLAS_CFLAGS)
+FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -ffp-contract=off -Isrc -Itest/fuzz $(OPENBLAS_CFLAGS)
 SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: run seeds

@@ -6,24 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "seed_file.h"
+
 #include "core/dbscan/dbscan.h"
 #include "core/model_format.h"
-
-static void
-write_file(const char *dir, const char *name, const uint8_t *buf, size_t len)
-{
-	char		path[1024];
-	FILE	   *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (f == NULL || fwrite(buf, 1, len, f) != len)
-	{
-		perror(path);
-		exit(1);
-	}
-	fclose(f);
-}
 
 int
 main(int argc, char **argv)
@@ -58,9 +44,9 @@ main(int argc, char **argv)
 			return 1;
 		}
 		snprintf(name, sizeof(name), "dbscan_%zu_model", d);
-		write_file(argv[1], name, model, len);
+		write_seed(argv[1], name, model, len);
 		snprintf(name, sizeof(name), "dbscan_%zu_payload", d);
-		write_file(argv[1], name, payload, h.payload_len);
+		write_seed(argv[1], name, payload, h.payload_len);
 		an_free(model);
 		free(x);
 	}

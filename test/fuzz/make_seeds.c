@@ -6,23 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "seed_file.h"
+
 #include "core/ts_model.h"
-
-static void
-write_file(const char *dir, const char *name, const uint8_t *buf, size_t len)
-{
-	char		path[1024];
-	FILE	   *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (f == NULL || fwrite(buf, 1, len, f) != len)
-	{
-		perror(path);
-		exit(1);
-	}
-	fclose(f);
-}
 
 static void
 seed(const char *dir, const char *name, size_t n, double period, const char *method)
@@ -46,7 +32,7 @@ seed(const char *dir, const char *name, size_t n, double period, const char *met
 		fprintf(stderr, "seed %s: fit failed: %s\n", name, err);
 		exit(1);
 	}
-	write_file(dir, name, model, len);
+	write_seed(dir, name, model, len);
 	an_free(model);
 	free(pts);
 }
