@@ -5,7 +5,7 @@
 # builds and installs the extension, runs the src/core unit tests under
 # AddressSanitizer and UndefinedBehaviorSanitizer, starts a throwaway
 # PostgreSQL cluster on a private socket, runs pg_regress and the
-# integration tests against it, fuzzes the model reader for FUZZ_SECONDS
+# integration tests against it, fuzzes each model reader for FUZZ_SECONDS
 # (default 60), and ends with "N passed, N failed".  Exits non-zero on any
 # failure.
 set -uo pipefail
@@ -78,7 +78,7 @@ done
 stop_cluster
 flock -u 9
 
-echo "== fuzzing the model reader for ${FUZZ_SECONDS}s"
+echo "== fuzzing the model readers, ${FUZZ_SECONDS}s each"
 if make -s fuzz FUZZ_SECONDS="$FUZZ_SECONDS" >"$LOG/fuzz.log" 2>&1; then
 	tail -3 "$LOG/fuzz.log"; passed=$((passed + 1))
 else
