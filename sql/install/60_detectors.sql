@@ -572,7 +572,7 @@ BEGIN
 	-- OFFSET 0 keeps ts_detect to one call per row.
 	EXECUTE format($q$
 		WITH st AS MATERIALIZED (
-			SELECT s.series, s.watermark, s.model_id, m.train_to, m.model
+			SELECT s.series, s.watermark, s.model_id, m.train_to
 			FROM @extschema@.anomaly_series s
 			JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
 			WHERE s.detector = $1%s
@@ -610,12 +610,20 @@ BEGIN
 			WHERE s.detector = $1 AND s.series = per.series
 			RETURNING per.series, per.n, per.a, per.oldest > st.train_to AS all_fresh
 		)
-		, lagged AS (
-			-- The previous row of this run, for the series with anomalies.
+		, one_anomaly AS (
+			-- Series whose rows of this run are all newer than the old watermark
+			-- and hold one anomaly: its previous row, if of this run, is normal,
+			-- so the per-series counts decide its mark without sorting the rows.
+			SELECT per.series, per.oldest
+			FROM per JOIN st ON st.series = per.series
+			WHERE per.a = 1 AND (st.watermark IS NULL OR per.oldest > st.watermark)
+		), lagged AS (
+			-- The previous row of this run, for the other series with anomalies.
 			SELECT sc.series, sc.ts, sc.score, sc.is_anomaly,
 			       lag(sc.ts) OVER w AS prev_ts, lag(sc.is_anomaly) OVER w AS prev_anomaly
 			FROM scored sc
-			WHERE sc.series IN (SELECT x.series FROM scored x WHERE x.is_anomaly)
+			WHERE sc.series IN (SELECT per.series FROM per WHERE per.a > 0
+			                    EXCEPT SELECT o.series FROM one_anomaly o)
 			WINDOW w AS (PARTITION BY sc.series ORDER BY sc.ts)
 		), marked AS (
 			-- An anomaly starts an event ('s') or continues one ('c') when its
@@ -626,6 +634,10 @@ BEGIN
 			            WHEN l.prev_anomaly THEN 'c' ELSE 's' END AS mark
 			FROM lagged l JOIN st ON st.series = l.series
 			WHERE l.is_anomaly
+			UNION ALL
+			SELECT sc.series, sc.ts, sc.score, CASE WHEN sc.ts = o.oldest THEN 'u' ELSE 's' END
+			FROM scored sc JOIN one_anomaly o ON o.series = sc.series
+			WHERE sc.is_anomaly
 		)
 		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
 		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
