@@ -8,25 +8,7 @@
 #include "core/period_detect.h"
 #include "unit.h"
 
-#define PI 3.14159265358979323846
-
-/* deterministic uniform(0,1) and normal noise (xorshift + Box-Muller) */
-static uint64_t rng_state = 88172645463325252ULL;
-
-static double
-uniform01(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return ((double) (rng_state >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double
-gauss(void)
-{
-	return sqrt(-2 * log(uniform01())) * cos(2 * PI * uniform01());
-}
+#include "test_random.h"
 
 static void
 test_fft_matches_dft(void)

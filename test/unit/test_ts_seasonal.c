@@ -10,26 +10,10 @@
 #include "core/ts_seasonal.h"
 #include "unit.h"
 
-#define PI 3.14159265358979323846
+#include "test_random.h"
+
 #define HOUR 3600000000LL
 #define MIN5 300000000LL
-
-static uint64_t rng_state = 88172645463325252ULL;
-
-static double
-uniform01(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return ((double) (rng_state >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double
-gauss(void)
-{
-	return sqrt(-2 * log(uniform01())) * cos(2 * PI * uniform01());
-}
 
 static an_ts_model *
 fit(an_point *pts, size_t n, const an_ts_options *opt, an_status *status, char *err)

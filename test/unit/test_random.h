@@ -1,0 +1,31 @@
+/*
+ * test_random.h: deterministic random numbers for the unit tests
+ * (xorshift64 uniform(0,1) and Box-Muller normal noise), so every run
+ * generates the same synthetic series.
+ */
+#ifndef ANOMALY_TEST_RANDOM_H
+#define ANOMALY_TEST_RANDOM_H
+
+#include <math.h>
+#include <stdint.h>
+
+#define PI 3.14159265358979323846
+
+static uint64_t rng_state = 88172645463325252ULL;
+
+static double
+uniform01(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return ((double) (rng_state >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double
+gauss(void)
+{
+	return sqrt(-2 * log(uniform01())) * cos(2 * PI * uniform01());
+}
+
+#endif
