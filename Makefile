@@ -14,8 +14,10 @@ OBJS       = $(patsubst %.c,%.o,$(GLUE_SRCS) $(CORE_SRCS))
 
 # The install script is assembled from one file per concern in sql/install/.
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+# Install scripts of earlier versions (frozen copies, so that ALTER EXTENSION
+# UPDATE can start from them) and the upgrade scripts are installed as they are.
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 # Every sql/*.sql that is not an install or upgrade script is a pg_regress test.
 REGRESS      = $(sort $(notdir $(basename $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql)))))

@@ -53,7 +53,12 @@ COMMENT ON COLUMN @extschema@.anomaly_models.train_from IS 'oldest timestamp of 
 COMMENT ON COLUMN @extschema@.anomaly_models.train_to IS 'newest timestamp of the training rows';
 COMMENT ON COLUMN @extschema@.anomaly_models.info IS 'ts_model_info(model)';
 
+CREATE SEQUENCE @extschema@.anomaly_series_series_id_seq;
+COMMENT ON SEQUENCE @extschema@.anomaly_series_series_id_seq IS 'anomaly: identifiers of detector series';
+
 -- Per-series state of a detector: the model in use and the watermark.
+-- series_id is last because version 0.2.0 added it (an upgraded table has the
+-- same column order as a new one).
 CREATE TABLE @extschema@.anomaly_series (
 	detector       text        NOT NULL REFERENCES @extschema@.anomaly_detectors (name) ON DELETE CASCADE,
 	series         text        NOT NULL,
@@ -65,18 +70,25 @@ CREATE TABLE @extschema@.anomaly_series (
 	last_scored_at timestamptz,
 	last_error     text,
 	last_error_at  timestamptz,
+	series_id      bigint      NOT NULL DEFAULT nextval('@extschema@.anomaly_series_series_id_seq') UNIQUE,
 	PRIMARY KEY (detector, series)
 );
+ALTER SEQUENCE @extschema@.anomaly_series_series_id_seq OWNED BY @extschema@.anomaly_series.series_id;
 COMMENT ON TABLE @extschema@.anomaly_series IS
 	'anomaly: per-series state of each detector (model in use, watermark, last error)';
 COMMENT ON COLUMN @extschema@.anomaly_series.watermark IS 'newest timestamp scored so far';
 COMMENT ON COLUMN @extschema@.anomaly_series.rows_since_fit IS
 	'rows newer than the training range scored by the current model';
+COMMENT ON COLUMN @extschema@.anomaly_series.series_id IS
+	'number of the series, unique over all detectors (anomaly_results.series_id)';
 
 -- No foreign key here: a per-row RI check would cost as much as the scoring.
--- anomaly_drop_detector deletes the rows of a detector.  The key starts with
--- the time: new rows are appended at the right edge of the index (where btree
--- insertion takes a fast path) and dashboards filter by detector and time.
+-- anomaly_drop_detector deletes the rows of a detector.  The key is one row
+-- per series (series_id stands for detector and series) and timestamp.  It
+-- starts with the time: new rows are appended at the right edge of the index
+-- (where btree insertion takes a fast path) and dashboards filter by time.
+-- Two fixed-width columns cost half as much per inserted row as the
+-- (detector, ts, series) text key of version 0.1.0.
 CREATE TABLE @extschema@.anomaly_results (
 	detector   text        NOT NULL,
 	series     text        NOT NULL,
@@ -90,12 +102,14 @@ CREATE TABLE @extschema@.anomaly_results (
 	model_id   bigint      NOT NULL,
 	run_id     bigint      NOT NULL,
 	scored_at  timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (detector, ts, series)
+	series_id  bigint      NOT NULL,
+	PRIMARY KEY (ts, series_id)
 );
 COMMENT ON TABLE @extschema@.anomaly_results IS
 	'anomaly: one scored row per detector, series and timestamp (written by anomaly_run)';
 COMMENT ON COLUMN @extschema@.anomaly_results.model_id IS 'anomaly_models.model_id of the model that scored the row';
 COMMENT ON COLUMN @extschema@.anomaly_results.run_id IS 'anomaly_runs.run_id of the run that wrote the row';
+COMMENT ON COLUMN @extschema@.anomaly_results.series_id IS 'anomaly_series.series_id of the detector and series';
 
 CREATE SEQUENCE @extschema@.anomaly_runs_run_id_seq;
 COMMENT ON SEQUENCE @extschema@.anomaly_runs_run_id_seq IS 'anomaly: identifiers of detector runs';
@@ -128,11 +142,13 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_results', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_models_model_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_runs_run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_series_series_id_seq', '');
 
 -- Access: granted to everyone, filtered by the policies below.
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.anomaly_detectors, @extschema@.anomaly_models,
 	@extschema@.anomaly_series, @extschema@.anomaly_results, @extschema@.anomaly_runs TO PUBLIC;
-GRANT USAGE ON SEQUENCE @extschema@.anomaly_models_model_id_seq, @extschema@.anomaly_runs_run_id_seq TO PUBLIC;
+GRANT USAGE ON SEQUENCE @extschema@.anomaly_models_model_id_seq, @extschema@.anomaly_runs_run_id_seq,
+	@extschema@.anomaly_series_series_id_seq TO PUBLIC;
 
 ALTER TABLE @extschema@.anomaly_detectors ENABLE ROW LEVEL SECURITY;
 CREATE POLICY anomaly_detectors_read ON @extschema@.anomaly_detectors FOR SELECT
@@ -226,7 +242,7 @@ SELECT s.detector,
 FROM @extschema@.anomaly_series s
 LEFT JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
 -- The latest scored row of a series is the one at its watermark.
-LEFT JOIN @extschema@.anomaly_results r ON r.detector = s.detector AND r.ts = s.watermark AND r.series = s.series;
+LEFT JOIN @extschema@.anomaly_results r ON r.ts = s.watermark AND r.series_id = s.series_id;
 GRANT SELECT ON @extschema@.anomaly_events, @extschema@.anomaly_latest TO PUBLIC;
 COMMENT ON VIEW @extschema@.anomaly_latest IS
 	'anomaly: latest scored row and state of every series of every detector';
@@ -541,16 +557,20 @@ COMMENT ON FUNCTION @extschema@._anomaly_fit(@extschema@.anomaly_detectors, text
 -- Scores the rows of series with a model that are newer than their watermark
 -- (and the late rows within late_window that have no result yet), writes the
 -- results and advances the watermarks.  only_series restricts it to one series.
--- recount lists the series whose rows_since_fit the caller must recount;
--- an_* describe the anomalies written, an_mark whether each starts an event.
+-- recount lists the series (series_id) whose rows_since_fit the caller must
+-- recount.  ev_* give, per series with anomalies in this run, the anomalies
+-- known to start an event (ev_starts) and the highest score; u_* list the
+-- anomalies for which the caller must look at the neighbouring rows in
+-- anomaly_results (rows this statement writes are not visible to it).
 -- Without skip_duplicates, a source with two rows for one series and timestamp
 -- makes it fail with unique_violation: ON CONFLICT costs 60% more per row
 -- (speculative insertion), so the caller retries with it only then.
 CREATE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late_window interval, run_id bigint,
                                            only_series text, skip_duplicates boolean,
                                            OUT rows_scored bigint, OUT anomalies bigint,
-                                           OUT an_series text[], OUT an_ts timestamptz[], OUT an_score float8[],
-                                           OUT an_mark text[], OUT recount text[])
+                                           OUT ev_series_id bigint[], OUT ev_series text[], OUT ev_starts bigint[],
+                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[],
+                                           OUT recount bigint[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -570,19 +590,34 @@ BEGIN
 	-- know) and the late-row check stays out of it (j): the planner then hashes
 	-- the series and streams the source through in its own order.
 	-- OFFSET 0 keeps ts_detect to one call per row.
+	--
+	-- Events: an anomaly starts one when the row before it (in its series) is
+	-- normal.  Sorting every row of the run by series and time to find that
+	-- row costs as much as the scoring, so only the anomalies are sorted
+	-- (anoms); each normal row newer than the old watermark is then placed
+	-- between two anomalies of its series by a binary search (width_bucket):
+	-- gap k holds the normal rows after the k-th anomaly and before the next.
+	-- The k-th anomaly starts an event ('s') when gap k-1 is not empty, and
+	-- continues one ('c') when it is and the (k-1)-th anomaly is newer than the
+	-- old watermark, so that no row of an earlier run lies between them.
+	-- Otherwise ('u') the caller looks its neighbours up.  Series with a single
+	-- anomaly and no row at or below the old watermark need no gaps: gap 0 is
+	-- not empty exactly when the anomaly is not their oldest row of the run.
 	EXECUTE format($q$
 		WITH st AS MATERIALIZED (
-			SELECT s.series, s.watermark, s.model_id, m.train_to
+			SELECT s.series_id, s.series, s.watermark, m.train_to
 			FROM @extschema@.anomaly_series s
 			JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
 			WHERE s.detector = $1%s
 		), scored AS (
 			INSERT INTO @extschema@.anomaly_results AS r
-				(detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id, scored_at)
+				(detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id, scored_at,
+				 series_id)
 			SELECT $1, q.series, q.ts, q.value, (q.d).expected, (q.d).lower, (q.d).upper, (q.d).score,
-			       (q.d).is_anomaly, q.model_id, $3, now()
-			FROM (SELECT j.series, j.ts, j.value, j.model_id, @extschema@.ts_detect(j.model, j.ts, j.value) AS d
-			      FROM (SELECT src.series, src.ts, src.value, m.model_id, m.model, s.watermark
+			       (q.d).is_anomaly, q.model_id, $3, now(), q.series_id
+			FROM (SELECT j.series, j.series_id, j.ts, j.value, j.model_id,
+			             @extschema@.ts_detect(j.model, j.ts, j.value) AS d
+			      FROM (SELECT src.series, s.series_id, src.ts, src.value, m.model_id, m.model, s.watermark
 			            FROM (%s) src
 			            JOIN @extschema@.anomaly_series s ON s.detector = $1 AND s.series = src.series%s
 			            JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
@@ -590,15 +625,15 @@ BEGIN
 			            OFFSET 0) j
 			      WHERE j.watermark IS NULL OR j.ts > j.watermark
 			         OR NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_results o
-			                        WHERE o.detector = $1 AND o.series = j.series AND o.ts = j.ts)
+			                        WHERE o.ts = j.ts AND o.series_id = j.series_id AND o.ts > $2)
 			      OFFSET 0) q
 			%s
-			RETURNING r.series, r.ts, r.score, r.is_anomaly
+			RETURNING r.series_id, r.ts, r.is_anomaly, CASE WHEN r.is_anomaly THEN r.score END AS score
 		), per AS (
-			SELECT sc.series, max(sc.ts) AS newest, min(sc.ts) AS oldest, count(*) AS n,
+			SELECT sc.series_id, max(sc.ts) AS newest, min(sc.ts) AS oldest, count(*) AS n,
 			       count(*) FILTER (WHERE sc.is_anomaly) AS a
 			FROM scored sc
-			GROUP BY sc.series
+			GROUP BY sc.series_id
 		), upd AS (
 			-- rows_since_fit counts rows newer than the training range; when some
 			-- rows of this run are not, the caller counts them exactly.
@@ -606,55 +641,53 @@ BEGIN
 			SET watermark = greatest(s.watermark, per.newest), rows_scored = s.rows_scored + per.n,
 			    rows_since_fit = s.rows_since_fit + CASE WHEN per.oldest > st.train_to THEN per.n ELSE 0 END,
 			    last_scored_at = now()
-			FROM per JOIN st ON st.series = per.series
-			WHERE s.detector = $1 AND s.series = per.series
-			RETURNING per.series, per.n, per.a, per.oldest > st.train_to AS all_fresh
-		)
-		, one_anomaly AS (
-			-- Series whose rows of this run are all newer than the old watermark
-			-- and hold one anomaly: its previous row, if of this run, is normal,
-			-- so the per-series counts decide its mark without sorting the rows.
-			SELECT per.series, per.oldest
-			FROM per JOIN st ON st.series = per.series
-			WHERE per.a = 1 AND (st.watermark IS NULL OR per.oldest > st.watermark)
-		), lagged AS (
-			-- The previous row of this run, for the other series with anomalies.
-			SELECT sc.series, sc.ts, sc.score, sc.is_anomaly,
-			       lag(sc.ts) OVER w AS prev_ts, lag(sc.is_anomaly) OVER w AS prev_anomaly
+			FROM per JOIN st ON st.series_id = per.series_id
+			WHERE s.detector = $1 AND s.series_id = per.series_id
+			RETURNING per.series_id, per.n, per.a, per.oldest > st.train_to AS all_fresh
+		), anoms AS (
+			SELECT a.series_id, a.ts, a.score, st.series, st.watermark, per.oldest,
+			       cardinality(a.ts) > 1 OR per.oldest <= st.watermark AS needs_gaps
+			FROM (SELECT sc.series_id, array_agg(sc.ts ORDER BY sc.ts) AS ts, array_agg(sc.score ORDER BY sc.ts) AS score
+			      FROM scored sc
+			      WHERE sc.is_anomaly
+			      GROUP BY sc.series_id) a
+			JOIN st ON st.series_id = a.series_id
+			JOIN per ON per.series_id = a.series_id
+		), gaps AS (
+			SELECT DISTINCT sc.series_id, width_bucket(sc.ts, an.ts) AS gap
 			FROM scored sc
-			WHERE sc.series IN (SELECT per.series FROM per WHERE per.a > 0
-			                    EXCEPT SELECT o.series FROM one_anomaly o)
-			WINDOW w AS (PARTITION BY sc.series ORDER BY sc.ts)
+			JOIN (SELECT an.series_id, an.ts, an.watermark FROM anoms an WHERE an.needs_gaps) an
+			  ON an.series_id = sc.series_id
+			WHERE NOT sc.is_anomaly AND (an.watermark IS NULL OR sc.ts > an.watermark)
 		), marked AS (
-			-- An anomaly starts an event ('s') or continues one ('c') when its
-			-- previous row is of this run and newer than the old watermark (so no
-			-- older row lies between them); otherwise ('u') the caller looks.
-			SELECT l.series, l.ts, l.score,
-			       CASE WHEN l.prev_ts IS NULL OR l.prev_ts <= st.watermark THEN 'u'
-			            WHEN l.prev_anomaly THEN 'c' ELSE 's' END AS mark
-			FROM lagged l JOIN st ON st.series = l.series
-			WHERE l.is_anomaly
-			UNION ALL
-			SELECT sc.series, sc.ts, sc.score, CASE WHEN sc.ts = o.oldest THEN 'u' ELSE 's' END
-			FROM scored sc JOIN one_anomaly o ON o.series = sc.series
-			WHERE sc.is_anomaly
+			SELECT an.series_id, an.series, u.ts, u.score,
+			       CASE WHEN g.gap IS NOT NULL OR (NOT an.needs_gaps AND u.ts > an.oldest) THEN 's'
+			            WHEN u.k > 1 AND (an.watermark IS NULL OR an.ts[u.k - 1] > an.watermark) THEN 'c'
+			            ELSE 'u' END AS mark
+			FROM anoms an
+			CROSS JOIN LATERAL unnest(an.ts, an.score) WITH ORDINALITY AS u(ts, score, k)
+			LEFT JOIN gaps g ON g.series_id = an.series_id AND g.gap = u.k - 1
 		)
 		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
 		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
-		       a.series, a.ts, a.score, a.mark,
-		       (SELECT array_agg(series) FROM upd WHERE NOT all_fresh)
-		FROM (SELECT coalesce(array_agg(series ORDER BY series, ts), '{}') AS series,
-		             coalesce(array_agg(ts ORDER BY series, ts), '{}') AS ts,
-		             coalesce(array_agg(score ORDER BY series, ts), '{}') AS score,
-		             coalesce(array_agg(mark ORDER BY series, ts), '{}') AS mark
-		      FROM marked) a
+		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts,
+		       (SELECT array_agg(series_id) FROM upd WHERE NOT all_fresh)
+		FROM (SELECT coalesce(array_agg(m.series_id ORDER BY m.series), '{}') AS series_id,
+		             coalesce(array_agg(m.series ORDER BY m.series), '{}') AS series,
+		             coalesce(array_agg(m.starts ORDER BY m.series), '{}') AS starts,
+		             coalesce(array_agg(m.peak ORDER BY m.series), '{}') AS peak
+		      FROM (SELECT m.series_id, m.series, count(*) FILTER (WHERE m.mark = 's') AS starts, max(m.score) AS peak
+		            FROM marked m GROUP BY m.series_id, m.series) m) e,
+		     (SELECT coalesce(array_agg(m.series_id ORDER BY m.series_id, m.ts), '{}') AS series_id,
+		             coalesce(array_agg(m.ts ORDER BY m.series_id, m.ts), '{}') AS ts
+		      FROM marked m WHERE m.mark = 'u') un
 		$q$,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
 		@extschema@._anomaly_source_sql(d, true),
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END,
-		CASE WHEN skip_duplicates THEN ' ON CONFLICT (detector, series, ts) DO NOTHING' ELSE '' END)
-	INTO rows_scored, anomalies, an_series, an_ts, an_score, an_mark, recount
+		CASE WHEN skip_duplicates THEN ' ON CONFLICT (ts, series_id) DO NOTHING' ELSE '' END)
+	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts, recount
 	USING d.name, bound, run_id, late_window, only_series;
 END
 $$;
@@ -673,6 +706,10 @@ CREATE FUNCTION @extschema@.anomaly_run(
 	OUT duration interval)
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
+-- Each statement of a run is planned and executed once over many rows: the
+-- JIT compiler took about a second to compile the scoring statement, more
+-- than it saved (measured with test/bench/detectors/bench.sh).
+SET jit = off
 AS $$
 DECLARE
 	started timestamptz := clock_timestamp();
@@ -687,11 +724,13 @@ DECLARE
 	one record;
 	i integer;
 	s text;
-	an_series text[] := '{}';
-	an_ts timestamptz[] := '{}';
-	an_score float8[] := '{}';
-	an_mark text[] := '{}';
-	recount text[];
+	ev_series_id bigint[] := '{}';
+	ev_series text[] := '{}';
+	ev_starts bigint[] := '{}';
+	ev_peak float8[] := '{}';
+	u_series_id bigint[] := '{}';
+	u_ts timestamptz[] := '{}';
+	recount bigint[];
 	top jsonb;
 	msg text;
 	state text;
@@ -776,10 +815,12 @@ BEGIN
 		END;
 		rows_scored := one.rows_scored;
 		anomalies := one.anomalies;
-		an_series := one.an_series;
-		an_ts := one.an_ts;
-		an_score := one.an_score;
-		an_mark := one.an_mark;
+		ev_series_id := one.ev_series_id;
+		ev_series := one.ev_series;
+		ev_starts := one.ev_starts;
+		ev_peak := one.ev_peak;
+		u_series_id := one.u_series_id;
+		u_ts := one.u_ts;
 		recount := one.recount;
 	EXCEPTION WHEN OTHERS THEN
 		rows_scored := 0;
@@ -790,10 +831,12 @@ BEGIN
 				SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, s, true);
 				rows_scored := rows_scored + one.rows_scored;
 				anomalies := anomalies + one.anomalies;
-				an_series := an_series || one.an_series;
-				an_ts := an_ts || one.an_ts;
-				an_score := an_score || one.an_score;
-				an_mark := an_mark || one.an_mark;
+				ev_series_id := ev_series_id || one.ev_series_id;
+				ev_series := ev_series || one.ev_series;
+				ev_starts := ev_starts || one.ev_starts;
+				ev_peak := ev_peak || one.ev_peak;
+				u_series_id := u_series_id || one.u_series_id;
+				u_ts := u_ts || one.u_ts;
 				recount := recount || one.recount;
 			EXCEPTION WHEN OTHERS THEN
 				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
@@ -811,35 +854,31 @@ BEGIN
 	IF recount IS NOT NULL THEN
 		UPDATE @extschema@.anomaly_series x
 		SET rows_since_fit = (SELECT count(*) FROM @extschema@.anomaly_results r
-		                      WHERE r.detector = x.detector AND r.series = x.series AND r.model_id = x.model_id
+		                      WHERE r.series_id = x.series_id AND r.model_id = x.model_id
 		                        AND r.ts > (SELECT m.train_to FROM @extschema@.anomaly_models m WHERE m.model_id = x.model_id))
-		WHERE x.detector = d.name AND x.series = ANY (recount);
+		WHERE x.detector = d.name AND x.series_id = ANY (recount);
 	END IF;
 
 	-- 4. New events: anomalous rows of this run that start an event, i.e. whose
 	--    previous row is not anomalous and whose next row, if scored by an
 	--    earlier run (a late row), is not anomalous either.  The scoring
-	--    statement decided most of them ('s', 'c'); the others are looked up.
-	WITH a AS (
-		SELECT u.series, u.ts, u.score, u.mark
-		FROM unnest(an_series, an_ts, an_score, an_mark) AS u(series, ts, score, mark)
-	), starts AS (
-		SELECT a.series, count(*) AS events
-		FROM a
-		WHERE a.mark = 's'
-		   OR a.mark = 'u'
-		  AND NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
-		                    WHERE o.detector = d.name AND o.series = a.series AND o.ts < a.ts
+	--    statement counted most of them (ev_starts); the others (u_*) are
+	--    looked up here, where the rows it wrote are visible.
+	WITH looked AS (
+		SELECT u.series_id, count(*) AS starts
+		FROM unnest(u_series_id, u_ts) AS u(series_id, ts)
+		WHERE NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
+		                    WHERE o.series_id = u.series_id AND o.ts < u.ts
 		                    ORDER BY o.ts DESC LIMIT 1), false)
 		  AND NOT coalesce((SELECT o.is_anomaly AND o.run_id <> anomaly_run.run_id FROM @extschema@.anomaly_results o
-		                    WHERE o.detector = d.name AND o.series = a.series AND o.ts > a.ts
+		                    WHERE o.series_id = u.series_id AND o.ts > u.ts
 		                    ORDER BY o.ts LIMIT 1), false)
-		GROUP BY a.series
-	), peaks AS (
-		SELECT a.series, max(a.score) AS peak FROM a GROUP BY a.series
+		GROUP BY u.series_id
 	), ranked AS (
-		SELECT st.series, st.events, pk.peak
-		FROM starts st JOIN peaks pk ON pk.series = st.series
+		SELECT e.series, e.starts + coalesce(l.starts, 0) AS events, e.peak
+		FROM unnest(ev_series_id, ev_series, ev_starts, ev_peak) AS e(series_id, series, starts, peak)
+		LEFT JOIN looked l ON l.series_id = e.series_id
+		WHERE e.starts + coalesce(l.starts, 0) > 0
 	)
 	SELECT coalesce(sum(r.events), 0),
 	       coalesce(jsonb_agg(jsonb_build_object('series', left(r.series, 100), 'new_events', r.events,
