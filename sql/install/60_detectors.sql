@@ -196,6 +196,27 @@ COMMENT ON POLICY anomaly_results_write ON @extschema@.anomaly_results IS 'writt
 COMMENT ON POLICY anomaly_runs_read ON @extschema@.anomaly_runs IS 'visible when the detector is';
 COMMENT ON POLICY anomaly_runs_write ON @extschema@.anomaly_runs IS 'written by members of the detector owner';
 
+-- anomaly_results.series_id stands for the detector and series: deleting the
+-- state of a series deletes its results too, so that the series, found again
+-- by a later run under a new series_id, cannot get a second result for one
+-- timestamp.  One statement-level trigger, so a deletion scans the results once.
+CREATE FUNCTION @extschema@._anomaly_series_deleted()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM @extschema@.anomaly_results r WHERE r.series_id IN (SELECT g.series_id FROM gone g);
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_series_deleted() IS
+	'anomaly (internal): deletes the results of deleted anomaly_series rows';
+CREATE TRIGGER anomaly_series_deleted AFTER DELETE ON @extschema@.anomaly_series
+	REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._anomaly_series_deleted();
+COMMENT ON TRIGGER anomaly_series_deleted ON @extschema@.anomaly_series IS
+	'deletes the results of the series deleted';
+
 -- ---------------------------------------------------------------------------
 -- Views for BI tools
 -- ---------------------------------------------------------------------------
