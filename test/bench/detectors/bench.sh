@@ -4,14 +4,17 @@
 #
 # SERIES series are fitted on 100 hourly points each (not timed), then NEW new
 # rows per series arrive and are scored (timed):
-#   hand-made:    INSERT INTO a plain table SELECT ts_detect(model, ts, value)
-#                 FROM the source joined to the current models, rows newer
-#                 than the watermark;
-#   hand-made+pk: the same into a table with anomaly_results' primary key;
+#   hand-made:    INSERT INTO a plain table with the documented columns of
+#                 anomaly_results SELECT ts_detect(model, ts, value) FROM the
+#                 source joined to the current models, rows newer than the
+#                 watermark;
+#   hand-made+pk: the same into a copy of anomaly_results (its primary key
+#                 and series_id);
 #   anomaly_run:  the detector's incremental run on the same rows (new-series
 #                 discovery, late-row check, results with their primary key,
 #                 watermarks, run log, events, NOTIFY).
-# Each is measured REPEAT times on fresh tables; the best times are compared.
+# Each is measured REPEAT times on fresh tables; every repeat's times are
+# printed, then the best times are compared.
 # Run by hand (holds the install lock):
 #   test/bench/detectors/bench.sh [SERIES] [NEW] [LAYOUT] [REPEAT]
 # LAYOUT "time" (default) stores the new rows in arrival order, all series of
@@ -64,18 +67,21 @@ FROM generate_series(1, $SERIES) s, generate_series(100, 99 + $NEW) i
 ORDER BY $ORDER;
 VACUUM ANALYZE src;
 VACUUM ANALYZE anomaly_results;
-CREATE TABLE hand_results (LIKE anomaly_results);
+CREATE TABLE hand_results (detector text NOT NULL, series text NOT NULL, ts timestamptz NOT NULL, value float8 NOT NULL,
+	expected float8, lower float8, upper float8, score float8, is_anomaly boolean, model_id bigint NOT NULL,
+	run_id bigint NOT NULL, scored_at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE hand_results_pk (LIKE anomaly_results INCLUDING INDEXES);
 CHECKPOINT;
 SQL
 }
 
-hand_sql() { # hand_sql TABLE
+hand_sql() { # hand_sql TABLE [EXTRA_COLUMN EXTRA_VALUE]
 	cat <<SQL
-INSERT INTO $1 (detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id, scored_at)
+INSERT INTO $1 (detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id, scored_at${2:+, $2})
 SELECT 'bench', q.series, q.ts, q.value, (q.d).expected, (q.d).lower, (q.d).upper, (q.d).score, (q.d).is_anomaly,
-       q.model_id, 0, now()
-FROM (SELECT s.service AS series, s.ts, s.requests AS value, st.model_id, ts_detect(m.model, s.ts, s.requests) AS d
+       q.model_id, 0, now()${3:+, q.$3}
+FROM (SELECT s.service AS series, s.ts, s.requests AS value, st.model_id,${3:+ st.$3,}
+             ts_detect(m.model, s.ts, s.requests) AS d
       FROM src s
       JOIN anomaly_series st ON st.detector = 'bench' AND st.series = s.service
       JOIN anomaly_models m ON m.model_id = st.model_id
@@ -94,9 +100,10 @@ min() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:] if x]; print(m
 for r in $(seq 1 "$REPEAT"); do
 	setup
 	h=$(timed "$(hand_sql hand_results)")
-	p=$(timed "$(hand_sql hand_results_pk)")
+	p=$(timed "$(hand_sql hand_results_pk series_id series_id)")
 	a=$(timed "SELECT 1 FROM anomaly_run('bench');")
-	echo "repeat $r: hand-made $h ms, hand-made+pk $p ms, anomaly_run $a ms"
+	echo "repeat $r: hand-made $h ms, hand-made+pk $p ms, anomaly_run $a ms;" \
+	     "anomaly_run / hand-made = $(python3 -c "print('%.2f' % ($a / $h))")"
 	best_hand=$(min $best_hand $h); best_pk=$(min $best_pk $p); best_run=$(min $best_run $a)
 done
 "${PSQL[@]}" -At -c "SELECT 'rows: hand-made ' || (SELECT count(*) FROM hand_results) || ', anomaly_run ' || rows_scored || ', fitted ' || fitted FROM anomaly_runs ORDER BY run_id DESC LIMIT 1"
