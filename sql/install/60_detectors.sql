@@ -667,7 +667,7 @@ BEGIN
 			RETURNING per.series_id, per.n, per.a, per.oldest > st.train_to AS all_fresh
 		), anoms AS (
 			SELECT a.series_id, a.ts, a.score, st.series, st.watermark, per.oldest,
-			       cardinality(a.ts) > 1 OR per.oldest <= st.watermark AS needs_gaps
+			       cardinality(a.ts) > 1 OR coalesce(per.oldest <= st.watermark, false) AS needs_gaps
 			FROM (SELECT sc.series_id, array_agg(sc.ts ORDER BY sc.ts) AS ts, array_agg(sc.score ORDER BY sc.ts) AS score
 			      FROM scored sc
 			      WHERE sc.is_anomaly
