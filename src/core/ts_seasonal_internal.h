@@ -25,19 +25,30 @@
 #define RELATIVE_SIGMA_FLOOR 1e-9
 #define QUARTILE_Z 0.6744897501960817
 
+/* (ts - origin) mod period, in [0, period), without overflow */
+static inline int64_t
+phase_offset(const an_ts_season *s, int64_t ts)
+{
+	int64_t		r = (ts % s->period_us) - (s->origin_us % s->period_us);
+
+	r %= s->period_us;
+	return r < 0 ? r + s->period_us : r;
+}
+
+/* The bin of a phase offset r in [0, period): the nearest bin centre. */
+static inline uint32_t
+offset_bin(const an_ts_season *s, int64_t r)
+{
+	double		bin_us = (double) s->period_us / (double) s->nbins;
+	uint32_t	b = (uint32_t) floor((double) r / bin_us + 0.5);
+
+	return b >= s->nbins ? b - s->nbins : b;
+}
+
 static inline uint32_t
 phase_bin(const an_ts_season *s, int64_t ts)
 {
-	/* (ts - origin) mod period, in [0, period), without overflow */
-	int64_t		r = (ts % s->period_us) - (s->origin_us % s->period_us);
-	double		bin_us = (double) s->period_us / (double) s->nbins;
-	uint32_t	b;
-
-	r %= s->period_us;
-	if (r < 0)
-		r += s->period_us;
-	b = (uint32_t) floor((double) r / bin_us + 0.5);
-	return b >= s->nbins ? b - s->nbins : b;
+	return offset_bin(s, phase_offset(s, ts));
 }
 
 typedef struct fit_ctx
