@@ -24,6 +24,8 @@
 #define HARMONIC_RATIO 0.9
 #define DIVISOR_RATIO 0.5
 #define CLIP_MADS 5.0
+#define PREFERRED_RADIUS 0.02	/* a preferred lag within 2% of the best one ... */
+#define PREFERRED_SLACK 0.05	/* ... wins if its score is at most 5% higher */
 
 /* Robust linear detrend and outlier clipping into y; returns false if y is constant. */
 static bool
@@ -216,7 +218,8 @@ lag_score(const double *y, size_t m, size_t q, double *tmp, double atleast, doub
 }
 
 static size_t
-refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, double *tmp)
+refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, double *tmp,
+	   const size_t *preferred, int npreferred)
 {
 	size_t		best = p,
 				radius = p >= 20 ? p / 20 : 1;
@@ -242,7 +245,27 @@ refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, do
 			best = q;
 		}
 	}
-	return best;
+	/* a calendar lag next to the best one, nearly as good: the noise picked the neighbour */
+	{
+		size_t		chosen = best,
+					window = (size_t) (PREFERRED_RADIUS * (double) best);
+
+		if (window < 1)
+			window = 1;
+		for (int i = 0; i < npreferred; i++)
+		{
+			size_t		q = preferred[i],
+						dist = q > best ? q - best : best - q,
+						cur = chosen > best ? chosen - best : best - chosen;
+
+			if (q < 2 || q > maxlag || q == best || dist > window || acf[q] < acf[best] - 0.1 ||
+				(chosen != best && dist >= cur))
+				continue;
+			if (lag_score(y, m, q, tmp, INFINITY, (1 + PREFERRED_SLACK) * best_score) < INFINITY)
+				chosen = q;
+		}
+		return chosen;
+	}
 }
 
 /*
@@ -304,6 +327,13 @@ pick_period(const double *acf, size_t m, size_t maxlag, size_t base, double *str
 an_status
 an_detect_periods(const double *x, size_t m, int max_periods, an_periods *out)
 {
+	return an_detect_periods_preferring(x, m, max_periods, NULL, 0, out);
+}
+
+an_status
+an_detect_periods_preferring(const double *x, size_t m, int max_periods,
+							 const size_t *preferred, int npreferred, an_periods *out)
+{
 	double	   *y,
 			   *scratch,
 			   *acf;
@@ -355,7 +385,7 @@ an_detect_periods(const double *x, size_t m, int max_periods, an_periods *out)
 		out->count = 1;
 		goto done;			/* one period from differences; the profile fit validates it */
 	}
-	out->period[0] = refine(y, acf, m, maxlag, out->period[0], scratch);
+	out->period[0] = refine(y, acf, m, maxlag, out->period[0], scratch, preferred, npreferred);
 	out->strength[0] = acf[out->period[0]];
 	out->count = 1;
 	/* the second period needs 4 cycles in the data: fewer leave too few values per phase */

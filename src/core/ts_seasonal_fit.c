@@ -5,7 +5,9 @@
  *   1. periods: the user's (samples times the interval, or durations), else
  *      detected by period_detect.c on a regular grid of the last
  *      GRID_MAX_CELLS sampling intervals (duplicates averaged, empty cells
- *      interpolated linearly; only for detection);
+ *      interpolated linearly; only for detection), preferring a calendar
+ *      period (a minute, an hour, a day, a week: a whole number of
+ *      intervals) over a neighbouring lag that scores barely better;
  *   2. decomposition, DECOMPOSE_ROUNDS rounds of: trend from the values minus
  *      the seasonal parts, then each period's profile as the per-phase MEDIAN
  *      of what the trend and the other periods leave (so incidents inside
@@ -129,7 +131,17 @@ detect(const an_point *pts, size_t n, int64_t interval, an_periods *found, bool 
 			sum[k] = sum[prev];
 	}
 	an_free(cnt);
-	s = an_detect_periods(sum, m, AN_MAX_DETECTED_PERIODS, found);
+	/* calendar periods that are a whole number of intervals: preferred over a neighbouring lag */
+	{
+		static const int64_t calendar_us[] = {60000000LL, 3600000000LL, 86400000000LL, 604800000000LL};
+		size_t		preferred[4];
+		int			npreferred = 0;
+
+		for (int i = 0; i < 4; i++)
+			if (calendar_us[i] % interval == 0)
+				preferred[npreferred++] = (size_t) (calendar_us[i] / interval);
+		s = an_detect_periods_preferring(sum, m, AN_MAX_DETECTED_PERIODS, preferred, npreferred, found);
+	}
 	an_free(sum);
 	return s;
 }

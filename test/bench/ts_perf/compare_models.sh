@@ -38,7 +38,13 @@ old = [json.loads(l) for l in open(sys.argv[1])]
 new = [json.loads(l) for l in open(sys.argv[2])]
 TOL = 1e-9
 worst = [0.0, ""]
+first = {}
 def same(a, b, path):
+    ok = same_(a, b, path)
+    if not ok and path.split(".")[0] not in first:
+        first[path.split(".")[0]] = (path, a, b)
+    return ok
+def same_(a, b, path):
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k], path + "." + k) for k in a)
     if isinstance(a, list):
@@ -57,7 +63,11 @@ failed = [o["case"] for o, n in zip(old, new) if not same(o, n, o["case"])]
 if len(old) != len(new):
     failed.append("different number of cases")
 for c in failed:
-    print("differs:", c)
+    where = first.get(c.split(".")[0])
+    if where and not isinstance(where[1], (dict, list)):
+        print(f"differs: {c}: {where[0]}: {where[1]} -> {where[2]}")
+    else:
+        print("differs:", c)
 print(f"{len(old) - len(failed)} passed, {len(failed)} failed (against {sys.argv[3]}: largest relative difference {worst[0]:.3g} at {worst[1] or '-'})")
 sys.exit(1 if failed else 0)
 PY

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/model_format.h"
 #include "core/ts_model.h"
+#include "core/ts_seasonal.h"
 
 static uint64_t rng = 88172645463325252ull;
 
@@ -155,6 +157,15 @@ print_description(int k, size_t size, int variant, an_status st, const uint8_t *
 		{
 			printf(", \"info\": %s", info);
 			an_free(info);
+		}
+		if (m->kind == AN_KIND_TS_SEASONAL)
+		{
+			const an_ts_seasonal *se = m->detail;
+
+			printf(", \"strength\": [");
+			for (int j = 0; j < se->nseasons; j++)
+				printf("%s%.17g", j ? ", " : "", se->season[j].strength);
+			printf("]");
 		}
 		printf(", \"band\": [");
 		for (int i = 0; i < 40; i++)
