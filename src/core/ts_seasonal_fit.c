@@ -205,8 +205,7 @@ fit_spread(fit_ctx *c, double floor_abs)
 				up = 0,
 				down = 0;
 
-	for (size_t i = 0; i < n; i++)
-		r[i] = deseason(c, i, -1) - an_ts_seasonal_trend_at(&c->s, c->t_last, c->pts[i].ts);
+	residuals_into(c, r);
 	/*
 	 * Each selection narrows the next: once r[h] holds the h-th smallest,
 	 * r[0..h] are the h + 1 smallest, so a lower quantile is selected among
@@ -247,8 +246,7 @@ fit_spread(fit_ctx *c, double floor_abs)
 	if (c->s.sigma_high == 0 || c->s.sigma_low == 0)
 	{
 		/* in time order again, so the sums do not depend on how the selections left r */
-		for (size_t i = 0; i < n; i++)
-			r[i] = deseason(c, i, -1) - an_ts_seasonal_trend_at(&c->s, c->t_last, c->pts[i].ts);
+		residuals_into(c, r);
 		for (size_t i = 0; i < n; i++)
 		{
 			if (r[i] > q50)

@@ -85,6 +85,55 @@ deseason(const fit_ctx *c, size_t i, int skip)
 	return v;
 }
 
+/*
+ * The trend at point i: an_ts_seasonal_trend_at's value, inline, with the
+ * knot search of a local trend resumed from *knot (start it at 0): the
+ * points are sorted, so a pass over them walks the knots forward once
+ * instead of searching for each point.  Same interval, same formula, same
+ * bits.
+ */
+static inline double
+trend_at_point(const fit_ctx *c, size_t i, size_t *knot)
+{
+	const an_ts_seasonal *s = &c->s;
+	int64_t		ts = c->pts[i].ts;
+	size_t		lo,
+				hi;
+
+	switch (s->trend)
+	{
+		case AN_TS_TREND_LINEAR:
+			return s->level + s->slope_per_s * (((double) ts - (double) c->t_last) / 1e6);
+		case AN_TS_TREND_LOCAL:
+			if (ts <= s->knot_t[0])
+				return s->knot_v[0];
+			if (ts >= s->knot_t[s->nknots - 1])
+				return s->knot_v[s->nknots - 1];
+			/* the last knot at or before ts: knot_t[lo] <= ts < knot_t[lo + 1] */
+			lo = *knot;
+			if (lo + 1 >= s->nknots || s->knot_t[lo] > ts)
+				lo = 0;
+			while (s->knot_t[lo + 1] <= ts)
+				lo++;
+			*knot = lo;
+			hi = lo + 1;
+			return s->knot_v[lo] + (s->knot_v[hi] - s->knot_v[lo]) *
+				(((double) ts - (double) s->knot_t[lo]) / ((double) s->knot_t[hi] - (double) s->knot_t[lo]));
+		default:
+			return s->level;
+	}
+}
+
+/* Residuals of every point (value minus all seasons minus the trend) into out[0..n-1]. */
+static inline void
+residuals_into(const fit_ctx *c, double *out)
+{
+	size_t		knot = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		out[i] = deseason(c, i, -1) - trend_at_point(c, i, &knot);
+}
+
 /* ts_seasonal_decompose.c: the trend for `requested` (AUTO: the best of none, linear and local) */
 an_ts_trend an_ts_seasonal_choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out);
 
