@@ -146,10 +146,19 @@ fit_profile(fit_ctx *c, int j)
 static void
 decompose(fit_ctx *c, an_ts_trend trend)
 {
+	/*
+	 * A constant level with one season needs no second round: the level
+	 * re-estimated from the deseasoned values shifts every phase's median by
+	 * the same amount, which the centring takes out again (the same model
+	 * up to rounding).  A trend, or a second season, does change.
+	 */
+	int			rounds = c->s.nseasons == 0 ? 1 :
+		(c->s.nseasons == 1 && trend == AN_TS_TREND_NONE ? 1 : DECOMPOSE_ROUNDS);
+
 	for (int j = 0; j < c->s.nseasons; j++)
 		for (uint32_t b = 0; b < c->s.season[j].nbins; b++)
 			c->s.season[j].profile[b] = 0;
-	for (int round = 0; round < (c->s.nseasons ? DECOMPOSE_ROUNDS : 1); round++)
+	for (int round = 0; round < rounds; round++)
 	{
 		fit_trend(c, trend);
 		for (int j = 0; j < c->s.nseasons; j++)
