@@ -39,56 +39,44 @@ new_chunk(PointCollector *pc, MemoryContext ctx)
 }
 
 /*
- * The chunk that takes the next point, with *room free slots.  Chunk c holds
- * points c * PC_CHUNK_POINTS onwards; only the first grows, by doubling, so
- * a group of 1,000 points takes 16 kB instead of a whole 1 MB chunk.
+ * Point cur and end at the free slots of the chunk that takes the next
+ * point.  Chunk c holds points c * PC_CHUNK_POINTS onwards; only the first
+ * grows, by doubling, so a group of 1,000 points takes 16 kB instead of a
+ * whole 1 MB chunk.
  */
-static an_point *
-next_slot(PointCollector *pc, MemoryContext ctx, int64 *room)
+void
+pc_reserve(PointCollector *pc, MemoryContext ctx, const char *fname)
 {
 	int64		slot = pc->npoints % PC_CHUNK_POINTS;
+	int64		cap;
 
+	if (pc->npoints >= PC_MAX_POINTS)
+		too_many(fname);
 	if (slot == 0)
-	{
-		an_point   *chunk = new_chunk(pc, ctx);
-
-		*room = pc->nchunks == 1 ? pc->first_cap : PC_CHUNK_POINTS;
-		return chunk;
-	}
-	if (pc->nchunks == 1 && slot == pc->first_cap)
+		new_chunk(pc, ctx);
+	else if (pc->nchunks == 1 && slot == pc->first_cap)
 	{
 		pc->first_cap = Min(pc->first_cap * 2, PC_CHUNK_POINTS);
 		pc->chunks[0] = repalloc(pc->chunks[0], sizeof(an_point) * pc->first_cap);
 	}
-	*room = (pc->nchunks == 1 ? pc->first_cap : PC_CHUNK_POINTS) - slot;
-	return pc->chunks[pc->nchunks - 1] + slot;
-}
-
-void
-pc_add(PointCollector *pc, MemoryContext ctx, int64 ts, double value, const char *fname)
-{
-	an_point   *p;
-	int64		room;
-
-	if (pc->npoints >= PC_MAX_POINTS)
-		too_many(fname);
-	p = next_slot(pc, ctx, &room);
-	p->ts = ts;
-	p->value = value;
-	pc->npoints++;
+	cap = pc->nchunks == 1 ? pc->first_cap : PC_CHUNK_POINTS;
+	pc->cur = pc->chunks[pc->nchunks - 1] + slot;
+	pc->end = pc->chunks[pc->nchunks - 1] + cap;
 }
 
 /* Append n points from src, filling the last chunk first. */
 static void
-append_points(PointCollector *pc, MemoryContext ctx, const an_point *src, int64 n)
+append_points(PointCollector *pc, MemoryContext ctx, const an_point *src, int64 n, const char *fname)
 {
 	while (n > 0)
 	{
-		int64		room;
-		an_point   *dst = next_slot(pc, ctx, &room);
-		int64		take = Min(n, room);
+		int64		take;
 
-		memcpy(dst, src, sizeof(an_point) * take);
+		if (pc->cur == pc->end)
+			pc_reserve(pc, ctx, fname);
+		take = Min(n, pc->end - pc->cur);
+		memcpy(pc->cur, src, sizeof(an_point) * take);
+		pc->cur += take;
 		pc->npoints += take;
 		src += take;
 		n -= take;
@@ -104,7 +92,7 @@ pc_append(PointCollector *dst, MemoryContext ctx, const PointCollector *src, con
 	{
 		int64		n = Min(PC_CHUNK_POINTS, src->npoints - (int64) c * PC_CHUNK_POINTS);
 
-		append_points(dst, ctx, src->chunks[c], n);
+		append_points(dst, ctx, src->chunks[c], n, fname);
 	}
 }
 
@@ -170,7 +158,7 @@ pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryContext ctx,
 	p += 8;
 	if (n < 0 || n > PC_MAX_POINTS || (Size) n * sizeof(an_point) != len - 16 - *extra_len)
 		bad_state(fname);
-	append_points(pc, ctx, (const an_point *) p, n);
+	append_points(pc, ctx, (const an_point *) p, n, fname);
 	return extra;
 }
 
@@ -180,23 +168,33 @@ pc_take_sorted(PointCollector *pc, size_t *n, const char *fname)
 	an_point   *all;
 	int64		done = 0;
 
-	all = palloc_extended(Max(sizeof(an_point) * (Size) pc->npoints, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-	if (all == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-						errmsg("out of memory in %s", fname),
-						errdetail("Failed to gather %lld points.", (long long) pc->npoints)));
-	for (int c = 0; c < pc->nchunks; c++)
-	{
-		int64		take = Min(PC_CHUNK_POINTS, pc->npoints - done);
-
-		memcpy(all + done, pc->chunks[c], sizeof(an_point) * take);
-		done += take;
-		pfree(pc->chunks[c]);
-		pc->chunks[c] = NULL;
-	}
 	*n = (size_t) pc->npoints;
+	if (pc->nchunks == 1)
+	{
+		/* one chunk (every group under PC_CHUNK_POINTS points): it is the array */
+		all = pc->chunks[0];
+		pc->chunks[0] = NULL;
+	}
+	else
+	{
+		all = palloc_extended(Max(sizeof(an_point) * (Size) pc->npoints, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+		if (all == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+							errmsg("out of memory in %s", fname),
+							errdetail("Failed to gather %lld points.", (long long) pc->npoints)));
+		for (int c = 0; c < pc->nchunks; c++)
+		{
+			int64		take = Min(PC_CHUNK_POINTS, pc->npoints - done);
+
+			memcpy(all + done, pc->chunks[c], sizeof(an_point) * take);
+			done += take;
+			pfree(pc->chunks[c]);
+			pc->chunks[c] = NULL;
+		}
+	}
 	pc->npoints = 0;
 	pc->nchunks = 0;
+	pc->cur = pc->end = NULL;
 	an_sort_points(all, *n);
 	return all;
 }

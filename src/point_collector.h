@@ -24,13 +24,32 @@
 typedef struct PointCollector
 {
 	int64		npoints;
+	an_point   *cur;			/* where the next point goes; cur == end: no room */
+	an_point   *end;
 	int			nchunks;
 	int			maxchunks;
 	int			first_cap;		/* capacity of chunks[0]; the others hold PC_CHUNK_POINTS */
 	an_point  **chunks;
 } PointCollector;
 
-void		pc_add(PointCollector *pc, MemoryContext ctx, int64 ts, double value, const char *fname);
+/* Make room for at least one point (cur < end afterwards). */
+void		pc_reserve(PointCollector *pc, MemoryContext ctx, const char *fname);
+
+/*
+ * Add one point.  Inline, and touching only the collector itself on the
+ * common path: with rows of many groups interleaved (metrics arrive time by
+ * time), every extra pointer followed here is a cache miss per row.
+ */
+static inline void
+pc_add(PointCollector *pc, MemoryContext ctx, int64 ts, double value, const char *fname)
+{
+	if (unlikely(pc->cur == pc->end))
+		pc_reserve(pc, ctx, fname);
+	pc->cur->ts = ts;
+	pc->cur->value = value;
+	pc->cur++;
+	pc->npoints++;
+}
 void		pc_append(PointCollector *dst, MemoryContext ctx, const PointCollector *src, const char *fname);
 
 /*
@@ -48,8 +67,10 @@ const char *pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryConte
 						   uint32 *extra_len, const char *fname);
 
 /*
- * Gather all points into one array (palloc'd in CurrentMemoryContext, huge
- * allowed), freeing the chunks, and sort them.  Leaves pc empty.
+ * Gather all points into one array, sorted, for the caller to pfree: the
+ * single chunk itself when there is only one (no copy), else a new array
+ * (palloc'd in CurrentMemoryContext, huge allowed) with the chunks freed.
+ * Leaves pc empty.
  */
 an_point   *pc_take_sorted(PointCollector *pc, size_t *n, const char *fname);
 

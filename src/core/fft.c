@@ -72,8 +72,13 @@ get_twiddles(size_t n, bool *owned)
 	return tw;
 }
 
+/*
+ * The transform of n points with the twiddles of a table made for n * tw_mul
+ * points (tw_mul a power of two): the real-input transforms below run a
+ * half-size complex one on the table of the full size.
+ */
 static void
-fft_with_table(double *z, size_t n, int inverse, const double *tw)
+fft_with_table(double *z, size_t n, int inverse, const double *tw, size_t tw_mul)
 {
 	const double sign = inverse ? 1.0 : -1.0;
 
@@ -99,7 +104,7 @@ fft_with_table(double *z, size_t n, int inverse, const double *tw)
 	for (size_t len = 2; len <= n; len <<= 1)
 	{
 		size_t		half = len >> 1,
-					stride = n / len;
+					stride = n / len * tw_mul;
 
 		for (size_t k = 0; k < half; k++)
 		{
@@ -134,46 +139,88 @@ an_fft(double *z, size_t n, int inverse)
 		return AN_OK;
 	if ((tw = get_twiddles(n, &owned)) == NULL)
 		return AN_ENOMEM;
-	fft_with_table(z, n, inverse, tw);
+	fft_with_table(z, n, inverse, tw, 1);
 	if (owned)
 		an_free((void *) tw);
 	return AN_OK;
 }
 
+/*
+ * Autocorrelation through the power spectrum, with both transforms of the
+ * n = 2^k real points done as complex transforms of n / 2 points (half the
+ * work of transforming them as complex numbers with zero imaginary parts):
+ *   forward: z[j] = x[2j] + i x[2j+1]; Z = FFT(z); with E_k = (Z_k + conj Z_{h-k}) / 2
+ *     and O_k = (Z_k - conj Z_{h-k}) / 2i, X_k = E_k + e^{-2 pi i k / n} O_k, k = 0..h;
+ *   power: P_k = |X_k|^2 (P_{n-k} = P_k);
+ *   inverse: r = IFFT(P) is real and even; with
+ *     Y_k = P_k + P_{h-k} + i (P_k - P_{h-k}) e^{2 pi i k / n}, k < h,
+ *     IFFT_h(Y)_j = r_{2j} + i r_{2j+1}, so the output is r itself, interleaved.
+ */
 an_status
 an_autocorrelation(const double *x, size_t m, size_t maxlag, double *acf)
 {
-	size_t		n = an_fft_size(2 * m);
+	size_t		n = an_fft_size(2 * m),
+				h;
 	double	   *z,
+			   *power,
 				energy;
 	const double *tw;
 	bool		owned;
 
 	if (m == 0 || maxlag >= m || n == 0)
 		return AN_EINVAL;
-	z = an_alloc_array(n, 2 * sizeof(double));
-	if (z == NULL)
-		return AN_ENOMEM;
-	memset(z, 0, n * 2 * sizeof(double));
-	for (size_t i = 0; i < m; i++)
-		z[2 * i] = x[i];
-	if ((tw = get_twiddles(n, &owned)) == NULL)
+	if (n < 4)
+		n = 4;
+	h = n / 2;
+	z = an_alloc_array(n, sizeof(double));
+	power = an_alloc_array(h + 1, sizeof(double));
+	if (z == NULL || power == NULL || (tw = get_twiddles(n, &owned)) == NULL)
 	{
 		an_free(z);
+		an_free(power);
 		return AN_ENOMEM;
 	}
-	fft_with_table(z, n, 0, tw);
-	for (size_t i = 0; i < n; i++)
+	/* the n real points, zero-padded, are the h complex ones interleaved */
+	memcpy(z, x, m * sizeof(double));
+	memset(z + m, 0, (n - m) * sizeof(double));
+	fft_with_table(z, h, 0, tw, 2);
+	for (size_t k = 0; k <= h; k++)
 	{
-		z[2 * i] = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1];
-		z[2 * i + 1] = 0;
+		size_t		a = k % h,
+					b = (h - k) % h;
+		double		zr = z[2 * a],
+					zi = z[2 * a + 1],
+					cr = z[2 * b],
+					ci = -z[2 * b + 1],	/* conj Z_{h-k} */
+					er = (zr + cr) / 2,
+					ei = (zi + ci) / 2,
+					/* O = (Z - conj) / 2i */
+					or_ = (zi - ci) / 2,
+					oi = -(zr - cr) / 2,
+					c = k < h ? tw[2 * k] : -1.0,
+					sn = k < h ? tw[2 * k + 1] : 0.0,
+					/* X = E + (c - i sn) O */
+					xr = er + c * or_ + sn * oi,
+					xi = ei + c * oi - sn * or_;
+
+		power[k] = xr * xr + xi * xi;
 	}
-	fft_with_table(z, n, 1, tw);
+	for (size_t k = 0; k < h; k++)
+	{
+		double		sum = power[k] + power[h - k],
+					diff = power[k] - power[h - k];
+
+		/* i diff (c + i sn) = -diff sn + i diff c */
+		z[2 * k] = sum - diff * tw[2 * k + 1];
+		z[2 * k + 1] = diff * tw[2 * k];
+	}
+	fft_with_table(z, h, 1, tw, 2);
 	if (owned)
 		an_free((void *) tw);
 	energy = z[0];
 	for (size_t k = 0; k <= maxlag; k++)
-		acf[k] = energy > 0 ? z[2 * k] / energy * ((double) m / (double) (m - k)) : 0;
+		acf[k] = energy > 0 ? z[k] / energy * ((double) m / (double) (m - k)) : 0;
 	an_free(z);
+	an_free(power);
 	return AN_OK;
 }

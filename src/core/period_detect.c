@@ -24,6 +24,8 @@
 #define HARMONIC_RATIO 0.9
 #define DIVISOR_RATIO 0.5
 #define CLIP_MADS 5.0
+#define PREFERRED_RADIUS 0.02	/* a preferred lag within 2% of the best one ... */
+#define PREFERRED_SLACK 0.05	/* ... wins if its score is at most 5% higher */
 
 /* Robust linear detrend and outlier clipping into y; returns false if y is constant. */
 static bool
@@ -110,33 +112,114 @@ is_candidate(const double *acf, size_t m, size_t lag, size_t maxlag, double runm
  * The score of lag q: absolute deviation around the per-phase medians over
  * m - q.  Stops early, returning INFINITY, once the partial score is at
  * least `atleast` or above `above`: the sum only grows (nonnegative terms,
- * and rounding is monotone), so such a lag cannot score lower.
+ * and rounding is monotone), so such a lag cannot score lower.  It is
+ * checked every PARTIAL_CHECK phases and at the end, which decides exactly
+ * as checking after every phase would.
+ *
+ * Lags near a period of m / 3 or more leave 2 to 5 values per phase, and
+ * their deviation around the median has a closed form from the order
+ * statistics s0 <= s1 <= ...: s1 - s0, s2 - s0, s2 + s3 - s0 - s1 and
+ * s3 + s4 - s0 - s1; those phases need neither a copy nor a median.
  */
+#define PARTIAL_CHECK 16
+#define MIN_(a, b) ((b) < (a) ? (b) : (a))
+#define MAX_(a, b) ((b) < (a) ? (a) : (b))
+
+static inline double
+phase_deviation(const double *y, size_t q, size_t k, double *tmp)
+{
+	double		a = y[0],
+				b = y[q],
+				c,
+				d,
+				e;
+
+	switch (k)
+	{
+		case 2:
+			return MAX_(a, b) - MIN_(a, b);
+		case 3:
+			c = y[2 * q];
+			return MAX_(MAX_(a, b), c) - MIN_(MIN_(a, b), c);
+		case 4:
+			{
+				double		lo1,
+							hi1,
+							lo2,
+							hi2,
+							u,
+							v;
+
+				c = y[2 * q];
+				d = y[3 * q];
+				lo1 = MIN_(a, b);
+				hi1 = MAX_(a, b);
+				lo2 = MIN_(c, d);
+				hi2 = MAX_(c, d);
+				/* the middle two are max(lo1, lo2) and min(hi1, hi2), in some order */
+				u = MAX_(lo1, lo2);
+				v = MIN_(hi1, hi2);
+				return (MAX_(hi1, hi2) - MIN_(lo1, lo2)) + (MAX_(u, v) - MIN_(u, v));
+			}
+		case 5:
+			c = y[2 * q];
+			d = y[3 * q];
+			e = y[4 * q];
+			{
+				double		v[5] = {a, b, c, d, e};
+
+				/* insertion order of compare-exchanges: a sorting network for 5 */
+				for (int i = 1; i < 5; i++)
+					for (int j = i; j > 0; j--)
+					{
+						double		lo = MIN_(v[j - 1], v[j]),
+									hi = MAX_(v[j - 1], v[j]);
+
+						v[j - 1] = lo;
+						v[j] = hi;
+					}
+				return (v[3] + v[4]) - (v[0] + v[1]);
+			}
+		default:
+			{
+				double		med,
+							dev = 0;
+
+				for (size_t j = 0; j < k; j++)
+					tmp[j] = y[j * q];
+				med = an_median_inplace(tmp, k);
+				for (size_t j = 0; j < k; j++)
+					dev += fabs(y[j * q] - med);
+				return dev;
+			}
+	}
+}
+
 static double
 lag_score(const double *y, size_t m, size_t q, double *tmp, double atleast, double above)
 {
-	double		dev = 0;
+	size_t		k = m / q,
+				longer = m % q;	/* phases below this hold k + 1 values, the others k */
+	double		dev = 0,
+				denom = (double) (m - q);
 
 	for (size_t ph = 0; ph < q; ph++)
 	{
-		size_t		k = 0;
-		double		med,
-					partial;
+		dev += phase_deviation(y + ph, q, ph < longer ? k + 1 : k, tmp);
+		if ((ph + 1) % PARTIAL_CHECK == 0 || ph + 1 == q)
+		{
+			double		partial = dev / denom;
 
-		for (size_t i = ph; i < m; i += q)
-			tmp[k++] = y[i];
-		med = an_median_inplace(tmp, k);
-		for (size_t i = ph; i < m; i += q)
-			dev += fabs(y[i] - med);
-		partial = dev / (double) (m - q);
-		if (partial >= atleast || partial > above)
-			return INFINITY;
+			if (partial >= atleast || partial > above)
+				return INFINITY;
+		}
 	}
-	return dev / (double) (m - q);
+	return dev / denom;
 }
 
 static size_t
-refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, double *tmp)
+refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, double *tmp,
+	   const size_t *preferred, int npreferred)
 {
 	size_t		best = p,
 				radius = p >= 20 ? p / 20 : 1;
@@ -162,7 +245,27 @@ refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, do
 			best = q;
 		}
 	}
-	return best;
+	/* a calendar lag next to the best one, nearly as good: the noise picked the neighbour */
+	{
+		size_t		chosen = best,
+					window = (size_t) (PREFERRED_RADIUS * (double) best);
+
+		if (window < 1)
+			window = 1;
+		for (int i = 0; i < npreferred; i++)
+		{
+			size_t		q = preferred[i],
+						dist = q > best ? q - best : best - q,
+						cur = chosen > best ? chosen - best : best - chosen;
+
+			if (q < 2 || q > maxlag || q == best || dist > window || acf[q] < acf[best] - 0.1 ||
+				(chosen != best && dist >= cur))
+				continue;
+			if (lag_score(y, m, q, tmp, INFINITY, (1 + PREFERRED_SLACK) * best_score) < INFINITY)
+				chosen = q;
+		}
+		return chosen;
+	}
 }
 
 /*
@@ -224,6 +327,13 @@ pick_period(const double *acf, size_t m, size_t maxlag, size_t base, double *str
 an_status
 an_detect_periods(const double *x, size_t m, int max_periods, an_periods *out)
 {
+	return an_detect_periods_preferring(x, m, max_periods, NULL, 0, out);
+}
+
+an_status
+an_detect_periods_preferring(const double *x, size_t m, int max_periods,
+							 const size_t *preferred, int npreferred, an_periods *out)
+{
 	double	   *y,
 			   *scratch,
 			   *acf;
@@ -275,7 +385,7 @@ an_detect_periods(const double *x, size_t m, int max_periods, an_periods *out)
 		out->count = 1;
 		goto done;			/* one period from differences; the profile fit validates it */
 	}
-	out->period[0] = refine(y, acf, m, maxlag, out->period[0], scratch);
+	out->period[0] = refine(y, acf, m, maxlag, out->period[0], scratch, preferred, npreferred);
 	out->strength[0] = acf[out->period[0]];
 	out->count = 1;
 	/* the second period needs 4 cycles in the data: fewer leave too few values per phase */

@@ -11,6 +11,11 @@
  *      value at a smaller lag and exceed max(0.3, 3.5 / sqrt(m - lag));
  *   4. the smallest candidate lag within 90% of the best one wins, so the
  *      multiples (2p, 3p, ...) of the true period are not taken for it;
+ *   4b. the exact lag is the one among its neighbours (within 5%) whose
+ *      per-phase median profile leaves the least absolute deviation; a
+ *      "preferred" lag (the caller's calendar periods: an hour, a day, a
+ *      week in samples) within 2% of it wins if it scores within 5%, since
+ *      noise alone moves the best neighbour by a lag or two;
  *   5. a second period (weekly on hourly data) is looked for among the
  *      multiples of the first, in the autocorrelation of what remains once
  *      the first period's per-phase profile is removed.
@@ -36,5 +41,9 @@ typedef struct an_periods
  * max_periods periods (count 0: no seasonality).  x is not modified.
  */
 an_status	an_detect_periods(const double *x, size_t m, int max_periods, an_periods *out);
+
+/* The same, preferring the npreferred lags in preferred[] as step 4b says. */
+an_status	an_detect_periods_preferring(const double *x, size_t m, int max_periods,
+										 const size_t *preferred, int npreferred, an_periods *out);
 
 #endif

@@ -275,6 +275,13 @@ small_median(const double *v, size_t n)
 	return c;
 }
 
+void
+an_select_fast(double *v, size_t n, size_t k)
+{
+	if (k < n)
+		median_select(v, n, k);
+}
+
 double
 an_median_inplace(double *v, size_t n)
 {

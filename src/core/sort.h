@@ -30,6 +30,13 @@ void		an_sort_doubles(double *v, size_t n);
  */
 void		an_select_double(double *v, size_t n, size_t k);
 
+/*
+ * The same contract, by the branch-free selection behind an_median_inplace:
+ * several times faster on real data, but it leaves v in a different order
+ * than an_select_double (which matters only to a caller that then sums v).
+ */
+void		an_select_fast(double *v, size_t n, size_t k);
+
 /* Median of v (reorders v).  n must be > 0. */
 double		an_median_inplace(double *v, size_t n);
 

@@ -91,12 +91,11 @@ fit_profile(fit_ctx *c, int j)
 	for (uint32_t b = 0; b < nb; b++)
 		off[b + 1] += off[b];
 	/* scatter residuals; off[b] advances to the start of bin b + 1 */
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0, knot = 0; i < c->n; i++)
 	{
 		uint32_t	b = bin_of(c, j, i);
 
-		c->scratch[off[b]++] = deseason(c, i, j) -
-			an_ts_seasonal_trend_at(&c->s, c->t_last, c->pts[i].ts);
+		c->scratch[off[b]++] = deseason(c, i, j) - trend_at_point(c, i, &knot);
 	}
 	for (uint32_t b = 0; b < nb; b++)
 	{
@@ -147,10 +146,19 @@ fit_profile(fit_ctx *c, int j)
 static void
 decompose(fit_ctx *c, an_ts_trend trend)
 {
+	/*
+	 * A constant level with one season needs no second round: the level
+	 * re-estimated from the deseasoned values shifts every phase's median by
+	 * the same amount, which the centring takes out again (the same model
+	 * up to rounding).  A trend, or a second season, does change.
+	 */
+	int			rounds = c->s.nseasons == 0 ? 1 :
+		(c->s.nseasons == 1 && trend == AN_TS_TREND_NONE ? 1 : DECOMPOSE_ROUNDS);
+
 	for (int j = 0; j < c->s.nseasons; j++)
 		for (uint32_t b = 0; b < c->s.season[j].nbins; b++)
 			c->s.season[j].profile[b] = 0;
-	for (int round = 0; round < (c->s.nseasons ? DECOMPOSE_ROUNDS : 1); round++)
+	for (int round = 0; round < rounds; round++)
 	{
 		fit_trend(c, trend);
 		for (int j = 0; j < c->s.nseasons; j++)
@@ -168,8 +176,7 @@ residual_mad(fit_ctx *c, double *median)
 {
 	double		med;
 
-	for (size_t i = 0; i < c->n; i++)
-		c->scratch[i] = deseason(c, i, -1) - an_ts_seasonal_trend_at(&c->s, c->t_last, c->pts[i].ts);
+	residuals_into(c, c->scratch);
 	med = an_median_inplace(c->scratch, c->n);
 	if (median)
 		*median = med;
@@ -188,8 +195,9 @@ residual_scale(fit_ctx *c)
 
 	if (mad > 0)
 		return mad;
+	residuals_into(c, c->scratch);
 	for (size_t i = 0; i < c->n; i++)
-		sum += fabs(deseason(c, i, -1) - an_ts_seasonal_trend_at(&c->s, c->t_last, c->pts[i].ts) - med);
+		sum += fabs(c->scratch[i] - med);
 	return sum / (double) c->n * 1e-3;
 }
 

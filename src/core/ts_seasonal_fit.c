@@ -5,7 +5,9 @@
  *   1. periods: the user's (samples times the interval, or durations), else
  *      detected by period_detect.c on a regular grid of the last
  *      GRID_MAX_CELLS sampling intervals (duplicates averaged, empty cells
- *      interpolated linearly; only for detection);
+ *      interpolated linearly; only for detection), preferring a calendar
+ *      period (a minute, an hour, a day, a week: a whole number of
+ *      intervals) over a neighbouring lag that scores barely better;
  *   2. decomposition, DECOMPOSE_ROUNDS rounds of: trend from the values minus
  *      the seasonal parts, then each period's profile as the per-phase MEDIAN
  *      of what the trend and the other periods leave (so incidents inside
@@ -129,7 +131,17 @@ detect(const an_point *pts, size_t n, int64_t interval, an_periods *found, bool 
 			sum[k] = sum[prev];
 	}
 	an_free(cnt);
-	s = an_detect_periods(sum, m, AN_MAX_DETECTED_PERIODS, found);
+	/* calendar periods that are a whole number of intervals: preferred over a neighbouring lag */
+	{
+		static const int64_t calendar_us[] = {60000000LL, 3600000000LL, 86400000000LL, 604800000000LL};
+		size_t		preferred[4];
+		int			npreferred = 0;
+
+		for (int i = 0; i < 4; i++)
+			if (calendar_us[i] % interval == 0)
+				preferred[npreferred++] = (size_t) (calendar_us[i] / interval);
+		s = an_detect_periods_preferring(sum, m, AN_MAX_DETECTED_PERIODS, preferred, npreferred, found);
+	}
 	an_free(sum);
 	return s;
 }
@@ -193,13 +205,17 @@ fit_spread(fit_ctx *c, double floor_abs)
 				up = 0,
 				down = 0;
 
-	for (size_t i = 0; i < n; i++)
-		r[i] = deseason(c, i, -1) - an_ts_seasonal_trend_at(&c->s, c->t_last, c->pts[i].ts);
-	an_select_double(r, n, n / 2);
+	residuals_into(c, r);
+	/*
+	 * Each selection narrows the next: once r[h] holds the h-th smallest,
+	 * r[0..h] are the h + 1 smallest, so a lower quantile is selected among
+	 * them alone (and an upper one among r[h..n-1]).
+	 */
+	an_select_fast(r, n, n / 2);
 	q50 = r[n / 2];
-	an_select_double(r, n, n / 4);
+	an_select_fast(r, n / 2 + 1, n / 4);
 	q25 = r[n / 4];
-	an_select_double(r, n, (3 * n) / 4);
+	an_select_fast(r + n / 2, n - n / 2, (3 * n) / 4 - n / 2);
 	q75 = r[(3 * n) / 4];
 	c->s.sigma_high = (q75 - q50) / QUARTILE_Z;
 	c->s.sigma_low = (q50 - q25) / QUARTILE_Z;
@@ -220,15 +236,17 @@ fit_spread(fit_ctx *c, double floor_abs)
 		double		q01,
 					q99;
 
-		an_select_double(r, n, n / 100);
+		an_select_fast(r, n / 4 + 1, n / 100);
 		q01 = r[n / 100];
-		an_select_double(r, n, (99 * n) / 100);
+		an_select_fast(r + (3 * n) / 4, n - (3 * n) / 4, (99 * n) / 100 - (3 * n) / 4);
 		q99 = r[(99 * n) / 100];
 		c->s.sigma_high = fmax(c->s.sigma_high, (q99 - q50) / AN_TAIL_Z);
 		c->s.sigma_low = fmax(c->s.sigma_low, (q50 - q01) / AN_TAIL_Z);
 	}
 	if (c->s.sigma_high == 0 || c->s.sigma_low == 0)
 	{
+		/* in time order again, so the sums do not depend on how the selections left r */
+		residuals_into(c, r);
 		for (size_t i = 0; i < n; i++)
 		{
 			if (r[i] > q50)
@@ -377,8 +395,27 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 			goto done;
 		}
 		if (n <= PRECOMPUTE_BINS_MAX && (c.bins[j] = an_alloc_array(n, sizeof(uint32_t))) != NULL)
+		{
+			/*
+			 * The points are sorted, so the phase offset advances by the
+			 * (usually small) step between them: the same integers as
+			 * phase_offset, without its three 64-bit divisions a point.
+			 */
+			const an_ts_season *se = &c.s.season[j];
+			int64_t		r = phase_offset(se, pts[0].ts);
+
 			for (size_t i = 0; i < n; i++)
-				c.bins[j][i] = phase_bin(&c.s.season[j], pts[i].ts);
+			{
+				if (i > 0)
+				{
+					/* >= 0 (sorted), and exact in uint64 even across the whole timestamp range */
+					uint64_t	step = (uint64_t) pts[i].ts - (uint64_t) pts[i - 1].ts;
+
+					r = step < (uint64_t) (se->period_us - r) ? r + (int64_t) step : phase_offset(se, pts[i].ts);
+				}
+				c.bins[j][i] = offset_bin(se, r);
+			}
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		if (fabs(pts[i].value) > maxabs)

@@ -25,19 +25,30 @@
 #define RELATIVE_SIGMA_FLOOR 1e-9
 #define QUARTILE_Z 0.6744897501960817
 
+/* (ts - origin) mod period, in [0, period), without overflow */
+static inline int64_t
+phase_offset(const an_ts_season *s, int64_t ts)
+{
+	int64_t		r = (ts % s->period_us) - (s->origin_us % s->period_us);
+
+	r %= s->period_us;
+	return r < 0 ? r + s->period_us : r;
+}
+
+/* The bin of a phase offset r in [0, period): the nearest bin centre. */
+static inline uint32_t
+offset_bin(const an_ts_season *s, int64_t r)
+{
+	double		bin_us = (double) s->period_us / (double) s->nbins;
+	uint32_t	b = (uint32_t) floor((double) r / bin_us + 0.5);
+
+	return b >= s->nbins ? b - s->nbins : b;
+}
+
 static inline uint32_t
 phase_bin(const an_ts_season *s, int64_t ts)
 {
-	/* (ts - origin) mod period, in [0, period), without overflow */
-	int64_t		r = (ts % s->period_us) - (s->origin_us % s->period_us);
-	double		bin_us = (double) s->period_us / (double) s->nbins;
-	uint32_t	b;
-
-	r %= s->period_us;
-	if (r < 0)
-		r += s->period_us;
-	b = (uint32_t) floor((double) r / bin_us + 0.5);
-	return b >= s->nbins ? b - s->nbins : b;
+	return offset_bin(s, phase_offset(s, ts));
 }
 
 typedef struct fit_ctx
@@ -72,6 +83,55 @@ deseason(const fit_ctx *c, size_t i, int skip)
 		if (j != skip)
 			v -= c->s.season[j].profile[bin_of(c, j, i)];
 	return v;
+}
+
+/*
+ * The trend at point i: an_ts_seasonal_trend_at's value, inline, with the
+ * knot search of a local trend resumed from *knot (start it at 0): the
+ * points are sorted, so a pass over them walks the knots forward once
+ * instead of searching for each point.  Same interval, same formula, same
+ * bits.
+ */
+static inline double
+trend_at_point(const fit_ctx *c, size_t i, size_t *knot)
+{
+	const an_ts_seasonal *s = &c->s;
+	int64_t		ts = c->pts[i].ts;
+	size_t		lo,
+				hi;
+
+	switch (s->trend)
+	{
+		case AN_TS_TREND_LINEAR:
+			return s->level + s->slope_per_s * (((double) ts - (double) c->t_last) / 1e6);
+		case AN_TS_TREND_LOCAL:
+			if (ts <= s->knot_t[0])
+				return s->knot_v[0];
+			if (ts >= s->knot_t[s->nknots - 1])
+				return s->knot_v[s->nknots - 1];
+			/* the last knot at or before ts: knot_t[lo] <= ts < knot_t[lo + 1] */
+			lo = *knot;
+			if (lo + 1 >= s->nknots || s->knot_t[lo] > ts)
+				lo = 0;
+			while (s->knot_t[lo + 1] <= ts)
+				lo++;
+			*knot = lo;
+			hi = lo + 1;
+			return s->knot_v[lo] + (s->knot_v[hi] - s->knot_v[lo]) *
+				(((double) ts - (double) s->knot_t[lo]) / ((double) s->knot_t[hi] - (double) s->knot_t[lo]));
+		default:
+			return s->level;
+	}
+}
+
+/* Residuals of every point (value minus all seasons minus the trend) into out[0..n-1]. */
+static inline void
+residuals_into(const fit_ctx *c, double *out)
+{
+	size_t		knot = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		out[i] = deseason(c, i, -1) - trend_at_point(c, i, &knot);
 }
 
 /* ts_seasonal_decompose.c: the trend for `requested` (AUTO: the best of none, linear and local) */

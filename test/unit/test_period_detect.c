@@ -70,6 +70,36 @@ test_autocorrelation_direct(void)
 	CHECK(an_autocorrelation(x, 50, 50, acf) == AN_EINVAL);
 }
 
+/* The half-size real transforms against the direct sums, at sizes from 1 to past a power of two. */
+static void
+test_autocorrelation_sizes(void)
+{
+	static const size_t sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 31, 64, 100, 513, 1000, 2049};
+	static double x[2049],
+				acf[2049];
+
+	for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
+	{
+		size_t		m = sizes[si],
+					maxlag = m - 1;
+		double		e = 0;
+
+		for (size_t i = 0; i < m; i++)
+			x[i] = gauss() + (i % 7 == 3 ? 2 : 0);
+		CHECK(an_autocorrelation(x, m, maxlag, acf) == AN_OK);
+		for (size_t i = 0; i < m; i++)
+			e += x[i] * x[i];
+		for (size_t k = 0; k <= maxlag; k++)
+		{
+			double		s = 0;
+
+			for (size_t i = 0; i + k < m; i++)
+				s += x[i] * x[i + k];
+			CHECK_NEAR(acf[k], s / e * (double) m / (double) (m - k), 1e-9, 1e-11);
+		}
+	}
+}
+
 static size_t
 detect1(const double *x, size_t m, an_periods *p)
 {
@@ -199,19 +229,56 @@ test_daily_and_weekly(void)
 	free(x);
 }
 
-/* Incidents and a drift do not hide the period. */
+/*
+ * Incidents and a drift do not hide the period.  With 8 noisy cycles the best
+ * lag alone lands on a neighbour of 288 about one time in eight (measured
+ * over 300 draws: 79% exact with the incident); a calendar lag given as
+ * preferred (what ts_fit passes: a day of 5-minute samples) is then exact.
+ */
 static void
 test_robust_to_trend_and_incidents(void)
 {
 	size_t		m = 288 * 8;
 	double	   *x = malloc(m * sizeof(double));
-	an_periods	p;
+	const size_t day = 288;
+	int			exact = 0;
 
-	for (size_t i = 0; i < m; i++)
-		x[i] = 0.02 * (double) i + 5 * sin(2 * PI * (double) i / 288.0) + gauss();
-	for (size_t i = 700; i < 760; i++)
-		x[i] += 500;
-	CHECK_EQ_INT(detect1(x, m, &p), 288);
+	for (int draw = 0; draw < 40; draw++)
+	{
+		an_periods	p,
+					pp;
+
+		for (size_t i = 0; i < m; i++)
+			x[i] = 0.02 * (double) i + 5 * sin(2 * PI * (double) i / 288.0) + gauss();
+		for (size_t i = 700; i < 760; i++)
+			x[i] += 500;
+		CHECK(an_detect_periods(x, m, 2, &p) == AN_OK);
+		CHECK(p.count >= 1 && p.period[0] >= 285 && p.period[0] <= 291);
+		exact += p.count >= 1 && p.period[0] == 288;
+		CHECK(an_detect_periods_preferring(x, m, 2, &day, 1, &pp) == AN_OK);
+		CHECK_EQ_INT(pp.count >= 1 ? pp.period[0] : 0, 288);
+	}
+	CHECK(exact >= 20);
+	free(x);
+}
+
+/* A true period next to a preferred one is not pulled onto it. */
+static void
+test_preferred_lag_does_not_capture(void)
+{
+	size_t		m = 280 * 8;
+	double	   *x = malloc(m * sizeof(double));
+	const size_t day = 288;
+
+	for (int draw = 0; draw < 20; draw++)
+	{
+		an_periods	p;
+
+		for (size_t i = 0; i < m; i++)
+			x[i] = 5 * sin(2 * PI * (double) i / 280.0) + gauss();
+		CHECK(an_detect_periods_preferring(x, m, 2, &day, 1, &p) == AN_OK);
+		CHECK(p.count >= 1 && p.period[0] >= 278 && p.period[0] <= 282);
+	}
 	free(x);
 }
 
@@ -220,6 +287,7 @@ main(void)
 {
 	RUN(test_fft_matches_dft);
 	RUN(test_autocorrelation_direct);
+	RUN(test_autocorrelation_sizes);
 	RUN(test_sine_periods);
 	RUN(test_period_4_not_3);
 	RUN(test_harmonics);
@@ -227,5 +295,6 @@ main(void)
 	RUN(test_period_longer_than_third);
 	RUN(test_daily_and_weekly);
 	RUN(test_robust_to_trend_and_incidents);
+	RUN(test_preferred_lag_does_not_capture);
 	UNIT_EXIT();
 }

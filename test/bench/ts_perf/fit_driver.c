@@ -3,15 +3,20 @@
  * checking that a performance change leaves every fitted model byte for byte
  * the same (see compare_models.sh).  No PostgreSQL involved.
  *   fit_driver hash              one line per series: name, status, length, FNV-1a of the model
+ *   fit_driver describe          one JSON line per series: status, ts_model_info and the band at
+ *                                40 timestamps (for compare_models.sh when the hashes differ)
  *   fit_driver time [S] [P]      fit S series of P points (default 10000 x 1000), print seconds
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/model_format.h"
 #include "core/ts_model.h"
+#include "core/ts_seasonal.h"
 
 static uint64_t rng = 88172645463325252ull;
 
@@ -130,6 +135,52 @@ fnv(const uint8_t *b, size_t len)
 	return h;
 }
 
+/*
+ * The model as ts_model_info shows it plus expected, lower and upper at 40
+ * timestamps from before the training range to well after it: what a user
+ * can see of a model, to compare two builds up to rounding.
+ */
+static void
+print_description(int k, size_t size, int variant, an_status st, const uint8_t *model, size_t len,
+				  const an_point *pts, size_t n)
+{
+	an_ts_model *m;
+	char	   *info;
+
+	printf("{\"case\": \"kind=%d n=%zu variant=%d\", \"status\": %d", k, size, variant, (int) st);
+	if (st == AN_OK && an_ts_model_load(model, len, &m) == AN_OK)
+	{
+		int64_t		t0 = pts[0].ts,
+					span = pts[n - 1].ts - pts[0].ts + STEP_US;
+
+		if (an_ts_model_info_json(m, &info) == AN_OK)
+		{
+			printf(", \"info\": %s", info);
+			an_free(info);
+		}
+		if (m->kind == AN_KIND_TS_SEASONAL)
+		{
+			const an_ts_seasonal *se = m->detail;
+
+			printf(", \"strength\": [");
+			for (int j = 0; j < se->nseasons; j++)
+				printf("%s%.17g", j ? ", " : "", se->season[j].strength);
+			printf("]");
+		}
+		printf(", \"band\": [");
+		for (int i = 0; i < 40; i++)
+		{
+			an_ts_detection d;
+
+			an_ts_expect(m, t0 - span / 2 + (int64_t) i * span / 20 + 12345, &d);
+			printf("%s[%.17g, %.17g, %.17g]", i ? ", " : "", d.expected, d.lower, d.upper);
+		}
+		printf("]");
+		an_ts_model_free(m);
+	}
+	printf("}\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -167,6 +218,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	{
+		bool		describe = strcmp(mode, "describe") == 0;
 		static const size_t sizes[] = {1, 2, 3, 10, 50, 200, 577, 1000, 2016, 5000, 30000};
 		an_point   *pts = malloc(30000 * sizeof(an_point));
 
@@ -196,9 +248,12 @@ main(int argc, char **argv)
 						continue;
 					an_sort_points(pts, n);
 					st = an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err));
-					printf("kind=%d n=%zu variant=%d status=%d len=%zu hash=%016llx %s\n", k, sizes[si], v,
-						   (int) st, len, (unsigned long long) (st == AN_OK ? fnv(model, len) : 0),
-						   st == AN_OK ? "" : err);
+					if (describe)
+						print_description(k, sizes[si], v, st, model, len, pts, n);
+					else
+						printf("kind=%d n=%zu variant=%d status=%d len=%zu hash=%016llx %s\n", k, sizes[si], v,
+							   (int) st, len, (unsigned long long) (st == AN_OK ? fnv(model, len) : 0),
+							   st == AN_OK ? "" : err);
 					if (st == AN_OK)
 						an_free(model);
 				}
