@@ -5,9 +5,9 @@
  *   catch22_names() / catch24_names(), *_short_names() the feature names, same order
  *   catch22(timestamptz, float8) / catch24(...)      aggregates that order by time themselves
  *
- * The aggregates collect (ts, value) pairs in a growing array in the
- * aggregate memory context and sort them in the final function, so the
- * result does not depend on row order or on parallel query.  Rows whose ts
+ * The aggregates collect (ts, value) pairs in the shared point collector
+ * (point_collector.h) and sort them by (ts, value) in the final function,
+ * so the result does not depend on row order or on parallel query.  Rows whose ts
  * or value is NULL are skipped, like every SQL aggregate does; rows with the
  * same timestamp are all kept, ordered by value, which makes the result
  * deterministic.  Used as a window function (rolling features), frames of
@@ -24,21 +24,7 @@
 #include "utils/timestamp.h"
 
 #include "core/catch22/catch22.h"
-
-typedef struct C22Point
-{
-	int64		ts;
-	float8		value;
-} C22Point;
-
-typedef struct C22AggState
-{
-	int64		count;
-	int64		capacity;
-	C22Point   *points;
-} C22AggState;
-
-#define C22_STATE_INITIAL 64
+#include "point_collector.h"
 
 static void
 report_status(const char *fname, an_status st, size_t n, size_t bad_index, const double *y)
@@ -215,39 +201,19 @@ catch24_short_names(PG_FUNCTION_ARGS)
 
 /* ---- aggregates ---- */
 
-static C22AggState *
-state_new(MemoryContext aggcontext, int64 capacity)
-{
-	C22AggState *state = MemoryContextAlloc(aggcontext, sizeof(C22AggState));
+/*
+ * The state is a PointCollector (point_collector.h) in the aggregate memory
+ * context; it is never consumed, see agg_final.
+ */
+#define C22_STATE_TAG 0x43323231	/* "C221" */
 
-	state->count = 0;
-	state->capacity = capacity < C22_STATE_INITIAL ? C22_STATE_INITIAL : capacity;
-	state->points = MemoryContextAllocHuge(aggcontext, state->capacity * sizeof(C22Point));
-	return state;
-}
-
-/* Makes room for `extra` more points, doubling the array (the state's own context). */
 static void
-state_reserve(C22AggState *state, int64 extra)
+too_many_rows(void)
 {
-	int64		needed = state->count + extra;
-
-	if (needed > AN_CATCH22_MAX_N)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("catch22 aggregate input has too many values"),
-				 errdetail("A group has more than %d rows.", AN_CATCH22_MAX_N)));
-	if (needed > state->capacity)
-	{
-		int64		cap = state->capacity;
-
-		while (cap < needed)
-			cap *= 2;
-		if (cap > AN_CATCH22_MAX_N)
-			cap = AN_CATCH22_MAX_N;
-		state->points = repalloc_huge(state->points, cap * sizeof(C22Point));
-		state->capacity = cap;
-	}
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("catch22 aggregate input has too many values"),
+			 errdetail("A group has more than %d rows.", AN_CATCH22_MAX_N)));
 }
 
 PG_FUNCTION_INFO_V1(catch22_agg_trans);
@@ -256,16 +222,16 @@ Datum
 catch22_agg_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
-	C22AggState *state = PG_ARGISNULL(0) ? NULL : (C22AggState *) PG_GETARG_POINTER(0);
+	PointCollector *pc = PG_ARGISNULL(0) ? NULL : (PointCollector *) PG_GETARG_POINTER(0);
 	float8		value;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "catch22_agg_trans called in non-aggregate context");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
-		if (state == NULL)
+		if (pc == NULL)
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(state);
+		PG_RETURN_POINTER(pc);
 	}
 	value = PG_GETARG_FLOAT8(2);
 	if (!isfinite(value))
@@ -274,13 +240,12 @@ catch22_agg_trans(PG_FUNCTION_ARGS)
 				 errmsg("catch22 input contains NaN or infinity"),
 				 errdetail("A row has value %s.", isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity")),
 				 errhint("Remove or replace non-finite values first.")));
-	if (state == NULL)
-		state = state_new(aggcontext, C22_STATE_INITIAL);
-	state_reserve(state, 1);
-	state->points[state->count].ts = PG_GETARG_TIMESTAMPTZ(1);
-	state->points[state->count].value = value;
-	state->count++;
-	PG_RETURN_POINTER(state);
+	if (pc == NULL)
+		pc = MemoryContextAllocZero(aggcontext, sizeof(PointCollector));
+	if (unlikely(pc->npoints >= AN_CATCH22_MAX_N))
+		too_many_rows();
+	pc_add(pc, aggcontext, PG_GETARG_TIMESTAMPTZ(1), value, "catch22");
+	PG_RETURN_POINTER(pc);
 }
 
 PG_FUNCTION_INFO_V1(catch22_agg_combine);
@@ -289,141 +254,93 @@ Datum
 catch22_agg_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
-	C22AggState *s1 = PG_ARGISNULL(0) ? NULL : (C22AggState *) PG_GETARG_POINTER(0);
-	C22AggState *s2 = PG_ARGISNULL(1) ? NULL : (C22AggState *) PG_GETARG_POINTER(1);
+	PointCollector *s1 = PG_ARGISNULL(0) ? NULL : (PointCollector *) PG_GETARG_POINTER(0);
+	PointCollector *s2 = PG_ARGISNULL(1) ? NULL : (PointCollector *) PG_GETARG_POINTER(1);
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "catch22_agg_combine called in non-aggregate context");
-	if (s2 == NULL || s2->count == 0)
+	if (s2 == NULL || s2->npoints == 0)
 	{
 		if (s1 == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(s1);
 	}
 	if (s1 == NULL)
-		s1 = state_new(aggcontext, s2->count);
-	state_reserve(s1, s2->count);
-	memcpy(s1->points + s1->count, s2->points, s2->count * sizeof(C22Point));
-	s1->count += s2->count;
+		s1 = MemoryContextAllocZero(aggcontext, sizeof(PointCollector));
+	if (s2->npoints > AN_CATCH22_MAX_N - s1->npoints)
+		too_many_rows();
+	pc_append(s1, aggcontext, s2, "catch22");
 	PG_RETURN_POINTER(s1);
 }
 
-/*
- * The serialized state only travels between processes of one server (parallel
- * workers and the leader), never to disk or another machine, so the fields
- * are written in native byte order: an int64 count, then count x (int64 ts,
- * float8 value).  Field by field, not by copying structs.
- */
-#define C22_SERIAL_POINT_SIZE (sizeof(int64) + sizeof(float8))
-
 PG_FUNCTION_INFO_V1(catch22_agg_serialize);
-/* serialize: int64 count, then count x (int64 ts, float8 value) */
+/* serialize: the collector's format (point_collector.h), tagged "C221", no extra bytes */
 Datum
 catch22_agg_serialize(PG_FUNCTION_ARGS)
 {
-	C22AggState *state = (C22AggState *) PG_GETARG_POINTER(0);
-	Size		size = sizeof(int64) + (Size) state->count * C22_SERIAL_POINT_SIZE;
-	bytea	   *result;
-	char	   *p;
+	PointCollector *pc = (PointCollector *) PG_GETARG_POINTER(0);
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "catch22_agg_serialize called in non-aggregate context");
-	result = (bytea *) palloc_extended(VARHDRSZ + size, MCXT_ALLOC_HUGE);
-	SET_VARSIZE(result, VARHDRSZ + size);
-	p = VARDATA(result);
-	memcpy(p, &state->count, sizeof(int64));
-	p += sizeof(int64);
-	for (int64 i = 0; i < state->count; i++)
-	{
-		memcpy(p, &state->points[i].ts, sizeof(int64));
-		memcpy(p + sizeof(int64), &state->points[i].value, sizeof(float8));
-		p += C22_SERIAL_POINT_SIZE;
-	}
-	PG_RETURN_BYTEA_P(result);
+	PG_RETURN_BYTEA_P(pc_serialize(pc, C22_STATE_TAG, NULL, 0));
 }
 
 PG_FUNCTION_INFO_V1(catch22_agg_deserialize);
-/* deserialize: validates the count against the length and every value */
+/* deserialize: pc_deserialize checks the tag, the lengths and every value */
 Datum
 catch22_agg_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
-	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
-	const char *p = VARDATA_ANY(bytes);
-	Size		len = VARSIZE_ANY_EXHDR(bytes);
-	C22AggState *state;
-	int64		count = -1;
+	PointCollector *pc;
+	uint32		extra_len;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "catch22_agg_deserialize called in non-aggregate context");
-	if (len >= sizeof(int64))
-		memcpy(&count, p, sizeof(int64));
-	if (count < 0 || count > AN_CATCH22_MAX_N ||
-		len != sizeof(int64) + (Size) count * C22_SERIAL_POINT_SIZE)
+	pc = MemoryContextAllocZero(aggcontext, sizeof(PointCollector));
+	(void) pc_deserialize(PG_GETARG_BYTEA_PP(0), C22_STATE_TAG, pc, aggcontext, &extra_len, "catch22");
+	/* a worker stops at AN_CATCH22_MAX_N rows, so more is a corrupt state */
+	if (extra_len != 0 || pc->npoints > AN_CATCH22_MAX_N)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid catch22 aggregate state"),
-				 errdetail("The state has %zu bytes, which does not match its point count.", (size_t) len)));
-	p += sizeof(int64);
-	state = state_new(aggcontext, count);
-	for (int64 i = 0; i < count; i++)
-	{
-		memcpy(&state->points[i].ts, p, sizeof(int64));
-		memcpy(&state->points[i].value, p + sizeof(int64), sizeof(float8));
-		p += C22_SERIAL_POINT_SIZE;
-		if (!isfinite(state->points[i].value))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid catch22 aggregate state"),
-					 errdetail("Point %lld is not finite.", (long long) i + 1)));
-	}
-	state->count = count;
-	PG_RETURN_POINTER(state);
-}
-
-static int
-point_cmp(const void *a, const void *b)
-{
-	const C22Point *p = a,
-			   *q = b;
-
-	if (p->ts != q->ts)
-		return p->ts < q->ts ? -1 : 1;
-	return (p->value > q->value) - (p->value < q->value);
+				 errmsg("invalid serialized aggregate state for catch22")));
+	PG_RETURN_POINTER(pc);
 }
 
 /*
- * Sorts the points by (ts, value) in place and computes.  Sorting in place
- * keeps the state the same multiset of rows, so the final function may run
- * again after more rows arrive (window use).
+ * Computes from the points sorted by (ts, value).  pc_sorted_view leaves the
+ * state the same multiset of rows (it only reorders a single chunk in place),
+ * which keeps FINALFUNC_MODIFY = READ_ONLY truthful: used as a window
+ * function the final function runs again after more rows arrive, and in a
+ * plain aggregate catch22(ts, v) and catch24(ts, v) over the same rows may
+ * share one state.
  */
 static Datum
 agg_final(FunctionCallInfo fcinfo, const char *fname, int count)
 {
-	C22AggState *state = PG_ARGISNULL(0) ? NULL : (C22AggState *) PG_GETARG_POINTER(0);
+	PointCollector *pc = PG_ARGISNULL(0) ? NULL : (PointCollector *) PG_GETARG_POINTER(0);
 	int			context = AggCheckCallContext(fcinfo, NULL);
+	const an_point *pts;
+	size_t		n;
+	bool		copied;
 	double	   *y;
+	ArrayType  *result;
 
 	if (!context)
 		elog(ERROR, "%s final function called in non-aggregate context", fname);
-	if (state == NULL || state->count == 0)
+	if (pc == NULL || pc->npoints == 0)
 		PG_RETURN_NULL();
 	/* a rolling window's first frames are short: NULL rather than an error */
-	if (context == AGG_CONTEXT_WINDOW && state->count < AN_CATCH22_MIN_N)
+	if (context == AGG_CONTEXT_WINDOW && pc->npoints < AN_CATCH22_MIN_N)
 		PG_RETURN_NULL();
-	/* rows usually arrive in time order already: sort only when they did not */
-	for (int64 i = 1; i < state->count; i++)
-	{
-		if (point_cmp(&state->points[i - 1], &state->points[i]) > 0)
-		{
-			qsort(state->points, state->count, sizeof(C22Point), point_cmp);
-			break;
-		}
-	}
-	y = palloc_array(double, state->count);
-	for (int64 i = 0; i < state->count; i++)
-		y[i] = state->points[i].value;
-	PG_RETURN_ARRAYTYPE_P(compute_array(fcinfo, fname, y, (size_t) state->count, count));
+	pts = pc_sorted_view(pc, &n, &copied, fname);
+	y = palloc_array(double, n);
+	for (size_t i = 0; i < n; i++)
+		y[i] = pts[i].value;
+	if (copied)
+		pfree((void *) pts);
+	result = compute_array(fcinfo, fname, y, n, count);
+	pfree(y);
+	PG_RETURN_ARRAYTYPE_P(result);
 }
 
 PG_FUNCTION_INFO_V1(catch22_agg_final);

@@ -3,6 +3,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
@@ -158,15 +160,52 @@ pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryContext ctx,
 	p += 8;
 	if (n < 0 || n > PC_MAX_POINTS || (Size) n * sizeof(an_point) != len - 16 - *extra_len)
 		bad_state(fname);
+	for (int64 i = 0; i < n; i++)
+	{
+		double		v;
+
+		memcpy(&v, p + i * sizeof(an_point) + offsetof(an_point, value), sizeof(double));
+		if (!isfinite(v))
+			bad_state(fname);
+	}
 	append_points(pc, ctx, (const an_point *) p, n, fname);
 	return extra;
+}
+
+/*
+ * Copy all points into one new array (palloc'd in CurrentMemoryContext, huge
+ * allowed), chunk by chunk; with free_chunks, each chunk is freed once copied.
+ */
+static an_point *
+gather(PointCollector *pc, bool free_chunks, const char *fname)
+{
+	an_point   *all;
+	int64		done = 0;
+
+	all = palloc_extended(Max(sizeof(an_point) * (Size) pc->npoints, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (all == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+						errmsg("out of memory in %s", fname),
+						errdetail("Failed to gather %lld points.", (long long) pc->npoints)));
+	for (int c = 0; c < pc->nchunks; c++)
+	{
+		int64		take = Min(PC_CHUNK_POINTS, pc->npoints - done);
+
+		memcpy(all + done, pc->chunks[c], sizeof(an_point) * take);
+		done += take;
+		if (free_chunks)
+		{
+			pfree(pc->chunks[c]);
+			pc->chunks[c] = NULL;
+		}
+	}
+	return all;
 }
 
 an_point *
 pc_take_sorted(PointCollector *pc, size_t *n, const char *fname)
 {
 	an_point   *all;
-	int64		done = 0;
 
 	*n = (size_t) pc->npoints;
 	if (pc->nchunks == 1)
@@ -176,25 +215,37 @@ pc_take_sorted(PointCollector *pc, size_t *n, const char *fname)
 		pc->chunks[0] = NULL;
 	}
 	else
-	{
-		all = palloc_extended(Max(sizeof(an_point) * (Size) pc->npoints, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-		if (all == NULL)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-							errmsg("out of memory in %s", fname),
-							errdetail("Failed to gather %lld points.", (long long) pc->npoints)));
-		for (int c = 0; c < pc->nchunks; c++)
-		{
-			int64		take = Min(PC_CHUNK_POINTS, pc->npoints - done);
-
-			memcpy(all + done, pc->chunks[c], sizeof(an_point) * take);
-			done += take;
-			pfree(pc->chunks[c]);
-			pc->chunks[c] = NULL;
-		}
-	}
+		all = gather(pc, true, fname);
 	pc->npoints = 0;
 	pc->nchunks = 0;
 	pc->cur = pc->end = NULL;
+	an_sort_points(all, *n);
+	return all;
+}
+
+const an_point *
+pc_sorted_view(PointCollector *pc, size_t *n, bool *copied, const char *fname)
+{
+	an_point   *all;
+
+	*n = (size_t) pc->npoints;
+	*copied = false;
+	if (pc->npoints == 0)
+		return NULL;
+	if (pc->nchunks == 1)
+	{
+		/*
+		 * Reordering the points inside the chunk leaves the collector the
+		 * same multiset with the same count, so cur still marks the first
+		 * free slot.
+		 */
+		all = pc->chunks[0];
+	}
+	else
+	{
+		all = gather(pc, false, fname);
+		*copied = true;
+	}
 	an_sort_points(all, *n);
 	return all;
 }

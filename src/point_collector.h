@@ -4,9 +4,11 @@
  *
  * Points go into fixed-size chunks allocated in the aggregate memory
  * context (one palloc per 65,536 rows, never one per row, and no doubling
- * copies).  The final function gathers them into one array, freeing each
- * chunk as it goes, and sorts by (ts, value): the result never depends on
- * row order or on how parallel workers split the input.
+ * copies).  The final function gets them as one array sorted by (ts, value),
+ * so the result never depends on row order or on how parallel workers split
+ * the input: pc_take_sorted consumes the collector (ts_fit, whose final
+ * function is READ_WRITE), pc_sorted_view leaves it intact (catch22, whose
+ * final function runs again as a window frame grows).
  */
 #ifndef ANOMALY_POINT_COLLECTOR_H
 #define ANOMALY_POINT_COLLECTOR_H
@@ -60,8 +62,10 @@ void		pc_append(PointCollector *dst, MemoryContext ctx, const PointCollector *sr
 bytea	   *pc_serialize(const PointCollector *pc, uint32 tag, const char *extra, uint32 extra_len);
 
 /*
- * The inverse; checks the tag and every length.  Returns a pointer to the
- * extra bytes inside b and their length.
+ * The inverse; checks the tag, every length and that every value is finite
+ * (the sorts require no NaN; the transition functions reject them, so only
+ * a corrupt state has one).  Returns a pointer to the extra bytes inside b
+ * and their length.
  */
 const char *pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryContext ctx,
 						   uint32 *extra_len, const char *fname);
@@ -73,5 +77,19 @@ const char *pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryConte
  * Leaves pc empty.
  */
 an_point   *pc_take_sorted(PointCollector *pc, size_t *n, const char *fname);
+
+/*
+ * All points sorted by (ts, value), without consuming pc: for a final
+ * function that may run again after more points arrive (an aggregate used
+ * as a window function) or that shares its state with another aggregate.
+ * With one chunk (every group under PC_CHUNK_POINTS points) that chunk is
+ * sorted in place and returned: *copied = false, do not free it, and do not
+ * use it after the next pc_add / pc_append.  With several chunks they are
+ * gathered into a new sorted array (palloc'd in CurrentMemoryContext, huge
+ * allowed): *copied = true, for the caller to pfree.  Either way pc still
+ * holds the same multiset of points and stays usable (add, append,
+ * serialize, view again).  NULL with *n = 0 when pc is empty.
+ */
+const an_point *pc_sorted_view(PointCollector *pc, size_t *n, bool *copied, const char *fname);
 
 #endif

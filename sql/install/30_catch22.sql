@@ -58,6 +58,10 @@ COMMENT ON FUNCTION catch24_features(float8[]) IS
 	'the 24 catch24 features of a series as (feature, name, short_name, value) rows, for BI tools';
 
 -- Aggregates: collect (ts, value) rows, order them by ts (then value) in the final function.
+-- FINALFUNC_MODIFY = READ_ONLY (the default, spelled out): the final function only reorders
+-- the collected rows in place, never consumes them, so it may run again after more rows
+-- arrive (window use, which PostgreSQL allows only for READ_ONLY) and catch22 and catch24
+-- over the same rows may share one state.
 
 CREATE FUNCTION catch22_agg_trans(internal, timestamptz, float8) RETURNS internal
 	AS 'MODULE_PATHNAME', 'catch22_agg_trans'
@@ -98,6 +102,7 @@ CREATE AGGREGATE catch22(ts timestamptz, value float8) (
 	STYPE = internal,
 	SSPACE = 16384,
 	FINALFUNC = catch22_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = catch22_agg_combine,
 	SERIALFUNC = catch22_agg_serialize,
 	DESERIALFUNC = catch22_agg_deserialize,
@@ -111,6 +116,7 @@ CREATE AGGREGATE catch24(ts timestamptz, value float8) (
 	STYPE = internal,
 	SSPACE = 16384,
 	FINALFUNC = catch24_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = catch22_agg_combine,
 	SERIALFUNC = catch22_agg_serialize,
 	DESERIALFUNC = catch22_agg_deserialize,
