@@ -302,6 +302,21 @@ pick_period(const double *acf, size_t m, size_t maxlag, size_t base, double *str
 		if (acf[lag] < runmin)
 			runmin = acf[lag];
 	}
+	/*
+	 * Noise puts small local maxima on the flanks of a broad peak, and one of
+	 * them can be the smallest candidate within HARMONIC_RATIO of the best,
+	 * well before the peak's top (a cosine stays above 90% of its top for 7%
+	 * of the period on either side).  A harmonic is a different peak, with a
+	 * trough in between: climb to the top of the chosen lag's own peak.
+	 */
+	{
+		size_t		top = chosen;
+
+		for (size_t lag = chosen + 1; lag <= maxlag && acf[lag] > acf[top] - MIN_PROMINENCE; lag++)
+			if (acf[lag] > acf[top])
+				top = lag;
+		chosen = top;
+	}
 	/* a nested shorter period (daily inside weekly): a strong candidate dividing the chosen lag */
 	if (base == 0)
 	{

@@ -10,7 +10,9 @@
  *      (three full cycles at least) that rise at least 0.2 above the lowest
  *      value at a smaller lag and exceed max(0.3, 3.5 / sqrt(m - lag));
  *   4. the smallest candidate lag within 90% of the best one wins, so the
- *      multiples (2p, 3p, ...) of the true period are not taken for it;
+ *      multiples (2p, 3p, ...) of the true period are not taken for it, and
+ *      is moved to the top of its own peak (noise makes local maxima on the
+ *      flanks of a broad peak; a multiple is another peak, past a trough);
  *   4b. the exact lag is the one among its neighbours (within 5%) whose
  *      per-phase median profile leaves the least absolute deviation; a
  *      "preferred" lag (the caller's calendar periods: an hour, a day, a

@@ -262,6 +262,41 @@ test_robust_to_trend_and_incidents(void)
 	free(x);
 }
 
+/*
+ * Weak seasonality (amplitude 2, noise 1, 8 cycles): noise puts local maxima
+ * on the flanks of the broad autocorrelation peak, and the smallest candidate
+ * within 90% of the best used to be one of them, 10 or more lags short; the
+ * refined period then averaged 4.5 lags short (measured over 300 draws, only
+ * 7 exact).  Climbing to the top of the candidate's own peak removes the
+ * bias; a preferred calendar lag then makes it exact.
+ */
+static void
+test_weak_period_not_biased(void)
+{
+	size_t		m = 288 * 8;
+	double	   *x = malloc(m * sizeof(double));
+	const size_t day = 288;
+	long		sum = 0;
+	int			draws = 40;
+
+	for (int draw = 0; draw < draws; draw++)
+	{
+		an_periods	p,
+					pp;
+
+		for (size_t i = 0; i < m; i++)
+			x[i] = 2 * sin(2 * PI * (double) i / 288.0) + gauss();
+		CHECK(an_detect_periods(x, m, 2, &p) == AN_OK);
+		CHECK(p.count >= 1 && p.period[0] >= 285 && p.period[0] <= 291);
+		sum += (long) p.period[0] - 288;
+		CHECK(an_detect_periods_preferring(x, m, 2, &day, 1, &pp) == AN_OK);
+		CHECK_EQ_INT(pp.count >= 1 ? pp.period[0] : 0, 288);
+	}
+	/* unbiased: the mean error is within a lag (it was -4.5) */
+	CHECK(labs(sum) <= draws);
+	free(x);
+}
+
 /* A true period next to a preferred one is not pulled onto it. */
 static void
 test_preferred_lag_does_not_capture(void)
@@ -296,5 +331,6 @@ main(void)
 	RUN(test_daily_and_weekly);
 	RUN(test_robust_to_trend_and_incidents);
 	RUN(test_preferred_lag_does_not_capture);
+	RUN(test_weak_period_not_biased);
 	UNIT_EXIT();
 }
