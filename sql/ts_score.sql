@@ -52,3 +52,28 @@ SELECT ts_score(model, '2026-03-01', 'NaN') FROM score_model;
 SELECT ts_score(model, 'infinity', 1) FROM score_model;
 SELECT ts_score(model, '2026-03-01', 'Infinity') AS inf_score FROM score_model;
 SELECT ts_score(NULL, '2026-03-01', 1) IS NULL AS strict;
+
+-- Rows of many series interleaved (stored time by time) against their stored,
+-- toasted seasonal models: every model is decoded once and kept (the cache
+-- holds all the query's models, not only the last one).  Reference: the band
+-- of ts_forecast (which decodes the model afresh on every call) and the
+-- documented score formula.
+SELECT setseed(0.25);
+CREATE TABLE inter_data AS
+SELECT s, '2026-01-01'::timestamptz + i * interval '5 minutes' AS ts,
+       10 * s + 5 * sin(2 * pi() * i / 288) + random() AS value
+FROM generate_series(1, 40) s, generate_series(0, 288 * 4 - 1) i;
+CREATE TABLE inter_models AS SELECT s, ts_fit(ts, value) AS model FROM inter_data GROUP BY s;
+-- daily profiles of 288 bins: over 2 kB, stored in the toast table
+SELECT count(*) AS daily_models, min(octet_length(model)) > 2304 AS large,
+       (SELECT pg_relation_size(reltoastrelid) > 0 FROM pg_class WHERE relname = 'inter_models') AS toasted
+FROM inter_models WHERE (ts_model_info(model)->>'period')::float8 = 86400;
+CREATE TABLE inter_scores AS
+SELECT d.s, d.ts + interval '4 days' AS ts, d.value + (d.s % 3) * 2 AS value,
+       ts_score(m.model, d.ts + interval '4 days', d.value + (d.s % 3) * 2) AS score
+FROM (SELECT * FROM inter_data ORDER BY ts, s) d JOIN inter_models m USING (s);
+SELECT count(*) AS rows_scored,
+       count(*) FILTER (WHERE abs(x.score - CASE WHEN x.value >= f.expected THEN (x.value - f.expected) / (f.upper - f.expected)
+                                                 ELSE (f.expected - x.value) / (f.expected - f.lower) END) > 1e-9) AS differing
+FROM inter_scores x JOIN inter_models m USING (s), ts_forecast(m.model, x.ts, 1) f;
+DROP TABLE inter_data, inter_models, inter_scores;

@@ -3,29 +3,44 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "funcapi.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
 
 #include "core/model_format.h"
 #include "error_report.h"
 #include "ts_model_cache.h"
 
+/*
+ * Decoded models kept for one call site: a join scores rows of many series
+ * interleaved (metrics are stored time by time), so the models of all the
+ * series a query touches are kept, keyed by the argument as stored.  Bounded:
+ * past MODEL_CACHE_MAX_BYTES the cache is emptied and refills.
+ */
+#define MODEL_CACHE_MAX_BYTES ((Size) 64 * 1024 * 1024)
+
+typedef struct CachedModel
+{
+	uint64		hash;			/* hash of the argument as stored: the key */
+	Size		raw_len;
+	char	   *raw;			/* the argument as stored (toast pointer, compressed or plain bytes) */
+	an_ts_model *model;
+} CachedModel;
+
 typedef struct TsModelCache
 {
-	Size		len;
-	char	   *bytes;
-	/* the argument as stored (toast pointer or compressed bytes), to skip detoasting */
-	Size		raw_len;
-	char	   *raw;
-	an_ts_model *model;
-	TupleDesc	result_desc;	/* for functions returning a row */
+	MemoryContext ctx;			/* the entries, their keys and models; reset to empty the cache */
+	HTAB	   *models;			/* by hash of the stored argument */
+	Size		bytes;			/* roughly what the entries hold */
+	CachedModel *last;			/* the entry of the previous call */
+	TupleDesc	result_desc;	/* for functions returning a row (in fn_mcxt) */
 } TsModelCache;
 
-an_ts_model *
-ts_model_load_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
+/* Decode and validate; errors (with the precise message for another kind) if invalid. */
+static an_ts_model *
+load_bytes(const uint8_t *bytes, Size len, const char *fname)
 {
-	bytea	   *raw = PG_GETARG_BYTEA_PP(argno);
-	Size		len = VARSIZE_ANY_EXHDR(raw);
-	const uint8_t *bytes = (const uint8_t *) VARDATA_ANY(raw);
 	an_ts_model *model = NULL;
 	an_status	s = an_ts_model_load(bytes, len, &model);
 
@@ -42,66 +57,98 @@ ts_model_load_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
 	return model;
 }
 
+an_ts_model *
+ts_model_load_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
+{
+	bytea	   *raw = PG_GETARG_BYTEA_PP(argno);
+
+	return load_bytes((const uint8_t *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), fname);
+}
+
+static void
+cache_reset(TsModelCache *cache)
+{
+	HASHCTL		ctl;
+
+	MemoryContextReset(cache->ctx);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(CachedModel);
+	ctl.hcxt = cache->ctx;
+	cache->models = hash_create("anomaly model cache", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	cache->bytes = 0;
+	cache->last = NULL;
+}
+
+static TsModelCache *
+cache_get(FunctionCallInfo fcinfo)
+{
+	TsModelCache *cache = (TsModelCache *) fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TsModelCache));
+		cache->ctx = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "anomaly model cache",
+										   ALLOCSET_DEFAULT_SIZES);
+		cache_reset(cache);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	return cache;
+}
+
 /*
  * A model larger than about 2 kB (a seasonal profile) reaches us toasted:
  * compressed inline or as a pointer to the toast table.  Detoasting it for
- * every scored row would cost more than the scoring, so the cache first
- * compares the argument as stored (the toast pointer identifies the value;
- * compressed bytes are compared as they are) and detoasts only on a miss.
+ * every scored row would cost more than the scoring, so the key is the
+ * argument as stored (a toast pointer identifies its value; compressed or
+ * plain bytes are compared as they are) and only a miss detoasts, in the
+ * caller's short-lived memory context.
  */
-static bool
-raw_matches(const TsModelCache *cache, const struct varlena *raw)
-{
-	Size		len = VARSIZE_ANY(raw);
-
-	return cache->raw != NULL && cache->raw_len == len && memcmp(cache->raw, raw, len) == 0;
-}
-
 const an_ts_model *
 ts_model_from_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
 {
 	struct varlena *stored = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	bool		toasted = VARATT_IS_EXTERNAL_ONDISK(stored) || VARATT_IS_COMPRESSED(stored);
-	TsModelCache *cache = (TsModelCache *) fcinfo->flinfo->fn_extra;
+	Size		stored_len = VARSIZE_ANY(stored);
+	TsModelCache *cache = cache_get(fcinfo);
+	CachedModel *entry = cache->last;
+	uint64		hash;
+	bool		found;
 	bytea	   *raw;
-	Size		len;
-	const char *bytes;
-	MemoryContext old;
 	an_ts_model *model;
+	MemoryContext old;
 
-	if (cache != NULL && toasted && raw_matches(cache, stored))
-		return cache->model;
+	/* the common case: the same model as the previous row */
+	if (entry != NULL && entry->raw_len == stored_len && memcmp(entry->raw, stored, stored_len) == 0)
+		return entry->model;
+	hash = DatumGetUInt64(hash_any_extended((const unsigned char *) stored, (int) stored_len, 0));
+	entry = hash_search(cache->models, &hash, HASH_FIND, NULL);
+	if (entry != NULL && entry->raw_len == stored_len && memcmp(entry->raw, stored, stored_len) == 0)
+	{
+		cache->last = entry;
+		return entry->model;
+	}
+
+	/* a miss: detoast here (freed with the row), decode into the cache */
 	raw = PG_GETARG_BYTEA_PP(argno);
-	len = VARSIZE_ANY_EXHDR(raw);
-	bytes = VARDATA_ANY(raw);
-	if (cache != NULL && cache->len == len && memcmp(cache->bytes, bytes, len) == 0)
-		return cache->model;
-
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	model = ts_model_load_arg(fcinfo, argno, fname);
+	if (cache->bytes + VARSIZE_ANY(raw) + stored_len > MODEL_CACHE_MAX_BYTES)
+		cache_reset(cache);
+	old = MemoryContextSwitchTo(cache->ctx);
+	model = load_bytes((const uint8_t *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), fname);
+	entry = hash_search(cache->models, &hash, HASH_ENTER, &found);
+	if (found)
+	{
+		/* another value with the same hash: it gives way */
+		an_ts_model_free(entry->model);
+		pfree(entry->raw);
+	}
+	entry->raw = palloc(stored_len);
+	memcpy(entry->raw, stored, stored_len);
+	entry->raw_len = stored_len;
+	entry->model = model;
 	MemoryContextSwitchTo(old);
-
-	if (cache == NULL)
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TsModelCache));
-	else
-	{
-		an_ts_model_free(cache->model);
-		pfree(cache->bytes);
-		if (cache->raw)
-			pfree(cache->raw);
-		cache->raw = NULL;
-	}
-	cache->bytes = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(len, 1));
-	memcpy(cache->bytes, bytes, len);
-	cache->len = len;
-	if (toasted)
-	{
-		cache->raw_len = VARSIZE_ANY(stored);
-		cache->raw = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, cache->raw_len);
-		memcpy(cache->raw, stored, cache->raw_len);
-	}
-	cache->model = model;
-	fcinfo->flinfo->fn_extra = cache;
+	/* the decoded model is about as large as the model's bytes */
+	cache->bytes += VARSIZE_ANY(raw) + stored_len + sizeof(CachedModel);
+	cache->last = entry;
 	return model;
 }
 

@@ -1,10 +1,12 @@
 /*
  * ts_model_cache.h: decode a time-series model once per distinct model.
  *
- * Scoring calls arrive row by row with the model bytea; decoding and
- * checksumming it every time would dominate.  The cache (in fn_extra) keeps
- * the bytes and the decoded model of the last distinct model seen, so a
- * join that scores many rows per series pays one memcmp per row.
+ * Scoring calls arrive row by row with the model bytea; detoasting,
+ * decoding and checksumming it every time would dominate.  The cache (in
+ * fn_extra) keeps the decoded models of the distinct models seen, keyed by
+ * the argument as stored, up to 64 MB (then it starts afresh): a join that
+ * scores rows of many series interleaved pays a hash lookup per row, and
+ * rows of one series in a row a memcmp.
  */
 #ifndef ANOMALY_TS_MODEL_CACHE_H
 #define ANOMALY_TS_MODEL_CACHE_H

@@ -38,16 +38,21 @@ prepare(const double *x, size_t m, double *y, double *scratch)
 				mad,
 				mean = 0;
 
+	/*
+	 * The slope is the median of (x[i + h] - x[i]) / h over the first half,
+	 * h = m / 2: a periodic part contributes differences of mean zero at any
+	 * h, an incident only the pairs it touches.  (The medians of the first
+	 * and last thirds, used before, leave part of a cycle in each third: with
+	 * 4 cycles of a daily period the spurious slope moved the detected period
+	 * 10 samples short, 288 found as 278.)
+	 */
 	if (third >= 2)
 	{
-		double		a,
-					b;
+		size_t		h = m / 2;
 
-		memcpy(scratch, x, third * sizeof(double));
-		a = an_median_inplace(scratch, third);
-		memcpy(scratch, x + (m - third), third * sizeof(double));
-		b = an_median_inplace(scratch, third);
-		slope = (b - a) / (double) (m - third);
+		for (size_t i = 0; i + h < m; i++)
+			scratch[i] = x[i + h] - x[i];
+		slope = an_median_inplace(scratch, m - h) / (double) h;
 	}
 	for (size_t i = 0; i < m; i++)
 		scratch[i] = x[i] - slope * (double) i;

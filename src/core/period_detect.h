@@ -2,8 +2,9 @@
  * period_detect.h: find the seasonal period(s) of a regularly sampled series.
  *
  * Method (see period_detect.c for the reasons behind each step):
- *   1. remove a robust linear trend and clip outliers at median +- 5 MAD, so
- *      neither a drift nor an incident dominates the correlation;
+ *   1. remove a robust linear trend (slope: the median of x[i + m/2] - x[i]
+ *      over m/2, unbiased by the cycles) and clip outliers at median +- 5
+ *      MAD, so neither a drift nor an incident dominates the correlation;
  *   2. autocorrelation at every lag by FFT (exact integer lags: no
  *      periodogram bin rounding, a period of 4 is found as 4, not 3);
  *   3. candidates are local maxima of the autocorrelation at lags 2..m/3

@@ -297,6 +297,32 @@ test_weak_period_not_biased(void)
 	free(x);
 }
 
+/*
+ * Four cycles only (four days of 5-minute samples, a common training
+ * window): the robust detrend used to take the medians of the first and last
+ * thirds, each holding part of a cycle, and the spurious slope moved the
+ * period 9 to 11 samples short (measured over 200 draws: none exact).  The
+ * median of the half-series differences has no such bias (189 of 200 exact
+ * without a preferred lag, the others one off).
+ */
+static void
+test_four_cycles_not_biased(void)
+{
+	size_t		m = 288 * 4;
+	double	   *x = malloc(m * sizeof(double));
+
+	for (int draw = 0; draw < 20; draw++)
+	{
+		an_periods	p;
+
+		for (size_t i = 0; i < m; i++)
+			x[i] = 10 + 5 * sin(2 * PI * (double) i / 288.0) + 0.5 * uniform01();
+		CHECK(an_detect_periods(x, m, 2, &p) == AN_OK);
+		CHECK(p.count >= 1 && p.period[0] >= 287 && p.period[0] <= 289);
+	}
+	free(x);
+}
+
 /* A true period next to a preferred one is not pulled onto it. */
 static void
 test_preferred_lag_does_not_capture(void)
@@ -332,5 +358,6 @@ main(void)
 	RUN(test_robust_to_trend_and_incidents);
 	RUN(test_preferred_lag_does_not_capture);
 	RUN(test_weak_period_not_biased);
+	RUN(test_four_cycles_not_biased);
 	UNIT_EXIT();
 }
