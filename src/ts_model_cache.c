@@ -108,7 +108,7 @@ const an_ts_model *
 ts_model_from_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
 {
 	struct varlena *stored = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	Size		stored_len = VARSIZE_ANY(stored);
+	Size		stored_len;
 	TsModelCache *cache = cache_get(fcinfo);
 	CachedModel *entry = cache->last;
 	uint64		hash;
@@ -117,6 +117,14 @@ ts_model_from_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
 	an_ts_model *model;
 	MemoryContext old;
 
+	/*
+	 * Only an on-disk toast pointer names its value for the whole query; an
+	 * in-memory one (indirect, expanded) points at memory that may be reused,
+	 * so such an argument is flattened first and keyed by its bytes.
+	 */
+	if (VARATT_IS_EXTERNAL(stored) && !VARATT_IS_EXTERNAL_ONDISK(stored))
+		stored = (struct varlena *) PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(argno));
+	stored_len = VARSIZE_ANY(stored);
 	/* the common case: the same model as the previous row */
 	if (entry != NULL && entry->raw_len == stored_len && memcmp(entry->raw, stored, stored_len) == 0)
 		return entry->model;
