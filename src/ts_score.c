@@ -29,18 +29,26 @@ check_score_args(TimestampTz ts, double value, const char *fname)
 						errmsg("%s value must not be NaN", fname)));
 }
 
+/* The (model, ts, value) arguments of ts_score and ts_detect: model first (its errors first), then the row. */
+static void
+detect_row(FunctionCallInfo fcinfo, const char *fname, an_ts_detection *d)
+{
+	const an_ts_model *m = ts_model_from_arg(fcinfo, 0, fname);
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(1);
+	double		value = PG_GETARG_FLOAT8(2);
+
+	check_score_args(ts, value, fname);
+	an_ts_detect(m, ts, value, d);
+}
+
 PG_FUNCTION_INFO_V1(ts_score);
 /* ts_score(model, ts, value): 0 at the expected value, > 1 outside the band */
 Datum
 ts_score(PG_FUNCTION_ARGS)
 {
-	const an_ts_model *m = ts_model_from_arg(fcinfo, 0, "ts_score");
-	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(1);
-	double		value = PG_GETARG_FLOAT8(2);
 	an_ts_detection d;
 
-	check_score_args(ts, value, "ts_score");
-	an_ts_detect(m, ts, value, &d);
+	detect_row(fcinfo, "ts_score", &d);
 	PG_RETURN_FLOAT8(d.score);
 }
 
@@ -59,17 +67,13 @@ PG_FUNCTION_INFO_V1(ts_detect);
 Datum
 ts_detect(PG_FUNCTION_ARGS)
 {
-	const an_ts_model *m = ts_model_from_arg(fcinfo, 0, "ts_detect");
-	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(1);
-	double		value = PG_GETARG_FLOAT8(2);
 	an_ts_detection d;
 	TupleDesc	tupdesc;
 	Datum		values[7];
 	bool		nulls[7] = {false};
 
-	check_score_args(ts, value, "ts_detect");
+	detect_row(fcinfo, "ts_detect", &d);
 	tupdesc = ts_cached_result_desc(fcinfo);
-	an_ts_detect(m, ts, value, &d);
 	values[0] = Float8GetDatum(d.expected);
 	values[1] = Float8GetDatum(d.lower);
 	values[2] = Float8GetDatum(d.upper);

@@ -186,8 +186,8 @@ an_autocorrelation(const double *x, size_t m, size_t maxlag, double *acf)
 	fft_with_table(z, h, 0, tw, 2);
 	for (size_t k = 0; k <= h; k++)
 	{
-		size_t		a = k % h,
-					b = (h - k) % h;
+		size_t		a = k < h ? k : 0,	/* Z_h is Z_0 */
+					b = k == 0 ? 0 : h - k;
 		double		zr = z[2 * a],
 					zi = z[2 * a + 1],
 					cr = z[2 * b],

@@ -134,10 +134,10 @@ detect(const an_point *pts, size_t n, int64_t interval, an_periods *found, bool 
 	/* calendar periods that are a whole number of intervals: preferred over a neighbouring lag */
 	{
 		static const int64_t calendar_us[] = {60000000LL, 3600000000LL, 86400000000LL, 604800000000LL};
-		size_t		preferred[4];
+		size_t		preferred[sizeof(calendar_us) / sizeof(calendar_us[0])];
 		int			npreferred = 0;
 
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < (int) (sizeof(calendar_us) / sizeof(calendar_us[0])); i++)
 			if (calendar_us[i] % interval == 0)
 				preferred[npreferred++] = (size_t) (calendar_us[i] / interval);
 		s = an_detect_periods_preferring(sum, m, AN_MAX_DETECTED_PERIODS, preferred, npreferred, found);

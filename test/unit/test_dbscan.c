@@ -13,15 +13,13 @@
 
 #include <stdint.h>
 
-static uint64_t rng_state = 88172645463325252ULL;
+#include "test_random.h"
 
+/* uniform in [0, 1) (uniform01 is in (0, 1), shifted by half a step: these tests were written on this one) */
 static double
 urand(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (double) (rng_state >> 11) / 9007199254740992.0;
+	return (double) (random_u64() >> 11) / 9007199254740992.0;
 }
 
 static double

@@ -13,16 +13,23 @@
 
 static uint64_t rng_state = 88172645463325252ULL;
 
-static double
-uniform01(void)
+/* The next 64 random bits (xorshift64). */
+static inline uint64_t
+random_u64(void)
 {
 	rng_state ^= rng_state << 13;
 	rng_state ^= rng_state >> 7;
 	rng_state ^= rng_state << 17;
-	return ((double) (rng_state >> 11) + 0.5) / 9007199254740992.0;
+	return rng_state;
 }
 
-static double
+static inline double
+uniform01(void)
+{
+	return ((double) (random_u64() >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static inline double
 gauss(void)
 {
 	return sqrt(-2 * log(uniform01())) * cos(2 * PI * uniform01());

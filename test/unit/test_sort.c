@@ -5,16 +5,7 @@
 #include "core/sort.h"
 #include "unit.h"
 
-static uint64_t rng = 88172645463325252ULL;
-
-static uint64_t
-next_random(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+#include "test_random.h"
 
 static void
 reference_sort(double *v, size_t n)
@@ -36,7 +27,7 @@ fill(double *v, size_t n, int pattern)
 		switch (pattern)
 		{
 			case 0:
-				v[i] = (double) (next_random() % 1000000) / 7.0;
+				v[i] = (double) (random_u64() % 1000000) / 7.0;
 				break;
 			case 1:
 				v[i] = (double) i;
@@ -48,7 +39,7 @@ fill(double *v, size_t n, int pattern)
 				v[i] = 42;
 				break;
 			default:
-				v[i] = (double) (next_random() % 3);
+				v[i] = (double) (random_u64() % 3);
 				break;
 		}
 }
@@ -83,8 +74,8 @@ test_sort_points_by_ts_then_value(void)
 
 	for (size_t i = 0; i < n; i++)
 	{
-		p[i].ts = (int64_t) (next_random() % 50) - 25;
-		p[i].value = (double) (next_random() % 7);
+		p[i].ts = (int64_t) (random_u64() % 50) - 25;
+		p[i].value = (double) (random_u64() % 7);
 	}
 	an_sort_points(p, n);
 	for (size_t i = 1; i < n; i++)
