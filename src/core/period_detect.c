@@ -59,8 +59,8 @@ prepare(const double *x, size_t m, double *y, double *scratch)
 	icpt = an_median_inplace(scratch, m);
 	for (size_t i = 0; i < m; i++)
 		y[i] = x[i] - slope * (double) i - icpt;
-	memcpy(scratch, y, m * sizeof(double));
-	med = an_median_inplace(scratch, m);
+	/* y[i] is scratch[i] - icpt, bit for bit */
+	med = an_median_shifted(scratch, m, icpt);
 	for (size_t i = 0; i < m; i++)
 		scratch[i] = fabs(y[i] - med);
 	mad = an_median_inplace(scratch, m);
@@ -130,48 +130,58 @@ is_candidate(const double *acf, size_t m, size_t lag, size_t maxlag, double runm
 #define MIN_(a, b) ((b) < (a) ? (b) : (a))
 #define MAX_(a, b) ((b) < (a) ? (a) : (b))
 
-static inline double
-phase_deviation(const double *y, size_t q, size_t k, double *tmp)
+/*
+ * The deviation around the median of each phase ph in [ph0, ph1) whose k
+ * values are y[ph], y[ph + q], ..., y[ph + (k - 1) q], into d[ph - ph0]:
+ * one loop per k, each phase independent of the others, so the compiler can
+ * run several phases at once.
+ */
+static void
+phase_deviations(const double *y, size_t q, size_t k, size_t ph0, size_t ph1, double *d, double *tmp)
 {
-	double		a = y[0],
-				b = y[q],
-				c,
-				d,
-				e;
-
 	switch (k)
 	{
 		case 2:
-			return MAX_(a, b) - MIN_(a, b);
-		case 3:
-			c = y[2 * q];
-			return MAX_(MAX_(a, b), c) - MIN_(MIN_(a, b), c);
-		case 4:
+			for (size_t ph = ph0; ph < ph1; ph++)
 			{
-				double		lo1,
-							hi1,
-							lo2,
-							hi2,
-							u,
-							v;
+				double		a = y[ph],
+							b = y[ph + q];
 
-				c = y[2 * q];
-				d = y[3 * q];
-				lo1 = MIN_(a, b);
-				hi1 = MAX_(a, b);
-				lo2 = MIN_(c, d);
-				hi2 = MAX_(c, d);
-				/* the middle two are max(lo1, lo2) and min(hi1, hi2), in some order */
-				u = MAX_(lo1, lo2);
-				v = MIN_(hi1, hi2);
-				return (MAX_(hi1, hi2) - MIN_(lo1, lo2)) + (MAX_(u, v) - MIN_(u, v));
+				d[ph - ph0] = MAX_(a, b) - MIN_(a, b);
 			}
-		case 5:
-			c = y[2 * q];
-			d = y[3 * q];
-			e = y[4 * q];
+			break;
+		case 3:
+			for (size_t ph = ph0; ph < ph1; ph++)
 			{
-				double		v[5] = {a, b, c, d, e};
+				double		a = y[ph],
+							b = y[ph + q],
+							c = y[ph + 2 * q];
+
+				d[ph - ph0] = MAX_(MAX_(a, b), c) - MIN_(MIN_(a, b), c);
+			}
+			break;
+		case 4:
+			for (size_t ph = ph0; ph < ph1; ph++)
+			{
+				double		a = y[ph],
+							b = y[ph + q],
+							c = y[ph + 2 * q],
+							e = y[ph + 3 * q],
+							lo1 = MIN_(a, b),
+							hi1 = MAX_(a, b),
+							lo2 = MIN_(c, e),
+							hi2 = MAX_(c, e),
+				/* the middle two are max(lo1, lo2) and min(hi1, hi2), in some order */
+							u = MAX_(lo1, lo2),
+							v = MIN_(hi1, hi2);
+
+				d[ph - ph0] = (MAX_(hi1, hi2) - MIN_(lo1, lo2)) + (MAX_(u, v) - MIN_(u, v));
+			}
+			break;
+		case 5:
+			for (size_t ph = ph0; ph < ph1; ph++)
+			{
+				double		v[5] = {y[ph], y[ph + q], y[ph + 2 * q], y[ph + 3 * q], y[ph + 4 * q]};
 
 				/* insertion order of compare-exchanges: a sorting network for 5 */
 				for (int i = 1; i < 5; i++)
@@ -183,20 +193,23 @@ phase_deviation(const double *y, size_t q, size_t k, double *tmp)
 						v[j - 1] = lo;
 						v[j] = hi;
 					}
-				return (v[3] + v[4]) - (v[0] + v[1]);
+				d[ph - ph0] = (v[3] + v[4]) - (v[0] + v[1]);
 			}
+			break;
 		default:
+			for (size_t ph = ph0; ph < ph1; ph++)
 			{
 				double		med,
 							dev = 0;
 
 				for (size_t j = 0; j < k; j++)
-					tmp[j] = y[j * q];
+					tmp[j] = y[ph + j * q];
 				med = an_median_inplace(tmp, k);
 				for (size_t j = 0; j < k; j++)
-					dev += fabs(y[j * q] - med);
-				return dev;
+					dev += fabs(y[ph + j * q] - med);
+				d[ph - ph0] = dev;
 			}
+			break;
 	}
 }
 
@@ -206,18 +219,23 @@ lag_score(const double *y, size_t m, size_t q, double *tmp, double atleast, doub
 	size_t		k = m / q,
 				longer = m % q;	/* phases below this hold k + 1 values, the others k */
 	double		dev = 0,
-				denom = (double) (m - q);
+				denom = (double) (m - q),
+				d[PARTIAL_CHECK];
 
-	for (size_t ph = 0; ph < q; ph++)
+	for (size_t ph0 = 0; ph0 < q; ph0 += PARTIAL_CHECK)
 	{
-		dev += phase_deviation(y + ph, q, ph < longer ? k + 1 : k, tmp);
-		if ((ph + 1) % PARTIAL_CHECK == 0 || ph + 1 == q)
-		{
-			double		partial = dev / denom;
+		size_t		ph1 = ph0 + PARTIAL_CHECK < q ? ph0 + PARTIAL_CHECK : q,
+					split = longer < ph0 ? ph0 : (longer > ph1 ? ph1 : longer);
+		double		partial;
 
-			if (partial >= atleast || partial > above)
-				return INFINITY;
-		}
+		phase_deviations(y, q, k + 1, ph0, split, d, tmp);
+		phase_deviations(y, q, k, split, ph1, d + (split - ph0), tmp);
+		/* summed in phase order, as the early stop below assumes */
+		for (size_t i = 0; i < ph1 - ph0; i++)
+			dev += d[i];
+		partial = dev / denom;
+		if (partial >= atleast || partial > above)
+			return INFINITY;
 	}
 	return dev / denom;
 }

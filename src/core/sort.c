@@ -301,3 +301,29 @@ an_median_inplace(double *v, size_t n)
 		lower = v[i] > lower ? v[i] : lower;
 	return lower + (upper - lower) / 2;
 }
+
+double
+an_median_shifted(const double *v, size_t n, double c)
+{
+	size_t		half = n / 2;
+	double		upper,
+				lower;
+
+	if (n >= 2 && n <= 5)
+	{
+		/* small_median does not reorder: v is in its original order */
+		double		w[5];
+
+		for (size_t i = 0; i < n; i++)
+			w[i] = v[i] - c;
+		return small_median(w, n);
+	}
+	upper = v[half] - c;
+	if (n % 2)
+		return upper;
+	lower = v[0];
+	for (size_t i = 1; i < half; i++)
+		lower = v[i] > lower ? v[i] : lower;
+	lower -= c;
+	return lower + (upper - lower) / 2;
+}

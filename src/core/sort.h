@@ -40,4 +40,13 @@ void		an_select_fast(double *v, size_t n, size_t k);
 /* Median of v (reorders v).  n must be > 0. */
 double		an_median_inplace(double *v, size_t n);
 
+/*
+ * The median of the differences v[i] - c (each rounded), for v exactly as
+ * an_median_inplace(v, n) just left it, without a second selection: x -> x - c
+ * is monotone in floating point too, so the order statistics of the
+ * differences are the differences of the order statistics, and the result
+ * has the very bits an_median_inplace would return for the differences.
+ */
+double		an_median_shifted(const double *v, size_t n, double c);
+
 #endif

@@ -17,6 +17,7 @@ an_infer_interval(const an_point *pts, size_t n)
 	double	   *gaps;
 	size_t		ngaps = 0;
 	double		median;
+	bool		all_equal = true;
 
 	if (n < 2)
 		return 0;
@@ -25,8 +26,13 @@ an_infer_interval(const an_point *pts, size_t n)
 		return -1;
 	for (size_t i = 1; i < n; i++)
 		if (pts[i].ts != pts[i - 1].ts)
-			gaps[ngaps++] = (double) pts[i].ts - (double) pts[i - 1].ts;
-	median = ngaps ? an_median_inplace(gaps, ngaps) : 0;
+		{
+			gaps[ngaps] = (double) pts[i].ts - (double) pts[i - 1].ts;
+			all_equal &= gaps[ngaps] == gaps[0];
+			ngaps++;
+		}
+	/* regular sampling, the usual case: every gap is the median */
+	median = ngaps == 0 ? 0 : (all_equal ? gaps[0] : an_median_inplace(gaps, ngaps));
 	an_free(gaps);
 	return (int64_t) llround(median);
 }

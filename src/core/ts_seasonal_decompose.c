@@ -168,37 +168,58 @@ decompose(fit_ctx *c, an_ts_trend trend)
 	/* without seasons the trend just fitted is the final one: fitting it again would repeat it exactly */
 	if (c->s.nseasons)
 		fit_trend(c, trend);
+	/* either way fit_trend wrote scratch last, which level_residual_scale relies on */
 }
 
-/* Residuals into scratch; returns their MAD around the median. */
+/*
+ * The residual MAD around the residual median med, the residuals being in
+ * scratch already as |r - med|; with a tie-breaker for the constant case
+ * (MAD 0 everywhere): a thousandth of the mean absolute deviation.
+ */
 static double
-residual_mad(fit_ctx *c, double *median)
+mad_or_tie_breaker(fit_ctx *c, double med)
+{
+	double		mad = an_median_inplace(c->scratch, c->n),
+				sum = 0;
+
+	if (mad > 0)
+		return mad;
+	/* in time order, so the sum does not depend on how the selection left scratch */
+	residuals_into(c, c->scratch);
+	for (size_t i = 0; i < c->n; i++)
+		sum += fabs(c->scratch[i] - med);
+	return sum / (double) c->n * 1e-3;
+}
+
+/* The residual scale of the model as it stands (uses scratch). */
+static double
+residual_scale(fit_ctx *c)
 {
 	double		med;
 
 	residuals_into(c, c->scratch);
 	med = an_median_inplace(c->scratch, c->n);
-	if (median)
-		*median = med;
 	for (size_t i = 0; i < c->n; i++)
 		c->scratch[i] = fabs(c->scratch[i] - med);
-	return an_median_inplace(c->scratch, c->n);
+	return mad_or_tie_breaker(c, med);
 }
 
-/* MAD with a tie-breaker for the constant case (MAD 0 everywhere) */
+/*
+ * residual_scale, right after fit_trend(c, AN_TS_TREND_NONE) (the last step
+ * of decompose(c, AN_TS_TREND_NONE)): scratch still holds the deseasoned
+ * values as the median that gave the level left them, and each residual is
+ * such a value minus the level, bit for bit, so the residual median needs no
+ * selection of its own.  Same result as residual_scale.
+ */
 static double
-residual_scale(fit_ctx *c)
+level_residual_scale(fit_ctx *c)
 {
-	double		med,
-				mad = residual_mad(c, &med),
-				sum = 0;
+	double		level = c->s.level,
+				med = an_median_shifted(c->scratch, c->n, level);
 
-	if (mad > 0)
-		return mad;
-	residuals_into(c, c->scratch);
 	for (size_t i = 0; i < c->n; i++)
-		sum += fabs(c->scratch[i] - med);
-	return sum / (double) c->n * 1e-3;
+		c->scratch[i] = fabs((c->scratch[i] - level) - med);
+	return mad_or_tie_breaker(c, med);
 }
 
 an_ts_trend
@@ -212,7 +233,7 @@ an_ts_seasonal_choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out
 	if (requested != AN_TS_TREND_AUTO)
 	{
 		decompose(c, requested);
-		*scale_out = residual_scale(c);
+		*scale_out = requested == AN_TS_TREND_NONE ? level_residual_scale(c) : residual_scale(c);
 		return requested;
 	}
 	/*
@@ -222,7 +243,7 @@ an_ts_seasonal_choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out
 	 */
 	decompose(c, AN_TS_TREND_NONE);
 	level_none = c->s.level;
-	best_scale = residual_scale(c);
+	best_scale = level_residual_scale(c);
 	fit_trend(c, AN_TS_TREND_LINEAR);
 	scale = residual_scale(c);
 	if (scale < TREND_GAIN * best_scale)

@@ -121,11 +121,44 @@ test_select_and_median(void)
 	}
 }
 
+/*
+ * an_median_shifted on the array an_median_inplace left against the median
+ * of the shifted values computed afresh (bit for bit, ties and all), for
+ * shifts that round: values of 1e6 / 7 scale shifted by a third, by a huge
+ * and by a tiny amount.
+ */
+static void
+test_median_shifted(void)
+{
+	static const double shifts[] = {0, 1.0 / 3, -12345.678, 1e300, 1e-300};
+
+	for (int pattern = 0; pattern < 5; pattern++)
+		for (size_t n = 1; n < 120; n++)
+			for (size_t s = 0; s < sizeof(shifts) / sizeof(shifts[0]); s++)
+			{
+				double	   *a = malloc(n * sizeof(double));
+				double	   *d = malloc(n * sizeof(double));
+				double		expect,
+							got;
+
+				fill(a, n, pattern);
+				for (size_t i = 0; i < n; i++)
+					d[i] = a[i] - shifts[s];
+				expect = an_median_inplace(d, n);
+				an_median_inplace(a, n);
+				got = an_median_shifted(a, n, shifts[s]);
+				CHECK(memcmp(&got, &expect, sizeof(double)) == 0);
+				free(a);
+				free(d);
+			}
+}
+
 int
 main(void)
 {
 	RUN(test_sort_doubles);
 	RUN(test_sort_points_by_ts_then_value);
 	RUN(test_select_and_median);
+	RUN(test_median_shifted);
 	UNIT_EXIT();
 }
