@@ -18,12 +18,18 @@ too_many(const char *fname)
 					errdetail("At most %lld points can be aggregated into one result.", (long long) PC_MAX_POINTS)));
 }
 
-/* Make room for one more chunk pointer and allocate the chunk. */
-static an_point *
-new_chunk(PointCollector *pc, MemoryContext ctx)
+/*
+ * Point cur and end at a new chunk, the next in size (see
+ * pc_chunk_capacity): chunks are never reallocated, so the points already
+ * collected stay where they are.
+ */
+void
+pc_reserve(PointCollector *pc, MemoryContext ctx, const char *fname)
 {
-	int			cap = pc->nchunks == 0 ? PC_FIRST_CHUNK_POINTS : PC_CHUNK_POINTS;
+	int64		cap = pc_chunk_capacity(pc->nchunks);
 
+	if (pc->npoints >= PC_MAX_POINTS)
+		too_many(fname);
 	if (pc->nchunks == pc->maxchunks)
 	{
 		int			newmax = pc->maxchunks ? pc->maxchunks * 2 : 8;
@@ -34,36 +40,8 @@ new_chunk(PointCollector *pc, MemoryContext ctx)
 			pc->chunks = repalloc(pc->chunks, sizeof(an_point *) * newmax);
 		pc->maxchunks = newmax;
 	}
-	if (pc->nchunks == 0)
-		pc->first_cap = cap;
-	pc->chunks[pc->nchunks] = MemoryContextAlloc(ctx, sizeof(an_point) * cap);
-	return pc->chunks[pc->nchunks++];
-}
-
-/*
- * Point cur and end at the free slots of the chunk that takes the next
- * point.  Chunk c holds points c * PC_CHUNK_POINTS onwards; only the first
- * grows, by doubling, so a group of 1,000 points takes 16 kB instead of a
- * whole 1 MB chunk.
- */
-void
-pc_reserve(PointCollector *pc, MemoryContext ctx, const char *fname)
-{
-	int64		slot = pc->npoints % PC_CHUNK_POINTS;
-	int64		cap;
-
-	if (pc->npoints >= PC_MAX_POINTS)
-		too_many(fname);
-	if (slot == 0)
-		new_chunk(pc, ctx);
-	else if (pc->nchunks == 1 && slot == pc->first_cap)
-	{
-		pc->first_cap = Min(pc->first_cap * 2, PC_CHUNK_POINTS);
-		pc->chunks[0] = repalloc(pc->chunks[0], sizeof(an_point) * pc->first_cap);
-	}
-	cap = pc->nchunks == 1 ? pc->first_cap : PC_CHUNK_POINTS;
-	pc->cur = pc->chunks[pc->nchunks - 1] + slot;
-	pc->end = pc->chunks[pc->nchunks - 1] + cap;
+	pc->cur = pc->chunks[pc->nchunks++] = MemoryContextAlloc(ctx, sizeof(an_point) * cap);
+	pc->end = pc->cur + cap;
 }
 
 /* Append n points from src, filling the last chunk first. */
@@ -88,13 +66,16 @@ append_points(PointCollector *pc, MemoryContext ctx, const an_point *src, int64 
 void
 pc_append(PointCollector *dst, MemoryContext ctx, const PointCollector *src, const char *fname)
 {
+	int64		done = 0;
+
 	if (src->npoints > PC_MAX_POINTS - dst->npoints)
 		too_many(fname);
 	for (int c = 0; c < src->nchunks; c++)
 	{
-		int64		n = Min(PC_CHUNK_POINTS, src->npoints - (int64) c * PC_CHUNK_POINTS);
+		int64		n = Min(pc_chunk_capacity(c), src->npoints - done);
 
 		append_points(dst, ctx, src->chunks[c], n, fname);
+		done += n;
 	}
 }
 
@@ -121,12 +102,13 @@ pc_serialize(const PointCollector *pc, uint32 tag, const char *extra, uint32 ext
 	p += extra_len;
 	memcpy(p, &pc->npoints, 8);
 	p += 8;
-	for (int c = 0; c < pc->nchunks; c++)
+	for (int64 c = 0, done = 0; c < pc->nchunks; c++)
 	{
-		int64		n = Min(PC_CHUNK_POINTS, pc->npoints - (int64) c * PC_CHUNK_POINTS);
+		int64		n = Min(pc_chunk_capacity((int) c), pc->npoints - done);
 
 		memcpy(p, pc->chunks[c], sizeof(an_point) * n);
 		p += sizeof(an_point) * n;
+		done += n;
 	}
 	return out;
 }
@@ -189,7 +171,7 @@ gather(PointCollector *pc, bool free_chunks, const char *fname)
 						errdetail("Failed to gather %lld points.", (long long) pc->npoints)));
 	for (int c = 0; c < pc->nchunks; c++)
 	{
-		int64		take = Min(PC_CHUNK_POINTS, pc->npoints - done);
+		int64		take = Min(pc_chunk_capacity(c), pc->npoints - done);
 
 		memcpy(all + done, pc->chunks[c], sizeof(an_point) * take);
 		done += take;
@@ -210,7 +192,7 @@ pc_take_sorted(PointCollector *pc, size_t *n, const char *fname)
 	*n = (size_t) pc->npoints;
 	if (pc->nchunks == 1)
 	{
-		/* one chunk (every group under PC_CHUNK_POINTS points): it is the array */
+		/* one chunk (up to PC_FIRST_CHUNK_POINTS points): it is the array */
 		all = pc->chunks[0];
 		pc->chunks[0] = NULL;
 	}

@@ -2,13 +2,19 @@
  * point_collector.h: the transition state shared by the aggregates that
  * collect (timestamp, value) points: ts_fit, catch22(ts, value), ...
  *
- * Points go into fixed-size chunks allocated in the aggregate memory
- * context (one palloc per 65,536 rows, never one per row, and no doubling
- * copies).  The final function gets them as one array sorted by (ts, value),
- * so the result never depends on row order or on how parallel workers split
- * the input: pc_take_sorted consumes the collector (ts_fit, whose final
- * function is READ_WRITE), pc_sorted_view leaves it intact (catch22, whose
- * final function runs again as a window frame grows).
+ * Points go into chunks allocated in the aggregate memory context: 64, 64,
+ * 128, 256, ... points, each as large as all the chunks before it, up to
+ * PC_CHUNK_POINTS, then PC_CHUNK_POINTS each.  One palloc per chunk, never
+ * one per row, and nothing is copied or freed while a group grows: with the
+ * rows of many groups interleaved (metrics stored time by time) every group
+ * grows at once, and chunks freed on growing could serve no other group, so
+ * growing in place by doubling would leave half again as much memory
+ * stranded (and faulted in) as the points themselves.  A group of 1,000
+ * points takes 16 kB.  The final function gets the points as one array
+ * sorted by (ts, value), so the result never depends on row order or on how
+ * parallel workers split the input: pc_take_sorted consumes the collector
+ * (ts_fit, whose final function is READ_WRITE), pc_sorted_view leaves it
+ * intact (catch22, whose final function runs again as a window frame grows).
  */
 #ifndef ANOMALY_POINT_COLLECTOR_H
 #define ANOMALY_POINT_COLLECTOR_H
@@ -17,9 +23,9 @@
 
 #include "core/sort.h"
 
-#define PC_CHUNK_POINTS 65536
-/* The first chunk starts this small and doubles up to PC_CHUNK_POINTS (groups are often small). */
+/* Chunk sizes: PC_FIRST_CHUNK_POINTS twice, then doubling up to PC_CHUNK_POINTS (both powers of two). */
 #define PC_FIRST_CHUNK_POINTS 64
+#define PC_CHUNK_POINTS 65536
 /* 16 bytes a point: 2^28 points is 4 GiB, well past what one group should hold. */
 #define PC_MAX_POINTS ((int64) 1 << 28)
 
@@ -30,9 +36,16 @@ typedef struct PointCollector
 	an_point   *end;
 	int			nchunks;
 	int			maxchunks;
-	int			first_cap;		/* capacity of chunks[0]; the others hold PC_CHUNK_POINTS */
-	an_point  **chunks;
+	an_point  **chunks;			/* chunk c holds pc_chunk_capacity(c) points, the last one up to that */
 } PointCollector;
+
+/* The number of points chunk c holds when full. */
+static inline int64
+pc_chunk_capacity(int c)
+{
+	/* 64 << 10 is PC_CHUNK_POINTS */
+	return c == 0 ? PC_FIRST_CHUNK_POINTS : (c > 10 ? PC_CHUNK_POINTS : (int64) PC_FIRST_CHUNK_POINTS << (c - 1));
+}
 
 /* Make room for at least one point (cur < end afterwards). */
 void		pc_reserve(PointCollector *pc, MemoryContext ctx, const char *fname);
@@ -72,7 +85,7 @@ const char *pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryConte
 
 /*
  * Gather all points into one array, sorted, for the caller to pfree: the
- * single chunk itself when there is only one (no copy), else a new array
+ * single chunk itself when there is only one (up to 64 points: no copy), else a new array
  * (palloc'd in CurrentMemoryContext, huge allowed) with the chunks freed.
  * Leaves pc empty.
  */
@@ -82,7 +95,7 @@ an_point   *pc_take_sorted(PointCollector *pc, size_t *n, const char *fname);
  * All points sorted by (ts, value), without consuming pc: for a final
  * function that may run again after more points arrive (an aggregate used
  * as a window function) or that shares its state with another aggregate.
- * With one chunk (every group under PC_CHUNK_POINTS points) that chunk is
+ * With one chunk (up to PC_FIRST_CHUNK_POINTS points) that chunk is
  * sorted in place and returned: *copied = false, do not free it, and do not
  * use it after the next pc_add / pc_append.  With several chunks they are
  * gathered into a new sorted array (palloc'd in CurrentMemoryContext, huge
