@@ -57,6 +57,17 @@ WITH rolled AS MATERIALIZED (
 SELECT r.upto AS frame_rows, r.n AS rows_with_frame, r.w_min = e.f AND r.w_max = e.f AS frame_ok
 FROM rolled r JOIN expected e USING (upto) ORDER BY r.upto;
 
+-- A frame read while some of its points still wait in the collector's line
+-- of four (frames of 7, 14, 21, ... rows: 3, 2, 1, 0 pending in turn), in one
+-- chunk and across several, against the array form of the same rows.
+CREATE TEMP TABLE odd AS
+SELECT i, timestamptz '2026-01-01' + make_interval(mins => i) AS ts, sin(i * 0.37) + (i % 11) / 10.0 AS v
+FROM generate_series(1, 1003) i;
+SELECT count(*) AS frames,
+       count(*) FILTER (WHERE f.w = (SELECT catch22(array_agg(o.v ORDER BY o.ts)) FROM odd o WHERE o.i / 7 <= f.k)) AS frames_ok
+FROM (SELECT DISTINCT i / 7 AS k, catch22(ts, v) OVER (ORDER BY i / 7) AS w FROM odd) f
+WHERE f.k >= 1;
+
 -- Parallel plan: workers each collect part of the big group, the leader
 -- combines the deserialized states; the result equals the serial one.
 CREATE TABLE c22_big_par AS SELECT * FROM big;

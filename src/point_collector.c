@@ -10,6 +10,48 @@
 
 #include "point_collector.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* whole cache lines go to the chunks by non-temporal stores */
+#define PC_STREAMING 1
+#endif
+
+#define PC_ALIGN 64
+
+/*
+ * A chunk of cap points starting on a cache line (palloc aligns to 8 bytes
+ * only), with the pointer to free stored just before it.  The allocation is
+ * one line more than cap, so that it stays the power of two
+ * pc_chunk_allocation says.
+ */
+static an_point *
+alloc_chunk(MemoryContext ctx, int64 cap)
+{
+	char	   *raw = MemoryContextAlloc(ctx, sizeof(an_point) * (cap + PC_LINE_POINTS));
+	char	   *aligned = (char *) TYPEALIGN(PC_ALIGN, raw + sizeof(void *));
+
+	((void **) aligned)[-1] = raw;
+	return (an_point *) aligned;
+}
+
+static void
+free_chunk(an_point *chunk)
+{
+	pfree(((void **) chunk)[-1]);
+}
+
+/*
+ * Non-temporal stores are ordered only by a fence: before the chunks are
+ * read (or reordered) in place.
+ */
+static inline void
+chunks_settled(void)
+{
+#ifdef PC_STREAMING
+	_mm_sfence();
+#endif
+}
+
 static void
 too_many(const char *fname)
 {
@@ -40,7 +82,7 @@ pc_reserve(PointCollector *pc, MemoryContext ctx, const char *fname)
 			pc->chunks = repalloc(pc->chunks, sizeof(an_point *) * newmax);
 		pc->maxchunks = newmax;
 	}
-	pc->cur = pc->chunks[pc->nchunks++] = MemoryContextAlloc(ctx, sizeof(an_point) * cap);
+	pc->cur = pc->chunks[pc->nchunks++] = alloc_chunk(ctx, cap);
 	pc->end = pc->cur + cap;
 }
 
@@ -64,19 +106,52 @@ append_points(PointCollector *pc, MemoryContext ctx, const an_point *src, int64 
 }
 
 void
+pc_flush_line(PointCollector *pc, MemoryContext ctx, const char *fname)
+{
+	int			n = pc->pending;
+
+	if (pc->cur == pc->end)
+		pc_reserve(pc, ctx, fname);
+#ifdef PC_STREAMING
+	StaticAssertStmt(sizeof(an_point) * PC_LINE_POINTS == PC_ALIGN, "a line of points is a cache line");
+	/* chunk capacities are multiples of a line, so cur stays aligned unless pc_append wrote single points */
+	if (n == PC_LINE_POINTS && ((uintptr_t) pc->cur % PC_ALIGN) == 0 && pc->end - pc->cur >= PC_LINE_POINTS)
+	{
+		__m128i    *dst = (__m128i *) pc->cur;
+		const char *src = (const char *) pc->line;
+
+		_mm_stream_si128(dst, _mm_loadu_si128((const __m128i *) src));
+		_mm_stream_si128(dst + 1, _mm_loadu_si128((const __m128i *) (src + 16)));
+		_mm_stream_si128(dst + 2, _mm_loadu_si128((const __m128i *) (src + 32)));
+		_mm_stream_si128(dst + 3, _mm_loadu_si128((const __m128i *) (src + 48)));
+		pc->cur += PC_LINE_POINTS;
+		pc->pending = 0;
+		return;
+	}
+#endif
+	/* append_points counts them again */
+	pc->pending = 0;
+	pc->npoints -= n;
+	append_points(pc, ctx, pc->line, n, fname);
+}
+
+void
 pc_append(PointCollector *dst, MemoryContext ctx, const PointCollector *src, const char *fname)
 {
-	int64		done = 0;
+	int64		in_chunks = src->npoints - src->pending,
+				done = 0;
 
 	if (src->npoints > PC_MAX_POINTS - dst->npoints)
 		too_many(fname);
+	chunks_settled();
 	for (int c = 0; c < src->nchunks; c++)
 	{
-		int64		n = Min(pc_chunk_capacity(c), src->npoints - done);
+		int64		n = Min(pc_chunk_capacity(c), in_chunks - done);
 
 		append_points(dst, ctx, src->chunks[c], n, fname);
 		done += n;
 	}
+	append_points(dst, ctx, src->line, src->pending, fname);
 }
 
 bytea *
@@ -102,14 +177,16 @@ pc_serialize(const PointCollector *pc, uint32 tag, const char *extra, uint32 ext
 	p += extra_len;
 	memcpy(p, &pc->npoints, 8);
 	p += 8;
-	for (int64 c = 0, done = 0; c < pc->nchunks; c++)
+	chunks_settled();
+	for (int64 c = 0, done = 0, in_chunks = pc->npoints - pc->pending; c < pc->nchunks; c++)
 	{
-		int64		n = Min(pc_chunk_capacity((int) c), pc->npoints - done);
+		int64		n = Min(pc_chunk_capacity((int) c), in_chunks - done);
 
 		memcpy(p, pc->chunks[c], sizeof(an_point) * n);
 		p += sizeof(an_point) * n;
 		done += n;
 	}
+	memcpy(p, pc->line, sizeof(an_point) * pc->pending);
 	return out;
 }
 
@@ -162,25 +239,28 @@ static an_point *
 gather(PointCollector *pc, bool free_chunks, const char *fname)
 {
 	an_point   *all;
-	int64		done = 0;
+	int64		in_chunks = pc->npoints - pc->pending,
+				done = 0;
 
 	all = palloc_extended(Max(sizeof(an_point) * (Size) pc->npoints, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 	if (all == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
 						errmsg("out of memory in %s", fname),
 						errdetail("Failed to gather %lld points.", (long long) pc->npoints)));
+	chunks_settled();
 	for (int c = 0; c < pc->nchunks; c++)
 	{
-		int64		take = Min(pc_chunk_capacity(c), pc->npoints - done);
+		int64		take = Min(pc_chunk_capacity(c), in_chunks - done);
 
 		memcpy(all + done, pc->chunks[c], sizeof(an_point) * take);
 		done += take;
 		if (free_chunks)
 		{
-			pfree(pc->chunks[c]);
+			free_chunk(pc->chunks[c]);
 			pc->chunks[c] = NULL;
 		}
 	}
+	memcpy(all + done, pc->line, sizeof(an_point) * pc->pending);
 	return all;
 }
 
@@ -190,16 +270,10 @@ pc_take_sorted(PointCollector *pc, size_t *n, const char *fname)
 	an_point   *all;
 
 	*n = (size_t) pc->npoints;
-	if (pc->nchunks == 1)
-	{
-		/* one chunk (up to PC_FIRST_CHUNK_POINTS points): it is the array */
-		all = pc->chunks[0];
-		pc->chunks[0] = NULL;
-	}
-	else
-		all = gather(pc, true, fname);
+	all = gather(pc, true, fname);
 	pc->npoints = 0;
 	pc->nchunks = 0;
+	pc->pending = 0;
 	pc->cur = pc->end = NULL;
 	an_sort_points(all, *n);
 	return all;
@@ -214,13 +288,14 @@ pc_sorted_view(PointCollector *pc, size_t *n, bool *copied, const char *fname)
 	*copied = false;
 	if (pc->npoints == 0)
 		return NULL;
-	if (pc->nchunks == 1)
+	if (pc->nchunks == 1 && pc->pending == 0)
 	{
 		/*
 		 * Reordering the points inside the chunk leaves the collector the
 		 * same multiset with the same count, so cur still marks the first
 		 * free slot.
 		 */
+		chunks_settled();
 		all = pc->chunks[0];
 	}
 	else

@@ -3,8 +3,9 @@
  * collect (timestamp, value) points: ts_fit, catch22(ts, value), ...
  *
  * Points go into chunks allocated in the aggregate memory context: 64, 64,
- * 128, 256, ... points, each as large as all the chunks before it, up to
- * PC_CHUNK_POINTS, then PC_CHUNK_POINTS each.  One palloc per chunk, never
+ * 128, 256, ... points' worth, each as large as all the chunks before it, up
+ * to PC_CHUNK_POINTS, then PC_CHUNK_POINTS each (the first cache line of
+ * each goes to aligning it, see pc_flush_line).  One palloc per chunk, never
  * one per row, and nothing is copied or freed while a group grows: with the
  * rows of many groups interleaved (metrics stored time by time) every group
  * grows at once, and chunks freed on growing could serve no other group, so
@@ -29,41 +30,65 @@
 /* 16 bytes a point: 2^28 points is 4 GiB, well past what one group should hold. */
 #define PC_MAX_POINTS ((int64) 1 << 28)
 
+/* Points a row adds go to line[] first; a full line is one cache line of a chunk. */
+#define PC_LINE_POINTS 4
+
 typedef struct PointCollector
 {
-	int64		npoints;
-	an_point   *cur;			/* where the next point goes; cur == end: no room */
+	int64		npoints;		/* all points: those in the chunks, then the pending ones */
+	an_point   *cur;			/* where the next line goes; cur == end: no room */
 	an_point   *end;
 	int			nchunks;
 	int			maxchunks;
-	an_point  **chunks;			/* chunk c holds pc_chunk_capacity(c) points, the last one up to that */
+	an_point  **chunks;			/* 64-byte aligned; chunk c holds pc_chunk_capacity(c) points, the last one up to that */
+	int			pending;		/* points in line[], not yet in a chunk */
+	an_point	line[PC_LINE_POINTS];
 } PointCollector;
 
-/* The number of points chunk c holds when full. */
+/*
+ * The number of points chunk c holds when full: its allocation is 64, 64,
+ * 128, ... points' worth (a power of two that palloc does not round up), of
+ * which the first line goes to aligning the chunk (see alloc_chunk).
+ */
 static inline int64
-pc_chunk_capacity(int c)
+pc_chunk_allocation(int c)
 {
 	/* 64 << 10 is PC_CHUNK_POINTS */
 	return c == 0 ? PC_FIRST_CHUNK_POINTS : (c > 10 ? PC_CHUNK_POINTS : (int64) PC_FIRST_CHUNK_POINTS << (c - 1));
 }
 
+static inline int64
+pc_chunk_capacity(int c)
+{
+	return pc_chunk_allocation(c) - PC_LINE_POINTS;
+}
+
 /* Make room for at least one point (cur < end afterwards). */
 void		pc_reserve(PointCollector *pc, MemoryContext ctx, const char *fname);
 
+/* Move the pending points of a full line[] into the chunks. */
+void		pc_flush_line(PointCollector *pc, MemoryContext ctx, const char *fname);
+
 /*
- * Add one point.  Inline, and touching only the collector itself on the
- * common path: with rows of many groups interleaved (metrics arrive time by
- * time), every extra pointer followed here is a cache miss per row.
+ * Add one point.  Inline, and touching only the collector itself: with rows
+ * of many groups interleaved (metrics arrive time by time), every row goes
+ * to another group, and a point written straight into its chunk would pull
+ * that chunk's cache line in for each row and push it out again later, 16
+ * bytes at a time.  The points wait in line[] instead, and every fourth
+ * point sends the whole line to the chunk at once, past the caches where
+ * the processor can (see pc_flush_line): the hash table of the groups stays
+ * in the cache.
  */
 static inline void
 pc_add(PointCollector *pc, MemoryContext ctx, int64 ts, double value, const char *fname)
 {
-	if (unlikely(pc->cur == pc->end))
-		pc_reserve(pc, ctx, fname);
-	pc->cur->ts = ts;
-	pc->cur->value = value;
-	pc->cur++;
+	an_point   *p = &pc->line[pc->pending];
+
+	p->ts = ts;
+	p->value = value;
 	pc->npoints++;
+	if (++pc->pending == PC_LINE_POINTS)
+		pc_flush_line(pc, ctx, fname);
 }
 void		pc_append(PointCollector *dst, MemoryContext ctx, const PointCollector *src, const char *fname);
 
@@ -84,10 +109,9 @@ const char *pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryConte
 						   uint32 *extra_len, const char *fname);
 
 /*
- * Gather all points into one array, sorted, for the caller to pfree: the
- * single chunk itself when there is only one (up to 64 points: no copy), else a new array
- * (palloc'd in CurrentMemoryContext, huge allowed) with the chunks freed.
- * Leaves pc empty.
+ * Gather all points into one new array (palloc'd in CurrentMemoryContext,
+ * huge allowed), sorted, for the caller to pfree; the chunks are freed as
+ * they are copied.  Leaves pc empty.
  */
 an_point   *pc_take_sorted(PointCollector *pc, size_t *n, const char *fname);
 
@@ -95,11 +119,12 @@ an_point   *pc_take_sorted(PointCollector *pc, size_t *n, const char *fname);
  * All points sorted by (ts, value), without consuming pc: for a final
  * function that may run again after more points arrive (an aggregate used
  * as a window function) or that shares its state with another aggregate.
- * With one chunk (up to PC_FIRST_CHUNK_POINTS points) that chunk is
- * sorted in place and returned: *copied = false, do not free it, and do not
- * use it after the next pc_add / pc_append.  With several chunks they are
- * gathered into a new sorted array (palloc'd in CurrentMemoryContext, huge
- * allowed): *copied = true, for the caller to pfree.  Either way pc still
+ * With all points in one chunk (up to pc_chunk_capacity(0) points, none
+ * pending in line[]) that chunk is sorted in place and returned: *copied =
+ * false, do not free it, and do not use it after the next pc_add /
+ * pc_append.  Otherwise they are gathered into a new sorted array (palloc'd
+ * in CurrentMemoryContext, huge allowed): *copied = true, for the caller to
+ * pfree.  Either way pc still
  * holds the same multiset of points and stays usable (add, append,
  * serialize, view again).  NULL with *n = 0 when pc is empty.
  */
