@@ -105,17 +105,16 @@ append_points(PointCollector *pc, MemoryContext ctx, const an_point *src, int64 
 	}
 }
 
+/* Called by pc_add with line[] full. */
 void
 pc_flush_line(PointCollector *pc, MemoryContext ctx, const char *fname)
 {
-	int			n = pc->pending;
-
 	if (pc->cur == pc->end)
 		pc_reserve(pc, ctx, fname);
 #ifdef PC_STREAMING
 	StaticAssertStmt(sizeof(an_point) * PC_LINE_POINTS == PC_ALIGN, "a line of points is a cache line");
 	/* chunk capacities are multiples of a line, so cur stays aligned unless pc_append wrote single points */
-	if (n == PC_LINE_POINTS && ((uintptr_t) pc->cur % PC_ALIGN) == 0 && pc->end - pc->cur >= PC_LINE_POINTS)
+	if (((uintptr_t) pc->cur % PC_ALIGN) == 0 && pc->end - pc->cur >= PC_LINE_POINTS)
 	{
 		__m128i    *dst = (__m128i *) pc->cur;
 		const char *src = (const char *) pc->line;
@@ -131,8 +130,8 @@ pc_flush_line(PointCollector *pc, MemoryContext ctx, const char *fname)
 #endif
 	/* append_points counts them again */
 	pc->pending = 0;
-	pc->npoints -= n;
-	append_points(pc, ctx, pc->line, n, fname);
+	pc->npoints -= PC_LINE_POINTS;
+	append_points(pc, ctx, pc->line, PC_LINE_POINTS, fname);
 }
 
 void

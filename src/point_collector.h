@@ -5,7 +5,7 @@
  * Points go into chunks allocated in the aggregate memory context: 64, 64,
  * 128, 256, ... points' worth, each as large as all the chunks before it, up
  * to PC_CHUNK_POINTS, then PC_CHUNK_POINTS each (the first cache line of
- * each goes to aligning it, see pc_flush_line).  One palloc per chunk, never
+ * each goes to aligning it, see alloc_chunk).  One palloc per chunk, never
  * one per row, and nothing is copied or freed while a group grows: with the
  * rows of many groups interleaved (metrics stored time by time) every group
  * grows at once, and chunks freed on growing could serve no other group, so

@@ -106,14 +106,6 @@ is_candidate(const double *acf, size_t m, size_t lag, size_t maxlag, double runm
 }
 
 /*
- * Noise moves the top of a broad autocorrelation peak by a lag or two (a
- * period of 288 read as 287 or 290).  A wrong period smears the phases of
- * successive cycles, so among the lags near p the true one leaves the least
- * absolute deviation around its per-phase median profile (per degree of
- * freedom, so that more bins are not favoured for fitting more noise; medians
- * so that an incident does not pull the choice).  tmp: m doubles.
- */
-/*
  * The score of lag q: absolute deviation around the per-phase medians over
  * m - q.  Stops early, returning INFINITY, once the partial score is at
  * least `atleast` or above `above`: the sum only grows (nonnegative terms,
@@ -240,6 +232,14 @@ lag_score(const double *y, size_t m, size_t q, double *tmp, double atleast, doub
 	return dev / denom;
 }
 
+/*
+ * Noise moves the top of a broad autocorrelation peak by a lag or two (a
+ * period of 288 read as 287 or 290).  A wrong period smears the phases of
+ * successive cycles, so among the lags near p the true one leaves the least
+ * absolute deviation around its per-phase median profile (per degree of
+ * freedom, so that more bins are not favoured for fitting more noise; medians
+ * so that an incident does not pull the choice).  tmp: m doubles.
+ */
 static size_t
 refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, double *tmp,
 	   const size_t *preferred, int npreferred)

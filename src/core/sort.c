@@ -282,33 +282,40 @@ an_select_fast(double *v, size_t n, size_t k)
 		median_select(v, n, k);
 }
 
-double
-an_median_inplace(double *v, size_t n)
+/*
+ * The median of v[i] - c for v partitioned around index n / 2 by a selection
+ * (n > 5): the upper middle is v[n / 2], the lower one (n even) the largest
+ * value left of it.  x -> x - c is monotone, so they stay the middle ones;
+ * c = 0 changes no value.
+ */
+static double
+selected_median(const double *v, size_t n, double c)
 {
 	size_t		half = n / 2;
-	double		upper,
+	double		upper = v[half] - c,
 				lower;
 
-	if (n >= 2 && n <= 5)
-		return small_median(v, n);
-	median_select(v, n, half);
-	upper = v[half];
 	if (n % 2)
 		return upper;
-	/* the lower middle is the largest value left of half */
 	lower = v[0];
 	for (size_t i = 1; i < half; i++)
 		lower = v[i] > lower ? v[i] : lower;
+	lower -= c;
 	return lower + (upper - lower) / 2;
+}
+
+double
+an_median_inplace(double *v, size_t n)
+{
+	if (n >= 2 && n <= 5)
+		return small_median(v, n);
+	median_select(v, n, n / 2);
+	return selected_median(v, n, 0.0);
 }
 
 double
 an_median_shifted(const double *v, size_t n, double c)
 {
-	size_t		half = n / 2;
-	double		upper,
-				lower;
-
 	if (n >= 2 && n <= 5)
 	{
 		/* small_median does not reorder: v is in its original order */
@@ -318,12 +325,5 @@ an_median_shifted(const double *v, size_t n, double c)
 			w[i] = v[i] - c;
 		return small_median(w, n);
 	}
-	upper = v[half] - c;
-	if (n % 2)
-		return upper;
-	lower = v[0];
-	for (size_t i = 1; i < half; i++)
-		lower = v[i] > lower ? v[i] : lower;
-	lower -= c;
-	return lower + (upper - lower) / 2;
+	return selected_median(v, n, c);
 }
