@@ -10,36 +10,49 @@
 
 #include "test_random.h"
 
+/*
+ * an_fft against the direct sums, at 16 points (stage by stage, twiddle by
+ * twiddle first) and at 4096 (beyond FFT_CACHED_POINTS: block by block), on
+ * 61 frequencies spread over the whole range.
+ */
 static void
 test_fft_matches_dft(void)
 {
-	double		z[2 * 16],
-				orig[2 * 16];
+	static const int sizes[] = {16, 4096};
+	static double z[2 * 4096],
+				orig[2 * 4096];
 
-	for (int i = 0; i < 16; i++)
+	for (int si = 0; si < 2; si++)
 	{
-		z[2 * i] = orig[2 * i] = gauss();
-		z[2 * i + 1] = orig[2 * i + 1] = gauss();
-	}
-	CHECK(an_fft(z, 16, 0) == AN_OK);
-	for (int k = 0; k < 16; k++)
-	{
-		double		re = 0,
-					im = 0;
+		int			n = sizes[si],
+					step = n > 61 ? n / 61 : 1;
 
-		for (int t = 0; t < 16; t++)
+		for (int i = 0; i < n; i++)
 		{
-			double		a = -2 * PI * k * t / 16;
-
-			re += orig[2 * t] * cos(a) - orig[2 * t + 1] * sin(a);
-			im += orig[2 * t] * sin(a) + orig[2 * t + 1] * cos(a);
+			z[2 * i] = orig[2 * i] = gauss();
+			z[2 * i + 1] = orig[2 * i + 1] = gauss();
 		}
-		CHECK_NEAR(z[2 * k], re, 1e-12, 1e-12);
-		CHECK_NEAR(z[2 * k + 1], im, 1e-12, 1e-12);
+		CHECK(an_fft(z, n, 0) == AN_OK);
+		for (int k = 0; k < n; k += step)
+		{
+			double		re = 0,
+						im = 0;
+
+			for (int t = 0; t < n; t++)
+			{
+				/* the angle reduced mod n first keeps it exact */
+				double		a = -2 * PI * (double) (((long) k * t) % n) / n;
+
+				re += orig[2 * t] * cos(a) - orig[2 * t + 1] * sin(a);
+				im += orig[2 * t] * sin(a) + orig[2 * t + 1] * cos(a);
+			}
+			CHECK_NEAR(z[2 * k], re, 1e-10, 1e-12);
+			CHECK_NEAR(z[2 * k + 1], im, 1e-10, 1e-12);
+		}
+		CHECK(an_fft(z, n, 1) == AN_OK);
+		for (int i = 0; i < 2 * n; i++)
+			CHECK_NEAR(z[i] / n, orig[i], 1e-12, 1e-12);
 	}
-	CHECK(an_fft(z, 16, 1) == AN_OK);
-	for (int i = 0; i < 32; i++)
-		CHECK_NEAR(z[i] / 16, orig[i], 1e-12, 1e-12);
 	CHECK_EQ_INT(an_fft_size(1000), 1024);
 	CHECK_EQ_INT(an_fft_size(1024), 1024);
 }
