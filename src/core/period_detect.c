@@ -83,8 +83,9 @@ prepare(const double *x, size_t m, double *y, double *scratch)
 
 		for (size_t i = 0; i < m; i++)
 		{
-			xmax = fmax(xmax, fabs(x[i]));
-			ymax = fmax(ymax, fabs(y[i]));
+			/* not fmax, a call into libm per value; the same for values never NaN */
+			xmax = fabs(x[i]) > xmax ? fabs(x[i]) : xmax;
+			ymax = fabs(y[i]) > ymax ? fabs(y[i]) : ymax;
 		}
 		/* only rounding noise left: nothing periodic to find */
 		return ymax > 1e-12 * xmax;

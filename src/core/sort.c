@@ -4,10 +4,19 @@
  * Median-of-three quicksort with insertion sort for short ranges and a heap
  * sort fallback when recursion gets deep, so the worst case stays
  * O(n log n) even on adversarial input; recursion only into the smaller half.
+ * The selection behind the medians partitions and finishes with AVX-512
+ * where the CPU has it (sort_avx512.c), with the same selected values.
  */
 #include "core/sort.h"
 
 #include "core/core.h"
+#include "core/sort_avx512.h"
+
+#include <stdbool.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static inline int
 point_less(const an_point *a, const an_point *b)
@@ -148,6 +157,69 @@ an_select_double(double *v, size_t n, size_t k)
 }
 
 /*
+ * The partition step of median_select, w[0, m) into w[0, j) < pivot <=
+ * w[j, m), returning j: branch-free one element at a time, or sixteen at a
+ * time with AVX-512 where the CPU has it (sort_avx512.c).  Both leave the
+ * same two sets, only in a different order within each.
+ */
+static size_t
+partition_scalar(double *w, size_t m, double pivot)
+{
+	size_t		j = 0;
+
+	for (size_t i = 0; i < m; i++)
+	{
+		double		x = w[i];
+		size_t		less = x < pivot;
+
+		w[i] = w[j];
+		w[j] = x;
+		j += less;
+	}
+	return j;
+}
+
+static bool vector_enabled = true;
+
+bool
+an_sort_use_vector(bool enable)
+{
+	vector_enabled = enable;
+#ifdef AN_HAVE_AVX512_KERNELS
+	return enable && an_cpu_has_avx512();
+#else
+	return false;
+#endif
+}
+
+/* The vector partition holds 32 values in registers while it works, so it needs as many. */
+#define PARTITION_VECTOR_MIN 32
+
+static inline size_t
+partition_less(double *w, size_t m, double pivot)
+{
+#ifdef AN_HAVE_AVX512_KERNELS
+	if (m >= PARTITION_VECTOR_MIN && vector_enabled && an_cpu_has_avx512())
+		return an_partition_less_avx512(w, m, pivot);
+#endif
+	return partition_scalar(w, m, pivot);
+}
+
+/* The last step of median_select: sorts a range of at most 24 values. */
+static inline void
+small_sort(double *v, size_t n)
+{
+#ifdef AN_HAVE_AVX512_KERNELS
+	if (n >= 2 && vector_enabled && an_cpu_has_avx512())
+	{
+		an_rank_sort_avx512(v, n);
+		return;
+	}
+#endif
+	introsort_doubles_insertion(v, n);
+}
+
+/*
  * Selection for medians, with a branchless Lomuto partition: on random data
  * the branches of a Hoare partition are mispredicted about half the time,
  * which made medians the largest cost of a seasonal fit.  Same contract as
@@ -173,7 +245,7 @@ median_select(double *v, size_t n, size_t k)
 		double	   *w = v + lo;
 		size_t		m = hi - lo,
 					mid = m / 2,
-					j = 0,
+					j,
 					e;
 		double		pivot,
 					tmp;
@@ -190,16 +262,7 @@ median_select(double *v, size_t n, size_t k)
 		if (w[m - 1] < w[0]) { tmp = w[m - 1]; w[m - 1] = w[0]; w[0] = tmp; }
 		if (w[mid] < w[m - 1]) { tmp = w[mid]; w[mid] = w[m - 1]; w[m - 1] = tmp; }
 		pivot = w[m - 1];
-		/* w[0, j) < pivot <= w[j, i) */
-		for (size_t i = 0; i + 1 < m; i++)
-		{
-			double		x = w[i];
-			size_t		less = x < pivot;
-
-			w[i] = w[j];
-			w[j] = x;
-			j += less;
-		}
+		j = partition_less(w, m - 1, pivot);
 		w[m - 1] = w[j];
 		w[j] = pivot;
 		/* w[0, j) < pivot == w[j] <= w[j + 1, m) */
@@ -232,7 +295,7 @@ median_select(double *v, size_t n, size_t k)
 			return;
 		lo += e;
 	}
-	introsort_doubles_insertion(v + lo, hi - lo);
+	small_sort(v + lo, hi - lo);
 }
 
 /*
@@ -283,6 +346,39 @@ an_select_fast(double *v, size_t n, size_t k)
 }
 
 /*
+ * The largest of v[0, n), n >= 1, two lanes at a time where there is SSE2.
+ * Of equal values (+0 and -0 are the only equal values that differ) any
+ * may be returned.
+ */
+static double
+max_of(const double *v, size_t n)
+{
+	double		best = v[0];
+	size_t		i = 1;
+
+#ifdef __SSE2__
+	if (n >= 9)
+	{
+		__m128d		a = _mm_loadu_pd(v),
+					b = _mm_loadu_pd(v + 2),
+					hi;
+
+		for (i = 4; i + 4 <= n; i += 4)
+		{
+			a = _mm_max_pd(a, _mm_loadu_pd(v + i));
+			b = _mm_max_pd(b, _mm_loadu_pd(v + i + 2));
+		}
+		a = _mm_max_pd(a, b);
+		hi = _mm_unpackhi_pd(a, a);
+		best = _mm_cvtsd_f64(_mm_max_sd(a, hi));
+	}
+#endif
+	for (; i < n; i++)
+		best = v[i] > best ? v[i] : best;
+	return best;
+}
+
+/*
  * The median of v[i] - c for v partitioned around index n / 2 by a selection
  * (n > 5): the upper middle is v[n / 2], the lower one (n even) the largest
  * value left of it.  x -> x - c is monotone, so they stay the middle ones;
@@ -297,9 +393,7 @@ selected_median(const double *v, size_t n, double c)
 
 	if (n % 2)
 		return upper;
-	lower = v[0];
-	for (size_t i = 1; i < half; i++)
-		lower = v[i] > lower ? v[i] : lower;
+	lower = max_of(v, half);
 	lower -= c;
 	return lower + (upper - lower) / 2;
 }

@@ -39,6 +39,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,18 +91,46 @@ detect(const an_point *pts, size_t n, int64_t interval, an_periods *found, bool 
 	}
 	memset(sum, 0, m * sizeof(double));
 	memset(cnt, 0, m * sizeof(double));
-	for (size_t i = first; i < n; i++)
 	{
-		double		pos = floor(((double) pts[i].ts - (double) t0) / (double) interval + 0.5);
-		size_t		cell = pos < 0 ? 0 : (pos >= (double) m ? m - 1 : (size_t) pos);
+		/*
+		 * A point exactly on the grid, at t0 + k interval, is in cell k: the
+		 * formula gives exactly k whenever the timestamps, the interval and
+		 * the span are below 2^53 (exact as doubles, so is k interval, and
+		 * so is the quotient; nor can t0 + (k + 1) interval overflow).
+		 * Sampling is usually regular, so the cell of a point is mostly the
+		 * last one or the next: no division.
+		 */
+		const int64_t exact = (int64_t) 1 << 53;
+		bool		on_grid = pts[first].ts > -exact && pts[n - 1].ts < exact && t0 > -exact &&
+			interval < exact && pts[n - 1].ts - t0 < exact;
+		size_t		k = 0;
 
-		sum[cell] += pts[i].value;
-		cnt[cell] += 1;
+		for (size_t i = first; i < n; i++)
+		{
+			int64_t		ts = pts[i].ts;
+			size_t		cell;
+
+			if (on_grid && ts == t0 + (int64_t) k * interval)
+				cell = k;
+			else if (on_grid && ts == t0 + (int64_t) (k + 1) * interval)
+				cell = ++k;
+			else
+			{
+				double		pos = floor(((double) ts - (double) t0) / (double) interval + 0.5);
+
+				cell = pos < 0 ? 0 : (pos >= (double) m ? m - 1 : (size_t) pos);
+				if (on_grid && ts == t0 + (int64_t) cell * interval)
+					k = cell;
+			}
+			sum[cell] += pts[i].value;
+			cnt[cell] += 1;
+		}
 	}
 	for (size_t i = 0; i < m; i++)
 		if (cnt[i] > 0)
 		{
-			sum[i] /= cnt[i];
+			if (cnt[i] > 1)		/* x / 1 is x */
+				sum[i] /= cnt[i];
 			filled++;
 		}
 	if ((double) filled < MIN_GRID_FILL * (double) m)

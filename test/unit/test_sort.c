@@ -121,6 +121,104 @@ test_select_and_median(void)
 	}
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * an_select_fast's contract (the k-th smallest at k, nothing larger left of
+ * it, nothing smaller right of it, the same values as before) and the
+ * median, with the vector partition and with the scalar one, at sizes on
+ * both sides of every threshold of the selection: the vector code holds 16
+ * values in registers, reads eight at a time and leaves up to seven.
+ */
+static void
+test_select_fast_both_partitions(void)
+{
+	static const size_t big[] = {1000, 1001, 4099};
+	bool		vector_ran = false;
+
+	for (int vec = 0; vec < 2; vec++)
+	{
+		vector_ran |= an_sort_use_vector(vec == 1);
+		for (int pattern = 0; pattern < 5; pattern++)
+			for (size_t si = 0; si < 80 + 3; si++)
+			{
+				size_t		n = si < 80 ? 1 + si : big[si - 80];
+				double	   *a = malloc(n * sizeof(double)),
+						   *b = malloc(n * sizeof(double)),
+						   *c = malloc(n * sizeof(double));
+
+				fill(a, n, pattern);
+				memcpy(b, a, n * sizeof(double));
+				qsort(b, n, sizeof(double), cmp_double);
+				for (size_t k = 0; k < n; k += n > 100 ? n / 37 : 1)
+				{
+					bool		ok = true;
+
+					memcpy(c, a, n * sizeof(double));
+					an_select_fast(c, n, k);
+					ok &= c[k] == b[k];
+					for (size_t i = 0; i < k; i++)
+						ok &= c[i] <= c[k];
+					for (size_t i = k + 1; i < n; i++)
+						ok &= c[i] >= c[k];
+					qsort(c, n, sizeof(double), cmp_double);
+					ok &= memcmp(c, b, n * sizeof(double)) == 0;
+					CHECK(ok);
+				}
+				memcpy(c, a, n * sizeof(double));
+				CHECK(an_median_inplace(c, n) ==
+					  (n % 2 ? b[n / 2] : b[n / 2 - 1] + (b[n / 2] - b[n / 2 - 1]) / 2));
+				free(a);
+				free(b);
+				free(c);
+			}
+	}
+	an_sort_use_vector(true);
+	if (!vector_ran)
+		printf("note: this CPU has no AVX-512F; only the scalar partition was tested\n");
+}
+
+/*
+ * Up to 24 values an_select_fast sorts them outright (by rank with AVX-512,
+ * by insertion without): the result must be the stable insertion sort's
+ * bit for bit, which tells -0 from +0 and keeps ties in their order.
+ */
+static void
+test_select_fast_small_is_stable_sort(void)
+{
+	static const double zeros[] = {-0.0, 0.0, 1.0, -1.0};
+
+	for (int vec = 0; vec < 2; vec++)
+	{
+		an_sort_use_vector(vec == 1);
+		for (int pattern = 0; pattern < 6; pattern++)
+			for (size_t n = 1; n <= 24; n++)
+				for (int rep = 0; rep < 20; rep++)
+				{
+					double		a[24],
+								b[24];
+
+					if (pattern < 5)
+						fill(a, n, pattern);
+					else
+						for (size_t i = 0; i < n; i++)
+							a[i] = zeros[random_u64() % 4];
+					memcpy(b, a, sizeof(a));
+					reference_sort(b, n);
+					an_select_fast(a, n, n / 2);
+					CHECK(memcmp(a, b, n * sizeof(double)) == 0);
+				}
+	}
+	an_sort_use_vector(true);
+}
+
 /*
  * an_median_shifted on the array an_median_inplace left against the median
  * of the shifted values computed afresh (bit for bit, ties and all), for
@@ -159,6 +257,8 @@ main(void)
 	RUN(test_sort_doubles);
 	RUN(test_sort_points_by_ts_then_value);
 	RUN(test_select_and_median);
+	RUN(test_select_fast_both_partitions);
+	RUN(test_select_fast_small_is_stable_sort);
 	RUN(test_median_shifted);
 	UNIT_EXIT();
 }
