@@ -7,6 +7,8 @@
  */
 #include "core/fft.h"
 
+#include "core/fft_avx512.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
@@ -77,6 +79,43 @@ get_twiddles(size_t n, bool *owned)
 	if ((tw = an_alloc_array(n / 2, 2 * sizeof(double))) != NULL)
 		fill_twiddles(tw, n);
 	return tw;
+}
+
+/*
+ * The twiddles of each stage from length 8 on, one stage after the other,
+ * as (cos, sin) pairs in the order the stage uses them (the table itself
+ * is read with a stride that grows as the stages shrink): what the AVX-512
+ * stages load four at a time.  Kept for the last transform size, made only
+ * from the cached table; NULL otherwise.
+ */
+static double stage_cache[2 * TWIDDLE_CACHE_N];
+static size_t stage_cache_n,
+			stage_cache_mul;
+
+static const double *
+get_stage_twiddles(size_t n, size_t tw_mul, const double *tw)
+{
+	if (tw != twiddle_cache || n * tw_mul != twiddle_cache_n || n < 8)
+		return NULL;
+	if (stage_cache_n != n || stage_cache_mul != tw_mul)
+	{
+		double	   *out = stage_cache;
+
+		for (size_t len = 8; len <= n; len <<= 1)
+		{
+			size_t		half = len >> 1,
+						stride = n / len * tw_mul;
+
+			for (size_t k = 0; k < half; k++)
+			{
+				*out++ = tw[2 * k * stride];
+				*out++ = tw[2 * k * stride + 1];
+			}
+		}
+		stage_cache_n = n;
+		stage_cache_mul = tw_mul;
+	}
+	return stage_cache;
 }
 
 /* One butterfly: x = w b, then (a, b) = (a + x, a - x). */
@@ -150,6 +189,19 @@ fft_with_table(double *z, size_t n, int inverse, const double *tw, size_t tw_mul
 	{
 		size_t		half = len >> 1,
 					stride = n / len * tw_mul;
+
+#ifdef AN_HAVE_AVX512_KERNELS
+		if (len == 8 && an_avx512_enabled())
+		{
+			const double *stage_tw = get_stage_twiddles(n, tw_mul, tw);
+
+			if (stage_tw != NULL)
+			{
+				an_fft_stages_avx512(z, n, sign, stage_tw);
+				return;
+			}
+		}
+#endif
 
 		if (n <= FFT_CACHED_POINTS && half <= n / len)
 			for (size_t k = 0; k < half; k++)

@@ -179,19 +179,6 @@ partition_scalar(double *w, size_t m, double pivot)
 	return j;
 }
 
-static bool vector_enabled = true;
-
-bool
-an_sort_use_vector(bool enable)
-{
-	vector_enabled = enable;
-#ifdef AN_HAVE_AVX512_KERNELS
-	return enable && an_cpu_has_avx512();
-#else
-	return false;
-#endif
-}
-
 /* The vector partition holds 32 values in registers while it works, so it needs as many. */
 #define PARTITION_VECTOR_MIN 32
 
@@ -199,7 +186,7 @@ static inline size_t
 partition_less(double *w, size_t m, double pivot)
 {
 #ifdef AN_HAVE_AVX512_KERNELS
-	if (m >= PARTITION_VECTOR_MIN && vector_enabled && an_cpu_has_avx512())
+	if (m >= PARTITION_VECTOR_MIN && an_avx512_enabled())
 		return an_partition_less_avx512(w, m, pivot);
 #endif
 	return partition_scalar(w, m, pivot);
@@ -210,7 +197,7 @@ static inline void
 small_sort(double *v, size_t n)
 {
 #ifdef AN_HAVE_AVX512_KERNELS
-	if (n >= 2 && vector_enabled && an_cpu_has_avx512())
+	if (n >= 2 && an_avx512_enabled())
 	{
 		an_rank_sort_avx512(v, n);
 		return;

@@ -7,7 +7,6 @@
 #ifndef ANOMALY_SORT_H
 #define ANOMALY_SORT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,15 +36,6 @@ void		an_select_double(double *v, size_t n, size_t k);
  * than an_select_double (which matters only to a caller that then sums v).
  */
 void		an_select_fast(double *v, size_t n, size_t k);
-
-/*
- * Whether an_select_fast and the medians may use the CPU's vector
- * instructions (AVX-512F, checked at run time) when it has them: for the
- * partitions of a selection and the sort of the last few values.  The
- * results are the same either way; on by default, tests and benchmarks turn
- * it off to run the scalar code.  Returns whether the vector code will run.
- */
-bool		an_sort_use_vector(bool enable);
 
 /* Median of v (reorders v).  n must be > 0. */
 double		an_median_inplace(double *v, size_t n);

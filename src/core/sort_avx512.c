@@ -1,8 +1,7 @@
 /*
- * sort_avx512.c: the AVX-512 kernels of the selection in sort.c, compiled
- * for AVX-512F whatever the build targets and run only where the CPU has it
- * (an_cpu_has_avx512).  They give what their scalar counterparts give: the
- * same two sets around a pivot, the same sorted values.
+ * sort_avx512.c: the AVX-512 kernels of the selection in sort.c (see
+ * cpu_features.h).  They give what their scalar counterparts give: the same
+ * two sets around a pivot, the same sorted values.
  */
 #include "core/sort_avx512.h"
 
@@ -10,20 +9,6 @@
 
 #include <immintrin.h>
 #include <string.h>
-
-/* 1 if the CPU (and the OS) run AVX-512F, 0 if not, -1 not asked yet */
-static int	has_avx512 = -1;
-
-bool
-an_cpu_has_avx512(void)
-{
-	if (has_avx512 < 0)
-	{
-		__builtin_cpu_init();
-		has_avx512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
-	}
-	return has_avx512 == 1;
-}
 
 /*
  * In place, sixteen at a time: the first and the last sixteen values wait

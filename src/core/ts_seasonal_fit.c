@@ -433,6 +433,21 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 			const an_ts_season *se = &c.s.season[j];
 			int64_t		r = phase_offset(se, pts[0].ts);
 
+			/*
+			 * When the bin width is a whole number B of microseconds, an
+			 * offset r = q B is exactly in bin q (r / B is then exact, as a
+			 * double too, below 2^53): q and r mod B advance with r, by
+			 * additions, and only offsets off that grid need offset_bin's
+			 * division.
+			 */
+			int64_t		width = se->period_us % se->nbins == 0 && se->period_us < ((int64_t) 1 << 53) ?
+				se->period_us / se->nbins : 0;
+			int64_t		q = width ? r / width : 0,
+						rem = width ? r % width : 1,
+						last_step = -1,
+						step_q = 0,
+						step_rem = 0;
+
 			for (size_t i = 0; i < n; i++)
 			{
 				if (i > 0)
@@ -440,9 +455,37 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 					/* >= 0 (sorted), and exact in uint64 even across the whole timestamp range */
 					uint64_t	step = (uint64_t) pts[i].ts - (uint64_t) pts[i - 1].ts;
 
-					r = step < (uint64_t) (se->period_us - r) ? r + (int64_t) step : phase_offset(se, pts[i].ts);
+					if (step < (uint64_t) (se->period_us - r))
+					{
+						r += (int64_t) step;
+						if (width)
+						{
+							if ((int64_t) step != last_step)
+							{
+								last_step = (int64_t) step;
+								step_q = last_step / width;
+								step_rem = last_step % width;
+							}
+							q += step_q;
+							rem += step_rem;
+							if (rem >= width)
+							{
+								rem -= width;
+								q++;
+							}
+						}
+					}
+					else
+					{
+						r = phase_offset(se, pts[i].ts);
+						if (width)
+						{
+							q = r / width;
+							rem = r % width;
+						}
+					}
 				}
-				c.bins[j][i] = offset_bin(se, r);
+				c.bins[j][i] = rem == 0 ? (uint32_t) q : offset_bin(se, r);
 			}
 		}
 	}

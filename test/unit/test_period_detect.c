@@ -3,7 +3,9 @@
  * on synthetic series with known periods (and none).
  */
 #include <stdint.h>
+#include <string.h>
 
+#include "core/cpu_features.h"
 #include "core/fft.h"
 #include "core/period_detect.h"
 #include "unit.h"
@@ -55,6 +57,52 @@ test_fft_matches_dft(void)
 	}
 	CHECK_EQ_INT(an_fft_size(1000), 1024);
 	CHECK_EQ_INT(an_fft_size(1024), 1024);
+}
+
+/*
+ * The AVX-512 stages (where the CPU has them) against the scalar code: the
+ * same bits, for the transforms of every size from 8 to 16,384 both ways
+ * and for autocorrelations from 5 to 5,000 points.
+ */
+static void
+test_fft_vector_same_bits(void)
+{
+	static double z[2 * 16384],
+				w[2 * 16384],
+				x[5000],
+				acf_v[5000],
+				acf_s[5000];
+	static const size_t ms[] = {5, 17, 100, 1000, 1024, 1025, 5000};
+
+	if (!an_use_vector_code(true))
+	{
+		printf("note: this CPU has no AVX-512F; the vector FFT stages were not run\n");
+		return;
+	}
+	for (size_t n = 8; n <= 16384; n *= 2)
+		for (int inverse = 0; inverse < 2; inverse++)
+		{
+			for (size_t i = 0; i < 2 * n; i++)
+				z[i] = w[i] = gauss();
+			an_use_vector_code(true);
+			CHECK(an_fft(z, n, inverse) == AN_OK);
+			an_use_vector_code(false);
+			CHECK(an_fft(w, n, inverse) == AN_OK);
+			CHECK(memcmp(z, w, 2 * n * sizeof(double)) == 0);
+		}
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++)
+	{
+		size_t		m = ms[i];
+
+		for (size_t j = 0; j < m; j++)
+			x[j] = gauss() + (j % 9 == 2 ? 3 : 0);
+		an_use_vector_code(true);
+		CHECK(an_autocorrelation(x, m, m - 1, acf_v) == AN_OK);
+		an_use_vector_code(false);
+		CHECK(an_autocorrelation(x, m, m - 1, acf_s) == AN_OK);
+		CHECK(memcmp(acf_v, acf_s, m * sizeof(double)) == 0);
+	}
+	an_use_vector_code(true);
 }
 
 static void
@@ -360,6 +408,7 @@ int
 main(void)
 {
 	RUN(test_fft_matches_dft);
+	RUN(test_fft_vector_same_bits);
 	RUN(test_autocorrelation_direct);
 	RUN(test_autocorrelation_sizes);
 	RUN(test_sine_periods);

@@ -2,6 +2,7 @@
  * test_sort.c: introsort and selection against a plain insertion sort, on
  * random, sorted, reversed, constant and many-duplicate inputs.
  */
+#include "core/cpu_features.h"
 #include "core/sort.h"
 #include "unit.h"
 
@@ -145,7 +146,7 @@ test_select_fast_both_partitions(void)
 
 	for (int vec = 0; vec < 2; vec++)
 	{
-		vector_ran |= an_sort_use_vector(vec == 1);
+		vector_ran |= an_use_vector_code(vec == 1);
 		for (int pattern = 0; pattern < 5; pattern++)
 			for (size_t si = 0; si < 80 + 3; si++)
 			{
@@ -180,7 +181,7 @@ test_select_fast_both_partitions(void)
 				free(c);
 			}
 	}
-	an_sort_use_vector(true);
+	an_use_vector_code(true);
 	if (!vector_ran)
 		printf("note: this CPU has no AVX-512F; only the scalar partition was tested\n");
 }
@@ -197,7 +198,7 @@ test_select_fast_small_is_stable_sort(void)
 
 	for (int vec = 0; vec < 2; vec++)
 	{
-		an_sort_use_vector(vec == 1);
+		an_use_vector_code(vec == 1);
 		for (int pattern = 0; pattern < 6; pattern++)
 			for (size_t n = 1; n <= 24; n++)
 				for (int rep = 0; rep < 20; rep++)
@@ -216,7 +217,7 @@ test_select_fast_small_is_stable_sort(void)
 					CHECK(memcmp(a, b, n * sizeof(double)) == 0);
 				}
 	}
-	an_sort_use_vector(true);
+	an_use_vector_code(true);
 }
 
 /*
