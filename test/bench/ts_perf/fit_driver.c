@@ -6,6 +6,8 @@
  *   fit_driver describe          one JSON line per series: status, ts_model_info and the band at
  *                                40 timestamps (for compare_models.sh when the hashes differ)
  *   fit_driver time [S] [P]      fit S series of P points (default 10000 x 1000), print seconds
+ * With NO_VECTOR=1 in the environment the AVX-512 kernels stay off (see
+ * src/core/cpu_features.h): the speed of a CPU without them.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cpu_features.h"
 #include "core/model_format.h"
 #include "core/ts_model.h"
 #include "core/ts_seasonal.h"
@@ -185,6 +188,9 @@ int
 main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "hash";
+
+	if (getenv("NO_VECTOR"))
+		an_use_vector_code(false);
 
 	if (strcmp(mode, "time") == 0)
 	{
