@@ -9,15 +9,6 @@
 #include "core/ts_model.h"
 #include "unit.h"
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 static double
 brute_median(const double *v, size_t n)
 {
@@ -25,7 +16,7 @@ brute_median(const double *v, size_t n)
 	double		m;
 
 	memcpy(c, v, n * sizeof(double));
-	qsort(c, n, sizeof(double), cmp_double);
+	qsort(c, n, sizeof(double), unit_cmp_double);
 	m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
 	free(c);
 	return m;
@@ -191,7 +182,7 @@ test_auto_level_tail_sigma(void)
 	for (size_t i = 0; i < n; i++)
 		dev[i] = fabs(v[i] - med);
 	mad = brute_median(dev, n);
-	qsort(v, n, sizeof(double), cmp_double);
+	qsort(v, n, sizeof(double), unit_cmp_double);
 	tail = fmax(v[(99 * n) / 100] - med, med - v[n / 100]) / 2.3263478740408408;
 	want = fmax(AN_MAD_TO_SIGMA * mad, tail);
 	CHECK(tail > 10 * AN_MAD_TO_SIGMA * mad);	/* the outliers decide */

@@ -140,15 +140,6 @@ test_profile_robust_to_incidents(void)
 	free(pts);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Heavy tails widen the band: with 3 % of the rows far above the cycle, the
  * upper spread is the tail estimate (q99 - q50) / z99 of the residuals
@@ -186,7 +177,7 @@ test_tail_aware_spread(void)
 		an_ts_expect(m, pts[i].ts, &d);
 		r[i] = pts[i].value - d.expected;
 	}
-	qsort(r, n, sizeof(double), cmp_double);
+	qsort(r, n, sizeof(double), unit_cmp_double);
 	CHECK_NEAR(s->sigma_high, (r[(99 * n) / 100] - r[n / 2]) / 2.3263478740408408, 1e-9, 0);
 	CHECK(s->sigma_high > 10 * s->sigma_low);
 	CHECK(s->sigma_low > 0.3 && s->sigma_low < 1.0);	/* the noise's sigma, 0.5, roughly */

@@ -78,4 +78,14 @@ unit_shared_path(const char *rel)
 	return buf;
 }
 
+/* qsort comparator for doubles, ascending (the reference sort of several tests) */
+static int
+unit_cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
 #endif
