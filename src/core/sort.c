@@ -12,8 +12,6 @@
 #include "core/core.h"
 #include "core/sort_avx512.h"
 
-#include <stdbool.h>
-
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
