@@ -14,6 +14,8 @@
  *   f64 median, f64 mad, f64 sigma, f64 threshold, u8 direction
  */
 #include <math.h>
+#include <stddef.h>
+#include <string.h>
 #include <float.h>
 
 #include "core/model_format.h"
@@ -44,18 +46,41 @@ an_status
 an_ts_level_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t interval_us,
 				uint8_t **model, size_t *len)
 {
-	double	   *values = an_alloc_array(n, sizeof(double));
+	const double *in_order;		/* the values in time order */
+	double	   *values;
 	double		median,
 				mad,
 				sigma,
 				tail = 0,
 				floor_abs = sigma_floor(pts, n);
+	int64_t		t_first = pts[0].ts,
+				t_last = pts[n - 1].ts;
 	an_writer	w;
 
-	if (values == NULL)
-		return AN_ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		values[i] = pts[i].value;
+	if (n >= an_ts_compact_min_points)
+	{
+		/*
+		 * Inside pts (an_ts_compact_min_points): the values in order in its
+		 * first half, as bytes since the memory changes type (each lands
+		 * below where it is read), and the working copy in the second.
+		 */
+		char	   *base = (char *) pts;
+
+		for (size_t i = 0; i < n; i++)
+			memcpy(base + i * sizeof(double), base + i * sizeof(an_point) + offsetof(an_point, value), sizeof(double));
+		in_order = (const double *) pts;
+		values = (double *) pts + n;
+		memcpy(values, in_order, n * sizeof(double));
+	}
+	else
+	{
+		if ((values = an_alloc_array(n, sizeof(double))) == NULL)
+			return AN_ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			values[i] = pts[i].value;
+		in_order = NULL;
+	}
+#define VALUE_AT(i) (in_order ? in_order[i] : pts[i].value)
 	/* median and MAD in place: values is reordered, then reused for |v - m| */
 	median = an_median_inplace(values, n);
 	if (opt->method == AN_TS_METHOD_AUTO && n >= AN_TAIL_MIN_POINTS)
@@ -67,19 +92,21 @@ an_ts_level_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t inter
 		tail = fmax(tail, (values[(99 * n) / 100] - median) / AN_TAIL_Z);
 	}
 	for (size_t i = 0; i < n; i++)
-		values[i] = fabs(pts[i].value - median);
+		values[i] = fabs(VALUE_AT(i) - median);
 	mad = an_median_inplace(values, n);
-	an_free(values);
+	if (in_order == NULL)
+		an_free(values);
 	if (mad == 0)
 	{
 		double		sum = 0;
 
 		for (size_t i = 0; i < n; i++)
-			sum += fabs(pts[i].value - median);
+			sum += fabs(VALUE_AT(i) - median);
 		sigma = AN_MEANAD_TO_SIGMA * sum / (double) n;
 	}
 	else
 		sigma = AN_MAD_TO_SIGMA * mad;
+#undef VALUE_AT
 	sigma = fmax(sigma, tail);
 	if (!(sigma >= floor_abs))
 		sigma = floor_abs;
@@ -87,8 +114,8 @@ an_ts_level_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t inter
 		return AN_ENONFINITE;	/* values too large: their spread overflows */
 
 	an_writer_init(&w);
-	an_put_i64(&w, pts[0].ts);
-	an_put_i64(&w, pts[n - 1].ts);
+	an_put_i64(&w, t_first);
+	an_put_i64(&w, t_last);
 	an_put_u64(&w, (uint64_t) n);
 	an_put_i64(&w, interval_us);
 	an_put_f64(&w, median);

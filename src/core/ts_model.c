@@ -11,28 +11,39 @@
 #include "core/model_format.h"
 #include "core/ts_seasonal.h"
 
+size_t		an_ts_compact_min_points = 2000000;
+
 int64_t
 an_infer_interval(const an_point *pts, size_t n)
 {
 	double	   *gaps;
 	size_t		ngaps = 0;
-	double		median;
+	double		median,
+				first = 0;
 	bool		all_equal = true;
 
 	if (n < 2)
 		return 0;
+	/* regular sampling, the usual case: every gap is the median, and no array of them is needed */
+	for (size_t i = 1; i < n && all_equal; i++)
+		if (pts[i].ts != pts[i - 1].ts)
+		{
+			double		gap = (double) pts[i].ts - (double) pts[i - 1].ts;
+
+			if (ngaps++ == 0)
+				first = gap;
+			all_equal = gap == first;
+		}
+	if (all_equal)
+		return ngaps == 0 ? 0 : (int64_t) llround(first);
+	ngaps = 0;
 	gaps = an_alloc_array(n - 1, sizeof(double));
 	if (gaps == NULL)
 		return -1;
 	for (size_t i = 1; i < n; i++)
 		if (pts[i].ts != pts[i - 1].ts)
-		{
-			gaps[ngaps] = (double) pts[i].ts - (double) pts[i - 1].ts;
-			all_equal &= gaps[ngaps] == gaps[0];
-			ngaps++;
-		}
-	/* regular sampling, the usual case: every gap is the median */
-	median = ngaps == 0 ? 0 : (all_equal ? gaps[0] : an_median_inplace(gaps, ngaps));
+			gaps[ngaps++] = (double) pts[i].ts - (double) pts[i - 1].ts;
+	median = an_median_inplace(gaps, ngaps);
 	an_free(gaps);
 	return (int64_t) llround(median);
 }

@@ -88,4 +88,14 @@ an_status	an_ts_level_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 /* Median spacing of distinct consecutive timestamps (0 if fewer than 2 distinct). */
 int64_t		an_infer_interval(const an_point *pts, size_t n);
 
+/*
+ * From this many points on, an_ts_fit works inside pts itself: the values
+ * move to its first half and the second half serves as scratch, instead of
+ * a scratch array of 8 bytes a point (the seasonal fit does so when the
+ * points are regularly spaced, without gaps or duplicates, so that a
+ * timestamp is t0 + i * step).  The models are the same either way; tests
+ * lower it to check that.
+ */
+extern size_t an_ts_compact_min_points;
+
 #endif

@@ -39,7 +39,7 @@ fit_trend(fit_ctx *c, an_ts_trend trend)
 			for (size_t i = lo; i < hi; i++)
 				y[i - lo] = deseason(c, i, -1);
 			bv[b] = an_median_inplace(y, hi - lo);
-			bt[b] = ((double) c->pts[lo].ts + (double) c->pts[hi - 1].ts) / 2e6;
+			bt[b] = ((double) point_ts(c, lo) + (double) point_ts(c, hi - 1)) / 2e6;
 		}
 		for (size_t a = 0; a < nb; a++)
 			for (size_t b = a + 1; b < nb; b++)
@@ -47,7 +47,7 @@ fit_trend(fit_ctx *c, an_ts_trend trend)
 					slopes[ns++] = (bv[b] - bv[a]) / (bt[b] - bt[a]);
 		c->s.slope_per_s = ns ? an_median_inplace(slopes, ns) : 0;
 		for (size_t i = 0; i < n; i++)
-			y[i] = deseason(c, i, -1) - c->s.slope_per_s * (((double) c->pts[i].ts - (double) c->t_last) / 1e6);
+			y[i] = deseason(c, i, -1) - c->s.slope_per_s * (((double) point_ts(c, i) - (double) c->t_last) / 1e6);
 		c->s.level = an_median_inplace(y, n);
 		return;
 	}
@@ -66,7 +66,7 @@ fit_trend(fit_ctx *c, an_ts_trend trend)
 			for (size_t i = lo; i < hi; i++)
 				y[i - lo] = deseason(c, i, -1);
 			c->s.knot_v[k] = an_median_inplace(y, hi - lo);
-			c->s.knot_t[k] = c->pts[lo].ts / 2 + c->pts[hi - 1].ts / 2;
+			c->s.knot_t[k] = point_ts(c, lo) / 2 + point_ts(c, hi - 1) / 2;
 			k++;
 			if (hi == n)
 				break;

@@ -40,12 +40,14 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/model_format.h"
 #include "core/period_detect.h"
 #include "core/robust_stats.h"
+#include "core/ts_model.h"
 #include "core/ts_seasonal_internal.h"
 
 /* ---- fitting ---- */
@@ -176,13 +178,12 @@ detect(const an_point *pts, size_t n, int64_t interval, an_periods *found, bool 
 }
 
 static void
-write_model(an_writer *w, const fit_ctx *c, const an_point *pts, size_t n, int64_t interval,
-			const an_ts_options *opt)
+write_model(an_writer *w, const fit_ctx *c, size_t n, int64_t interval, const an_ts_options *opt)
 {
 	const an_ts_seasonal *s = &c->s;
 
-	an_put_i64(w, pts[0].ts);
-	an_put_i64(w, pts[n - 1].ts);
+	an_put_i64(w, c->t_first);
+	an_put_i64(w, c->t_last);
 	an_put_u64(w, (uint64_t) n);
 	an_put_i64(w, interval);
 	an_put_f64(w, opt->confidence > 0 ? an_confidence_to_k(opt->confidence) : opt->threshold);
@@ -299,6 +300,52 @@ fit_spread(fit_ctx *c, double floor_abs)
 		c->s.knot_v[k] += q50;
 }
 
+/*
+ * Regularly spaced points, without gaps or duplicates: point i at
+ * pts[0].ts + i * step (*step > 0).
+ */
+static bool
+evenly_spaced(const an_point *pts, size_t n, int64_t *step)
+{
+	if (n < 2)
+		return false;
+	*step = pts[1].ts - pts[0].ts;
+	for (size_t i = 2; i < n; i++)
+		if (pts[i].ts - pts[i - 1].ts != *step)
+			return false;
+	return *step > 0;
+}
+
+/*
+ * The values of pts to the first n doubles of its memory, in order: each
+ * lands below where it is read, so none is overwritten before it is read.
+ * Copied as bytes, since the memory changes type.
+ */
+static void
+compact_values(an_point *pts, size_t n)
+{
+	char	   *base = (char *) pts;
+
+	for (size_t i = 0; i < n; i++)
+		memcpy(base + i * sizeof(double), base + i * sizeof(an_point) + offsetof(an_point, value), sizeof(double));
+}
+
+/* The reverse, for the robust level model after all: from the last point down, each lands above its value. */
+static void
+expand_values(an_point *pts, size_t n, int64_t t_first, int64_t step)
+{
+	char	   *base = (char *) pts;
+
+	for (size_t i = n; i-- > 0;)
+	{
+		an_point	p;
+
+		memcpy(&p.value, base + i * sizeof(double), sizeof(double));
+		p.ts = t_first + (int64_t) i * step;
+		memcpy(base + i * sizeof(an_point), &p, sizeof(an_point));
+	}
+}
+
 an_status
 an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t interval,
 				   uint8_t **model, size_t *len, char *err, size_t errlen)
@@ -314,12 +361,14 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 				scale;
 	an_status	st = AN_OK;
 	an_writer	w;
-	bool		any_detected = false;
+	bool		any_detected = false,
+				compact = false;
 
 	*model = NULL;
 	memset(&c, 0, sizeof(c));
 	c.pts = pts;
 	c.n = n;
+	c.t_first = pts[0].ts;
 	c.t_last = pts[n - 1].ts;
 
 	/* 1. periods */
@@ -407,11 +456,14 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 	c.local_block = longest > LOCAL_MIN_BLOCK ? longest : LOCAL_MIN_BLOCK;
 	if (c.local_block < (n + MAX_KNOTS - 1) / MAX_KNOTS)
 		c.local_block = (n + MAX_KNOTS - 1) / MAX_KNOTS;
-	c.scratch = an_alloc_array(n, sizeof(double));
+	/* a long regular series is fitted inside pts, with no scratch of its own (an_ts_compact_min_points) */
+	compact = n >= an_ts_compact_min_points && evenly_spaced(pts, n, &c.step);
+	if (!compact)
+		c.scratch = an_alloc_array(n, sizeof(double));
 	c.offsets = an_alloc_array(maxbins + 1, sizeof(size_t));
 	c.s.knot_t = an_alloc_array(n / c.local_block + 2, sizeof(int64_t));
 	c.s.knot_v = an_alloc_array(n / c.local_block + 2, sizeof(double));
-	if (c.scratch == NULL || c.offsets == NULL || c.s.knot_t == NULL || c.s.knot_v == NULL)
+	if ((c.scratch == NULL && !compact) || c.offsets == NULL || c.s.knot_t == NULL || c.s.knot_v == NULL)
 	{
 		st = AN_ENOMEM;
 		goto done;
@@ -492,6 +544,13 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 	for (size_t i = 0; i < n; i++)
 		if (fabs(pts[i].value) > maxabs)
 			maxabs = fabs(pts[i].value);
+	if (compact)
+	{
+		/* from here on points are read through point_ts and point_value */
+		compact_values(pts, n);
+		c.values = (const double *) pts;
+		c.scratch = (double *) pts + n;
+	}
 
 	/* 3. validate detected periods against the trend-only model */
 	if (any_detected)
@@ -534,10 +593,13 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 	if (st != AN_OK)
 		goto done;
 	an_writer_init(&w);
-	write_model(&w, &c, pts, n, interval, opt);
+	write_model(&w, &c, n, interval, opt);
 	st = an_writer_finish(&w, AN_KIND_TS_SEASONAL, model, len);
 done:
-	an_free(c.scratch);
+	if (c.values == NULL)
+		an_free(c.scratch);
+	else if (*model == NULL)
+		expand_values(pts, n, c.t_first, c.step);	/* the robust level model reads pts */
 	an_free(c.offsets);
 	an_free(c.s.knot_t);
 	an_free(c.s.knot_v);

@@ -53,9 +53,12 @@ phase_bin(const an_ts_season *s, int64_t ts)
 
 typedef struct fit_ctx
 {
-	const an_point *pts;
+	const an_point *pts;		/* unused once values is set */
+	const double *values;		/* NULL, or the values, pts compacted (see an_ts_compact_min_points) */
 	size_t		n;
-	int64_t		t_last;
+	int64_t		t_first,
+				t_last,
+				step;			/* with values: point i is at t_first + i * step */
 	double	   *scratch;		/* n doubles */
 	size_t	   *offsets;		/* largest nbins + 1 */
 	uint32_t   *bins_scratch;	/* unused when NULL */
@@ -67,17 +70,30 @@ typedef struct fit_ctx
 /* Precompute phase bins up to this many points (4 bytes a point a period); beyond, recompute. */
 #define PRECOMPUTE_BINS_MAX 2000000
 
+/* The timestamp and the value of point i, from pts or from its compacted form. */
+static inline int64_t
+point_ts(const fit_ctx *c, size_t i)
+{
+	return c->values ? c->t_first + (int64_t) i * c->step : c->pts[i].ts;
+}
+
+static inline double
+point_value(const fit_ctx *c, size_t i)
+{
+	return c->values ? c->values[i] : c->pts[i].value;
+}
+
 static inline uint32_t
 bin_of(const fit_ctx *c, int j, size_t i)
 {
-	return c->bins[j] ? c->bins[j][i] : phase_bin(&c->s.season[j], c->pts[i].ts);
+	return c->bins[j] ? c->bins[j][i] : phase_bin(&c->s.season[j], point_ts(c, i));
 }
 
 /* value minus the seasonal parts except season `skip` (-1: all) */
 static inline double
 deseason(const fit_ctx *c, size_t i, int skip)
 {
-	double		v = c->pts[i].value;
+	double		v = point_value(c, i);
 
 	for (int j = 0; j < c->s.nseasons; j++)
 		if (j != skip)
@@ -96,7 +112,7 @@ static inline double
 trend_at_point(const fit_ctx *c, size_t i, size_t *knot)
 {
 	const an_ts_seasonal *s = &c->s;
-	int64_t		ts = c->pts[i].ts;
+	int64_t		ts = point_ts(c, i);
 	size_t		lo,
 				hi;
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks that the fitted models are those of another revision: builds
-# test/bench/ts_perf/fit_driver.c against src/core of REV (default main) and
-# of this checkout and fits the same varied series (9 shapes x 11 lengths x
-# 6 option sets) with both.  Identical bytes pass at once; otherwise every
+# test/bench/ts_perf/fit_driver.c with src/core of REV (default main) and of
+# this checkout, each from its own tree, and fits the same varied series
+# (9 shapes x 11 lengths x 6 option sets) with both.  Identical bytes pass at once; otherwise every
 # model must say the same in ts_model_info (periods, trend, reason, counts:
 # exactly; numbers: within a relative 1e-9) and give the same expected,
 # lower and upper at 40 timestamps (same tolerance): a change of summation
@@ -14,11 +14,12 @@ REV=${1:-main}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$TMP/old"
-git archive "$REV" src/core | tar -x -C "$TMP/old"
+# each side with its own driver: the driver's switches follow the core it was written for
+git archive "$REV" src/core test/bench/ts_perf/fit_driver.c | tar -x -C "$TMP/old"
 CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -O2 -ffp-contract=off -Wall -Wextra -Werror -Wno-unused-function"
 LIBS="$(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) -lm"
 # shellcheck disable=SC2086
-cc $CFLAGS -I"$TMP/old/src" -o "$TMP/old_driver" test/bench/ts_perf/fit_driver.c \
+cc $CFLAGS -I"$TMP/old/src" -o "$TMP/old_driver" "$TMP/old/test/bench/ts_perf/fit_driver.c" \
 	$(find "$TMP/old/src/core" -name '*.c' | sort) $LIBS
 # shellcheck disable=SC2086
 cc $CFLAGS -Isrc -o "$TMP/new_driver" test/bench/ts_perf/fit_driver.c $(find src/core -name '*.c' | sort) $LIBS

@@ -7,7 +7,9 @@
  *                                40 timestamps (for compare_models.sh when the hashes differ)
  *   fit_driver time [S] [P]      fit S series of P points (default 10000 x 1000), print seconds
  * With NO_VECTOR=1 in the environment the AVX-512 kernels stay off (see
- * src/core/cpu_features.h): the speed of a CPU without them.
+ * src/core/cpu_features.h): the speed of a CPU without them.  COMPACT_MIN=k
+ * sets an_ts_compact_min_points (fit inside the points from k points on):
+ * "COMPACT_MIN=0 fit_driver hash" must print what "fit_driver hash" does.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -191,6 +193,8 @@ main(int argc, char **argv)
 
 	if (getenv("NO_VECTOR"))
 		an_use_vector_code(false);
+	if (getenv("COMPACT_MIN"))
+		an_ts_compact_min_points = strtoul(getenv("COMPACT_MIN"), NULL, 10);
 
 	if (strcmp(mode, "time") == 0)
 	{
@@ -226,7 +230,8 @@ main(int argc, char **argv)
 	{
 		bool		describe = strcmp(mode, "describe") == 0;
 		static const size_t sizes[] = {1, 2, 3, 10, 50, 200, 577, 1000, 2016, 5000, 30000};
-		an_point   *pts = malloc(30000 * sizeof(an_point));
+		an_point   *pts = malloc(30000 * sizeof(an_point)),
+				   *sorted = malloc(30000 * sizeof(an_point));
 
 		for (int k = 0; k < NKINDS; k++)
 			for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
@@ -253,9 +258,11 @@ main(int argc, char **argv)
 					if (n == 0)
 						continue;
 					an_sort_points(pts, n);
+					/* the fit may use pts as its scratch: the description reads a copy */
+					memcpy(sorted, pts, n * sizeof(an_point));
 					st = an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err));
 					if (describe)
-						print_description(k, sizes[si], v, st, model, len, pts, n);
+						print_description(k, sizes[si], v, st, model, len, sorted, n);
 					else
 						printf("kind=%d n=%zu variant=%d status=%d len=%zu hash=%016llx %s\n", k, sizes[si], v,
 							   (int) st, len, (unsigned long long) (st == AN_OK ? fnv(model, len) : 0),
