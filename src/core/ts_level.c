@@ -14,7 +14,6 @@
  *   f64 median, f64 mad, f64 sigma, f64 threshold, u8 direction
  */
 #include <math.h>
-#include <stddef.h>
 #include <string.h>
 #include <float.h>
 
@@ -59,15 +58,8 @@ an_ts_level_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t inter
 
 	if (n >= an_ts_compact_min_points)
 	{
-		/*
-		 * Inside pts (an_ts_compact_min_points): the values in order in its
-		 * first half, as bytes since the memory changes type (each lands
-		 * below where it is read), and the working copy in the second.
-		 */
-		char	   *base = (char *) pts;
-
-		for (size_t i = 0; i < n; i++)
-			memcpy(base + i * sizeof(double), base + i * sizeof(an_point) + offsetof(an_point, value), sizeof(double));
+		/* inside pts (an_ts_compact_min_points): the values in order in its first half, the working copy in the second */
+		an_points_to_values(pts, n);
 		in_order = (const double *) pts;
 		values = (double *) pts + n;
 		memcpy(values, in_order, n * sizeof(double));

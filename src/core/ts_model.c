@@ -5,6 +5,7 @@
 #include "core/ts_model.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +13,16 @@
 #include "core/ts_seasonal.h"
 
 size_t		an_ts_compact_min_points = 2000000;
+
+void
+an_points_to_values(an_point *pts, size_t n)
+{
+	/* each value lands below where it is read; copied as bytes, since the memory changes type */
+	char	   *base = (char *) pts;
+
+	for (size_t i = 0; i < n; i++)
+		memcpy(base + i * sizeof(double), base + i * sizeof(an_point) + offsetof(an_point, value), sizeof(double));
+}
 
 int64_t
 an_infer_interval(const an_point *pts, size_t n)

@@ -98,4 +98,10 @@ int64_t		an_infer_interval(const an_point *pts, size_t n);
  */
 extern size_t an_ts_compact_min_points;
 
+/*
+ * The values of pts[0..n) to the first n doubles of its memory, in order
+ * (pts is then no longer points).
+ */
+void		an_points_to_values(an_point *pts, size_t n);
+
 #endif

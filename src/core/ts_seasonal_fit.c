@@ -40,7 +40,6 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -316,20 +315,6 @@ evenly_spaced(const an_point *pts, size_t n, int64_t *step)
 	return *step > 0;
 }
 
-/*
- * The values of pts to the first n doubles of its memory, in order: each
- * lands below where it is read, so none is overwritten before it is read.
- * Copied as bytes, since the memory changes type.
- */
-static void
-compact_values(an_point *pts, size_t n)
-{
-	char	   *base = (char *) pts;
-
-	for (size_t i = 0; i < n; i++)
-		memcpy(base + i * sizeof(double), base + i * sizeof(an_point) + offsetof(an_point, value), sizeof(double));
-}
-
 /* The reverse, for the robust level model after all: from the last point down, each lands above its value. */
 static void
 expand_values(an_point *pts, size_t n, int64_t t_first, int64_t step)
@@ -547,7 +532,7 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 	if (compact)
 	{
 		/* from here on points are read through point_ts and point_value */
-		compact_values(pts, n);
+		an_points_to_values(pts, n);
 		c.values = (const double *) pts;
 		c.scratch = (double *) pts + n;
 	}
