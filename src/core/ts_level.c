@@ -25,13 +25,13 @@
 
 /* The spread floor for values v: 1e-9 of the largest magnitude, at least DBL_MIN. */
 static double
-sigma_floor(const an_point *pts, size_t n)
+sigma_floor(const double *v, size_t n)
 {
 	double		maxabs = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (fabs(pts[i].value) > maxabs)
-			maxabs = fabs(pts[i].value);
+		if (fabs(v[i]) > maxabs)
+			maxabs = fabs(v[i]);
 	return fmax(RELATIVE_SIGMA_FLOOR * maxabs, DBL_MIN);
 }
 
@@ -42,63 +42,41 @@ effective_threshold(const an_ts_options *opt)
 }
 
 an_status
-an_ts_level_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t interval_us,
-				uint8_t **model, size_t *len)
+an_ts_level_fit(double *values, size_t n, int64_t t_first, int64_t t_last, const an_ts_options *opt,
+				int64_t interval_us, uint8_t **model, size_t *len)
 {
-	const double *in_order;		/* the values in time order */
-	double	   *values;
+	double	   *work = values + n;	/* the selections reorder a copy: values stays in time order */
 	double		median,
 				mad,
 				sigma,
 				tail = 0,
-				floor_abs = sigma_floor(pts, n);
-	int64_t		t_first = pts[0].ts,
-				t_last = pts[n - 1].ts;
+				floor_abs = sigma_floor(values, n);
 	an_writer	w;
 
-	if (n >= an_ts_compact_min_points)
-	{
-		/* inside pts (an_ts_compact_min_points): the values in order in its first half, the working copy in the second */
-		an_points_to_values(pts, n);
-		in_order = (const double *) pts;
-		values = (double *) pts + n;
-		memcpy(values, in_order, n * sizeof(double));
-	}
-	else
-	{
-		if ((values = an_alloc_array(n, sizeof(double))) == NULL)
-			return AN_ENOMEM;
-		for (size_t i = 0; i < n; i++)
-			values[i] = pts[i].value;
-		in_order = NULL;
-	}
-#define VALUE_AT(i) (in_order ? in_order[i] : pts[i].value)
-	/* median and MAD in place: values is reordered, then reused for |v - m| */
-	median = an_median_inplace(values, n);
+	memcpy(work, values, n * sizeof(double));
+	/* median and MAD in place: work is reordered, then reused for |v - m| */
+	median = an_median_inplace(work, n);
 	if (opt->method == AN_TS_METHOD_AUTO && n >= AN_TAIL_MIN_POINTS)
 	{
 		/* the auto method's fallback: tail-aware spread as in the seasonal kind (AN_TAIL_Z) */
-		an_select_double(values, n, n / 100);
-		tail = (median - values[n / 100]) / AN_TAIL_Z;
-		an_select_double(values, n, (99 * n) / 100);
-		tail = fmax(tail, (values[(99 * n) / 100] - median) / AN_TAIL_Z);
+		an_select_double(work, n, n / 100);
+		tail = (median - work[n / 100]) / AN_TAIL_Z;
+		an_select_double(work, n, (99 * n) / 100);
+		tail = fmax(tail, (work[(99 * n) / 100] - median) / AN_TAIL_Z);
 	}
 	for (size_t i = 0; i < n; i++)
-		values[i] = fabs(VALUE_AT(i) - median);
-	mad = an_median_inplace(values, n);
-	if (in_order == NULL)
-		an_free(values);
+		work[i] = fabs(values[i] - median);
+	mad = an_median_inplace(work, n);
 	if (mad == 0)
 	{
 		double		sum = 0;
 
 		for (size_t i = 0; i < n; i++)
-			sum += fabs(VALUE_AT(i) - median);
+			sum += fabs(values[i] - median);
 		sigma = AN_MEANAD_TO_SIGMA * sum / (double) n;
 	}
 	else
 		sigma = AN_MAD_TO_SIGMA * mad;
-#undef VALUE_AT
 	sigma = fmax(sigma, tail);
 	if (!(sigma >= floor_abs))
 		sigma = floor_abs;

@@ -63,10 +63,15 @@ an_status
 an_ts_fit(an_point *pts, size_t n, const an_ts_options *opt,
 		  uint8_t **model, size_t *len, char *err, size_t errlen)
 {
-	int64_t		interval;
+	int64_t		interval,
+				t_first,
+				t_last;
+	bool		moved = false;	/* the seasonal fit moved the values to the front of pts */
 
 	if (n == 0 || pts == NULL)
 		return AN_EINVAL;
+	t_first = pts[0].ts;
+	t_last = pts[n - 1].ts;
 	interval = opt->interval_us > 0 ? opt->interval_us : an_infer_interval(pts, n);
 	if (interval < 0)
 		return AN_ENOMEM;
@@ -75,12 +80,14 @@ an_ts_fit(an_point *pts, size_t n, const an_ts_options *opt,
 	if (opt->method != AN_TS_METHOD_ROBUST)
 	{
 		/* the seasonal model, unless it decides the robust level model applies */
-		an_status	s = an_ts_seasonal_fit(pts, n, opt, interval, model, len, err, errlen);
+		an_status	s = an_ts_seasonal_fit(pts, n, opt, interval, model, len, &moved, err, errlen);
 
 		if (s != AN_OK || *model != NULL)
 			return s;
 	}
-	return an_ts_level_fit(pts, n, opt, interval, model, len);
+	if (!moved)
+		an_points_to_values(pts, n);
+	return an_ts_level_fit((double *) pts, n, t_first, t_last, opt, interval, model, len);
 }
 
 an_status

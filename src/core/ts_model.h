@@ -81,20 +81,25 @@ void		an_ts_band(double expected, double sigma_low, double sigma_high, double k,
 void		an_format_timestamp(int64_t us, char *buf, size_t len);
 
 /* ---- per-kind entry points (ts_level.c, ts_seasonal.c) ---- */
-an_status	an_ts_level_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t interval_us,
-							uint8_t **model, size_t *len);
+/*
+ * The robust level model of values[0..n) in time order (the training range
+ * t_first .. t_last); values[n..2n) is its scratch.  an_ts_fit passes the
+ * points' own memory, their values moved to its front (an_points_to_values).
+ */
+an_status	an_ts_level_fit(double *values, size_t n, int64_t t_first, int64_t t_last,
+							const an_ts_options *opt, int64_t interval_us, uint8_t **model, size_t *len);
 an_status	an_ts_level_decode(const uint8_t *payload, size_t len, an_ts_model *m);
 
 /* Median spacing of distinct consecutive timestamps (0 if fewer than 2 distinct). */
 int64_t		an_infer_interval(const an_point *pts, size_t n);
 
 /*
- * From this many points on, an_ts_fit works inside pts itself: the values
- * move to its first half and the second half serves as scratch, instead of
- * a scratch array of 8 bytes a point (the seasonal fit does so when the
- * points are regularly spaced, without gaps or duplicates, so that a
- * timestamp is t0 + i * step).  The models are the same either way; tests
- * lower it to check that.
+ * From this many points on, the seasonal fit of a regularly spaced series
+ * (no gaps or duplicates, so that a timestamp is t0 + i * step) works inside
+ * pts: the values move to its first half and the second half serves as
+ * scratch, instead of a scratch array of 8 bytes a point.  (The level model
+ * always works so.)  The models are the same either way; tests lower it to
+ * check that.
  */
 extern size_t an_ts_compact_min_points;
 

@@ -70,7 +70,7 @@ typedef struct an_ts_seasonal
  * AN_EINVAL, err holds "message\nhint".
  */
 an_status	an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t interval_us,
-							   uint8_t **model, size_t *len, char *err, size_t errlen);
+							   uint8_t **model, size_t *len, bool *moved, char *err, size_t errlen);
 an_status	an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m);
 void		an_ts_seasonal_detect(const an_ts_model *m, int64_t ts, double value, an_ts_detection *out);
 an_status	an_ts_seasonal_info_json(const an_ts_model *m, char **json);

@@ -300,6 +300,65 @@ fit_spread(fit_ctx *c, double floor_abs)
 }
 
 /*
+ * The phase bin of every point into bins[0..n).  The points are sorted, so
+ * the phase offset r advances by the (usually small) step between them: the
+ * same integers as phase_offset, without its three 64-bit divisions a point.
+ * When the bin width is a whole number B of microseconds, an offset r = q B
+ * is exactly in bin q (r / B is then exact, as a double too, below 2^53):
+ * q and r mod B advance with r, by additions, and only offsets off that
+ * grid need offset_bin's division.
+ */
+static void
+phase_bins(const an_ts_season *se, const an_point *pts, size_t n, uint32_t *bins)
+{
+	int64_t		width = se->period_us % se->nbins == 0 && se->period_us < ((int64_t) 1 << 53) ?
+		se->period_us / se->nbins : 0;
+	int64_t		r = phase_offset(se, pts[0].ts),
+				q = width ? r / width : 0,
+				rem = width ? r % width : 1,	/* never 0 without a whole width */
+				last_step = -1,
+				step_q = 0,
+				step_rem = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		/* >= 0 (sorted), and exact in uint64 even across the whole timestamp range */
+		uint64_t	step = i ? (uint64_t) pts[i].ts - (uint64_t) pts[i - 1].ts : 0;
+
+		if (i > 0 && step >= (uint64_t) (se->period_us - r))
+		{
+			r = phase_offset(se, pts[i].ts);
+			if (width)
+			{
+				q = r / width;
+				rem = r % width;
+			}
+		}
+		else if (i > 0)
+		{
+			r += (int64_t) step;
+			if (width)
+			{
+				if ((int64_t) step != last_step)
+				{
+					last_step = (int64_t) step;
+					step_q = last_step / width;
+					step_rem = last_step % width;
+				}
+				q += step_q;
+				rem += step_rem;
+				if (rem >= width)
+				{
+					rem -= width;
+					q++;
+				}
+			}
+		}
+		bins[i] = rem == 0 ? (uint32_t) q : offset_bin(se, r);
+	}
+}
+
+/*
  * Regularly spaced points, without gaps or duplicates: point i at
  * pts[0].ts + i * step (*step > 0).
  */
@@ -315,25 +374,9 @@ evenly_spaced(const an_point *pts, size_t n, int64_t *step)
 	return *step > 0;
 }
 
-/* The reverse, for the robust level model after all: from the last point down, each lands above its value. */
-static void
-expand_values(an_point *pts, size_t n, int64_t t_first, int64_t step)
-{
-	char	   *base = (char *) pts;
-
-	for (size_t i = n; i-- > 0;)
-	{
-		an_point	p;
-
-		memcpy(&p.value, base + i * sizeof(double), sizeof(double));
-		p.ts = t_first + (int64_t) i * step;
-		memcpy(base + i * sizeof(an_point), &p, sizeof(an_point));
-	}
-}
-
 an_status
 an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t interval,
-				   uint8_t **model, size_t *len, char *err, size_t errlen)
+				   uint8_t **model, size_t *len, bool *moved, char *err, size_t errlen)
 {
 	fit_ctx		c;
 	bool		explicit_seasonal = opt->method == AN_TS_METHOD_SEASONAL;
@@ -350,6 +393,7 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 				compact = false;
 
 	*model = NULL;
+	*moved = false;
 	memset(&c, 0, sizeof(c));
 	c.pts = pts;
 	c.n = n;
@@ -461,70 +505,7 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 			goto done;
 		}
 		if (n <= PRECOMPUTE_BINS_MAX && (c.bins[j] = an_alloc_array(n, sizeof(uint32_t))) != NULL)
-		{
-			/*
-			 * The points are sorted, so the phase offset advances by the
-			 * (usually small) step between them: the same integers as
-			 * phase_offset, without its three 64-bit divisions a point.
-			 */
-			const an_ts_season *se = &c.s.season[j];
-			int64_t		r = phase_offset(se, pts[0].ts);
-
-			/*
-			 * When the bin width is a whole number B of microseconds, an
-			 * offset r = q B is exactly in bin q (r / B is then exact, as a
-			 * double too, below 2^53): q and r mod B advance with r, by
-			 * additions, and only offsets off that grid need offset_bin's
-			 * division.
-			 */
-			int64_t		width = se->period_us % se->nbins == 0 && se->period_us < ((int64_t) 1 << 53) ?
-				se->period_us / se->nbins : 0;
-			int64_t		q = width ? r / width : 0,
-						rem = width ? r % width : 1,
-						last_step = -1,
-						step_q = 0,
-						step_rem = 0;
-
-			for (size_t i = 0; i < n; i++)
-			{
-				if (i > 0)
-				{
-					/* >= 0 (sorted), and exact in uint64 even across the whole timestamp range */
-					uint64_t	step = (uint64_t) pts[i].ts - (uint64_t) pts[i - 1].ts;
-
-					if (step < (uint64_t) (se->period_us - r))
-					{
-						r += (int64_t) step;
-						if (width)
-						{
-							if ((int64_t) step != last_step)
-							{
-								last_step = (int64_t) step;
-								step_q = last_step / width;
-								step_rem = last_step % width;
-							}
-							q += step_q;
-							rem += step_rem;
-							if (rem >= width)
-							{
-								rem -= width;
-								q++;
-							}
-						}
-					}
-					else
-					{
-						r = phase_offset(se, pts[i].ts);
-						if (width)
-						{
-							q = r / width;
-							rem = r % width;
-						}
-					}
-				}
-				c.bins[j][i] = rem == 0 ? (uint32_t) q : offset_bin(se, r);
-			}
-		}
+			phase_bins(&c.s.season[j], pts, n, c.bins[j]);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (fabs(pts[i].value) > maxabs)
@@ -533,6 +514,7 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 	{
 		/* from here on points are read through point_ts and point_value */
 		an_points_to_values(pts, n);
+		*moved = true;			/* for the level model, should the period be rejected */
 		c.values = (const double *) pts;
 		c.scratch = (double *) pts + n;
 	}
@@ -583,8 +565,6 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 done:
 	if (c.values == NULL)
 		an_free(c.scratch);
-	else if (*model == NULL)
-		expand_values(pts, n, c.t_first, c.step);	/* the robust level model reads pts */
 	an_free(c.offsets);
 	an_free(c.s.knot_t);
 	an_free(c.s.knot_v);

@@ -61,7 +61,6 @@ typedef struct fit_ctx
 				step;			/* with values: point i is at t_first + i * step */
 	double	   *scratch;		/* n doubles */
 	size_t	   *offsets;		/* largest nbins + 1 */
-	uint32_t   *bins_scratch;	/* unused when NULL */
 	an_ts_seasonal s;			/* being fitted; profiles and knots owned here */
 	uint32_t   *bins[AN_TS_MAX_PERIODS];	/* phase bin of each point, or NULL: computed each time */
 	size_t		local_block;
