@@ -31,6 +31,17 @@ typedef enum an_status
 	AN_ETOOMANY					/* more points than the algorithm supports */
 } an_status;
 
+/*
+ * One observation of a time series: the timestamp as PostgreSQL's
+ * timestamptz holds it (microseconds since 2000-01-01 00:00:00 UTC) and the
+ * value.
+ */
+typedef struct an_point
+{
+	int64_t		ts;
+	double		value;
+} an_point;
+
 /* A short lower-case English description of a status, for error messages. */
 const char *an_status_message(an_status status);
 

@@ -155,18 +155,6 @@ an_put_u8(an_writer *w, uint8_t v)
 }
 
 void
-an_put_u16(an_writer *w, uint16_t v)
-{
-	uint8_t    *p = writer_claim(w, 2);
-
-	if (p)
-	{
-		p[0] = (uint8_t) v;
-		p[1] = (uint8_t) (v >> 8);
-	}
-}
-
-void
 an_put_u32(an_writer *w, uint32_t v)
 {
 	uint8_t    *p = writer_claim(w, 4);
@@ -279,14 +267,6 @@ an_get_u8(an_reader *r)
 	const uint8_t *p = reader_take(r, 1);
 
 	return p ? p[0] : 0;
-}
-
-uint16_t
-an_get_u16(an_reader *r)
-{
-	const uint8_t *p = reader_take(r, 2);
-
-	return p ? load_u16(p) : 0;
 }
 
 uint32_t

@@ -80,7 +80,6 @@ typedef struct an_writer
 void		an_writer_init(an_writer *w);
 void		an_writer_reserve(an_writer *w, size_t extra);
 void		an_put_u8(an_writer *w, uint8_t v);
-void		an_put_u16(an_writer *w, uint16_t v);
 void		an_put_u32(an_writer *w, uint32_t v);
 void		an_put_u64(an_writer *w, uint64_t v);
 void		an_put_i64(an_writer *w, int64_t v);
@@ -106,7 +105,6 @@ typedef struct an_reader
 
 void		an_reader_init(an_reader *r, const uint8_t *payload, size_t len);
 uint8_t		an_get_u8(an_reader *r);
-uint16_t	an_get_u16(an_reader *r);
 uint32_t	an_get_u32(an_reader *r);
 uint64_t	an_get_u64(an_reader *r);
 int64_t		an_get_i64(an_reader *r);

@@ -26,6 +26,8 @@
 #define CLIP_MADS 5.0
 #define PREFERRED_RADIUS 0.02	/* a preferred lag within 2% of the best one ... */
 #define PREFERRED_SLACK 0.05	/* ... wins if its score is at most 5% higher */
+#define REFINE_DIVISOR 20		/* refine searches lags within p / 20 (5%) of the peak p ... */
+#define SAME_PEAK_ACF_DROP 0.1	/* ... whose autocorrelation is at most 0.1 below the peak's */
 
 /* Robust linear detrend and outlier clipping into y; returns false if y is constant. */
 static bool
@@ -246,7 +248,7 @@ refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, do
 	   const size_t *preferred, int npreferred)
 {
 	size_t		best = p,
-				radius = p >= 20 ? p / 20 : 1;
+				radius = p >= REFINE_DIVISOR ? p / REFINE_DIVISOR : 1;
 	double		best_score = INFINITY,
 				score_p = lag_score(y, m, p, tmp, INFINITY, INFINITY);
 
@@ -260,7 +262,7 @@ refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, do
 		double		score;
 
 		/* only lags on the same autocorrelation peak (not a divisor such as 2 of 14) */
-		if (acf[q] < acf[p] - 0.1)
+		if (acf[q] < acf[p] - SAME_PEAK_ACF_DROP)
 			continue;
 		score = q == p ? score_p : lag_score(y, m, q, tmp, best_score, score_p);
 		if (score < best_score)
@@ -282,7 +284,7 @@ refine(const double *y, const double *acf, size_t m, size_t maxlag, size_t p, do
 						dist = q > best ? q - best : best - q,
 						cur = chosen > best ? chosen - best : best - chosen;
 
-			if (q < 2 || q > maxlag || q == best || dist > window || acf[q] < acf[best] - 0.1 ||
+			if (q < 2 || q > maxlag || q == best || dist > window || acf[q] < acf[best] - SAME_PEAK_ACF_DROP ||
 				(chosen != best && dist >= cur))
 				continue;
 			if (lag_score(y, m, q, tmp, INFINITY, (1 + PREFERRED_SLACK) * best_score) < INFINITY)

@@ -1,5 +1,5 @@
 /*
- * robust_stats.c: median/MAD, a robust sigma with a floor, normal quantiles.
+ * robust_stats.c: a robust sigma with a floor, normal quantiles.
  */
 #include "core/robust_stats.h"
 
@@ -7,19 +7,6 @@
 #include <string.h>
 
 #include "core/sort.h"
-
-void
-an_median_mad(const double *v, size_t n, double *scratch, double *median, double *mad)
-{
-	double		m;
-
-	memcpy(scratch, v, n * sizeof(double));
-	m = an_median_inplace(scratch, n);
-	for (size_t i = 0; i < n; i++)
-		scratch[i] = fabs(v[i] - m);
-	*median = m;
-	*mad = an_median_inplace(scratch, n);
-}
 
 double
 an_robust_sigma(const double *v, size_t n, double center, double mad, double floor_abs)

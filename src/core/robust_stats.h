@@ -25,15 +25,9 @@
 #define AN_MEANAD_TO_SIGMA 1.2533141373155003
 
 /*
- * Median and median absolute deviation of v[0..n-1].  Uses scratch[0..n-1]
- * (may alias nothing else) and leaves v untouched.  n > 0.
- */
-void		an_median_mad(const double *v, size_t n, double *scratch, double *median, double *mad);
-
-/*
  * A robust sigma for the spread of v around center: 1.4826 * MAD, or when
  * more than half the deviations are zero, 1.2533 * mean absolute deviation,
- * never below floor_abs.  scratch as above.
+ * never below floor_abs.
  */
 double		an_robust_sigma(const double *v, size_t n, double center, double mad, double floor_abs);
 

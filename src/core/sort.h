@@ -10,12 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One observation: timestamp (PostgreSQL timestamptz microseconds) and value. */
-typedef struct an_point
-{
-	int64_t		ts;
-	double		value;
-} an_point;
+#include "core/core.h"
 
 /* Sort by (ts, value) ascending; values must not be NaN. */
 void		an_sort_points(an_point *pts, size_t n);

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 
 #include "core/model_format.h"
-#include "core/ts_model.h"
+#include "core/time_units.h"
+#include "core/ts/ts_model.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,8 +31,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (an_ts_model_info_json(m, &json) == AN_OK)
 			an_free(json);
 		an_ts_detect(m, m->t_first, 1.0, &d);
-		an_ts_detect(m, m->t_last + 86400000000LL * 365, -1e300, &d);
-		an_ts_expect(m, -86400000000LL * 365, &d);
+		an_ts_detect(m, m->t_last + AN_USECS_PER_DAY * 365, -1e300, &d);
+		an_ts_expect(m, -AN_USECS_PER_DAY * 365, &d);
 		an_ts_model_free(m);
 	}
 	return 0;

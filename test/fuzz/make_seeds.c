@@ -8,7 +8,8 @@
 
 #include "seed_file.h"
 
-#include "core/ts_model.h"
+#include "core/time_units.h"
+#include "core/ts/ts_model.h"
 
 static void
 seed(const char *dir, const char *name, size_t n, double period, const char *method)
@@ -22,7 +23,7 @@ seed(const char *dir, const char *name, size_t n, double period, const char *met
 
 	for (size_t i = 0; i < n; i++)
 	{
-		pts[i].ts = (int64_t) i * 3600000000LL;
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = 10 + 5 * sin(2 * 3.141592653589793 * (double) i / period) + (double) (i % 7) * 0.1;
 	}
 	an_ts_options_default(&o);

@@ -6,7 +6,9 @@
 
 #include "core/model_format.h"
 #include "core/robust_stats.h"
-#include "core/ts_model.h"
+#include "core/time_units.h"
+#include "core/ts/ts_level.h"
+#include "core/ts/ts_model.h"
 #include "unit.h"
 
 static double
@@ -27,10 +29,10 @@ test_durations(void)
 {
 	int64_t		us;
 
-	CHECK(an_parse_duration("1 day", &us) && us == 86400000000LL);
+	CHECK(an_parse_duration("1 day", &us) && us == AN_USECS_PER_DAY);
 	CHECK(an_parse_duration("90 minutes", &us) && us == 5400000000LL);
 	CHECK(an_parse_duration("1h30m", &us) && us == 5400000000LL);
-	CHECK(an_parse_duration("2 weeks", &us) && us == 1209600000000LL);
+	CHECK(an_parse_duration("2 weeks", &us) && us == (2 * AN_USECS_PER_WEEK));
 	CHECK(an_parse_duration("00:15:00", &us) && us == 900000000LL);
 	CHECK(an_parse_duration("0.5 s", &us) && us == 500000);
 	CHECK(!an_parse_duration("", &us));
@@ -66,10 +68,10 @@ test_option_validation(void)
 	CHECK(strcmp(err, "option \"threshold\" must be a number, not a string") == 0);
 	CHECK_EQ_INT(an_ts_option_set(&o, "confidence", &num, err, sizeof(err)), AN_EINVAL);
 	CHECK_EQ_INT(an_ts_option_set(&o, "interval", &day, err, sizeof(err)), AN_OK);
-	CHECK_EQ_INT(o.interval_us, 86400000000LL);
+	CHECK_EQ_INT(o.interval_us, AN_USECS_PER_DAY);
 	CHECK_EQ_INT(an_ts_option_set(&o, "period", &list, err, sizeof(err)), AN_OK);
 	CHECK_EQ_INT(o.nperiods, 2);
-	CHECK(o.period_samples[0] == 24 && o.period_us[1] == 7 * 86400000000LL);
+	CHECK(o.period_samples[0] == 24 && o.period_us[1] == 7 * AN_USECS_PER_DAY);
 }
 
 static void
@@ -117,7 +119,7 @@ test_level_fit_matches_brute_force(void)
 	for (size_t i = 0; i < n; i++)
 	{
 		/* hourly, out of order, with a few outliers */
-		pts[i].ts = (int64_t) ((i * 7919) % n) * 3600000000LL;
+		pts[i].ts = (int64_t) ((i * 7919) % n) * AN_USECS_PER_HOUR;
 		v[i] = pts[i].value = sin((double) i) * 10 + (i % 100 == 0 ? 500 : 0);
 	}
 	med = brute_median(v, n);
@@ -130,22 +132,22 @@ test_level_fit_matches_brute_force(void)
 	model = fit(pts, n, &o, &len);
 	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_LEVEL);
-	CHECK(m->median == med);
-	CHECK(m->mad == mad);
-	CHECK(m->sigma == AN_MAD_TO_SIGMA * mad);
+	CHECK(m->level->median == med);
+	CHECK(m->level->mad == mad);
+	CHECK(m->level->sigma == AN_MAD_TO_SIGMA * mad);
 	CHECK_EQ_INT(m->n_points, n);
-	CHECK_EQ_INT(m->interval_us, 3600000000LL);
+	CHECK_EQ_INT(m->interval_us, AN_USECS_PER_HOUR);
 	CHECK_EQ_INT(m->t_first, 0);
-	CHECK_EQ_INT(m->t_last, (int64_t) (n - 1) * 3600000000LL);
+	CHECK_EQ_INT(m->t_last, (int64_t) (n - 1) * AN_USECS_PER_HOUR);
 
 	/* score = |v - median| / (k sigma): 1 exactly at the band's edge */
-	an_ts_detect(m, 0, med + 3 * m->sigma * 2, &d);
+	an_ts_detect(m, 0, med + 3 * m->level->sigma * 2, &d);
 	CHECK_NEAR(d.score, 2.0, 1e-15, 0);
 	CHECK(d.is_anomaly);
-	an_ts_detect(m, 0, med - 1.5 * m->sigma, &d);
+	an_ts_detect(m, 0, med - 1.5 * m->level->sigma, &d);
 	CHECK_NEAR(d.score, 0.5, 1e-15, 0);
 	CHECK(!d.is_anomaly);
-	CHECK(d.lower == med - 3 * m->sigma && d.upper == med + 3 * m->sigma);
+	CHECK(d.lower == med - 3 * m->level->sigma && d.upper == med + 3 * m->level->sigma);
 	an_ts_model_free(m);
 	an_free(model);
 	free(pts);
@@ -179,7 +181,7 @@ test_auto_level_tail_sigma(void)
 	{
 		/* iid uniform noise (no period), 3 % of the rows far above */
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		pts[i].ts = (int64_t) i * 3600000000LL;
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		v[i] = pts[i].value = (double) (x >> 11) / 9007199254740992.0 + (i % 33 == 0 ? 50 : 0);
 	}
 	med = brute_median(v, n);
@@ -195,15 +197,15 @@ test_auto_level_tail_sigma(void)
 	model = fit(pts, n, &o, &len);
 	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_LEVEL);
-	CHECK(m->median == med && m->mad == mad);
-	CHECK_NEAR(m->sigma, want, 1e-15, 1e-15);
+	CHECK(m->level->median == med && m->level->mad == mad);
+	CHECK_NEAR(m->level->sigma, want, 1e-15, 1e-15);
 	an_ts_model_free(m);
 	an_free(model);
 
 	o.method = AN_TS_METHOD_ROBUST;
 	model = fit(pts, n, &o, &len);
 	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
-	CHECK(m->sigma == AN_MAD_TO_SIGMA * mad);
+	CHECK(m->level->sigma == AN_MAD_TO_SIGMA * mad);
 	an_ts_model_free(m);
 	an_free(model);
 	free(pts);
@@ -225,15 +227,15 @@ test_constant_series_floor_and_direction(void)
 
 	for (int i = 0; i < 50; i++)
 	{
-		pts[i].ts = i * 60000000LL;
+		pts[i].ts = i * AN_USECS_PER_MINUTE;
 		pts[i].value = 100.0;
 	}
 	an_ts_options_default(&o);
 	CHECK_EQ_INT(an_ts_option_set(&o, "direction", &down, err, sizeof(err)), AN_OK);
 	model = fit(pts, 50, &o, &len);
 	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
-	CHECK(m->mad == 0);
-	CHECK(m->sigma == 100.0 * 1e-9);	/* the relative floor */
+	CHECK(m->level->mad == 0);
+	CHECK(m->level->sigma == 100.0 * 1e-9);	/* the relative floor */
 	/* floating-point noise is not an anomaly, a real change is */
 	an_ts_detect(m, 0, 100.0 + 1e-13, &d);
 	CHECK(!d.is_anomaly);
@@ -325,7 +327,7 @@ test_small_sample_outliers_still_flagged(void)
 
 	for (int i = 0; i < 60; i++)
 	{
-		pts[i].ts = (int64_t) i * 3600000000LL;
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = 100 + (double) ((i * 37) % 11) - 5;	/* 95..105, no period */
 	}
 	pts[10].value = pts[11].value = pts[40].value = 300;
@@ -333,7 +335,7 @@ test_small_sample_outliers_still_flagged(void)
 	model = fit(pts, 60, &o, &len);
 	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
 	if (m->kind == AN_KIND_TS_LEVEL)
-		CHECK(m->sigma == AN_MAD_TO_SIGMA * m->mad);
+		CHECK(m->level->sigma == AN_MAD_TO_SIGMA * m->level->mad);
 	an_ts_detect(m, pts[10].ts, 300, &d);
 	CHECK(d.is_anomaly);
 	an_ts_detect(m, pts[12].ts, 101, &d);

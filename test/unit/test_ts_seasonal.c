@@ -7,14 +7,14 @@
 #include <string.h>
 
 #include "core/model_format.h"
-#include "core/ts_model.h"
-#include "core/ts_seasonal.h"
+#include "core/time_units.h"
+#include "core/ts/ts_model.h"
+#include "core/ts/ts_seasonal.h"
 #include "unit.h"
 
 #include "test_random.h"
 
-#define HOUR 3600000000LL
-#define MIN5 300000000LL
+#define MIN5 (5 * AN_USECS_PER_MINUTE)
 
 static an_ts_model *
 fit(an_point *pts, size_t n, const an_ts_options *opt, an_status *status, char *err)
@@ -42,7 +42,7 @@ fit(an_point *pts, size_t n, const an_ts_options *opt, an_status *status, char *
 static double
 daily(int64_t ts)
 {
-	return 100 + 30 * sin(2 * PI * (double) (ts % (24 * HOUR)) / (double) (24 * HOUR));
+	return 100 + 30 * sin(2 * PI * (double) (ts % (24 * AN_USECS_PER_HOUR)) / (double) (24 * AN_USECS_PER_HOUR));
 }
 
 /* 14 days of hourly data with a daily cycle and noise: seasonal, period 1 day. */
@@ -58,7 +58,7 @@ test_daily_hourly(void)
 
 	for (size_t i = 0; i < n; i++)
 	{
-		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = daily(pts[i].ts) + gauss();
 	}
 	an_ts_options_default(&opt);
@@ -67,33 +67,33 @@ test_daily_hourly(void)
 	if (m == NULL)
 		return;
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_SEASONAL);
-	s = m->detail;
+	s = m->seasonal;
 	CHECK_EQ_INT(s->nseasons, 1);
-	CHECK_EQ_INT(s->season[0].period_us, 24 * HOUR);
-	CHECK_EQ_INT(m->interval_us, HOUR);
+	CHECK_EQ_INT(s->season[0].period_us, 24 * AN_USECS_PER_HOUR);
+	CHECK_EQ_INT(m->interval_us, AN_USECS_PER_HOUR);
 	/* sigma ~ 1 (the noise) */
 	CHECK(s->sigma_low > 0.6 && s->sigma_low < 1.6);
 	CHECK(s->sigma_high > 0.6 && s->sigma_high < 1.6);
 	/* expected follows the cycle far after training, and between samples */
-	for (int64_t t = 100 * 24 * HOUR; t < 101 * 24 * HOUR; t += HOUR)
+	for (int64_t t = 100 * 24 * AN_USECS_PER_HOUR; t < 101 * 24 * AN_USECS_PER_HOUR; t += AN_USECS_PER_HOUR)
 	{
 		an_ts_expect(m, t, &d);
 		CHECK_NEAR(d.expected, daily(t), 0, 1.0);
 		CHECK_NEAR(d.level + d.seasonal, d.expected, 1e-12, 1e-12);
 	}
 	/* before the training range too */
-	an_ts_expect(m, -30 * 24 * HOUR + 6 * HOUR, &d);
-	CHECK_NEAR(d.expected, daily(6 * HOUR), 0, 1.0);
+	an_ts_expect(m, -30 * 24 * AN_USECS_PER_HOUR + 6 * AN_USECS_PER_HOUR, &d);
+	CHECK_NEAR(d.expected, daily(6 * AN_USECS_PER_HOUR), 0, 1.0);
 	/* score: 0 at expected, exactly 1 at the band edge, > 1 outside */
-	an_ts_detect(m, 50 * HOUR, daily(50 * HOUR), &d);
+	an_ts_detect(m, 50 * AN_USECS_PER_HOUR, daily(50 * AN_USECS_PER_HOUR), &d);
 	CHECK(d.score < 0.5 && !d.is_anomaly);
-	an_ts_detect(m, 50 * HOUR, d.upper, &d);
+	an_ts_detect(m, 50 * AN_USECS_PER_HOUR, d.upper, &d);
 	CHECK_NEAR(d.score, 1.0, 1e-12, 0);
 	CHECK(!d.is_anomaly);
-	an_ts_detect(m, 50 * HOUR, d.expected + 20, &d);
+	an_ts_detect(m, 50 * AN_USECS_PER_HOUR, d.expected + 20, &d);
 	CHECK(d.score > 3 && d.is_anomaly);
 	/* a value normal at noon is anomalous at midnight: the level model cannot tell */
-	an_ts_detect(m, 30 * 24 * HOUR + 6 * HOUR, daily(18 * HOUR), &d);
+	an_ts_detect(m, 30 * 24 * AN_USECS_PER_HOUR + 6 * AN_USECS_PER_HOUR, daily(18 * AN_USECS_PER_HOUR), &d);
 	CHECK(d.is_anomaly);
 	an_ts_model_free(m);
 	free(pts);
@@ -111,7 +111,7 @@ test_profile_robust_to_incidents(void)
 
 	for (size_t i = 0; i < n; i++)
 	{
-		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = daily(pts[i].ts) + 0.5 * gauss();
 	}
 	/*
@@ -133,13 +133,13 @@ test_profile_robust_to_incidents(void)
 		return;
 	for (int h = 0; h < 24; h++)
 	{
-		an_ts_expect(m, 40 * 24 * HOUR + h * HOUR, &d);
-		CHECK_NEAR(d.expected, daily(h * HOUR), 0, 0.6);
+		an_ts_expect(m, 40 * 24 * AN_USECS_PER_HOUR + h * AN_USECS_PER_HOUR, &d);
+		CHECK_NEAR(d.expected, daily(h * AN_USECS_PER_HOUR), 0, 0.6);
 	}
 	/* the incidents are anomalous under the model fitted on them */
-	an_ts_detect(m, 100 * HOUR, 0, &d);
+	an_ts_detect(m, 100 * AN_USECS_PER_HOUR, 0, &d);
 	CHECK(d.is_anomaly);
-	an_ts_detect(m, 2 * 24 * HOUR + 3 * HOUR, pts[2 * 24 + 3].value, &d);
+	an_ts_detect(m, 2 * 24 * AN_USECS_PER_HOUR + 3 * AN_USECS_PER_HOUR, pts[2 * 24 + 3].value, &d);
 	CHECK(d.is_anomaly);
 	an_ts_model_free(m);
 	free(pts);
@@ -164,7 +164,7 @@ test_tail_aware_spread(void)
 
 	for (size_t i = 0; i < n; i++)
 	{
-		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = daily(pts[i].ts) + 0.5 * gauss() + (i % 33 == 0 ? 40 : 0);
 	}
 	an_ts_options_default(&opt);
@@ -176,7 +176,7 @@ test_tail_aware_spread(void)
 	CHECK(m != NULL);
 	if (m == NULL)
 		return;
-	s = m->detail;
+	s = m->seasonal;
 	for (size_t i = 0; i < n; i++)
 	{
 		an_ts_expect(m, pts[i].ts, &d);
@@ -187,9 +187,9 @@ test_tail_aware_spread(void)
 	CHECK(s->sigma_high > 10 * s->sigma_low);
 	CHECK(s->sigma_low > 0.3 && s->sigma_low < 1.0);	/* the noise's sigma, 0.5, roughly */
 	/* an outlier of the training data's size is inside the band, twice that is not */
-	an_ts_detect(m, 30 * 24 * HOUR, daily(0) + 40, &d);
+	an_ts_detect(m, 30 * 24 * AN_USECS_PER_HOUR, daily(0) + 40, &d);
 	CHECK(!d.is_anomaly);
-	an_ts_detect(m, 30 * 24 * HOUR, daily(0) + 200, &d);
+	an_ts_detect(m, 30 * 24 * AN_USECS_PER_HOUR, daily(0) + 200, &d);
 	CHECK(d.is_anomaly);
 	an_ts_model_free(m);
 	free(pts);
@@ -210,12 +210,12 @@ test_gaps_and_duplicates(void)
 	{
 		if (i % 7 == 3 || (i > 100 && i < 130))
 			continue;			/* missing points, and a 30-hour gap */
-		pts[n].ts = i * HOUR;
-		pts[n++].value = daily(i * HOUR) + 0.3 * gauss();
+		pts[n].ts = i * AN_USECS_PER_HOUR;
+		pts[n++].value = daily(i * AN_USECS_PER_HOUR) + 0.3 * gauss();
 		if (i % 11 == 0)
 		{
-			pts[n].ts = i * HOUR;	/* a duplicate */
-			pts[n++].value = daily(i * HOUR) + 0.3 * gauss();
+			pts[n].ts = i * AN_USECS_PER_HOUR;	/* a duplicate */
+			pts[n++].value = daily(i * AN_USECS_PER_HOUR) + 0.3 * gauss();
 		}
 	}
 	an_ts_options_default(&opt);
@@ -224,12 +224,12 @@ test_gaps_and_duplicates(void)
 	if (m == NULL)
 		return;
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_SEASONAL);
-	CHECK_EQ_INT(m->interval_us, HOUR);
-	CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->season[0].period_us, 24 * HOUR);
+	CHECK_EQ_INT(m->interval_us, AN_USECS_PER_HOUR);
+	CHECK_EQ_INT(m->seasonal->season[0].period_us, 24 * AN_USECS_PER_HOUR);
 	for (int h = 0; h < 24; h++)
 	{
-		an_ts_expect(m, 1000 * 24 * HOUR + h * HOUR, &d);
-		CHECK_NEAR(d.expected, daily(h * HOUR), 0, 0.6);
+		an_ts_expect(m, 1000 * 24 * AN_USECS_PER_HOUR + h * AN_USECS_PER_HOUR, &d);
+		CHECK_NEAR(d.expected, daily(h * AN_USECS_PER_HOUR), 0, 0.6);
 	}
 	an_ts_model_free(m);
 	free(pts);
@@ -260,7 +260,7 @@ test_noise_gives_level_model(void)
 	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
 	if (m)
 	{
-		const an_ts_seasonal *s = m->detail;
+		const an_ts_seasonal *s = m->seasonal;
 		char	   *json;
 
 		CHECK_EQ_INT(s->nseasons, 0);
@@ -286,12 +286,12 @@ test_period_too_long(void)
 
 	for (size_t i = 0; i < n; i++)
 	{
-		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = daily(pts[i].ts);
 	}
 	an_ts_options_default(&opt);
 	opt.method = AN_TS_METHOD_SEASONAL;
-	opt.period_us[0] = 24 * HOUR;
+	opt.period_us[0] = 24 * AN_USECS_PER_HOUR;
 	opt.nperiods = 1;
 	m = fit(pts, n, &opt, &s, err);
 	CHECK(m == NULL && s == AN_EINVAL);
@@ -302,12 +302,12 @@ test_period_too_long(void)
 	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
 	if (m)
 	{
-		CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->nseasons, 0);
-		CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->reason, AN_TS_REASON_TOO_SHORT);
+		CHECK_EQ_INT(m->seasonal->nseasons, 0);
+		CHECK_EQ_INT(m->seasonal->reason, AN_TS_REASON_TOO_SHORT);
 	}
 	an_ts_model_free(m);
 	/* shorter than two samples: always an error */
-	opt.period_us[0] = HOUR;
+	opt.period_us[0] = AN_USECS_PER_HOUR;
 	m = fit(pts, n, &opt, &s, err);
 	CHECK(m == NULL && s == AN_EINVAL);
 	CHECK(strstr(err, "shorter than two sampling intervals") != NULL);
@@ -325,7 +325,7 @@ test_trends(void)
 
 	for (size_t i = 0; i < n; i++)
 	{
-		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = daily(pts[i].ts) + 0.5 * (double) i + gauss();
 	}
 	an_ts_options_default(&opt);
@@ -333,19 +333,19 @@ test_trends(void)
 	CHECK(m != NULL);
 	if (m == NULL)
 		return;
-	CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->season[0].period_us, 24 * HOUR);
-	CHECK(((const an_ts_seasonal *) m->detail)->trend != AN_TS_TREND_NONE);
-	an_ts_expect(m, (int64_t) (n - 1) * HOUR, &d);
-	CHECK_NEAR(d.expected, daily((int64_t) (n - 1) * HOUR) + 0.5 * (double) (n - 1), 0, 3);
+	CHECK_EQ_INT(m->seasonal->season[0].period_us, 24 * AN_USECS_PER_HOUR);
+	CHECK(m->seasonal->trend != AN_TS_TREND_NONE);
+	an_ts_expect(m, (int64_t) (n - 1) * AN_USECS_PER_HOUR, &d);
+	CHECK_NEAR(d.expected, daily((int64_t) (n - 1) * AN_USECS_PER_HOUR) + 0.5 * (double) (n - 1), 0, 3);
 	an_ts_model_free(m);
 	opt.trend = AN_TS_TREND_LINEAR;
 	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL && ((const an_ts_seasonal *) m->detail)->trend == AN_TS_TREND_LINEAR);
+	CHECK(m != NULL && m->seasonal->trend == AN_TS_TREND_LINEAR);
 	if (m)
 	{
-		CHECK_NEAR(((const an_ts_seasonal *) m->detail)->slope_per_s * 3600, 0.5, 0.02, 0);
-		an_ts_expect(m, (int64_t) (n + 48) * HOUR, &d);
-		CHECK_NEAR(d.expected, daily((int64_t) (n + 48) * HOUR) + 0.5 * (double) (n + 48), 0, 3);
+		CHECK_NEAR(m->seasonal->slope_per_s * 3600, 0.5, 0.02, 0);
+		an_ts_expect(m, (int64_t) (n + 48) * AN_USECS_PER_HOUR, &d);
+		CHECK_NEAR(d.expected, daily((int64_t) (n + 48) * AN_USECS_PER_HOUR) + 0.5 * (double) (n + 48), 0, 3);
 	}
 	an_ts_model_free(m);
 	/* a level shift: local trend carries the new level forward */
@@ -353,11 +353,11 @@ test_trends(void)
 		pts[i].value = daily(pts[i].ts) + (i > n / 2 ? 200 : 0) + gauss();
 	opt.trend = AN_TS_TREND_LOCAL;
 	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL && ((const an_ts_seasonal *) m->detail)->trend == AN_TS_TREND_LOCAL);
+	CHECK(m != NULL && m->seasonal->trend == AN_TS_TREND_LOCAL);
 	if (m)
 	{
-		an_ts_expect(m, (int64_t) (n + 5) * HOUR, &d);
-		CHECK_NEAR(d.expected, daily((int64_t) (n + 5) * HOUR) + 200, 0, 3);
+		an_ts_expect(m, (int64_t) (n + 5) * AN_USECS_PER_HOUR, &d);
+		CHECK_NEAR(d.expected, daily((int64_t) (n + 5) * AN_USECS_PER_HOUR) + 200, 0, 3);
 	}
 	an_ts_model_free(m);
 	free(pts);
@@ -375,7 +375,7 @@ test_constant_floor(void)
 
 	for (size_t i = 0; i < n; i++)
 	{
-		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = (i % 24 < 12) ? 5.0 : 7.0;	/* square wave, no noise */
 	}
 	an_ts_options_default(&opt);
@@ -383,9 +383,9 @@ test_constant_floor(void)
 	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
 	if (m == NULL)
 		return;
-	an_ts_detect(m, 3 * HOUR, 5.0 + 1e-12, &d);
+	an_ts_detect(m, 3 * AN_USECS_PER_HOUR, 5.0 + 1e-12, &d);
 	CHECK(!d.is_anomaly);
-	an_ts_detect(m, 3 * HOUR, 7.0, &d);
+	an_ts_detect(m, 3 * AN_USECS_PER_HOUR, 7.0, &d);
 	CHECK(d.is_anomaly);
 	an_ts_model_free(m);
 	free(pts);
@@ -402,7 +402,7 @@ fit_bytes(size_t *len)
 
 	for (size_t i = 0; i < n; i++)
 	{
-		pts[i].ts = (int64_t) i * HOUR;
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = daily(pts[i].ts) + gauss() + (i > n / 2 ? 40 : 0);
 	}
 	an_ts_options_default(&opt);
@@ -432,8 +432,8 @@ test_round_trip_and_corruption(void)
 	CHECK_EQ_INT(len, len2);
 	CHECK(an_ts_model_load(buf, len, &m) == AN_OK);
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_SEASONAL);
-	CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->nseasons, 2);
-	CHECK_EQ_INT(((const an_ts_seasonal *) m->detail)->trend, AN_TS_TREND_LOCAL);
+	CHECK_EQ_INT(m->seasonal->nseasons, 2);
+	CHECK_EQ_INT(m->seasonal->trend, AN_TS_TREND_LOCAL);
 	an_ts_model_free(m);
 	/* truncation at every length */
 	for (size_t l = 0; l < len; l++)
@@ -461,7 +461,7 @@ test_round_trip_and_corruption(void)
 			an_ts_detection d;
 
 			/* accepted: must still evaluate without crashing */
-			an_ts_detect(m, 5 * HOUR, 1.0, &d);
+			an_ts_detect(m, 5 * AN_USECS_PER_HOUR, 1.0, &d);
 			an_ts_model_free(m);
 		}
 		free(c);
@@ -515,7 +515,7 @@ test_round_trip_and_corruption(void)
 	an_free(buf2);
 }
 
-/* model bytes of a fit of pts[0..n) (not changed) with an_ts_compact_min_points at min */
+/* model bytes of a fit of pts[0..n) (not changed) compacting from min points on */
 static uint8_t *
 fit_bytes_compact(const an_point *pts, size_t n, size_t min, size_t *len)
 {
@@ -523,13 +523,11 @@ fit_bytes_compact(const an_point *pts, size_t n, size_t min, size_t *len)
 	uint8_t    *buf = NULL;
 	an_ts_options o;
 	char		err[256];
-	size_t		saved = an_ts_compact_min_points;
+	const an_ts_fit_tuning tuning = {.compact_min_points = min};
 
 	an_ts_options_default(&o);
 	memcpy(copy, pts, n * sizeof(an_point));
-	an_ts_compact_min_points = min;
-	CHECK(an_ts_fit(copy, n, &o, &buf, len, err, sizeof(err)) == AN_OK);
-	an_ts_compact_min_points = saved;
+	CHECK(an_ts_fit_tuned(copy, n, &o, &tuning, &buf, len, err, sizeof(err)) == AN_OK);
 	free(copy);
 	return buf;
 }

@@ -220,7 +220,7 @@ c22_outlier_include(const c22_work *w, double sign, double *out)
 		}
 	}
 	last = mj < fb ? mj : fb;
-	c22_sort(q, last + 1);
+	an_sort_doubles(q, last + 1);
 	*out = median_sorted(q, last + 1);
 	st = AN_OK;
 
@@ -598,7 +598,7 @@ c22_transition_matrix_sumdiagcov(c22_work *w, double *out)
 	}
 	for (size_t i = 0; i < nu; i++)
 		u[i] = sorted[i] = w->z[i * tau];
-	c22_sort(sorted, nu);
+	an_sort_doubles(sorted, nu);
 	cg3_thresholds(sorted, nu, th);
 	prev = cg3_symbol(u[0], th);
 	for (size_t i = 1; i < nu; i++)

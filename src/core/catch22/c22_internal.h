@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/sort.h"
 
 /* The reference's truncated pi (spec H0). */
 #define C22_PI_TRUNC 3.14159265359
@@ -47,9 +48,6 @@ double		c22_std(const double *x, size_t n);
  * of size >= 2 * pow2(n).
  */
 void		c22_acf(const double *x, size_t n, double *r, double *buf, const c22_twiddles *tw);
-
-/* In-place ascending sort of doubles (introsort; no NaN expected). */
-void		c22_sort(double *x, size_t n);
 
 /* Equal-width histogram (spec H7): counts[0..nbins-1], edges[0..nbins]. */
 void		c22_histogram(const double *x, size_t n, double lo, double hi, size_t nbins,

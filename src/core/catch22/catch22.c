@@ -60,121 +60,6 @@ const char *const an_catch22_short_names[AN_CATCH24_COUNT] = {
 	"std",
 };
 
-/* ---- sorting: introsort (quicksort, heapsort fallback, insertion sort) ---- */
-
-static void
-sift_down(double *x, size_t root, size_t n)
-{
-	double		v = x[root];
-
-	for (;;)
-	{
-		size_t		child = 2 * root + 1;
-
-		if (child >= n)
-			break;
-		if (child + 1 < n && x[child + 1] > x[child])
-			child++;
-		if (!(x[child] > v))
-			break;
-		x[root] = x[child];
-		root = child;
-	}
-	x[root] = v;
-}
-
-static void
-heap_sort(double *x, size_t n)
-{
-	for (size_t i = n / 2; i-- > 0;)
-		sift_down(x, i, n);
-	for (size_t end = n; end-- > 1;)
-	{
-		double		t = x[0];
-
-		x[0] = x[end];
-		x[end] = t;
-		sift_down(x, 0, end);
-	}
-}
-
-static void
-intro_sort(double *x, size_t n, int depth)
-{
-	while (n > 24)
-	{
-		double		a,
-					b,
-					c,
-					pivot;
-		size_t		i,
-					j;
-
-		if (depth-- == 0)
-		{
-			heap_sort(x, n);
-			return;
-		}
-		a = x[0];
-		b = x[n / 2];
-		c = x[n - 1];
-		pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-		/* Hoare partition: equal keys split evenly, so quantised data stays n log n. */
-		i = 0;
-		j = n - 1;
-		for (;;)
-		{
-			double		t;
-
-			while (x[i] < pivot)
-				i++;
-			while (pivot < x[j])
-				j--;
-			if (i >= j)
-				break;
-			t = x[i];
-			x[i] = x[j];
-			x[j] = t;
-			i++;
-			j--;
-		}
-		/* [0, j] <= pivot <= [j+1, n); recurse on the smaller side */
-		if (j + 1 < n - (j + 1))
-		{
-			intro_sort(x, j + 1, depth);
-			x += j + 1;
-			n -= j + 1;
-		}
-		else
-		{
-			intro_sort(x + j + 1, n - (j + 1), depth);
-			n = j + 1;
-		}
-	}
-	for (size_t i = 1; i < n; i++)
-	{
-		double		v = x[i];
-		size_t		k = i;
-
-		while (k > 0 && x[k - 1] > v)
-		{
-			x[k] = x[k - 1];
-			k--;
-		}
-		x[k] = v;
-	}
-}
-
-void
-c22_sort(double *x, size_t n)
-{
-	int			depth = 0;
-
-	for (size_t m = n; m > 1; m >>= 1)
-		depth += 2;
-	intro_sort(x, n, depth);
-}
-
 /* ---- workspace ---- */
 
 static void
@@ -301,7 +186,7 @@ work_prepare(c22_work *w)
 		if (w->z[i] > w->z_max)
 			w->z_max = w->z[i];
 	}
-	c22_sort(w->z_sorted, n);
+	an_sort_doubles(w->z_sorted, n);
 	for (size_t t = 0; t + 1 < n; t++)
 		w->dz[t] = w->z[t + 1] - w->z[t];
 

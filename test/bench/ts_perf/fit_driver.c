@@ -8,7 +8,7 @@
  *   fit_driver time [S] [P]      fit S series of P points (default 10000 x 1000), print seconds
  * With NO_VECTOR=1 in the environment the AVX-512 kernels stay off (see
  * src/core/cpu_features.h): the speed of a CPU without them.  COMPACT_MIN=k
- * sets an_ts_compact_min_points (fit inside the points from k points on):
+ * sets an_ts_fit_tuning.compact_min_points (fit inside the points from k points on):
  * "COMPACT_MIN=0 fit_driver hash" must print what "fit_driver hash" does.
  */
 #include <math.h>
@@ -20,8 +20,9 @@
 
 #include "core/cpu_features.h"
 #include "core/model_format.h"
-#include "core/ts_model.h"
-#include "core/ts_seasonal.h"
+#include "core/time_units.h"
+#include "core/ts/ts_model.h"
+#include "core/ts/ts_seasonal.h"
 
 static uint64_t rng = 88172645463325252ull;
 
@@ -43,7 +44,6 @@ gauss(void)
 	return sqrt(-2 * log(u + 1e-300)) * cos(6.283185307179586 * v);
 }
 
-#define DAY_US 86400000000LL
 #define STEP_US 300000000LL		/* 5 minutes */
 
 /* one series of kind k (0..NKINDS-1), n points; variant v varies the options */
@@ -115,7 +115,7 @@ set_variant(an_ts_options *o, int variant)
 			break;
 		case 3:
 			o->nperiods = 1;
-			o->period_us[0] = DAY_US;
+			o->period_us[0] = AN_USECS_PER_DAY;
 			break;
 		case 4:
 			o->method = AN_TS_METHOD_ROBUST;
@@ -165,7 +165,7 @@ print_description(int k, size_t size, int variant, an_status st, const uint8_t *
 		}
 		if (m->kind == AN_KIND_TS_SEASONAL)
 		{
-			const an_ts_seasonal *se = m->detail;
+			const an_ts_seasonal *se = m->seasonal;
 
 			printf(", \"strength\": [");
 			for (int j = 0; j < se->nseasons; j++)
@@ -190,11 +190,12 @@ int
 main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "hash";
+	an_ts_fit_tuning tuning = {.compact_min_points = AN_TS_COMPACT_MIN_POINTS};
 
 	if (getenv("NO_VECTOR"))
 		an_use_vector_code(false);
 	if (getenv("COMPACT_MIN"))
-		an_ts_compact_min_points = strtoul(getenv("COMPACT_MIN"), NULL, 10);
+		tuning.compact_min_points = strtoul(getenv("COMPACT_MIN"), NULL, 10);
 
 	if (strcmp(mode, "time") == 0)
 	{
@@ -216,7 +217,7 @@ main(int argc, char **argv)
 			char		err[256];
 
 			an_sort_points(pts, n);
-			if (an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err)) != AN_OK)
+			if (an_ts_fit_tuned(pts, n, &o, &tuning, &model, &len, err, sizeof(err)) != AN_OK)
 				return 1;
 			h ^= fnv(model, len);
 			an_free(model);
@@ -260,7 +261,7 @@ main(int argc, char **argv)
 					an_sort_points(pts, n);
 					/* the fit may use pts as its scratch: the description reads a copy */
 					memcpy(sorted, pts, n * sizeof(an_point));
-					st = an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err));
+					st = an_ts_fit_tuned(pts, n, &o, &tuning, &model, &len, err, sizeof(err));
 					if (describe)
 						print_description(k, sizes[si], v, st, model, len, sorted, n);
 					else

@@ -76,6 +76,11 @@ typedef struct an_opt_value
 
 void		an_ts_options_default(an_ts_options *o);
 
+/* The option values as they are spelled in JSON ("both", "linear", ...). */
+const char *an_ts_method_name(an_ts_method method);
+const char *an_ts_trend_name(an_ts_trend trend);
+const char *an_ts_direction_name(an_ts_direction direction);
+
 /*
  * Set one option.  On failure returns AN_EINVAL and writes a lower-case
  * message naming the key into err (e.g. "unknown ts_fit option \"foo\"").
@@ -88,8 +93,5 @@ an_status	an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value
  * "00:15:00" into microseconds.  Returns false if it is not one.
  */
 bool		an_parse_duration(const char *s, int64_t *us);
-
-/* Write the options as a JSON object (for ts_model_info); returns chars written. */
-size_t		an_ts_options_json(const an_ts_options *o, char *buf, size_t len);
 
 #endif

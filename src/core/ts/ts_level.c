@@ -2,9 +2,9 @@
  * ts_level.c: the robust level model (AN_KIND_TS_LEVEL).
  *
  * Expected value: the median of the training values.  Spread: the robust
- * sigma (1.4826 * MAD, see robust_stats.c) with a floor of 1e-9 times the
- * largest magnitude seen, so that a constant series does not flag
- * floating-point noise.  When the auto method falls back on this model (no
+ * sigma (1.4826 * MAD, see an_robust_sigma) with a floor of
+ * AN_TS_RELATIVE_SIGMA_FLOOR times the largest magnitude seen, so that a
+ * constant series does not flag floating-point noise.  When the auto method falls back on this model (no
  * period found) on at least AN_TAIL_MIN_POINTS points, sigma is at least the
  * tail estimate max(q99 - median, median - q01) / 2.3263 of the values, as in
  * the seasonal kind; the robust method keeps 1.4826 * MAD.
@@ -13,17 +13,19 @@
  *   i64 t_first, i64 t_last, u64 n_points, i64 interval_us,
  *   f64 median, f64 mad, f64 sigma, f64 threshold, u8 direction
  */
+#include "core/ts/ts_level.h"
+
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
-#include <float.h>
 
 #include "core/model_format.h"
 #include "core/robust_stats.h"
-#include "core/ts_model.h"
+#include "core/sort.h"
+#include "core/time_units.h"
+#include "core/ts/ts_common.h"
 
-#define RELATIVE_SIGMA_FLOOR 1e-9
-
-/* The spread floor for values v: 1e-9 of the largest magnitude, at least DBL_MIN. */
+/* The spread floor for values v (an_ts_sigma_floor of their largest magnitude). */
 static double
 sigma_floor(const double *v, size_t n)
 {
@@ -32,7 +34,7 @@ sigma_floor(const double *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (fabs(v[i]) > maxabs)
 			maxabs = fabs(v[i]);
-	return fmax(RELATIVE_SIGMA_FLOOR * maxabs, DBL_MIN);
+	return an_ts_sigma_floor(maxabs);
 }
 
 static double
@@ -67,19 +69,8 @@ an_ts_level_fit(double *values, size_t n, int64_t t_first, int64_t t_last, const
 	for (size_t i = 0; i < n; i++)
 		work[i] = fabs(values[i] - median);
 	mad = an_median_inplace(work, n);
-	if (mad == 0)
-	{
-		double		sum = 0;
-
-		for (size_t i = 0; i < n; i++)
-			sum += fabs(values[i] - median);
-		sigma = AN_MEANAD_TO_SIGMA * sum / (double) n;
-	}
-	else
-		sigma = AN_MAD_TO_SIGMA * mad;
-	sigma = fmax(sigma, tail);
-	if (!(sigma >= floor_abs))
-		sigma = floor_abs;
+	/* the floor and the tail estimate are both lower bounds: their order does not matter */
+	sigma = fmax(an_robust_sigma(values, n, median, mad, floor_abs), tail);
 	if (!isfinite(median) || !isfinite(mad) || !isfinite(sigma))
 		return AN_ENONFINITE;	/* values too large: their spread overflows */
 
@@ -100,22 +91,63 @@ an_status
 an_ts_level_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 {
 	an_reader	r;
+	an_ts_level *l = an_alloc(sizeof(an_ts_level));
 	uint8_t		dir;
 
+	if (l == NULL)
+		return AN_ENOMEM;
+	m->level = l;				/* freed with m */
 	an_reader_init(&r, payload, len);
 	m->t_first = an_get_i64(&r);
 	m->t_last = an_get_i64(&r);
 	m->n_points = an_get_u64(&r);
 	m->interval_us = an_get_i64(&r);
-	m->median = an_get_f64_finite(&r);
-	m->mad = an_get_f64_finite(&r);
-	m->sigma = an_get_f64_finite(&r);
+	l->median = an_get_f64_finite(&r);
+	l->mad = an_get_f64_finite(&r);
+	l->sigma = an_get_f64_finite(&r);
 	m->threshold = an_get_f64_finite(&r);
 	dir = an_get_u8(&r);
 	if (r.status == AN_OK &&
 		(m->t_first > m->t_last || m->n_points == 0 || m->interval_us < 0 ||
-		 m->mad < 0 || !(m->sigma > 0) || !(m->threshold > 0) || dir > AN_TS_DOWN))
+		 l->mad < 0 || !(l->sigma > 0) || !(m->threshold > 0) || dir > AN_TS_DOWN))
 		an_reader_fail(&r, AN_ECORRUPT);
 	m->direction = (an_ts_direction) dir;
 	return an_reader_finish(&r);
+}
+
+void
+an_ts_level_detect(const an_ts_model *m, double value, an_ts_detection *out)
+{
+	const an_ts_level *l = m->level;
+
+	an_ts_band(l->median, l->sigma, l->sigma, m->threshold, m->direction, value, out);
+	out->level = l->median;
+	out->seasonal = 0;
+}
+
+an_status
+an_ts_level_info_json(const an_ts_model *m, char **json)
+{
+	const an_ts_level *l = m->level;
+	char		first[40],
+				last[40];
+	size_t		cap = 1024;
+	char	   *buf = an_alloc(cap);
+
+	if (buf == NULL)
+		return AN_ENOMEM;
+	an_format_timestamp(m->t_first, first, sizeof(first));
+	an_format_timestamp(m->t_last, last, sizeof(last));
+	snprintf(buf, cap,
+			 "{\"kind\": \"ts_level\", \"format_version\": %d, \"method\": \"robust\", "
+			 "\"points\": %llu, \"train_start\": \"%s\", \"train_end\": \"%s\", "
+			 "\"interval_seconds\": %.17g, \"median\": %.17g, \"mad\": %.17g, \"sigma\": %.17g, "
+			 "\"threshold\": %.17g, \"direction\": \"%s\", \"lower\": %.17g, \"upper\": %.17g, "
+			 "\"period\": null, \"trend\": \"none\"}",
+			 m->format_version, (unsigned long long) m->n_points, first, last,
+			 (double) m->interval_us / (double) AN_USECS_PER_SEC, l->median, l->mad, l->sigma, m->threshold,
+			 an_ts_direction_name(m->direction), l->median - m->threshold * l->sigma,
+			 l->median + m->threshold * l->sigma);
+	*json = buf;
+	return AN_OK;
 }

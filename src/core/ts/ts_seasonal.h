@@ -14,14 +14,14 @@
  *       [expected - d_low - k (d_low + d_high), expected + d_high + k (d_low + d_high)]
  *   "confidence" c, a normal prediction interval with z = Phi^-1((1 + c) / 2):
  *       [expected - z sigma_low, expected + z sigma_high]
- * See ts_seasonal.c for the fit and the payload layout.
+ * The fit is in ts_seasonal_fit.c, the payload layout in ts_seasonal_decode.c.
  */
 #ifndef ANOMALY_TS_SEASONAL_H
 #define ANOMALY_TS_SEASONAL_H
 
 #include <stdint.h>
 
-#include "core/ts_model.h"
+#include "core/ts/ts_model.h"
 
 /* Why the model is simpler than asked (ts_model_info's "reason"). */
 typedef enum an_ts_reason
@@ -45,7 +45,7 @@ typedef struct an_ts_season
 	double	   *profile;		/* nbins values, centred on mean 0 */
 } an_ts_season;
 
-typedef struct an_ts_seasonal
+struct an_ts_seasonal
 {
 	an_ts_trend trend;			/* NONE, LINEAR or LOCAL */
 	double		level;			/* NONE: the level; LINEAR: the level at t_last */
@@ -62,7 +62,7 @@ typedef struct an_ts_seasonal
 	double		resid_q75;
 	an_ts_reason reason;
 	int64_t		reason_period_us;
-} an_ts_seasonal;
+};
 
 /*
  * Fit the seasonal model, or decide that the robust level model applies
@@ -70,6 +70,7 @@ typedef struct an_ts_seasonal
  * AN_EINVAL, err holds "message\nhint".
  */
 an_status	an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t interval_us,
+							   size_t compact_min_points,
 							   uint8_t **model, size_t *len, bool *moved, char *err, size_t errlen);
 an_status	an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m);
 void		an_ts_seasonal_detect(const an_ts_model *m, int64_t ts, double value, an_ts_detection *out);

@@ -4,31 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/ts_seasonal_internal.h"
+#include "core/time_units.h"
+#include "core/ts/ts_options.h"
+#include "core/ts/ts_seasonal_internal.h"
 
 /* ---- ts_model_info ---- */
-
-/* A human-readable duration ("1 day", "90 minutes", "3600 seconds"). */
-void
-an_ts_seasonal_format_duration(int64_t us, char *buf, size_t len)
-{
-	static const struct
-	{
-		int64_t		us;
-		const char *name;
-	}			units[] = {{604800000000LL, "week"}, {86400000000LL, "day"}, {3600000000LL, "hour"},
-	{60000000LL, "minute"}, {1000000LL, "second"}};
-
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (us % units[i].us == 0)
-		{
-			long long	k = (long long) (us / units[i].us);
-
-			snprintf(buf, len, "%lld %s%s", k, units[i].name, k == 1 ? "" : "s");
-			return;
-		}
-	snprintf(buf, len, "%.6g seconds", (double) us / 1e6);
-}
 
 static const char *
 reason_text(an_ts_reason r)
@@ -54,9 +34,7 @@ reason_text(an_ts_reason r)
 an_status
 an_ts_seasonal_info_json(const an_ts_model *m, char **json)
 {
-	static const char *const directions[] = {"both", "up", "down"};
-	static const char *const trends[] = {"auto", "none", "linear", "local"};
-	const an_ts_seasonal *s = m->detail;
+	const an_ts_seasonal *s = m->seasonal;
 	size_t		cap = 4096,
 				n = 0;
 	char	   *buf = an_alloc(cap);
@@ -99,7 +77,7 @@ an_ts_seasonal_info_json(const an_ts_model *m, char **json)
 			APPEND("\"autocorrelation\": %.6g, ", se->strength);
 		APPEND("\"amplitude\": %.17g}", hi - lo);
 	}
-	APPEND("], \"trend\": \"%s\", \"level_at_end\": %.17g, ", trends[s->trend], level_end);
+	APPEND("], \"trend\": \"%s\", \"level_at_end\": %.17g, ", an_ts_trend_name(s->trend), level_end);
 	if (s->trend == AN_TS_TREND_LINEAR)
 		APPEND("\"slope_per_day\": %.17g, ", s->slope_per_s * 86400.0);
 	if (s->trend == AN_TS_TREND_LOCAL)
@@ -116,7 +94,7 @@ an_ts_seasonal_info_json(const an_ts_model *m, char **json)
 	}
 	APPEND("\"sigma_low\": %.17g, \"sigma_high\": %.17g, \"residual_q25\": %.17g, \"residual_q75\": %.17g, "
 		   "\"threshold\": %.17g, \"direction\": \"%s\", ",
-		   s->sigma_low, s->sigma_high, s->resid_q25, s->resid_q75, m->threshold, directions[m->direction]);
+		   s->sigma_low, s->sigma_high, s->resid_q25, s->resid_q75, m->threshold, an_ts_direction_name(m->direction));
 	if (why)
 	{
 		APPEND("\"reason\": \"%s", why);
@@ -124,7 +102,7 @@ an_ts_seasonal_info_json(const an_ts_model *m, char **json)
 		{
 			char		d[64];
 
-			an_ts_seasonal_format_duration(s->reason_period_us, d, sizeof(d));
+			an_format_duration(s->reason_period_us, d, sizeof(d));
 			APPEND(" (period %s)", d);
 		}
 		APPEND("\"}");

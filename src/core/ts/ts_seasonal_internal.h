@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/ts_seasonal.h"
+#include "core/ts/ts_seasonal.h"
 
 #define GRID_MAX_CELLS 131072
 #define MIN_GRID_FILL 0.5
@@ -22,7 +22,6 @@
 #define LOCAL_MIN_BLOCK 24
 #define MAX_KNOTS 4096
 #define MAX_BINS (1u << 22)
-#define RELATIVE_SIGMA_FLOOR 1e-9
 #define QUARTILE_Z 0.6744897501960817
 
 /* (ts - origin) mod period, in [0, period), without overflow */
@@ -54,7 +53,7 @@ phase_bin(const an_ts_season *s, int64_t ts)
 typedef struct fit_ctx
 {
 	const an_point *pts;		/* unused once values is set */
-	const double *values;		/* NULL, or the values, pts compacted (see an_ts_compact_min_points) */
+	const double *values;		/* NULL, or the values, pts compacted (see an_ts_fit_tuning) */
 	size_t		n;
 	int64_t		t_first,
 				t_last,
@@ -151,8 +150,5 @@ residuals_into(const fit_ctx *c, double *out)
 
 /* ts_seasonal_decompose.c: the trend for `requested` (AUTO: the best of none, linear and local) */
 an_ts_trend an_ts_seasonal_choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out);
-
-/* ts_seasonal_info.c: a duration in words, for messages */
-void		an_ts_seasonal_format_duration(int64_t us, char *buf, size_t len);
 
 #endif							/* ANOMALY_TS_SEASONAL_INTERNAL_H */

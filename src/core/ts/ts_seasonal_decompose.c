@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "core/robust_stats.h"
-#include "core/ts_seasonal_internal.h"
+#include "core/sort.h"
+#include "core/ts/ts_seasonal_internal.h"
 
 static void
 fit_trend(fit_ctx *c, an_ts_trend trend)

@@ -1,7 +1,7 @@
 /*
  * ts_options.c: validation of ts_fit options and duration parsing.
  */
-#include "core/ts_options.h"
+#include "core/ts/ts_options.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -9,7 +9,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/time_units.h"
+
 #define DEFAULT_THRESHOLD 3.0
+
+/* The spellings of the enumerations, indexed by their values. */
+static const char *const method_names[] = {"auto", "robust", "seasonal"};
+static const char *const trend_names[] = {"auto", "none", "linear", "local"};
+static const char *const direction_names[] = {"both", "up", "down"};
+
+const char *
+an_ts_method_name(an_ts_method method)
+{
+	return method_names[method];
+}
+
+const char *
+an_ts_trend_name(an_ts_trend trend)
+{
+	return trend_names[trend];
+}
+
+const char *
+an_ts_direction_name(an_ts_direction direction)
+{
+	return direction_names[direction];
+}
 
 void
 an_ts_options_default(an_ts_options *o)
@@ -93,26 +118,23 @@ add_period(an_ts_options *o, const an_opt_value *v, char *err, size_t errlen)
 an_status
 an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char *err, size_t errlen)
 {
-	static const char *const methods[] = {"auto", "robust", "seasonal"};
-	static const char *const trends[] = {"auto", "none", "linear", "local"};
-	static const char *const directions[] = {"both", "up", "down"};
 	int			idx;
 
 	if (strcmp(key, "method") == 0)
 	{
-		if ((idx = pick(v, methods, 3)) < 0)
+		if ((idx = pick(v, method_names, 3)) < 0)
 			return fail(err, errlen, "option \"%s\" must be one of \"auto\", \"robust\", \"seasonal\"%s", key, "");
 		o->method = (an_ts_method) idx;
 	}
 	else if (strcmp(key, "trend") == 0)
 	{
-		if ((idx = pick(v, trends, 4)) < 0)
+		if ((idx = pick(v, trend_names, 4)) < 0)
 			return fail(err, errlen, "option \"%s\" must be one of \"auto\", \"none\", \"linear\", \"local\"%s", key, "");
 		o->trend = (an_ts_trend) idx;
 	}
 	else if (strcmp(key, "direction") == 0)
 	{
-		if ((idx = pick(v, directions, 3)) < 0)
+		if ((idx = pick(v, direction_names, 3)) < 0)
 			return fail(err, errlen, "option \"%s\" must be one of \"both\", \"up\", \"down\"%s", key, "");
 		o->direction = (an_ts_direction) idx;
 	}
@@ -146,7 +168,7 @@ an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char 
 			/* a number is taken as seconds */
 			if (!(v->number > 0 && v->number <= 1e12))
 				return fail(err, errlen, "option \"%s\" must be a positive duration%s", key, "");
-			us = (int64_t) llround(v->number * 1e6);
+			us = (int64_t) llround(v->number * (double) AN_USECS_PER_SEC);
 			if (us <= 0)
 				return fail(err, errlen, "option \"%s\" must be at least one microsecond%s", key, "");
 		}
@@ -194,12 +216,16 @@ unit_us(const char *u, size_t len)
 		int64_t		us;
 	}			units[] = {
 		{"us", 1}, {"usec", 1}, {"usecs", 1}, {"microsecond", 1}, {"microseconds", 1},
-		{"ms", 1000}, {"msec", 1000}, {"msecs", 1000}, {"millisecond", 1000}, {"milliseconds", 1000},
-		{"s", 1000000}, {"sec", 1000000}, {"secs", 1000000}, {"second", 1000000}, {"seconds", 1000000},
-		{"m", 60000000}, {"min", 60000000}, {"mins", 60000000}, {"minute", 60000000}, {"minutes", 60000000},
-		{"h", 3600000000LL}, {"hr", 3600000000LL}, {"hrs", 3600000000LL}, {"hour", 3600000000LL}, {"hours", 3600000000LL},
-		{"d", 86400000000LL}, {"day", 86400000000LL}, {"days", 86400000000LL},
-		{"w", 604800000000LL}, {"week", 604800000000LL}, {"weeks", 604800000000LL},
+		{"ms", AN_USECS_PER_MSEC}, {"msec", AN_USECS_PER_MSEC}, {"msecs", AN_USECS_PER_MSEC},
+		{"millisecond", AN_USECS_PER_MSEC}, {"milliseconds", AN_USECS_PER_MSEC},
+		{"s", AN_USECS_PER_SEC}, {"sec", AN_USECS_PER_SEC}, {"secs", AN_USECS_PER_SEC},
+		{"second", AN_USECS_PER_SEC}, {"seconds", AN_USECS_PER_SEC},
+		{"m", AN_USECS_PER_MINUTE}, {"min", AN_USECS_PER_MINUTE}, {"mins", AN_USECS_PER_MINUTE},
+		{"minute", AN_USECS_PER_MINUTE}, {"minutes", AN_USECS_PER_MINUTE},
+		{"h", AN_USECS_PER_HOUR}, {"hr", AN_USECS_PER_HOUR}, {"hrs", AN_USECS_PER_HOUR},
+		{"hour", AN_USECS_PER_HOUR}, {"hours", AN_USECS_PER_HOUR},
+		{"d", AN_USECS_PER_DAY}, {"day", AN_USECS_PER_DAY}, {"days", AN_USECS_PER_DAY},
+		{"w", AN_USECS_PER_WEEK}, {"week", AN_USECS_PER_WEEK}, {"weeks", AN_USECS_PER_WEEK},
 	};
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
@@ -225,7 +251,8 @@ parse_clock(const char *s, int64_t *us)
 		return false;
 	if (h < 0 || m < 0 || m > 59 || !(sec >= 0 && sec < 60) || h > 1000000)
 		return false;
-	*us = (int64_t) h * 3600000000LL + (int64_t) m * 60000000LL + (int64_t) llround(sec * 1e6);
+	*us = (int64_t) h * AN_USECS_PER_HOUR + (int64_t) m * AN_USECS_PER_MINUTE +
+		(int64_t) llround(sec * (double) AN_USECS_PER_SEC);
 	return true;
 }
 
@@ -269,21 +296,4 @@ an_parse_duration(const char *s, int64_t *us)
 		return false;
 	*us = (int64_t) llround(total);
 	return true;
-}
-
-size_t
-an_ts_options_json(const an_ts_options *o, char *buf, size_t len)
-{
-	static const char *const methods[] = {"auto", "robust", "seasonal"};
-	static const char *const trends[] = {"auto", "none", "linear", "local"};
-	static const char *const directions[] = {"both", "up", "down"};
-	int			n;
-
-	n = snprintf(buf, len, "{\"method\": \"%s\", \"trend\": \"%s\", \"direction\": \"%s\", \"threshold\": %.17g",
-				 methods[o->method], trends[o->trend], directions[o->direction], o->threshold);
-	if (o->confidence > 0 && n >= 0 && (size_t) n < len)
-		n += snprintf(buf + n, len - n, ", \"confidence\": %.17g", o->confidence);
-	if (n >= 0 && (size_t) n < len)
-		n += snprintf(buf + n, len - n, "}");
-	return n < 0 ? 0 : (size_t) n;
 }

@@ -46,8 +46,10 @@
 #include "core/model_format.h"
 #include "core/period_detect.h"
 #include "core/robust_stats.h"
-#include "core/ts_model.h"
-#include "core/ts_seasonal_internal.h"
+#include "core/sort.h"
+#include "core/time_units.h"
+#include "core/ts/ts_common.h"
+#include "core/ts/ts_seasonal_internal.h"
 
 /* ---- fitting ---- */
 static an_status
@@ -163,7 +165,8 @@ detect(const an_point *pts, size_t n, int64_t interval, an_periods *found, bool 
 	an_free(cnt);
 	/* calendar periods that are a whole number of intervals: preferred over a neighbouring lag */
 	{
-		static const int64_t calendar_us[] = {60000000LL, 3600000000LL, 86400000000LL, 604800000000LL};
+		static const int64_t calendar_us[] = {AN_USECS_PER_MINUTE, AN_USECS_PER_HOUR, AN_USECS_PER_DAY,
+		AN_USECS_PER_WEEK};
 		size_t		preferred[sizeof(calendar_us) / sizeof(calendar_us[0])];
 		int			npreferred = 0;
 
@@ -376,6 +379,7 @@ evenly_spaced(const an_point *pts, size_t n, int64_t *step)
 
 an_status
 an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t interval,
+				   size_t compact_min_points,
 				   uint8_t **model, size_t *len, bool *moved, char *err, size_t errlen)
 {
 	fit_ctx		c;
@@ -414,7 +418,7 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 
 			if (!(p_us < 9e18))
 				return einval(err, errlen, "period is too long", "Give a shorter period.", 0, 0);
-			an_ts_seasonal_format_duration((int64_t) p_us, d, sizeof(d));
+			an_format_duration((int64_t) p_us, d, sizeof(d));
 			if (llround(bins) < 2)
 			{
 				char		m[200];
@@ -485,8 +489,8 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 	c.local_block = longest > LOCAL_MIN_BLOCK ? longest : LOCAL_MIN_BLOCK;
 	if (c.local_block < (n + MAX_KNOTS - 1) / MAX_KNOTS)
 		c.local_block = (n + MAX_KNOTS - 1) / MAX_KNOTS;
-	/* a long regular series is fitted inside pts, with no scratch of its own (an_ts_compact_min_points) */
-	compact = n >= an_ts_compact_min_points && evenly_spaced(pts, n, &c.step);
+	/* a long regular series is fitted inside pts, with no scratch of its own (compact_min_points, see an_ts_fit_tuning) */
+	compact = n >= compact_min_points && evenly_spaced(pts, n, &c.step);
 	if (!compact)
 		c.scratch = an_alloc_array(n, sizeof(double));
 	c.offsets = an_alloc_array(maxbins + 1, sizeof(size_t));
@@ -543,7 +547,7 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 		an_ts_seasonal_choose_trend(&c, opt->trend, &scale);
 
 	/* 4. spread, then write */
-	fit_spread(&c, fmax(RELATIVE_SIGMA_FLOOR * maxabs, DBL_MIN));
+	fit_spread(&c, an_ts_sigma_floor(maxabs));
 	if (!isfinite(c.s.sigma_low) || !isfinite(c.s.sigma_high) || !isfinite(c.s.level) ||
 		!isfinite(c.s.slope_per_s))
 	{

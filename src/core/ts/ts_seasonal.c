@@ -8,14 +8,15 @@
  *   ts_seasonal_decode.c     reading and validating the payload
  *   ts_seasonal_info.c       ts_model_info's JSON
  */
-#include "core/ts_seasonal.h"
+#include "core/ts/ts_seasonal.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "core/ts_seasonal_internal.h"
+#include "core/ts/ts_common.h"
+#include "core/ts/ts_seasonal_internal.h"
 
 /* ---- evaluation ---- */
 double
@@ -67,7 +68,7 @@ an_ts_seasonal_trend_at(const an_ts_seasonal *s, int64_t t_last, int64_t ts)
 void
 an_ts_seasonal_detect(const an_ts_model *m, int64_t ts, double value, an_ts_detection *out)
 {
-	const an_ts_seasonal *s = m->detail;
+	const an_ts_seasonal *s = m->seasonal;
 	double		level = an_ts_seasonal_trend_at(s, m->t_last, ts),
 				seasonal = an_ts_seasonal_season_at(s, ts);
 

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "core/model_format.h"
-#include "core/ts_seasonal_internal.h"
+#include "core/ts/ts_seasonal_internal.h"
 
 /* ---- decoding ---- */
 
@@ -67,7 +67,7 @@ an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 	hdr.reason = (an_ts_reason) reason;
 	hdr.nseasons = nseasons;
 
-	/* first pass: sizes, so the detail is one allocation (freed by an_ts_model_free) */
+	/* first pass: sizes, so the model is one allocation (freed by an_ts_model_free) */
 	mark = r.pos;
 	total = sizeof(an_ts_seasonal);
 	for (int j = 0; j < nseasons; j++)
@@ -141,7 +141,7 @@ an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 			if (trend == AN_TS_TREND_LINEAR)
 				s->slope_per_s = an_get_f64_finite(&r);
 		}
-		m->detail = s;
+		m->seasonal = s;
 	}
 	return an_reader_finish(&r);
 }

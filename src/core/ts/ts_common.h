@@ -1,0 +1,38 @@
+/*
+ * ts_common.h: what the time-series model kinds share (not used by the glue):
+ * the band and score, the sampling interval, the spread floor, and the
+ * in-place move of a series' values.
+ */
+#ifndef ANOMALY_TS_COMMON_H
+#define ANOMALY_TS_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "core/ts/ts_model.h"
+
+/*
+ * The spread never falls below this fraction of the largest magnitude seen
+ * (nor below DBL_MIN), so that a constant series does not flag
+ * floating-point noise.
+ */
+#define AN_TS_RELATIVE_SIGMA_FLOOR 1e-9
+
+/* The spread floor for a largest magnitude maxabs. */
+double		an_ts_sigma_floor(double maxabs);
+
+/* Turn a deviation into score and band (shared by every kind). */
+void		an_ts_band(double expected, double sigma_low, double sigma_high, double k,
+					   an_ts_direction dir, double value, an_ts_detection *out);
+
+/* Median spacing of distinct consecutive timestamps (0 if fewer than 2 distinct, -1 out of memory). */
+int64_t		an_infer_interval(const an_point *pts, size_t n);
+
+/*
+ * The values of pts[0..n) to the first n doubles of its memory, in order
+ * (pts is then no longer points).
+ */
+void		an_points_to_values(an_point *pts, size_t n);
+
+#endif
