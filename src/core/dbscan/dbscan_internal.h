@@ -59,28 +59,6 @@ an_box_min_d2(const double *p, const double *lo, const double *hi, size_t d, dou
 	return s;
 }
 
-/* Squared distance from p to the farthest point of the box [lo, hi]. */
-static inline double
-an_box_max_d2(const double *p, const double *lo, const double *hi, size_t d, double cut)
-{
-	double		s = 0.0;
-
-	for (size_t k = 0; k < d; k++)
-	{
-		double		a = p[k] - lo[k];
-		double		b = hi[k] - p[k];
-		double		t;
-
-		a = a < 0 ? -a : a;
-		b = b < 0 ? -b : b;
-		t = a > b ? a : b;
-		s += t * t;
-		if (s > cut)
-			break;
-	}
-	return s;
-}
-
 /* Squared gap between two boxes (a lower bound for any pair across them). */
 static inline double
 an_box_box_min_d2(const double *lo1, const double *hi1, const double *lo2, const double *hi2, size_t d,
@@ -124,6 +102,13 @@ an_box_box_max_d2(const double *lo1, const double *hi1, const double *lo2, const
 			break;
 	}
 	return s;
+}
+
+/* Squared distance from p to the farthest point of the box [lo, hi]: the box [p, p] against it. */
+static inline double
+an_box_max_d2(const double *p, const double *lo, const double *hi, size_t d, double cut)
+{
+	return an_box_box_max_d2(p, p, lo, hi, d, cut);
 }
 
 /* Counts work and checks for interrupts every AN_INTERRUPT_STRIDE units. */
