@@ -296,6 +296,58 @@ test_level_decode_rejects_bad_payloads(void)
 	an_free(model);
 }
 
+/*
+ * Options whose band the model cannot hold are refused when they are set
+ * (a confidence of 1e-30 made a multiplier of 0, which every reader then
+ * refused), and a model of finite values near the largest double, whose
+ * band edges overflow, gives JSON without "inf" (null instead).
+ */
+static void
+test_models_their_readers_accept(void)
+{
+	an_ts_options o;
+	char		err[256];
+	an_opt_value tiny = {.type = AN_OPT_NUMBER, .number = 1e-30};
+	an_opt_value near_one = {.type = AN_OPT_NUMBER, .number = 0.9999999999999999};
+	an_opt_value fine = {.type = AN_OPT_NUMBER, .number = 1e-6};
+	size_t		n = 600,
+				len = 0;
+	an_point   *pts = malloc(n * sizeof(an_point));
+	uint8_t    *model;
+	an_ts_model *m = NULL;
+	char	   *json = NULL;
+
+	an_ts_options_default(&o);
+	CHECK_EQ_INT(an_ts_option_set(&o, "confidence", &tiny, err, sizeof(err)), AN_EINVAL);
+	CHECK(strcmp(err, "option \"confidence\" is too close to 0 to give a band of finite positive width") == 0);
+	CHECK(an_confidence_to_k(near_one.number) == INFINITY || isnan(an_confidence_to_k(near_one.number)));
+	CHECK_EQ_INT(an_ts_option_set(&o, "confidence", &near_one, err, sizeof(err)), AN_EINVAL);
+	CHECK(strstr(err, "too close to 1") != NULL);
+	CHECK_EQ_INT(an_ts_option_set(&o, "confidence", &fine, err, sizeof(err)), AN_OK);
+
+	an_ts_options_default(&o);
+	o.method = AN_TS_METHOD_ROBUST;
+	for (size_t i = 0; i < n; i++)
+	{
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
+		pts[i].value = (i % 2) ? 1.7e308 : 1e308;
+	}
+	model = fit(pts, n, &o, &len);
+	CHECK(model != NULL);
+	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	if (m)
+	{
+		CHECK(isinf(m->level->median + m->threshold * m->level->sigma));	/* the upper edge overflows */
+		CHECK_EQ_INT(an_ts_model_info_json(m, &json), AN_OK);
+		CHECK(json && strstr(json, "inf") == NULL && strstr(json, "nan") == NULL);
+		CHECK(json && strstr(json, "\"upper\": null") != NULL);
+		an_free(json);
+	}
+	an_ts_model_free(m);
+	an_free(model);
+	free(pts);
+}
+
 static void
 test_timestamp_format(void)
 {
@@ -356,5 +408,6 @@ main(void)
 	RUN(test_level_decode_rejects_bad_payloads);
 	RUN(test_timestamp_format);
 	RUN(test_small_sample_outliers_still_flagged);
+	RUN(test_models_their_readers_accept);
 	UNIT_EXIT();
 }

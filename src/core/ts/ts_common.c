@@ -7,6 +7,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/sort.h"
@@ -15,6 +16,16 @@ double
 an_ts_sigma_floor(double maxabs)
 {
 	return fmax(AN_TS_RELATIVE_SIGMA_FLOOR * maxabs, DBL_MIN);
+}
+
+const char *
+an_json_number(double v, char *buf)
+{
+	if (isfinite(v))
+		snprintf(buf, AN_JSON_NUMBER_LEN, "%.17g", v);
+	else
+		snprintf(buf, AN_JSON_NUMBER_LEN, "null");
+	return buf;
 }
 
 void

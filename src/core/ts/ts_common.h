@@ -26,6 +26,15 @@ double		an_ts_sigma_floor(double maxabs);
 void		an_ts_band(double expected, double sigma_low, double sigma_high, double k,
 					   an_ts_direction dir, double value, an_ts_detection *out);
 
+/*
+ * A double as a JSON number ("%.17g"), or "null" where JSON has none: a
+ * value derived from a model (a band edge, an amplitude) can overflow to
+ * infinity though every stored number is finite.  buf has
+ * AN_JSON_NUMBER_LEN bytes; returns buf.
+ */
+#define AN_JSON_NUMBER_LEN 32
+const char *an_json_number(double v, char *buf);
+
 /* Median spacing of distinct consecutive timestamps (0 if fewer than 2 distinct, -1 out of memory). */
 int64_t		an_infer_interval(const an_point *pts, size_t n);
 

@@ -130,7 +130,9 @@ an_ts_level_info_json(const an_ts_model *m, char **json)
 {
 	const an_ts_level *l = m->level;
 	char		first[40],
-				last[40];
+				last[40],
+				lower[AN_JSON_NUMBER_LEN],
+				upper[AN_JSON_NUMBER_LEN];
 	size_t		cap = 1024;
 	char	   *buf = an_alloc(cap);
 
@@ -142,12 +144,12 @@ an_ts_level_info_json(const an_ts_model *m, char **json)
 			 "{\"kind\": \"ts_level\", \"format_version\": %d, \"method\": \"robust\", "
 			 "\"points\": %llu, \"train_start\": \"%s\", \"train_end\": \"%s\", "
 			 "\"interval_seconds\": %.17g, \"median\": %.17g, \"mad\": %.17g, \"sigma\": %.17g, "
-			 "\"threshold\": %.17g, \"direction\": \"%s\", \"lower\": %.17g, \"upper\": %.17g, "
+			 "\"threshold\": %.17g, \"direction\": \"%s\", \"lower\": %s, \"upper\": %s, "
 			 "\"period\": null, \"trend\": \"none\"}",
 			 m->format_version, (unsigned long long) m->n_points, first, last,
 			 (double) m->interval_us / (double) AN_USECS_PER_SEC, l->median, l->mad, l->sigma, m->threshold,
-			 an_ts_direction_name(m->direction), l->median - m->threshold * l->sigma,
-			 l->median + m->threshold * l->sigma);
+			 an_ts_direction_name(m->direction), an_json_number(l->median - m->threshold * l->sigma, lower),
+			 an_json_number(l->median + m->threshold * l->sigma, upper));
 	*json = buf;
 	return AN_OK;
 }

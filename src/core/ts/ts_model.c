@@ -6,12 +6,16 @@
 #include "core/ts/ts_model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/model_format.h"
 #include "core/ts/ts_common.h"
 #include "core/ts/ts_level.h"
 #include "core/ts/ts_seasonal.h"
+
+static an_status ts_fit(an_point *pts, size_t n, const an_ts_options *opt, const an_ts_fit_tuning *tuning,
+						uint8_t **model, size_t *len, char *err, size_t errlen);
 
 an_status
 an_ts_fit(an_point *pts, size_t n, const an_ts_options *opt,
@@ -22,9 +26,46 @@ an_ts_fit(an_point *pts, size_t n, const an_ts_options *opt,
 	return an_ts_fit_tuned(pts, n, opt, &tuning, model, len, err, errlen);
 }
 
+/*
+ * The writer must never hand out bytes that its own reader rejects (a model
+ * that fails at every later use): read the fitted model back, and turn a
+ * refusal into an error of the fit.
+ */
+static an_status
+readable_or_error(uint8_t **model, const size_t *len, an_status fit_status, char *err, size_t errlen)
+{
+	an_ts_model *m = NULL;
+	an_status	s;
+
+	if (fit_status != AN_OK || *model == NULL)
+		return fit_status;
+	s = an_ts_model_load(*model, *len, &m);
+	if (s == AN_OK)
+	{
+		an_ts_model_free(m);
+		return AN_OK;
+	}
+	an_free(*model);
+	*model = NULL;
+	if (err && errlen)
+		snprintf(err, errlen, "the fitted model fails its own validation (%s)\n"
+				 "This is a bug in anomaly: please report it with the data and the options.",
+				 an_status_message(s));
+	return AN_EINVAL;
+}
+
 an_status
 an_ts_fit_tuned(an_point *pts, size_t n, const an_ts_options *opt, const an_ts_fit_tuning *tuning,
 				uint8_t **model, size_t *len, char *err, size_t errlen)
+{
+	an_status	s = ts_fit(pts, n, opt, tuning, model, len, err, errlen);
+
+	return readable_or_error(model, len, s, err, errlen);
+}
+
+static an_status
+ts_fit(an_point *pts, size_t n, const an_ts_options *opt, const an_ts_fit_tuning *tuning,
+	   uint8_t **model, size_t *len, char *err, size_t errlen)
 {
 	int64_t		interval,
 				t_first,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/robust_stats.h"
 #include "core/time_units.h"
 
 #define DEFAULT_THRESHOLD 3.0
@@ -155,6 +156,10 @@ an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char 
 			return fail(err, errlen, "option \"%s\" must be a number, not %s", key, type_name(v->type));
 		if (!(v->number > 0 && v->number < 1))
 			return fail(err, errlen, "option \"%s\" must lie strictly between 0 and 1%s", key, "");
+		/* the band's multiplier Phi^-1(0.5 + c / 2) is 0 or infinite when 0.5 + c / 2 rounds to 0.5 or 1 */
+		if (!(an_confidence_to_k(v->number) > 0 && isfinite(an_confidence_to_k(v->number))))
+			return fail(err, errlen, "option \"%s\" is too close to %s to give a band of finite positive width",
+						key, v->number < 0.5 ? "0" : "1");
 		if (o->threshold_set)
 			return fail(err, errlen, "options \"threshold\" and \"%s\" cannot be combined%s", key, "");
 		o->confidence = v->number;

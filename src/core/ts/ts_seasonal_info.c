@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/time_units.h"
+#include "core/ts/ts_common.h"
 #include "core/ts/ts_options.h"
 #include "core/ts/ts_seasonal_internal.h"
 
@@ -39,7 +40,8 @@ an_ts_seasonal_info_json(const an_ts_model *m, char **json)
 				n = 0;
 	char	   *buf = an_alloc(cap);
 	char		first[40],
-				last[40];
+				last[40],
+				num[2][AN_JSON_NUMBER_LEN];
 	double		level_end = an_ts_seasonal_trend_at(s, m->t_last, m->t_last);
 	const char *why = reason_text(s->reason);
 
@@ -75,11 +77,12 @@ an_ts_seasonal_info_json(const an_ts_model *m, char **json)
 			APPEND("\"autocorrelation\": null, ");
 		else
 			APPEND("\"autocorrelation\": %.6g, ", se->strength);
-		APPEND("\"amplitude\": %.17g}", hi - lo);
+		APPEND("\"amplitude\": %s}", an_json_number(hi - lo, num[0]));
 	}
-	APPEND("], \"trend\": \"%s\", \"level_at_end\": %.17g, ", an_ts_trend_name(s->trend), level_end);
+	APPEND("], \"trend\": \"%s\", \"level_at_end\": %s, ", an_ts_trend_name(s->trend),
+		   an_json_number(level_end, num[0]));
 	if (s->trend == AN_TS_TREND_LINEAR)
-		APPEND("\"slope_per_day\": %.17g, ", s->slope_per_s * 86400.0);
+		APPEND("\"slope_per_day\": %s, ", an_json_number(s->slope_per_s * 86400.0, num[0]));
 	if (s->trend == AN_TS_TREND_LOCAL)
 		APPEND("\"trend_knots\": %u, ", s->nknots);
 	{
@@ -87,10 +90,10 @@ an_ts_seasonal_info_json(const an_ts_model *m, char **json)
 		double		dl = QUARTILE_Z * s->sigma_low,
 					dh = QUARTILE_Z * s->sigma_high;
 
-		APPEND("\"band\": \"%s\", \"band_below\": %.17g, \"band_above\": %.17g, ",
+		APPEND("\"band\": \"%s\", \"band_below\": %s, \"band_above\": %s, ",
 			   s->tukey ? "tukey" : "normal",
-			   s->tukey ? dl + m->threshold * (dl + dh) : m->threshold * s->sigma_low,
-			   s->tukey ? dh + m->threshold * (dl + dh) : m->threshold * s->sigma_high);
+			   an_json_number(s->tukey ? dl + m->threshold * (dl + dh) : m->threshold * s->sigma_low, num[0]),
+			   an_json_number(s->tukey ? dh + m->threshold * (dl + dh) : m->threshold * s->sigma_high, num[1]));
 	}
 	APPEND("\"sigma_low\": %.17g, \"sigma_high\": %.17g, \"residual_q25\": %.17g, \"residual_q75\": %.17g, "
 		   "\"threshold\": %.17g, \"direction\": \"%s\", ",
