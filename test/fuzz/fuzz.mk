@@ -1,9 +1,13 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan + LeakSanitizer) and
 # runs each for FUZZ_SECONDS, starting from seeds made by the make_*seeds.c programs.
 #   make -f test/fuzz/fuzz.mk run FUZZ_SECONDS=60
+# The long mode runs each target for a number of executions instead (hours):
+#   make -f test/fuzz/fuzz.mk run FUZZ_RUNS=10000000
 
 CLANG        ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?=
+FUZZ_LIMIT   := $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS))
 BUILD        := build/fuzz
 CORE_SRCS    := $(sort $(wildcard src/core/*.c src/core/*/*.c))
 CORE_HDRS    := $(wildcard src/core/*.h src/core/*/*.h)
@@ -30,11 +34,11 @@ seeds: $(SEEDERS)
 	@for s in $(SEEDERS); do $$s $(BUILD)/seeds || exit 1; done
 
 run: seeds $(addprefix $(BUILD)/,$(TARGETS))
-	@status=0; per=$(FUZZ_SECONDS); \
+	@status=0; \
 	for t in $(TARGETS); do \
 		mkdir -p $(BUILD)/corpus-$$t; \
-		echo "fuzzing $$t for $$per s"; \
-		OPENBLAS_NUM_THREADS=1 $(BUILD)/$$t -max_total_time=$$per -max_len=65536 -print_final_stats=1 \
+		echo "fuzzing $$t ($(FUZZ_LIMIT))"; \
+		OPENBLAS_NUM_THREADS=1 $(BUILD)/$$t $(FUZZ_LIMIT) -max_len=65536 -print_final_stats=1 \
 			-artifact_prefix=$(BUILD)/crash-$$t- $(BUILD)/corpus-$$t $(BUILD)/seeds 2>$(BUILD)/$$t.log || { status=1; tail -60 $(BUILD)/$$t.log; }; \
 		grep -E 'stat::number_of_executed_units|Done' $(BUILD)/$$t.log | tail -2; \
 	done; exit $$status
