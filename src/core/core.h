@@ -69,4 +69,17 @@ void		an_check_interrupts(void);
 /* How many iterations of a cheap inner loop between interrupt checks. */
 #define AN_INTERRUPT_STRIDE 65536
 
+/*
+ * for (size_t i = 0; i < n; i++), in blocks of AN_INTERRUPT_STRIDE
+ * iterations with an interrupt check before each block, so that a pass over
+ * a long series can be cancelled while the inner loop stays as simple (and
+ * as vectorizable) as before.  The body must not break: that would leave
+ * only the current block.
+ */
+#define AN_FOR_CHECKED(i, n) \
+	for (size_t i##_from = 0, i##_n = (n); i##_from < i##_n; i##_from += AN_INTERRUPT_STRIDE) \
+		for (size_t i = (an_check_interrupts(), i##_from), \
+			 i##_to = i##_n - i##_from > AN_INTERRUPT_STRIDE ? i##_from + AN_INTERRUPT_STRIDE : i##_n; \
+			 i < i##_to; i++)
+
 #endif

@@ -123,7 +123,8 @@ an_sort_points(an_point *pts, size_t n)
 	 * replaces the sort (ties could be reordered by introsort, so they sort).
 	 */
 	while (i < n && pts[i - 1].ts < pts[i].ts)
-		i++;
+		if ((++i & (AN_INTERRUPT_STRIDE - 1)) == 0)
+			an_check_interrupts();
 	if (i < n)
 		introsort_points(pts, n);
 }

@@ -184,7 +184,8 @@ c22_outlier_include(const c22_work *w, double sign, double *out)
 		{
 			for (size_t p = i + 1; p <= n; p += p & (~p + 1))
 				tree[p]++;
-			inserted++;
+			if ((++inserted & (AN_INTERRUPT_STRIDE - 1)) == 0)
+				an_check_interrupts();
 		}
 		count[j] = inserted;
 		if (inserted > 0)

@@ -42,6 +42,8 @@ c22_twiddles_init(c22_twiddles *t, size_t n_max, int truncated_pi)
 		{
 			double		theta;
 
+			if ((k & (AN_INTERRUPT_STRIDE - 1)) == 0)
+				an_check_interrupts();
 			if (truncated_pi)
 				theta = (C22_PI_TRUNC * (double) (2 * k)) / (double) n_max;
 			else
@@ -55,6 +57,9 @@ c22_twiddles_init(c22_twiddles *t, size_t n_max, int truncated_pi)
 	for (size_t k = 0; k <= n_max / 8; k++)
 	{
 		double		theta = (2.0 * C22_PI_TRUE * (double) k) / (double) n_max;
+
+		if ((k & (AN_INTERRUPT_STRIDE - 1)) == 0)
+			an_check_interrupts();
 
 		t->w[2 * k] = cos(theta);
 		t->w[2 * k + 1] = -sin(theta);
@@ -137,10 +142,13 @@ fft_block(double *block, size_t m, const c22_twiddles *t)
 void
 c22_fft(double *buf, size_t m, const c22_twiddles *t)
 {
-	/* Bit-reversal permutation. */
+	/* Bit-reversal permutation (a scattered pass: check for interrupts on the way). */
 	for (size_t i = 1, j = 0; i < m; i++)
 	{
 		size_t		bit = m >> 1;
+
+		if ((i & (AN_INTERRUPT_STRIDE - 1)) == 0)
+			an_check_interrupts();
 
 		for (; j & bit; bit >>= 1)
 			j ^= bit;

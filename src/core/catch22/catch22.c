@@ -186,7 +186,9 @@ work_prepare(c22_work *w)
 		if (w->z[i] > w->z_max)
 			w->z_max = w->z[i];
 	}
+	an_check_interrupts();
 	an_sort_doubles(w->z_sorted, n);
+	an_check_interrupts();
 	for (size_t t = 0; t + 1 < n; t++)
 		w->dz[t] = w->z[t + 1] - w->z[t];
 
@@ -204,30 +206,43 @@ work_prepare(c22_work *w)
 	return AN_OK;
 }
 
+/*
+ * The features in catch22's order.  An interrupt check between any two: on
+ * a long series (millions of values) each feature takes tens of ms.
+ */
 static an_status
 compute_features(c22_work *w, double *out)
 {
 	an_status	st;
 
 	c22_histogram_modes(w, &out[0], &out[1]);
+	an_check_interrupts();
 	if ((st = c22_outlier_include(w, 1.0, &out[2])) != AN_OK)
 		return st;
+	an_check_interrupts();
 	if ((st = c22_outlier_include(w, -1.0, &out[3])) != AN_OK)
 		return st;
+	an_check_interrupts();
 	out[4] = c22_f1ecac(w);
 	out[5] = c22_first_min_ac(w);
 	an_check_interrupts();
 	c22_welch_rect(w, &out[6], &out[7]);
+	an_check_interrupts();
 	out[8] = c22_local_simple_mean3_stderr(w);
+	an_check_interrupts();
 	out[9] = c22_local_simple_mean1_tauresrat(w);
+	an_check_interrupts();
 	out[10] = c22_hrv_pnn40(w);
 	out[11] = c22_binary_mean_longstretch1(w);
 	out[12] = c22_binary_diff_longstretch0(w);
+	an_check_interrupts();
 	out[13] = c22_motif_three_hh(w);
+	an_check_interrupts();
 	out[14] = c22_histogram_ami_even_2_5(w);
 	out[15] = c22_trev_1_num(w);
 	an_check_interrupts();
 	out[16] = c22_auto_mutual_info_fmmi(w);
+	an_check_interrupts();
 	if ((st = c22_transition_matrix_sumdiagcov(w, &out[17])) != AN_OK)
 		return st;
 	an_check_interrupts();
@@ -236,6 +251,7 @@ compute_features(c22_work *w, double *out)
 	an_check_interrupts();
 	if ((st = c22_embed2_dist_expfit_meandiff(w, &out[19])) != AN_OK)
 		return st;
+	an_check_interrupts();
 	if ((st = c22_fluct_anal(w, 0, &out[20])) != AN_OK)
 		return st;
 	an_check_interrupts();

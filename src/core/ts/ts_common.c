@@ -34,7 +34,7 @@ an_points_to_values(an_point *pts, size_t n)
 	/* each value lands below where it is read; copied as bytes, since the memory changes type */
 	char	   *base = (char *) pts;
 
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 		memcpy(base + i * sizeof(double), base + i * sizeof(an_point) + offsetof(an_point, value), sizeof(double));
 }
 
@@ -51,6 +51,9 @@ an_infer_interval(const an_point *pts, size_t n)
 		return 0;
 	/* regular sampling, the usual case: every gap is the median, and no array of them is needed */
 	for (size_t i = 1; i < n && all_equal; i++)
+	{
+		if ((i & (AN_INTERRUPT_STRIDE - 1)) == 0)
+			an_check_interrupts();
 		if (pts[i].ts != pts[i - 1].ts)
 		{
 			double		gap = (double) pts[i].ts - (double) pts[i - 1].ts;
@@ -59,15 +62,16 @@ an_infer_interval(const an_point *pts, size_t n)
 				first = gap;
 			all_equal = gap == first;
 		}
+	}
 	if (all_equal)
 		return ngaps == 0 ? 0 : (int64_t) llround(first);
 	ngaps = 0;
 	gaps = an_alloc_array(n - 1, sizeof(double));
 	if (gaps == NULL)
 		return -1;
-	for (size_t i = 1; i < n; i++)
-		if (pts[i].ts != pts[i - 1].ts)
-			gaps[ngaps++] = (double) pts[i].ts - (double) pts[i - 1].ts;
+	AN_FOR_CHECKED(i, n - 1)
+		if (pts[i + 1].ts != pts[i].ts)
+			gaps[ngaps++] = (double) pts[i + 1].ts - (double) pts[i].ts;
 	median = an_median_inplace(gaps, ngaps);
 	an_free(gaps);
 	return (int64_t) llround(median);

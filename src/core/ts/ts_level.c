@@ -31,7 +31,7 @@ sigma_floor(const double *v, size_t n)
 {
 	double		maxabs = 0;
 
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 		if (fabs(v[i]) > maxabs)
 			maxabs = fabs(v[i]);
 	return an_ts_sigma_floor(maxabs);
@@ -66,7 +66,7 @@ an_ts_level_fit(double *values, size_t n, int64_t t_first, int64_t t_last, const
 		an_select_double(work, n, (99 * n) / 100);
 		tail = fmax(tail, (work[(99 * n) / 100] - median) / AN_TAIL_Z);
 	}
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 		work[i] = fabs(values[i] - median);
 	mad = an_median_inplace(work, n);
 	/* the floor and the tail estimate are both lower bounds: their order does not matter */

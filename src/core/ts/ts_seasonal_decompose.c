@@ -19,7 +19,7 @@ fit_trend(fit_ctx *c, an_ts_trend trend)
 	c->s.trend = trend;
 	if (trend == AN_TS_TREND_NONE)
 	{
-		for (size_t i = 0; i < n; i++)
+		AN_FOR_CHECKED(i, n)
 			y[i] = deseason(c, i, -1);
 		c->s.level = an_median_inplace(y, n);
 		return;
@@ -47,7 +47,7 @@ fit_trend(fit_ctx *c, an_ts_trend trend)
 				if (bt[b] > bt[a])
 					slopes[ns++] = (bv[b] - bv[a]) / (bt[b] - bt[a]);
 		c->s.slope_per_s = ns ? an_median_inplace(slopes, ns) : 0;
-		for (size_t i = 0; i < n; i++)
+		AN_FOR_CHECKED(i, n)
 			y[i] = deseason(c, i, -1) - c->s.slope_per_s * (((double) point_ts(c, i) - (double) c->t_last) / 1e6);
 		c->s.level = an_median_inplace(y, n);
 		return;
@@ -55,7 +55,8 @@ fit_trend(fit_ctx *c, an_ts_trend trend)
 	/* local: block medians */
 	{
 		size_t		L = c->local_block,
-					k = 0;
+					k = 0,
+					unchecked = 0;
 
 		for (size_t lo = 0; lo < n; lo += L)
 		{
@@ -64,6 +65,13 @@ fit_trend(fit_ctx *c, an_ts_trend trend)
 			/* a short last block joins the one before */
 			if (n - hi < L / 2)
 				hi = n;
+			/* the blocks are too short for the selection's own checks */
+			unchecked += hi - lo;
+			if (unchecked >= AN_INTERRUPT_STRIDE)
+			{
+				an_check_interrupts();
+				unchecked = 0;
+			}
 			for (size_t i = lo; i < hi; i++)
 				y[i - lo] = deseason(c, i, -1);
 			c->s.knot_v[k] = an_median_inplace(y, hi - lo);
@@ -84,15 +92,17 @@ fit_profile(fit_ctx *c, int j)
 	size_t	   *off = c->offsets;
 	uint32_t	nb = se->nbins;
 	double		mean = 0;
-	size_t		filled = 0;
+	size_t		filled = 0,
+				knot;
 
 	memset(off, 0, (nb + 1) * sizeof(size_t));
-	for (size_t i = 0; i < c->n; i++)
+	AN_FOR_CHECKED(i, c->n)
 		off[bin_of(c, j, i) + 1]++;
 	for (uint32_t b = 0; b < nb; b++)
 		off[b + 1] += off[b];
 	/* scatter residuals; off[b] advances to the start of bin b + 1 */
-	for (size_t i = 0, knot = 0; i < c->n; i++)
+	knot = 0;
+	AN_FOR_CHECKED(i, c->n)
 	{
 		uint32_t	b = bin_of(c, j, i);
 
@@ -187,7 +197,7 @@ mad_or_tie_breaker(fit_ctx *c, double med)
 		return mad;
 	/* in time order, so the sum does not depend on how the selection left scratch */
 	residuals_into(c, c->scratch);
-	for (size_t i = 0; i < c->n; i++)
+	AN_FOR_CHECKED(i, c->n)
 		sum += fabs(c->scratch[i] - med);
 	return sum / (double) c->n * 1e-3;
 }
@@ -200,7 +210,7 @@ residual_scale(fit_ctx *c)
 
 	residuals_into(c, c->scratch);
 	med = an_median_inplace(c->scratch, c->n);
-	for (size_t i = 0; i < c->n; i++)
+	AN_FOR_CHECKED(i, c->n)
 		c->scratch[i] = fabs(c->scratch[i] - med);
 	return mad_or_tie_breaker(c, med);
 }
@@ -218,7 +228,7 @@ level_residual_scale(fit_ctx *c)
 	double		level = c->s.level,
 				med = an_median_shifted(c->scratch, c->n, level);
 
-	for (size_t i = 0; i < c->n; i++)
+	AN_FOR_CHECKED(i, c->n)
 		c->scratch[i] = fabs((c->scratch[i] - level) - med);
 	return mad_or_tie_breaker(c, med);
 }

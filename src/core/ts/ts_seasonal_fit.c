@@ -279,7 +279,7 @@ fit_spread(fit_ctx *c, double floor_abs)
 	{
 		/* in time order again, so the sums do not depend on how the selections left r */
 		residuals_into(c, r);
-		for (size_t i = 0; i < n; i++)
+		AN_FOR_CHECKED(i, n)
 		{
 			if (r[i] > q50)
 				up += r[i] - q50;
@@ -323,7 +323,7 @@ phase_bins(const an_ts_season *se, const an_point *pts, size_t n, uint32_t *bins
 				step_q = 0,
 				step_rem = 0;
 
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 	{
 		/* >= 0 (sorted), and exact in uint64 even across the whole timestamp range */
 		uint64_t	step = i ? (uint64_t) pts[i].ts - (uint64_t) pts[i - 1].ts : 0;
@@ -511,7 +511,7 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 		if (n <= PRECOMPUTE_BINS_MAX && (c.bins[j] = an_alloc_array(n, sizeof(uint32_t))) != NULL)
 			phase_bins(&c.s.season[j], pts, n, c.bins[j]);
 	}
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 		if (fabs(pts[i].value) > maxabs)
 			maxabs = fabs(pts[i].value);
 	if (compact)

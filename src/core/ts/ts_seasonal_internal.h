@@ -144,7 +144,7 @@ residuals_into(const fit_ctx *c, double *out)
 {
 	size_t		knot = 0;
 
-	for (size_t i = 0; i < c->n; i++)
+	AN_FOR_CHECKED(i, c->n)
 		out[i] = deseason(c, i, -1) - trend_at_point(c, i, &knot);
 }
 
