@@ -12,15 +12,16 @@ CORE_SRCS  = $(sort $(wildcard src/core/*.c src/core/*/*.c))
 GLUE_SRCS  = $(sort $(wildcard src/*.c))
 OBJS       = $(patsubst %.c,%.o,$(GLUE_SRCS) $(CORE_SRCS))
 
-# The install script is assembled from one file per concern in sql/install/.
-INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+# The install script is assembled from one file per concern in install/,
+# concatenated in the order of their names, into build/ (git-ignored).
+INSTALL_PARTS = $(sort $(wildcard install/*.sql))
+DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql
 # Install scripts of earlier versions (frozen copies, so that ALTER EXTENSION
 # UPDATE can start from them) and the upgrade scripts are installed as they are.
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
+DATA       = $(wildcard install/versions/*.sql)
 
-# Every sql/*.sql that is not an install or upgrade script is a pg_regress test.
-REGRESS      = $(sort $(notdir $(basename $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql)))))
+# Every sql/*.sql is a pg_regress test.
+REGRESS      = $(sort $(notdir $(basename $(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 OPENBLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
@@ -44,6 +45,7 @@ include $(PGXS)
 BITCODE_CFLAGS += -ffp-contract=off
 
 $(DATA_built): $(INSTALL_PARTS) $(EXTENSION).control
+	@mkdir -p $(@D)
 	cat $(INSTALL_PARTS) > $@
 
 # PGXS tracks no header dependencies: a struct changed in a header must not

@@ -25,7 +25,7 @@ CREATE FUNCTION ts_alert_step_default(state int8[], is_anomaly boolean)
 RETURNS int8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT @extschema@.ts_alert_step(state, is_anomaly, 150) $$;
 COMMENT ON FUNCTION ts_alert_step_default(int8[], boolean) IS
-  'transition function of ts_alert(boolean): ts_alert_step with the default refractory period of 150 rows (chosen on the NAB corpus, see docs/readme/ts.md)';
+  'transition function of ts_alert(boolean): ts_alert_step with the default refractory period of 150 rows (chosen on the NAB corpus, see docs/time-series.md)';
 
 CREATE FUNCTION ts_alert_final(state int8[])
 RETURNS boolean LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS

@@ -1,0 +1,162 @@
+
+-- ---------------------------------------------------------------------------
+-- Detectors on a schedule: a registry of detectors over user tables, an
+-- incremental run (fit, score new rows, write results, advance watermarks),
+-- pg_cron scheduling, tables and views for BI tools, NOTIFY alerts.
+--
+-- This part: the tables of detectors, models, series state, results and
+-- runs, registered for pg_dump, and the trigger that deletes the results of
+-- a deleted series.  The parts 61 to 65 add privileges and row-level
+-- security, views, the registry, the run and the pg_cron schedule.
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.anomaly_detectors (
+	name          text        PRIMARY KEY CHECK (name <> '' AND octet_length(name) <= 55),
+	source        regclass    NOT NULL,
+	time_column   text        NOT NULL,
+	value_column  text        NOT NULL,
+	series_column text,
+	options       jsonb       NOT NULL DEFAULT '{}',
+	owner         regrole     NOT NULL,
+	created_at    timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE @extschema@.anomaly_detectors IS
+	'anomaly: registered detectors (one row per anomaly_create_detector call)';
+COMMENT ON COLUMN @extschema@.anomaly_detectors.source IS 'table or view the detector reads';
+COMMENT ON COLUMN @extschema@.anomaly_detectors.options IS 'ts_fit options plus the refit policy keys';
+COMMENT ON COLUMN @extschema@.anomaly_detectors.owner IS 'role whose members may change and run the detector';
+
+CREATE SEQUENCE @extschema@.anomaly_models_model_id_seq;
+COMMENT ON SEQUENCE @extschema@.anomaly_models_model_id_seq IS 'anomaly: identifiers of fitted models';
+
+CREATE TABLE @extschema@.anomaly_models (
+	model_id     bigint      PRIMARY KEY DEFAULT nextval('@extschema@.anomaly_models_model_id_seq'),
+	detector     text        NOT NULL REFERENCES @extschema@.anomaly_detectors (name) ON DELETE CASCADE,
+	series       text        NOT NULL,
+	model        bytea       NOT NULL,
+	fitted_at    timestamptz NOT NULL DEFAULT now(),
+	train_from   timestamptz NOT NULL,
+	train_to     timestamptz NOT NULL,
+	train_points bigint      NOT NULL,
+	info         jsonb,
+	is_current   boolean     NOT NULL DEFAULT true
+);
+ALTER SEQUENCE @extschema@.anomaly_models_model_id_seq OWNED BY @extschema@.anomaly_models.model_id;
+CREATE INDEX anomaly_models_series ON @extschema@.anomaly_models (detector, series);
+COMMENT ON TABLE @extschema@.anomaly_models IS
+	'anomaly: every model a detector fitted, per series; is_current marks the one in use';
+COMMENT ON COLUMN @extschema@.anomaly_models.train_from IS 'oldest timestamp of the training rows';
+COMMENT ON COLUMN @extschema@.anomaly_models.train_to IS 'newest timestamp of the training rows';
+COMMENT ON COLUMN @extschema@.anomaly_models.info IS 'ts_model_info(model)';
+
+CREATE SEQUENCE @extschema@.anomaly_series_series_id_seq;
+COMMENT ON SEQUENCE @extschema@.anomaly_series_series_id_seq IS 'anomaly: identifiers of detector series';
+
+-- Per-series state of a detector: the model in use and the watermark.
+-- series_id is last because version 0.2.0 added it (an upgraded table has the
+-- same column order as a new one).
+CREATE TABLE @extschema@.anomaly_series (
+	detector       text        NOT NULL REFERENCES @extschema@.anomaly_detectors (name) ON DELETE CASCADE,
+	series         text        NOT NULL,
+	model_id       bigint,
+	watermark      timestamptz,
+	rows_scored    bigint      NOT NULL DEFAULT 0,
+	rows_since_fit bigint      NOT NULL DEFAULT 0,
+	first_seen_at  timestamptz NOT NULL DEFAULT now(),
+	last_scored_at timestamptz,
+	last_error     text,
+	last_error_at  timestamptz,
+	series_id      bigint      NOT NULL DEFAULT nextval('@extschema@.anomaly_series_series_id_seq') UNIQUE,
+	PRIMARY KEY (detector, series)
+);
+ALTER SEQUENCE @extschema@.anomaly_series_series_id_seq OWNED BY @extschema@.anomaly_series.series_id;
+COMMENT ON TABLE @extschema@.anomaly_series IS
+	'anomaly: per-series state of each detector (model in use, watermark, last error)';
+COMMENT ON COLUMN @extschema@.anomaly_series.watermark IS 'newest timestamp scored so far';
+COMMENT ON COLUMN @extschema@.anomaly_series.rows_since_fit IS
+	'rows newer than the training range scored by the current model';
+COMMENT ON COLUMN @extschema@.anomaly_series.series_id IS
+	'number of the series, unique over all detectors (anomaly_results.series_id)';
+
+-- No foreign key here: a per-row RI check would cost as much as the scoring.
+-- anomaly_drop_detector deletes the rows of a detector.  The key is one row
+-- per series (series_id stands for detector and series) and timestamp.  It
+-- starts with the time: new rows are appended at the right edge of the index
+-- (where btree insertion takes a fast path) and dashboards filter by time.
+-- Two fixed-width columns cost half as much per inserted row as the
+-- (detector, ts, series) text key of version 0.1.0.
+CREATE TABLE @extschema@.anomaly_results (
+	detector   text        NOT NULL,
+	series     text        NOT NULL,
+	ts         timestamptz NOT NULL,
+	value      float8      NOT NULL,
+	expected   float8,
+	lower      float8,
+	upper      float8,
+	score      float8,
+	is_anomaly boolean,
+	model_id   bigint      NOT NULL,
+	run_id     bigint      NOT NULL,
+	scored_at  timestamptz NOT NULL DEFAULT now(),
+	series_id  bigint      NOT NULL,
+	PRIMARY KEY (ts, series_id)
+);
+COMMENT ON TABLE @extschema@.anomaly_results IS
+	'anomaly: one scored row per detector, series and timestamp (written by anomaly_run)';
+COMMENT ON COLUMN @extschema@.anomaly_results.model_id IS 'anomaly_models.model_id of the model that scored the row';
+COMMENT ON COLUMN @extschema@.anomaly_results.run_id IS 'anomaly_runs.run_id of the run that wrote the row';
+COMMENT ON COLUMN @extschema@.anomaly_results.series_id IS 'anomaly_series.series_id of the detector and series';
+
+CREATE SEQUENCE @extschema@.anomaly_runs_run_id_seq;
+COMMENT ON SEQUENCE @extschema@.anomaly_runs_run_id_seq IS 'anomaly: identifiers of detector runs';
+
+CREATE TABLE @extschema@.anomaly_runs (
+	run_id          bigint      PRIMARY KEY DEFAULT nextval('@extschema@.anomaly_runs_run_id_seq'),
+	detector        text        NOT NULL REFERENCES @extschema@.anomaly_detectors (name) ON DELETE CASCADE,
+	started_at      timestamptz NOT NULL,
+	finished_at     timestamptz NOT NULL,
+	series          integer     NOT NULL,
+	fitted          integer     NOT NULL,
+	rows_scored     bigint      NOT NULL,
+	anomalies       bigint      NOT NULL,
+	new_events      integer     NOT NULL,
+	failures        integer     NOT NULL,
+	failure_details jsonb       NOT NULL DEFAULT '[]',
+	run_by          name        NOT NULL DEFAULT current_user
+);
+ALTER SEQUENCE @extschema@.anomaly_runs_run_id_seq OWNED BY @extschema@.anomaly_runs.run_id;
+CREATE INDEX anomaly_runs_detector ON @extschema@.anomaly_runs (detector, started_at);
+COMMENT ON TABLE @extschema@.anomaly_runs IS 'anomaly: log of detector runs (one row per anomaly_run call that committed)';
+COMMENT ON COLUMN @extschema@.anomaly_runs.failure_details IS
+	'array of {series, stage, sqlstate, message}, one element per series that failed';
+
+-- pg_dump keeps user data of extension tables only when they are registered.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_detectors', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_models', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_series', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_results', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_models_model_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_runs_run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_series_series_id_seq', '');
+
+-- anomaly_results.series_id stands for the detector and series: deleting the
+-- state of a series deletes its results too, so that the series, found again
+-- by a later run under a new series_id, cannot get a second result for one
+-- timestamp.  One statement-level trigger, so a deletion scans the results once.
+CREATE FUNCTION @extschema@._anomaly_series_deleted()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM @extschema@.anomaly_results r WHERE r.series_id IN (SELECT g.series_id FROM gone g);
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_series_deleted() IS
+	'anomaly (internal): deletes the results of deleted anomaly_series rows';
+CREATE TRIGGER anomaly_series_deleted AFTER DELETE ON @extschema@.anomaly_series
+	REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._anomaly_series_deleted();
+COMMENT ON TRIGGER anomaly_series_deleted ON @extschema@.anomaly_series IS
+	'deletes the results of the series deleted';

@@ -1,0 +1,217 @@
+
+-- ---------------------------------------------------------------------------
+-- Detectors: the registry.  anomaly_create_detector checks and registers a
+-- detector (its options are parsed by _anomaly_policy), anomaly_drop_detector
+-- removes it; _anomaly_lock_detector is shared with the run and the schedule.
+-- ---------------------------------------------------------------------------
+
+-- Parses the detector keys out of the options; the rest goes to ts_fit.
+CREATE FUNCTION @extschema@._anomaly_policy(
+	options jsonb,
+	OUT fit_options jsonb,
+	OUT train_window interval,
+	OUT train_points bigint,
+	OUT refit_interval interval,
+	OUT refit_points bigint,
+	OUT min_train_points bigint,
+	OUT late_window interval)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	k text;
+	v jsonb;
+	iv interval;
+	n numeric;
+BEGIN
+	IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+		RAISE EXCEPTION 'detector options must be a JSON object'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = format('Got %s.', coalesce(jsonb_typeof(options), 'NULL'));
+	END IF;
+	fit_options := options - ARRAY['train_window', 'refit_every', 'min_train_points', 'late_window'];
+	min_train_points := 10;
+	late_window := interval '1 hour';
+	FOR k, v IN SELECT e.key, e.value FROM jsonb_each(options) e
+		WHERE e.key IN ('train_window', 'refit_every', 'min_train_points', 'late_window') AND jsonb_typeof(e.value) <> 'null'
+	LOOP
+		iv := NULL;
+		n := NULL;
+		IF jsonb_typeof(v) = 'string' AND k <> 'min_train_points' THEN
+			BEGIN
+				iv := (v #>> '{}')::interval;
+			EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+				iv := NULL;
+			END;
+			IF iv IS NULL OR iv < interval '0' OR (iv = interval '0' AND k <> 'late_window') THEN
+				RAISE EXCEPTION 'invalid value for option "%"', k
+					USING ERRCODE = 'invalid_parameter_value',
+					      DETAIL = format('Got %s; expected a %s interval such as ''28 days''.', v,
+					                      CASE WHEN k = 'late_window' THEN 'non-negative' ELSE 'positive' END);
+			END IF;
+		ELSIF jsonb_typeof(v) = 'number' AND k <> 'late_window' THEN
+			n := v::numeric;
+			IF n < 1 OR n <> trunc(n) OR n > 9223372036854775807 THEN
+				RAISE EXCEPTION 'invalid value for option "%"', k
+					USING ERRCODE = 'invalid_parameter_value',
+					      DETAIL = format('Got %s; expected a whole number of points of at least 1.', v);
+			END IF;
+		ELSE
+			RAISE EXCEPTION 'invalid value for option "%"', k
+				USING ERRCODE = 'invalid_parameter_value',
+				      DETAIL = format('Got %s; expected %s.', v,
+				                      CASE k WHEN 'min_train_points' THEN 'a whole number of points'
+				                             WHEN 'late_window' THEN 'an interval such as ''1 hour'''
+				                             ELSE 'an interval such as ''28 days'' or a number of points' END);
+		END IF;
+		CASE k
+			WHEN 'train_window' THEN train_window := iv; train_points := n;
+			WHEN 'refit_every' THEN refit_interval := iv; refit_points := n;
+			WHEN 'min_train_points' THEN min_train_points := n;
+			WHEN 'late_window' THEN late_window := iv;
+		END CASE;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_policy(jsonb) IS
+	'anomaly (internal): splits detector options into the ts_fit options and the refit policy';
+
+CREATE FUNCTION @extschema@.anomaly_create_detector(
+	name text,
+	source regclass,
+	time_column text,
+	value_column text,
+	series_column text DEFAULT NULL,
+	options jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	policy record;
+	col text;
+	typ oid;
+	me regrole;
+BEGIN
+	IF name IS NULL OR source IS NULL OR time_column IS NULL OR value_column IS NULL THEN
+		RAISE EXCEPTION 'name, source, time_column and value_column must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF name = '' OR octet_length(name) > 55 THEN
+		RAISE EXCEPTION 'invalid detector name'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = 'A detector name has 1 to 55 bytes, so that its pg_cron job name fits.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = source AND c.relkind IN ('r', 'p', 'v', 'm', 'f')) THEN
+		RAISE EXCEPTION 'source % is not a table or view', source
+			USING ERRCODE = 'wrong_object_type';
+	END IF;
+	policy := @extschema@._anomaly_policy(coalesce(options, '{}'));
+
+	FOREACH col IN ARRAY ARRAY[time_column, value_column, series_column] LOOP
+		CONTINUE WHEN col IS NULL;
+		SELECT a.atttypid INTO typ FROM pg_attribute a
+		WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'column "%" of relation % does not exist', col, source
+				USING ERRCODE = 'undefined_column';
+		END IF;
+		IF NOT has_column_privilege(source, col, 'SELECT') THEN
+			RAISE EXCEPTION 'permission denied for table %', source
+				USING ERRCODE = 'insufficient_privilege',
+				      DETAIL = format('The detector reads column "%s", which you may not select.', col);
+		END IF;
+		IF col = time_column AND typ <> 'timestamptz'::regtype THEN
+			RAISE EXCEPTION 'time column "%" must be of type timestamp with time zone', col
+				USING ERRCODE = 'datatype_mismatch',
+				      DETAIL = format('Column "%s" is of type %s.', col, format_type(typ, NULL)),
+				      HINT = 'Point the detector at a view that converts it, for example ts AT TIME ZONE ''UTC''.';
+		END IF;
+		IF col = value_column AND NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = typ AND t.typcategory = 'N') THEN
+			RAISE EXCEPTION 'value column "%" must be numeric', col
+				USING ERRCODE = 'datatype_mismatch',
+				      DETAIL = format('Column "%s" is of type %s.', col, format_type(typ, NULL));
+		END IF;
+	END LOOP;
+
+	-- ts_fit validates its own options; ask it now rather than at the first run.
+	PERFORM @extschema@._anomaly_check_fit_options(policy.fit_options);
+
+	SELECT r.oid::regrole INTO me FROM pg_roles r WHERE r.rolname = current_user;
+	BEGIN
+		INSERT INTO @extschema@.anomaly_detectors (name, source, time_column, value_column, series_column, options, owner)
+		VALUES (name, source, time_column, value_column, series_column, coalesce(options, '{}'), me);
+	EXCEPTION WHEN unique_violation THEN
+		RAISE EXCEPTION 'detector "%" already exists', name USING ERRCODE = 'duplicate_object';
+	END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.anomaly_create_detector(text, regclass, text, text, text, jsonb) IS
+	'anomaly: registers a detector over a table or view (time, value and optional series columns; ts_fit options plus train_window, refit_every, min_train_points, late_window)';
+
+CREATE FUNCTION @extschema@.anomaly_drop_detector(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	d @extschema@.anomaly_detectors;
+BEGIN
+	d := @extschema@._anomaly_lock_detector(name);
+	IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+		PERFORM @extschema@.anomaly_unschedule(name);
+	END IF;
+	DELETE FROM @extschema@.anomaly_results r WHERE r.detector = d.name;
+	DELETE FROM @extschema@.anomaly_detectors x WHERE x.name = d.name;
+END
+$$;
+
+-- Finds a detector and locks it against concurrent runs and changes.
+CREATE FUNCTION @extschema@._anomaly_lock_detector(name text)
+RETURNS @extschema@.anomaly_detectors
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	d @extschema@.anomaly_detectors;
+	owner_role regrole;
+BEGIN
+	SELECT x.owner INTO owner_role FROM @extschema@.anomaly_detectors x WHERE x.name = _anomaly_lock_detector.name;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'detector "%" does not exist', name USING ERRCODE = 'undefined_object';
+	END IF;
+	SELECT * INTO d FROM @extschema@.anomaly_detectors x WHERE x.name = _anomaly_lock_detector.name FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'permission denied for detector "%"', name
+			USING ERRCODE = 'insufficient_privilege',
+			      DETAIL = format('Only members of role %s may run or change it.', owner_role);
+	END IF;
+	RETURN d;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_lock_detector(text) IS
+	'anomaly (internal): returns a detector row locked FOR UPDATE, or raises an error';
+COMMENT ON FUNCTION @extschema@.anomaly_drop_detector(text) IS
+	'anomaly: drops a detector with its models, results and run log, and unschedules it';
+
+-- Asks ts_fit to validate its options on a synthetic series (four weeks of
+-- hourly points with a daily cycle), so that a bad option fails at
+-- anomaly_create_detector rather than at the first run.  Only parameter errors
+-- (22023) are passed on.
+CREATE FUNCTION @extschema@._anomaly_check_fit_options(fit_options jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM @extschema@.ts_fit(g.ts, g.value, fit_options)
+	FROM (SELECT timestamptz '2000-01-01 00:00+00' + i * interval '1 hour' AS ts,
+	             10 + sin(i * pi() / 12) + (i % 7) * 0.1 AS value
+	      FROM generate_series(0, 671) i) g;
+EXCEPTION
+	WHEN invalid_parameter_value THEN RAISE;
+	WHEN OTHERS THEN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_check_fit_options(jsonb) IS
+	'anomaly (internal): raises the ts_fit option error, if any, for the given options';
