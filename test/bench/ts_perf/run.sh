@@ -61,7 +61,7 @@ for workers in 0 2; do
 	fi
 done
 psql -X -q -At -c "SELECT ts_model_info(model)->>'kind', count(*) FROM models GROUP BY 1"
-# One series of all the rows: must fit without error (memory: see docs/readme/ts.md).
+# One series of all the rows: must fit without error (memory: see docs/performance.md).
 t0=$(date +%s.%N)
 # the series laid end to end: one continuous 5-minute series of $ROWS points
 psql -X -q -At -c "SET max_parallel_workers_per_gather = 0; SELECT ts_model_info(ts_fit(ts + (series - 1) * ($POINTS * interval '5 minutes'), value)) - 'periods' FROM series"
