@@ -13,8 +13,8 @@
 #include "utils/timestamp.h"
 
 #include "core/ts_model.h"
-#include "error_report.h"
-#include "ts_model_cache.h"
+#include "pg/error_report.h"
+#include "pg/ts_model_cache.h"
 
 #define MAX_FORECAST_STEPS 1000000
 

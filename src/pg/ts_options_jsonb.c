@@ -7,7 +7,7 @@
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
-#include "ts_options_jsonb.h"
+#include "pg/ts_options_jsonb.h"
 
 #define MAX_ARRAY_ITEMS 16
 

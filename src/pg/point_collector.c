@@ -8,7 +8,7 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
-#include "point_collector.h"
+#include "pg/point_collector.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>

@@ -1,5 +1,5 @@
 /*
- * dbscan_model.c: dbscan_fit(), an aggregate that clusters its rows and
+ * dbscan_fit_score.c: dbscan_fit(), an aggregate that clusters its rows and
  * returns the core points as a model (bytea), and dbscan_score(), which says
  * which cluster a new point would join.
  *
@@ -19,8 +19,8 @@
 
 #include "core/dbscan/dbscan.h"
 #include "core/model_format.h"
-#include "error_report.h"
-#include "dbscan_common.h"
+#include "pg/error_report.h"
+#include "pg/dbscan_common.h"
 
 typedef struct fit_state
 {

@@ -16,9 +16,9 @@
 #include "utils/timestamp.h"
 
 #include "core/ts_model.h"
-#include "error_report.h"
-#include "point_collector.h"
-#include "ts_options_jsonb.h"
+#include "pg/error_report.h"
+#include "pg/point_collector.h"
+#include "pg/ts_options_jsonb.h"
 
 #define TS_FIT_STATE_TAG 0x54534631		/* "TSF1" */
 

@@ -24,7 +24,7 @@
 #include "utils/timestamp.h"
 
 #include "core/catch22/catch22.h"
-#include "point_collector.h"
+#include "pg/point_collector.h"
 
 static void
 report_status(const char *fname, an_status st, size_t n, size_t bad_index, const double *y)

@@ -18,7 +18,7 @@
 #include "windowapi.h"
 
 #include "core/dbscan/dbscan.h"
-#include "dbscan_common.h"
+#include "pg/dbscan_common.h"
 
 #define LABEL_NULL_ROW (-2)		/* NULL features: NULL result */
 

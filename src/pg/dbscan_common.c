@@ -1,6 +1,6 @@
 /*
  * dbscan_common.c: feature vectors and error reporting shared by the DBSCAN
- * window functions (dbscan_window.c) and the fitted model (dbscan_model.c).
+ * window functions (dbscan_window.c) and the fitted model (dbscan_fit_score.c).
  */
 #include "postgres.h"
 
@@ -9,7 +9,7 @@
 
 #include <math.h>
 
-#include "dbscan_common.h"
+#include "pg/dbscan_common.h"
 
 static const char *
 row_detail(int64 row_number, char *buf, size_t len)

@@ -5,7 +5,7 @@
 #include "postgres.h"
 
 #include "core/model_format.h"
-#include "error_report.h"
+#include "pg/error_report.h"
 
 /* errdetail for a damaged model: a full sentence per problem. */
 static const char *

@@ -9,8 +9,8 @@
 #include "utils/memutils.h"
 
 #include "core/model_format.h"
-#include "error_report.h"
-#include "ts_model_cache.h"
+#include "pg/error_report.h"
+#include "pg/ts_model_cache.h"
 
 /*
  * Decoded models kept for one call site: a join scores rows of many series
