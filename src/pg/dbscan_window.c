@@ -41,9 +41,9 @@ arg_in_row(WindowObject winobj, int argno, int64 row, bool *isnull)
 	return v;
 }
 
-/* Read the partition, run DBSCAN and fill part->labels. */
+/* Read the partition, run DBSCAN and fill part->labels; fname is the SQL function. */
 static void
-cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part)
+cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part, const char *fname)
 {
 	MemoryContext partcxt = GetMemoryChunkContext(part);
 	MemoryContext work,
@@ -111,7 +111,7 @@ cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part)
 			f = dbscan_features(v, "features", row + 1, &n, &copy);
 			d = n;
 			if ((uint64) nrows > AN_DBSCAN_MAX_POINTS)
-				dbscan_raise(AN_ETOOMANY, "dbscan");
+				dbscan_check_status(AN_ETOOMANY, fname);
 			/* at most one vector per row: sized once, never regrown */
 			x = MemoryContextAllocHuge(work, (Size) nrows * (Size) d * sizeof(double));
 			memcpy(x, f, (Size) d * sizeof(double));
@@ -119,11 +119,7 @@ cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part)
 				pfree(copy);
 		}
 		else if ((n = dbscan_features_copy(v, "features", row + 1, x + npoints * d, d)) != d)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("features arrays must all have the same length"),
-					 errdetail("Row " INT64_FORMAT " of the partition has %d features; the first non-NULL row has %d.",
-							   row + 1, n, d)));
+			dbscan_report_length_mismatch(n, d, row + 1);
 		npoints++;
 		part->labels[row] = 0;
 	}
@@ -134,9 +130,9 @@ cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part)
 		pt_labels = npoints == nrows ? part->labels :
 			palloc_extended((Size) npoints * sizeof(int32), MCXT_ALLOC_HUGE);
 		if (standardize)
-			dbscan_raise(an_dbscan_standardize(x, (size_t) npoints, (size_t) d, NULL, NULL), "dbscan");
+			dbscan_check_status(an_dbscan_standardize(x, (size_t) npoints, (size_t) d, NULL, NULL), fname);
 		st = an_dbscan(x, (size_t) npoints, (size_t) d, eps, min_points, pt_labels, NULL);
-		dbscan_raise(st, "dbscan");
+		dbscan_check_status(st, fname);
 		if (pt_labels != part->labels)
 		{
 			npoints = 0;
@@ -152,14 +148,14 @@ cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part)
 
 /* This row's label, or LABEL_NULL_ROW. */
 static int32
-current_label(FunctionCallInfo fcinfo)
+current_label(FunctionCallInfo fcinfo, const char *fname)
 {
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	dbscan_partition *part;
 
 	part = (dbscan_partition *) WinGetPartitionLocalMemory(winobj, sizeof(dbscan_partition));
 	if (!part->computed)
-		cluster_partition(winobj, PG_NARGS(), part);
+		cluster_partition(winobj, PG_NARGS(), part, fname);
 	if (part->all_null)
 		return LABEL_NULL_ROW;
 	return part->labels[WinGetCurrentPosition(winobj)];
@@ -170,7 +166,7 @@ PG_FUNCTION_INFO_V1(dbscan_outliers);
 Datum
 dbscan_outliers(PG_FUNCTION_ARGS)
 {
-	int32		label = current_label(fcinfo);
+	int32		label = current_label(fcinfo, "dbscan_outliers");
 
 	if (label == LABEL_NULL_ROW)
 		PG_RETURN_NULL();
@@ -182,7 +178,7 @@ PG_FUNCTION_INFO_V1(dbscan_cluster);
 Datum
 dbscan_cluster(PG_FUNCTION_ARGS)
 {
-	int32		label = current_label(fcinfo);
+	int32		label = current_label(fcinfo, "dbscan_cluster");
 
 	if (label == LABEL_NULL_ROW || label == AN_DBSCAN_NOISE)
 		PG_RETURN_NULL();
