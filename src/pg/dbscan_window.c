@@ -98,8 +98,13 @@ cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part, const 
 		const double *f;
 		int			n;
 
-		if ((row & 4095) == 0)
-			CHECK_FOR_INTERRUPTS();
+		/*
+		 * Every row rather than every N: fetching a row from the window's
+		 * tuplestore takes 0.3 to 1 microsecond, detoasting a vector of 4096
+		 * elements about 100, and the check is one flag test.  (Every 4096
+		 * rows kept a cancel waiting 0.4 s on such vectors.)
+		 */
+		CHECK_FOR_INTERRUPTS();
 		if (isnull)
 		{
 			part->labels[row] = LABEL_NULL_ROW;
