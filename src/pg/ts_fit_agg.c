@@ -84,7 +84,7 @@ ts_fit_transition(FunctionCallInfo fcinfo, bool with_options)
 
 	/* rows with a NULL timestamp or value are skipped */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(st);
+		PG_RETURN_STATE(st);
 	if (st == NULL)
 		st = state_create(aggctx);
 	if (with_options && !PG_ARGISNULL(3))
@@ -120,7 +120,7 @@ ts_fit_combine(PG_FUNCTION_ARGS)
 	TsFitState *b = PG_GETARG_STATE(1, TsFitState);
 
 	if (b == NULL)
-		PG_RETURN_POINTER(a);
+		PG_RETURN_STATE(a);
 	if (a == NULL)
 		a = state_create(aggctx);
 	if (b->options_raw != NULL)
