@@ -101,12 +101,9 @@ dbscan_fit_trans(PG_FUNCTION_ARGS)
 	{
 		dbscan_check_params(eps, min_points);
 		s = new_state(aggcxt);
-		s->d = n;
-		s->eps = eps;
-		s->min_points = min_points;
-		s->standardize = standardize;
 	}
-	else if (s->d == 0)
+	/* the first row with data sets the parameters, later ones must match */
+	if (s->d == 0)
 	{
 		s->d = n;
 		s->eps = eps;

@@ -41,6 +41,16 @@ arg_in_row(WindowObject winobj, int argno, int64 row, bool *isnull)
 	return v;
 }
 
+/* Parameter argno in the partition's first row; false if it is NULL. */
+static bool
+param_in_first_row(WindowObject winobj, int argno, Datum *value)
+{
+	bool		isnull;
+
+	*value = arg_in_row(winobj, argno, 0, &isnull);
+	return !isnull;
+}
+
 /* Read the partition, run DBSCAN and fill part->labels; fname is the SQL function. */
 static void
 cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part, const char *fname)
@@ -50,9 +60,12 @@ cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part, const 
 				old;
 	int64		nrows = WinGetPartitionRowCount(winobj);
 	bool		isnull;
+	Datum		eps_datum,
+				min_points_datum,
+				standardize_datum = (Datum) 0;
 	double		eps;
 	int64		min_points;
-	bool		standardize = false;
+	bool		standardize;
 	double	   *x = NULL;
 	int32	   *pt_labels;
 	int64		npoints = 0;
@@ -64,27 +77,16 @@ cluster_partition(WindowObject winobj, int nargs, dbscan_partition *part, const 
 	if (nrows == 0)
 		return;
 
-	eps = DatumGetFloat8(arg_in_row(winobj, 1, 0, &isnull));
-	if (isnull)
+	/* a NULL parameter makes every result NULL (the later ones are then not evaluated) */
+	if (!param_in_first_row(winobj, 1, &eps_datum) || !param_in_first_row(winobj, 2, &min_points_datum) ||
+		(nargs > 3 && !param_in_first_row(winobj, 3, &standardize_datum)))
 	{
 		part->all_null = true;
 		return;
 	}
-	min_points = DatumGetInt32(arg_in_row(winobj, 2, 0, &isnull));
-	if (isnull)
-	{
-		part->all_null = true;
-		return;
-	}
-	if (nargs > 3)
-	{
-		standardize = DatumGetBool(arg_in_row(winobj, 3, 0, &isnull));
-		if (isnull)
-		{
-			part->all_null = true;
-			return;
-		}
-	}
+	eps = DatumGetFloat8(eps_datum);
+	min_points = DatumGetInt32(min_points_datum);
+	standardize = nargs > 3 && DatumGetBool(standardize_datum);
 	dbscan_check_params(eps, min_points);
 
 	/* Everything else lives in a context of its own, freed as soon as we are done. */
