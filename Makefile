@@ -9,7 +9,7 @@ EXTVERSION = $(shell grep default_version $(EXTENSION).control | sed -e "s/.*'\(
 
 MODULE_big = anomaly
 CORE_SRCS  = $(sort $(wildcard src/core/*.c src/core/*/*.c))
-GLUE_SRCS  = $(sort $(wildcard src/*.c))
+GLUE_SRCS  = $(sort $(wildcard src/pg/*.c))
 OBJS       = $(patsubst %.c,%.o,$(GLUE_SRCS) $(CORE_SRCS))
 
 # The install script is assembled from one file per concern in install/,
@@ -50,7 +50,7 @@ $(DATA_built): $(INSTALL_PARTS) $(EXTENSION).control
 
 # PGXS tracks no header dependencies: a struct changed in a header must not
 # leave objects compiled against its old layout (a stale object crashed).
-$(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h src/core/*.h src/core/*/*.h)
+$(OBJS) $(OBJS:.o=.bc): $(wildcard src/pg/*.h src/core/*.h src/core/*/*.h)
 
 # Core objects must never see PostgreSQL headers: compile them as strict C11.
 # -O3 lets GCC run independent iterations (the phases of a lag's score, say)

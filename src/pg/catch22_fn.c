@@ -24,45 +24,29 @@
 #include "utils/timestamp.h"
 
 #include "core/catch22/catch22.h"
-#include "point_collector.h"
+#include "pg/agg_support.h"
+#include "pg/error_report.h"
+#include "pg/point_collector.h"
 
+/*
+ * Raise the error for the core's status.  The core is what finds a NaN or an
+ * infinity in the series (bad is its index); the glue checked the length.
+ */
 static void
-report_status(const char *fname, an_status st, size_t n, size_t bad_index, const double *y)
+check_status(const char *fname, an_status st, size_t n, size_t bad, const double *y)
 {
 	switch (st)
 	{
 		case AN_OK:
 			return;
-		case AN_EINVAL:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s needs at least %d values", fname, AN_CATCH22_MIN_N),
-					 errdetail("The series has %zu values.", n),
-					 errhint("Filter out series with fewer than %d points before calling %s.",
-							 AN_CATCH22_MIN_N, fname)));
-			break;
 		case AN_ENONFINITE:
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("%s input contains NaN or infinity", fname),
-					 errdetail("Element %zu is %s.", bad_index + 1,
-							   isnan(y[bad_index]) ? "NaN" : (y[bad_index] > 0 ? "Infinity" : "-Infinity")),
-					 errhint("Remove or replace non-finite values first.")));
+			report_nonfinite(psprintf("%s input", fname), psprintf("Element %zu", bad + 1), y[bad]);
 			break;
 		case AN_ETOOMANY:
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("%s input has too many values", fname),
-					 errdetail("The series has %zu values; the limit is %d.", n, AN_CATCH22_MAX_N)));
-			break;
-		case AN_ENOMEM:
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory"),
-					 errdetail("%s could not allocate its working memory for %zu values.", fname, n)));
+			report_status(st, fname, "The series has %zu values; the limit is %d.", n, AN_CATCH22_MAX_N);
 			break;
 		default:
-			elog(ERROR, "%s: unexpected status: %s", fname, an_status_message(st));
+			report_status(st, fname, "The series has %zu values.", n);
 	}
 }
 
@@ -98,9 +82,17 @@ compute_array(FunctionCallInfo fcinfo, const char *fname, const double *y, size_
 	double		out[AN_CATCH24_COUNT];
 	Datum		elems[AN_CATCH24_COUNT];
 	size_t		bad = 0;
-	an_status	st = an_catch22_with_tables(y, n, cached_tables(fcinfo->flinfo, n), out, &bad);
+	an_status	st;
 
-	report_status(fname, st, n, bad, y);
+	if (n < AN_CATCH22_MIN_N)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("%s needs at least %d values", fname, AN_CATCH22_MIN_N),
+				errdetail("The series has %zu values.", n),
+				errhint("Filter out series with fewer than %d points before calling %s.",
+						AN_CATCH22_MIN_N, fname));
+	st = an_catch22_with_tables(y, n, cached_tables(fcinfo->flinfo, n), out, &bad);
+	check_status(fname, st, n, bad, y);
 	for (int i = 0; i < count; i++)
 		elems[i] = Float8GetDatum(out[i]);
 	return construct_array(elems, count, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
@@ -113,24 +105,29 @@ array_values(const char *fname, ArrayType *arr, size_t *n)
 	int			nitems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
 
 	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s input must be a one-dimensional array", fname),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(arr))));
+		report_not_one_dimensional(psprintf("%s input", fname), "The array", ARR_NDIM(arr));
 	if (ARR_HASNULL(arr))
 	{
 		bits8	   *bitmap = ARR_NULLBITMAP(arr);
 
 		for (int i = 0; i < nitems; i++)
 			if (!(bitmap[i / 8] & (1 << (i % 8))))
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("%s input contains a NULL element", fname),
-						 errdetail("Element %d is NULL.", i + 1),
-						 errhint("Remove NULLs with array_remove(series, NULL), or use the aggregate form, which skips rows with NULLs.")));
+				report_null_element(psprintf("%s input", fname), psprintf("Element %d", i + 1),
+									"Remove NULLs with array_remove(series, NULL), or use the aggregate form, which skips rows with NULLs.");
 	}
 	*n = (size_t) nitems;
 	return (const double *) ARR_DATA_PTR(arr);
+}
+
+/* The first count features of the float8[] argument. */
+static Datum
+array_features(FunctionCallInfo fcinfo, const char *fname, int count)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	size_t		n;
+	const double *y = array_values(fname, arr, &n);
+
+	PG_RETURN_ARRAYTYPE_P(compute_array(fcinfo, fname, y, n, count));
 }
 
 PG_FUNCTION_INFO_V1(catch22_array);
@@ -138,11 +135,7 @@ PG_FUNCTION_INFO_V1(catch22_array);
 Datum
 catch22_array(PG_FUNCTION_ARGS)
 {
-	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
-	size_t		n;
-	const double *y = array_values("catch22", arr, &n);
-
-	PG_RETURN_ARRAYTYPE_P(compute_array(fcinfo, "catch22", y, n, AN_CATCH22_COUNT));
+	return array_features(fcinfo, "catch22", AN_CATCH22_COUNT);
 }
 
 PG_FUNCTION_INFO_V1(catch24_array);
@@ -150,11 +143,7 @@ PG_FUNCTION_INFO_V1(catch24_array);
 Datum
 catch24_array(PG_FUNCTION_ARGS)
 {
-	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
-	size_t		n;
-	const double *y = array_values("catch24", arr, &n);
-
-	PG_RETURN_ARRAYTYPE_P(compute_array(fcinfo, "catch24", y, n, AN_CATCH24_COUNT));
+	return array_features(fcinfo, "catch24", AN_CATCH24_COUNT);
 }
 
 static ArrayType *
@@ -210,10 +199,7 @@ catch24_short_names(PG_FUNCTION_ARGS)
 static void
 too_many_rows(void)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-			 errmsg("catch22 aggregate input has too many values"),
-			 errdetail("A group has more than %d rows.", AN_CATCH22_MAX_N)));
+	report_status(AN_ETOOMANY, "catch22", "A group has more than %d rows.", AN_CATCH22_MAX_N);
 }
 
 PG_FUNCTION_INFO_V1(catch22_agg_trans);
@@ -221,25 +207,15 @@ PG_FUNCTION_INFO_V1(catch22_agg_trans);
 Datum
 catch22_agg_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	PointCollector *pc = PG_ARGISNULL(0) ? NULL : (PointCollector *) PG_GETARG_POINTER(0);
+	MemoryContext aggcontext = agg_context_or_error(fcinfo, __func__);
+	PointCollector *pc = PG_GETARG_STATE(0, PointCollector);
 	float8		value;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "catch22_agg_trans called in non-aggregate context");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (pc == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(pc);
-	}
+		PG_RETURN_STATE(pc);
 	value = PG_GETARG_FLOAT8(2);
 	if (!isfinite(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("catch22 input contains NaN or infinity"),
-				 errdetail("A row has value %s.", isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity")),
-				 errhint("Remove or replace non-finite values first.")));
+		report_nonfinite("catch22 input", "A row's value", value);
 	if (pc == NULL)
 		pc = MemoryContextAllocZero(aggcontext, sizeof(PointCollector));
 	if (unlikely(pc->npoints >= AN_CATCH22_MAX_N))
@@ -253,18 +229,12 @@ PG_FUNCTION_INFO_V1(catch22_agg_combine);
 Datum
 catch22_agg_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	PointCollector *s1 = PG_ARGISNULL(0) ? NULL : (PointCollector *) PG_GETARG_POINTER(0);
-	PointCollector *s2 = PG_ARGISNULL(1) ? NULL : (PointCollector *) PG_GETARG_POINTER(1);
+	MemoryContext aggcontext = agg_context_or_error(fcinfo, __func__);
+	PointCollector *s1 = PG_GETARG_STATE(0, PointCollector);
+	PointCollector *s2 = PG_GETARG_STATE(1, PointCollector);
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "catch22_agg_combine called in non-aggregate context");
 	if (s2 == NULL || s2->npoints == 0)
-	{
-		if (s1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s1);
-	}
+		PG_RETURN_STATE(s1);
 	if (s1 == NULL)
 		s1 = MemoryContextAllocZero(aggcontext, sizeof(PointCollector));
 	if (s2->npoints > AN_CATCH22_MAX_N - s1->npoints)
@@ -280,8 +250,7 @@ catch22_agg_serialize(PG_FUNCTION_ARGS)
 {
 	PointCollector *pc = (PointCollector *) PG_GETARG_POINTER(0);
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "catch22_agg_serialize called in non-aggregate context");
+	(void) agg_kind_or_error(fcinfo, __func__);
 	PG_RETURN_BYTEA_P(pc_serialize(pc, C22_STATE_TAG, NULL, 0));
 }
 
@@ -290,19 +259,15 @@ PG_FUNCTION_INFO_V1(catch22_agg_deserialize);
 Datum
 catch22_agg_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
+	MemoryContext aggcontext = agg_context_or_error(fcinfo, __func__);
 	PointCollector *pc;
 	uint32		extra_len;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "catch22_agg_deserialize called in non-aggregate context");
 	pc = MemoryContextAllocZero(aggcontext, sizeof(PointCollector));
 	(void) pc_deserialize(PG_GETARG_BYTEA_PP(0), C22_STATE_TAG, pc, aggcontext, &extra_len, "catch22");
 	/* a worker stops at AN_CATCH22_MAX_N rows, so more is a corrupt state */
 	if (extra_len != 0 || pc->npoints > AN_CATCH22_MAX_N)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid serialized aggregate state for catch22")));
+		report_bad_state("catch22");
 	PG_RETURN_POINTER(pc);
 }
 
@@ -315,18 +280,16 @@ catch22_agg_deserialize(PG_FUNCTION_ARGS)
  * share one state.
  */
 static Datum
-agg_final(FunctionCallInfo fcinfo, const char *fname, int count)
+agg_final(FunctionCallInfo fcinfo, const char *support, const char *fname, int count)
 {
-	PointCollector *pc = PG_ARGISNULL(0) ? NULL : (PointCollector *) PG_GETARG_POINTER(0);
-	int			context = AggCheckCallContext(fcinfo, NULL);
+	PointCollector *pc = PG_GETARG_STATE(0, PointCollector);
+	int			context = agg_kind_or_error(fcinfo, support);
 	const an_point *pts;
 	size_t		n;
 	bool		copied;
 	double	   *y;
 	ArrayType  *result;
 
-	if (!context)
-		elog(ERROR, "%s final function called in non-aggregate context", fname);
 	if (pc == NULL || pc->npoints == 0)
 		PG_RETURN_NULL();
 	/* a rolling window's first frames are short: NULL rather than an error */
@@ -348,7 +311,7 @@ PG_FUNCTION_INFO_V1(catch22_agg_final);
 Datum
 catch22_agg_final(PG_FUNCTION_ARGS)
 {
-	return agg_final(fcinfo, "catch22", AN_CATCH22_COUNT);
+	return agg_final(fcinfo, __func__, "catch22", AN_CATCH22_COUNT);
 }
 
 PG_FUNCTION_INFO_V1(catch24_agg_final);
@@ -356,5 +319,5 @@ PG_FUNCTION_INFO_V1(catch24_agg_final);
 Datum
 catch24_agg_final(PG_FUNCTION_ARGS)
 {
-	return agg_final(fcinfo, "catch24", AN_CATCH24_COUNT);
+	return agg_final(fcinfo, __func__, "catch24", AN_CATCH24_COUNT);
 }

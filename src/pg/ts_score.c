@@ -13,8 +13,8 @@
 #include "utils/timestamp.h"
 
 #include "core/ts_model.h"
-#include "error_report.h"
-#include "ts_model_cache.h"
+#include "pg/error_report.h"
+#include "pg/ts_model_cache.h"
 
 #define MAX_FORECAST_STEPS 1000000
 
@@ -22,11 +22,12 @@ static void
 check_score_args(TimestampTz ts, double value, const char *fname)
 {
 	if (TIMESTAMP_NOT_FINITE(ts))
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("%s timestamps must be finite", fname)));
+		report_infinite_timestamp(fname, ts);
+	/* unlike ts_fit, scoring takes an infinite value (its score is infinite): only NaN has none */
 	if (isnan(value))
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("%s value must not be NaN", fname)));
+		ereport(ERROR,
+				errcode(ERRCODE_DATA_EXCEPTION),
+				errmsg("%s value must not be NaN", fname));
 }
 
 /* The (model, ts, value) arguments of ts_score and ts_detect: model first (its errors first), then the row. */
@@ -50,16 +51,6 @@ ts_score(PG_FUNCTION_ARGS)
 
 	detect_row(fcinfo, "ts_score", &d);
 	PG_RETURN_FLOAT8(d.score);
-}
-
-static TupleDesc
-result_tupdesc(FunctionCallInfo fcinfo)
-{
-	TupleDesc	tupdesc;
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	return BlessTupleDesc(tupdesc);
 }
 
 PG_FUNCTION_INFO_V1(ts_detect);
@@ -92,7 +83,7 @@ ts_model_info(PG_FUNCTION_ARGS)
 	const an_ts_model *m = ts_model_from_arg(fcinfo, 0, "ts_model_info");
 	char	   *json;
 
-	report_core_status(an_ts_model_info_json(m, &json), "ts_model_info");
+	report_status(an_ts_model_info_json(m, &json), "ts_model_info", NULL);
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }
 
@@ -120,25 +111,28 @@ ts_forecast(PG_FUNCTION_ARGS)
 
 		funcctx = SRF_FIRSTCALL_INIT();
 		if (steps < 0 || steps > MAX_FORECAST_STEPS)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("ts_forecast steps must be between 0 and %d", MAX_FORECAST_STEPS)));
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("ts_forecast steps must be between 0 and %d", MAX_FORECAST_STEPS));
 		if (TIMESTAMP_NOT_FINITE(start))
-			ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-							errmsg("ts_forecast start must be finite")));
+			ereport(ERROR,
+					errcode(ERRCODE_DATA_EXCEPTION),
+					errmsg("ts_forecast start must be finite"));
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		m = ts_model_load_arg(fcinfo, 0, "ts_forecast");
 		if (m->interval_us <= 0 && steps > 1)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("the model has no sampling interval to step by"),
-							errdetail("It was fitted on a single timestamp."),
-							errhint("Refit with the option \"interval\", e.g. '{\"interval\": \"1 hour\"}'.")));
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("the model has no sampling interval to step by"),
+					errdetail("It was fitted on a single timestamp."),
+					errhint("Refit with the option \"interval\", e.g. '{\"interval\": \"1 hour\"}'."));
 		fs = palloc(sizeof(ForecastState));
 		fs->model = m;
 		fs->start = start;
 		fs->step_us = m->interval_us;
 		funcctx->user_fctx = fs;
 		funcctx->max_calls = steps;
-		funcctx->tuple_desc = result_tupdesc(fcinfo);
+		funcctx->tuple_desc = ts_result_desc(fcinfo);
 		MemoryContextSwitchTo(old);
 	}
 	funcctx = SRF_PERCALL_SETUP();
@@ -152,8 +146,9 @@ ts_forecast(PG_FUNCTION_ARGS)
 
 		if (pg_mul_s64_overflow((int64) funcctx->call_cntr, fs->step_us, &ts) ||
 			pg_add_s64_overflow(ts, fs->start, &ts) || !IS_VALID_TIMESTAMP(ts))
-			ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-							errmsg("ts_forecast timestamp out of range")));
+			ereport(ERROR,
+					errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					errmsg("ts_forecast timestamp out of range"));
 		an_ts_expect(fs->model, ts, &d);
 		values[0] = TimestampTzGetDatum(ts);
 		values[1] = Float8GetDatum(d.expected);

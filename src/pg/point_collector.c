@@ -8,7 +8,9 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
-#include "point_collector.h"
+#include "pg/agg_support.h"
+#include "pg/error_report.h"
+#include "pg/point_collector.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -55,9 +57,8 @@ chunks_settled(void)
 static void
 too_many(const char *fname)
 {
-	ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					errmsg("too many points in one group for %s", fname),
-					errdetail("At most %lld points can be aggregated into one result.", (long long) PC_MAX_POINTS)));
+	report_status(AN_ETOOMANY, fname, "At most %lld points can be aggregated into one result.",
+				  (long long) PC_MAX_POINTS);
 }
 
 /*
@@ -162,9 +163,10 @@ pc_serialize(const PointCollector *pc, uint32 tag, const char *extra, uint32 ext
 	char	   *p;
 
 	if (total > MaxAllocSize)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("aggregate state too large to pass between parallel workers"),
-						errhint("Disable parallel query for this statement (SET max_parallel_workers_per_gather = 0).")));
+		ereport(ERROR,
+				errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				errmsg("aggregate state too large to pass between parallel workers"),
+				errhint("Disable parallel query for this statement (SET max_parallel_workers_per_gather = 0)."));
 	out = palloc(total);
 	SET_VARSIZE(out, total);
 	p = VARDATA(out);
@@ -189,13 +191,6 @@ pc_serialize(const PointCollector *pc, uint32 tag, const char *extra, uint32 ext
 	return out;
 }
 
-static void
-bad_state(const char *fname)
-{
-	ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					errmsg("invalid serialized aggregate state for %s", fname)));
-}
-
 const char *
 pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryContext ctx,
 			   uint32 *extra_len, const char *fname)
@@ -207,24 +202,24 @@ pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryContext ctx,
 	int64		n;
 
 	if (len < 8)
-		bad_state(fname);
+		report_bad_state(fname);
 	memcpy(&got_tag, p, 4);
 	memcpy(extra_len, p + 4, 4);
 	if (got_tag != tag || *extra_len > len - 8 || len - 8 - *extra_len < 8)
-		bad_state(fname);
+		report_bad_state(fname);
 	extra = p + 8;
 	p = extra + *extra_len;
 	memcpy(&n, p, 8);
 	p += 8;
 	if (n < 0 || n > PC_MAX_POINTS || (Size) n * sizeof(an_point) != len - 16 - *extra_len)
-		bad_state(fname);
+		report_bad_state(fname);
 	for (int64 i = 0; i < n; i++)
 	{
 		double		v;
 
 		memcpy(&v, p + i * sizeof(an_point) + offsetof(an_point, value), sizeof(double));
 		if (!isfinite(v))
-			bad_state(fname);
+			report_bad_state(fname);
 	}
 	append_points(pc, ctx, (const an_point *) p, n, fname);
 	return extra;
@@ -243,9 +238,7 @@ gather(PointCollector *pc, bool free_chunks, const char *fname)
 
 	all = palloc_extended(Max(sizeof(an_point) * (Size) pc->npoints, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 	if (all == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-						errmsg("out of memory in %s", fname),
-						errdetail("Failed to gather %lld points.", (long long) pc->npoints)));
+		report_status(AN_ENOMEM, fname, "Failed to gather %lld points.", (long long) pc->npoints);
 	chunks_settled();
 	for (int c = 0; c < pc->nchunks; c++)
 	{

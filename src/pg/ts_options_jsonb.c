@@ -7,7 +7,7 @@
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
-#include "ts_options_jsonb.h"
+#include "pg/ts_options_jsonb.h"
 
 #define MAX_ARRAY_ITEMS 16
 
@@ -42,9 +42,10 @@ scalar_to_opt(const JsonbValue *jv, an_opt_value *out)
 static void
 raise_option_error(const char *msg)
 {
-	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("%s", msg),
-					errhint("Valid ts_fit options are method, period, trend, threshold, confidence, interval and direction.")));
+	ereport(ERROR,
+			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			errmsg("%s", msg),
+			errhint("Valid ts_fit options are method, period, trend, threshold, confidence, interval and direction."));
 }
 
 void
@@ -58,9 +59,10 @@ ts_options_from_jsonb(Jsonb *jb, an_ts_options *opt)
 
 	an_ts_options_default(opt);
 	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("ts_fit options must be a jsonb object"),
-						errhint("For example '{\"threshold\": 4}'.")));
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("ts_fit options must be a jsonb object"),
+				errhint("For example '{\"threshold\": 4}'."));
 
 	it = JsonbIteratorInit(&jb->root);
 	tok = JsonbIteratorNext(&it, &v, false);	/* WJB_BEGIN_OBJECT */

@@ -32,7 +32,16 @@ int			dbscan_features_copy(Datum datum, const char *what, int64 row_number, doub
 /* Check eps and min_points and raise the matching error. */
 void		dbscan_check_params(double eps, int64 min_points);
 
-/* Raise the error for a failed core call (never returns for st != AN_OK). */
-void		dbscan_raise(an_status st, const char *context);
+/*
+ * Feature vectors of different lengths: got elements where the first had
+ * first; row_number (1-based, 0 if none) locates the row in the partition.
+ */
+void		dbscan_report_length_mismatch(int got, int first, int64 row_number) pg_attribute_noreturn();
+
+/*
+ * Raise the error for the status of a core call made by SQL function fname
+ * (report_status, with DBSCAN's own details).
+ */
+void		dbscan_check_status(an_status st, const char *fname);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * dbscan_model.c: dbscan_fit(), an aggregate that clusters its rows and
+ * dbscan_fit_score.c: dbscan_fit(), an aggregate that clusters its rows and
  * returns the core points as a model (bytea), and dbscan_score(), which says
  * which cluster a new point would join.
  *
@@ -19,8 +19,9 @@
 
 #include "core/dbscan/dbscan.h"
 #include "core/model_format.h"
-#include "error_report.h"
-#include "dbscan_common.h"
+#include "pg/agg_support.h"
+#include "pg/dbscan_common.h"
+#include "pg/error_report.h"
 
 typedef struct fit_state
 {
@@ -48,14 +49,14 @@ reserve(fit_state *s, MemoryContext cxt, int64 more)
 	if (want <= s->cap)
 		return;
 	if ((uint64) want > AN_DBSCAN_MAX_POINTS)
-		dbscan_raise(AN_ETOOMANY, "dbscan_fit");
+		dbscan_check_status(AN_ETOOMANY, "dbscan_fit");
 	cap = Max(s->cap * 2, 1024);
 	if (cap < want)
 		cap = want;
 	if ((uint64) cap > AN_DBSCAN_MAX_POINTS)
 		cap = AN_DBSCAN_MAX_POINTS;
 	if ((Size) cap > MaxAllocHugeSize / sizeof(double) / (Size) s->d)
-		dbscan_raise(AN_ENOMEM, "dbscan_fit");
+		dbscan_check_status(AN_ENOMEM, "dbscan_fit");
 	if (s->x == NULL)
 		s->x = MemoryContextAllocHuge(cxt, (Size) cap * s->d * sizeof(double));
 	else
@@ -68,14 +69,9 @@ static void
 check_same(fit_state *s, int d, double eps, int64 min_points, bool standardize)
 {
 	if (d != s->d)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("features arrays must all have the same length"),
-				 errdetail("Got %d features after %d.", d, s->d)));
+		dbscan_report_length_mismatch(d, s->d, 0);
 	if (eps != s->eps || min_points != s->min_points || standardize != s->standardize)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("eps, min_points and standardize must be the same in every row")));
+		report_varying_parameters("eps, min_points and standardize", NULL);
 }
 
 /* dbscan_fit transition: (state, features, eps, min_points [, standardize]) */
@@ -83,8 +79,8 @@ PG_FUNCTION_INFO_V1(dbscan_fit_trans);
 Datum
 dbscan_fit_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	fit_state  *s;
+	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
+	fit_state  *s = PG_GETARG_STATE(0, fit_state);
 	ArrayType  *copy;
 	const double *f;
 	double		eps;
@@ -92,17 +88,10 @@ dbscan_fit_trans(PG_FUNCTION_ARGS)
 	bool		standardize = false;
 	int			n;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "dbscan_fit_trans called in non-aggregate context");
-	s = PG_ARGISNULL(0) ? NULL : (fit_state *) PG_GETARG_POINTER(0);
 	/* rows with a NULL argument are left out, as by a strict aggregate */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
 		(PG_NARGS() > 4 && PG_ARGISNULL(4)))
-	{
-		if (s == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s);
-	}
+		PG_RETURN_STATE(s);
 	eps = PG_GETARG_FLOAT8(2);
 	min_points = PG_GETARG_INT32(3);
 	if (PG_NARGS() > 4)
@@ -112,12 +101,9 @@ dbscan_fit_trans(PG_FUNCTION_ARGS)
 	{
 		dbscan_check_params(eps, min_points);
 		s = new_state(aggcxt);
-		s->d = n;
-		s->eps = eps;
-		s->min_points = min_points;
-		s->standardize = standardize;
 	}
-	else if (s->d == 0)
+	/* the first row with data sets the parameters, later ones must match */
+	if (s->d == 0)
 	{
 		s->d = n;
 		s->eps = eps;
@@ -138,21 +124,13 @@ PG_FUNCTION_INFO_V1(dbscan_fit_combine);
 Datum
 dbscan_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	fit_state  *a,
-			   *b,
-			   *r;
+	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
+	fit_state  *a = PG_GETARG_STATE(0, fit_state);
+	fit_state  *b = PG_GETARG_STATE(1, fit_state);
+	fit_state  *r;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "dbscan_fit_combine called in non-aggregate context");
-	a = PG_ARGISNULL(0) ? NULL : (fit_state *) PG_GETARG_POINTER(0);
-	b = PG_ARGISNULL(1) ? NULL : (fit_state *) PG_GETARG_POINTER(1);
 	if (b == NULL || b->n == 0)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
+		PG_RETURN_STATE(a);
 	if (a == NULL || a->n == 0)
 	{
 		/* copy into the aggregate context: b may live elsewhere */
@@ -196,13 +174,11 @@ Datum
 dbscan_fit_deserial(PG_FUNCTION_ARGS)
 {
 	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt;
+	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
 	StringInfoData buf;
 	fit_state  *s;
 	int64		n;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "dbscan_fit_deserial called in non-aggregate context");
 	buf.data = VARDATA_ANY(raw);
 	buf.len = VARSIZE_ANY_EXHDR(raw);
 	buf.maxlen = buf.len;
@@ -216,9 +192,7 @@ dbscan_fit_deserial(PG_FUNCTION_ARGS)
 	if (s->d < 0 || s->d > AN_DBSCAN_MAX_DIMS || n < 0 || (uint64) n > AN_DBSCAN_MAX_POINTS ||
 		(s->d == 0 && n != 0) ||
 		(uint64) (buf.len - buf.cursor) != (uint64) n * (uint64) s->d * 8)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid dbscan_fit state")));
+		report_bad_state("dbscan_fit");
 	if (n > 0)
 	{
 		reserve(s, aggcxt, n);
@@ -247,7 +221,7 @@ PG_FUNCTION_INFO_V1(dbscan_fit_final);
 Datum
 dbscan_fit_final(PG_FUNCTION_ARGS)
 {
-	fit_state  *s = PG_ARGISNULL(0) ? NULL : (fit_state *) PG_GETARG_POINTER(0);
+	fit_state  *s = PG_GETARG_STATE(0, fit_state);
 	const double **order;
 	double	   *x,
 			   *mean,
@@ -255,7 +229,6 @@ dbscan_fit_final(PG_FUNCTION_ARGS)
 	uint8_t    *blob;
 	size_t		len;
 	an_status	st;
-	bytea	   *result;
 	int			d;
 
 	if (s == NULL || s->n == 0)
@@ -273,23 +246,19 @@ dbscan_fit_final(PG_FUNCTION_ARGS)
 		memcpy(x + i * d, order[i], (Size) d * sizeof(double));
 	pfree(order);
 	if (s->standardize)
-		dbscan_raise(an_dbscan_standardize(x, s->n, d, mean, scale), "dbscan_fit");
+		dbscan_check_status(an_dbscan_standardize(x, s->n, d, mean, scale), "dbscan_fit");
 	st = an_dbscan_model_fit(x, s->n, d, s->eps, s->min_points,
 							 s->standardize ? mean : NULL, s->standardize ? scale : NULL,
 							 &blob, &len);
-	dbscan_raise(st, "dbscan_fit");
+	dbscan_check_status(st, "dbscan_fit");
 	pfree(x);
 	if (len > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("dbscan model is too large"),
-				 errdetail("The model would take %zu bytes; a bytea holds at most 1 GB.", len),
-				 errhint("Fit on fewer rows or raise min_points so that fewer points are core.")));
-	result = palloc(len + VARHDRSZ);
-	SET_VARSIZE(result, len + VARHDRSZ);
-	memcpy(VARDATA(result), blob, len);
-	an_free(blob);
-	PG_RETURN_BYTEA_P(result);
+				errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				errmsg("dbscan model is too large"),
+				errdetail("The model would take %zu bytes; a bytea holds at most 1 GB.", len),
+				errhint("Fit on fewer rows or raise min_points so that fewer points are core."));
+	PG_RETURN_BYTEA_P(bytea_from_core(blob, len));
 }
 
 /* ---- scoring ---- */
@@ -337,8 +306,10 @@ load_model(score_cache *c, const uint8 *bytes, Size len)
 	old = MemoryContextSwitchTo(c->cxt);
 	st = an_dbscan_model_decode(payload, h.payload_len, &c->model);
 	MemoryContextSwitchTo(old);
-	report_model_status(st == AN_ENOMEM || st == AN_ETRUNCATED ? st : (st == AN_OK ? st : AN_ECORRUPT),
-						"dbscan_score");
+	/* the envelope was sound: a payload that does not decode, unless cut short, is corrupt */
+	if (st != AN_OK && st != AN_ENOMEM && st != AN_ETRUNCATED)
+		st = AN_ECORRUPT;
+	report_model_status(st, "dbscan_score");
 	c->bytes = MemoryContextAllocHuge(c->cxt, Max(len, 1));
 	memcpy(c->bytes, bytes, len);
 	c->len = len;
@@ -408,10 +379,10 @@ dbscan_score(PG_FUNCTION_ARGS)
 	f = dbscan_features(PG_GETARG_DATUM(1), "features", 0, &n, &copy);
 	if ((uint32) n != c->model.d)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("features has %d elements but the model has %u", n, c->model.d)));
+				errcode(ERRCODE_DATA_EXCEPTION),
+				errmsg("features has %d elements but the model has %u", n, c->model.d));
 	st = an_dbscan_model_score(&c->model, f, n, &label);
-	dbscan_raise(st, "dbscan_score");
+	dbscan_check_status(st, "dbscan_score");
 	if (label == AN_DBSCAN_NOISE)
 		PG_RETURN_NULL();
 	PG_RETURN_INT32(label);

@@ -24,7 +24,10 @@ const an_ts_model *ts_model_from_arg(FunctionCallInfo fcinfo, int argno, const c
 /* Decode without caching (for set-returning functions, whose fn_extra is taken). */
 an_ts_model *ts_model_load_arg(FunctionCallInfo fcinfo, int argno, const char *fname);
 
-/* The blessed result row descriptor, looked up once per query. */
+/* The blessed descriptor of the function's result row, in the current memory context. */
+TupleDesc	ts_result_desc(FunctionCallInfo fcinfo);
+
+/* The same, looked up once per query (after ts_model_from_arg, whose cache keeps it). */
 TupleDesc	ts_cached_result_desc(FunctionCallInfo fcinfo);
 
 #endif

@@ -16,9 +16,10 @@
 #include "utils/timestamp.h"
 
 #include "core/ts_model.h"
-#include "error_report.h"
-#include "point_collector.h"
-#include "ts_options_jsonb.h"
+#include "pg/agg_support.h"
+#include "pg/error_report.h"
+#include "pg/point_collector.h"
+#include "pg/ts_options_jsonb.h"
 
 #define TS_FIT_STATE_TAG 0x54534631		/* "TSF1" */
 
@@ -42,9 +43,7 @@ state_create(MemoryContext ctx)
 static void
 options_mismatch(void)
 {
-	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("ts_fit options must be the same for every row of a group"),
-					errhint("Pass the options as a constant.")));
+	report_varying_parameters("ts_fit options", "Pass the options as a constant.");
 }
 
 /* Remember the options of the first row; later rows must match them. */
@@ -72,29 +71,20 @@ static void
 check_point(TimestampTz ts, double value)
 {
 	if (TIMESTAMP_NOT_FINITE(ts))
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("ts_fit timestamps must be finite"),
-						errdetail("A row has timestamp %s.", TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity")));
+		report_infinite_timestamp("ts_fit", ts);
 	if (!isfinite(value))
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("ts_fit values must be finite"),
-						errdetail("The value at %s is %s.", timestamptz_to_str(ts),
-								  isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity")),
-						errhint("Filter such rows out, for example WHERE value <> 'NaN'.")));
+		report_nonfinite("ts_fit input", psprintf("The value at %s", timestamptz_to_str(ts)), value);
 }
 
 static Datum
 ts_fit_transition(FunctionCallInfo fcinfo, bool with_options)
 {
-	MemoryContext aggctx;
-	TsFitState *st;
+	MemoryContext aggctx = agg_context_or_error(fcinfo, __func__);
+	TsFitState *st = PG_GETARG_STATE(0, TsFitState);
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "ts_fit_transition called in non-aggregate context");
-	st = PG_ARGISNULL(0) ? NULL : (TsFitState *) PG_GETARG_POINTER(0);
 	/* rows with a NULL timestamp or value are skipped */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(st);
+		PG_RETURN_STATE(st);
 	if (st == NULL)
 		st = state_create(aggctx);
 	if (with_options && !PG_ARGISNULL(3))
@@ -125,16 +115,12 @@ PG_FUNCTION_INFO_V1(ts_fit_combine);
 Datum
 ts_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx;
-	TsFitState *a,
-			   *b;
+	MemoryContext aggctx = agg_context_or_error(fcinfo, __func__);
+	TsFitState *a = PG_GETARG_STATE(0, TsFitState);
+	TsFitState *b = PG_GETARG_STATE(1, TsFitState);
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "ts_fit_combine called in non-aggregate context");
-	a = PG_ARGISNULL(0) ? NULL : (TsFitState *) PG_GETARG_POINTER(0);
-	b = PG_ARGISNULL(1) ? NULL : (TsFitState *) PG_GETARG_POINTER(1);
 	if (b == NULL)
-		PG_RETURN_POINTER(a);
+		PG_RETURN_STATE(a);
 	if (a == NULL)
 		a = state_create(aggctx);
 	if (b->options_raw != NULL)
@@ -171,22 +157,18 @@ PG_FUNCTION_INFO_V1(ts_fit_deserialize);
 Datum
 ts_fit_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx;
-	TsFitState *st;
+	MemoryContext aggctx = agg_context_or_error(fcinfo, __func__);
+	TsFitState *st = state_create(aggctx);
 	const char *extra;
 	uint32		extra_len;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "ts_fit_deserialize called in non-aggregate context");
-	st = state_create(aggctx);
 	extra = pc_deserialize(PG_GETARG_BYTEA_PP(0), TS_FIT_STATE_TAG, &st->points, aggctx, &extra_len, "ts_fit");
 	if (extra_len > 0)
 	{
 		st->options_raw = MemoryContextAlloc(aggctx, extra_len);
 		memcpy(st->options_raw, extra, extra_len);
 		if (extra_len < VARHDRSZ || VARSIZE(st->options_raw) != extra_len)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-							errmsg("invalid serialized aggregate state for ts_fit")));
+			report_bad_state("ts_fit");
 		ts_options_from_jsonb(st->options_raw, &st->options);
 	}
 	PG_RETURN_POINTER(st);
@@ -197,12 +179,11 @@ PG_FUNCTION_INFO_V1(ts_fit_final);
 Datum
 ts_fit_final(PG_FUNCTION_ARGS)
 {
-	TsFitState *st = PG_ARGISNULL(0) ? NULL : (TsFitState *) PG_GETARG_POINTER(0);
+	TsFitState *st = PG_GETARG_STATE(0, TsFitState);
 	an_point   *pts;
 	size_t		n,
 				len;
 	uint8_t    *model;
-	bytea	   *out;
 	char		err[512];
 	an_status	s;
 
@@ -217,14 +198,11 @@ ts_fit_final(PG_FUNCTION_ARGS)
 
 		if (hint)
 			*hint++ = '\0';
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("%s", err),
-						hint ? errhint("%s", hint) : 0));
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("%s", err),
+				hint ? errhint("%s", hint) : 0);
 	}
-	report_core_status(s, "ts_fit");
-	out = palloc(VARHDRSZ + len);
-	SET_VARSIZE(out, VARHDRSZ + len);
-	memcpy(VARDATA(out), model, len);
-	an_free(model);
-	PG_RETURN_BYTEA_P(out);
+	report_status(s, "ts_fit", NULL);
+	PG_RETURN_BYTEA_P(bytea_from_core(model, len));
 }

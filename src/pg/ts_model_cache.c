@@ -9,8 +9,8 @@
 #include "utils/memutils.h"
 
 #include "core/model_format.h"
-#include "error_report.h"
-#include "ts_model_cache.h"
+#include "pg/error_report.h"
+#include "pg/ts_model_cache.h"
 
 /*
  * Decoded models kept for one call site: a join scores rows of many series
@@ -161,19 +161,26 @@ ts_model_from_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
 }
 
 TupleDesc
+ts_result_desc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	tupdesc;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	return BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+}
+
+TupleDesc
 ts_cached_result_desc(FunctionCallInfo fcinfo)
 {
 	TsModelCache *cache = (TsModelCache *) fcinfo->flinfo->fn_extra;
-	TupleDesc	tupdesc;
 	MemoryContext old;
 
 	Assert(cache != NULL);		/* ts_model_from_arg ran first */
 	if (cache->result_desc)
 		return cache->result_desc;
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	cache->result_desc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+	cache->result_desc = ts_result_desc(fcinfo);
 	MemoryContextSwitchTo(old);
 	return cache->result_desc;
 }

@@ -1,6 +1,6 @@
 /*
  * dbscan_common.c: feature vectors and error reporting shared by the DBSCAN
- * window functions (dbscan_window.c) and the fitted model (dbscan_model.c).
+ * window functions (dbscan_window.c) and the fitted model (dbscan_fit_score.c).
  */
 #include "postgres.h"
 
@@ -9,7 +9,8 @@
 
 #include <math.h>
 
-#include "dbscan_common.h"
+#include "pg/dbscan_common.h"
+#include "pg/error_report.h"
 
 static const char *
 row_detail(int64 row_number, char *buf, size_t len)
@@ -32,40 +33,30 @@ dbscan_features(Datum datum, const char *what, int64 row_number, int *n_out, Arr
 	*copy = (Pointer) arr != DatumGetPointer(datum) ? arr : NULL;
 	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s must be a float8[] array", what)));
+				errcode(ERRCODE_DATATYPE_MISMATCH),
+				errmsg("%s must be a float8[] array", what));
 	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a one-dimensional array", what),
-				 errdetail("Got a %d-dimensional array%s.", ARR_NDIM(arr),
-						   row_detail(row_number, where, sizeof(where)))));
+		report_not_one_dimensional(what, psprintf("The array%s", row_detail(row_number, where, sizeof(where))),
+								   ARR_NDIM(arr));
 	n = ARR_NDIM(arr) == 0 ? 0 : ARR_DIMS(arr)[0];
 	if (n == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be empty", what),
-				 errdetail("Got an empty array%s.", row_detail(row_number, where, sizeof(where)))));
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("%s must not be empty", what),
+				errdetail("Got an empty array%s.", row_detail(row_number, where, sizeof(where))));
 	if (n > AN_DBSCAN_MAX_DIMS)
 		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s has too many elements", what),
-				 errdetail("Got %d elements; at most %d are supported.", n, AN_DBSCAN_MAX_DIMS)));
+				errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				errmsg("%s has too many elements", what),
+				errdetail("Got %d elements; at most %d are supported.", n, AN_DBSCAN_MAX_DIMS));
 	if (ARR_HASNULL(arr))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not contain NULL elements", what),
-				 errdetail("An element is NULL%s.", row_detail(row_number, where, sizeof(where))),
-				 errhint("Pass NULL for the whole array to leave a row out.")));
+		report_null_element(what, psprintf("An element%s", row_detail(row_number, where, sizeof(where))),
+							"Pass NULL for the whole array to leave a row out.");
 	v = (const double *) ARR_DATA_PTR(arr);
 	for (int k = 0; k < n; k++)
 		if (!isfinite(v[k]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("%s must not contain NaN or infinity", what),
-					 errdetail("Element %d is %s%s.", k + 1,
-							   isnan(v[k]) ? "NaN" : v[k] > 0 ? "Infinity" : "-Infinity",
-							   row_detail(row_number, where, sizeof(where)))));
+			report_nonfinite(what, psprintf("Element %d%s", k + 1, row_detail(row_number, where, sizeof(where))),
+							 v[k]);
 	*n_out = n;
 	return v;
 }
@@ -125,49 +116,47 @@ dbscan_check_params(double eps, int64 min_points)
 {
 	if (isnan(eps) || isinf(eps))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("eps must be a finite number"),
-				 errdetail("Got %s.", isnan(eps) ? "NaN" : eps > 0 ? "Infinity" : "-Infinity")));
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("eps must be a finite number"),
+				errdetail("Got %s.", nonfinite_name(eps)));
 	if (!(eps > 0.0))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("eps must be positive"),
-				 errdetail("Got %g.", eps)));
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("eps must be positive"),
+				errdetail("Got %g.", eps));
 	if (min_points < 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("min_points must be at least 1"),
-				 errdetail("Got " INT64_FORMAT ".", min_points),
-				 errhint("min_points counts the point itself, as in scikit-learn.")));
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("min_points must be at least 1"),
+				errdetail("Got " INT64_FORMAT ".", min_points),
+				errhint("min_points counts the point itself, as in scikit-learn."));
 }
 
 void
-dbscan_raise(an_status st, const char *context)
+dbscan_report_length_mismatch(int got, int first, int64 row_number)
+{
+	ereport(ERROR,
+			errcode(ERRCODE_DATA_EXCEPTION),
+			errmsg("features arrays must all have the same length"),
+			row_number > 0 ?
+			errdetail("Row " INT64_FORMAT " of the partition has %d features; the first non-NULL row has %d.",
+					  row_number, got, first) :
+			errdetail("Got %d features after %d.", got, first));
+}
+
+void
+dbscan_check_status(an_status st, const char *fname)
 {
 	switch (st)
 	{
-		case AN_OK:
-			return;
-		case AN_ENOMEM:
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory in %s", context)));
-			break;
 		case AN_ETOOMANY:
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many points for %s", context),
-					 errdetail("At most %zu points are supported.", (size_t) AN_DBSCAN_MAX_POINTS)));
+			report_status(st, fname, "At most %zu points are supported.", (size_t) AN_DBSCAN_MAX_POINTS);
 			break;
 		case AN_ENONFINITE:
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("features must not contain NaN or infinity"),
-					 errdetail("Standardising the features overflowed.")));
+			/* the features were checked on input: standardising them overflowed */
+			report_status(st, fname, "Standardising the features overflowed.");
 			break;
 		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s failed: %s", context, an_status_message(st))));
+			report_status(st, fname, NULL);
 	}
 }

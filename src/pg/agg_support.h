@@ -1,0 +1,42 @@
+/*
+ * agg_support.h: what the support functions of the aggregates (ts_fit,
+ * catch22, dbscan_fit) share.
+ */
+#ifndef ANOMALY_AGG_SUPPORT_H
+#define ANOMALY_AGG_SUPPORT_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+
+/*
+ * The aggregate memory context of this call; elog(ERROR) if the function was
+ * not called as part of an aggregate.  fname is the C support function.
+ */
+MemoryContext agg_context_or_error(FunctionCallInfo fcinfo, const char *fname);
+
+/* AGG_CONTEXT_AGGREGATE or AGG_CONTEXT_WINDOW; elog(ERROR) as above. */
+int			agg_kind_or_error(FunctionCallInfo fcinfo, const char *fname);
+
+/* A partial state from a parallel worker that does not deserialize. */
+void		report_bad_state(const char *fname) pg_attribute_noreturn();
+
+/* A bytea copy of len bytes that src/core allocated, which are then freed. */
+bytea	   *bytea_from_core(uint8_t *bytes, size_t len);
+
+/* Argument n, a transition state of type T, or NULL while there is none yet. */
+#define PG_GETARG_STATE(n, T) (PG_ARGISNULL(n) ? NULL : (T *) PG_GETARG_POINTER(n))
+
+/*
+ * Return a transition state, as SQL NULL while there is none yet: a NULL
+ * pointer in a non-NULL datum would reach the serial function, which is
+ * skipped (strict) only for SQL NULL.
+ */
+#define PG_RETURN_STATE(state) \
+	do { \
+		if ((state) == NULL) \
+			PG_RETURN_NULL(); \
+		PG_RETURN_POINTER(state); \
+	} while (0)
+
+#endif
