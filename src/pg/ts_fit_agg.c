@@ -15,7 +15,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "core/ts_model.h"
+#include "core/ts/ts_model.h"
 #include "pg/agg_support.h"
 #include "pg/error_report.h"
 #include "pg/point_collector.h"

@@ -16,7 +16,7 @@
 #include "access/tupdesc.h"
 #include "fmgr.h"
 
-#include "core/ts_model.h"
+#include "core/ts/ts_model.h"
 
 /* The decoded model for argument argno of the current call (errors if invalid). */
 const an_ts_model *ts_model_from_arg(FunctionCallInfo fcinfo, int argno, const char *fname);

@@ -6,7 +6,7 @@
 
 #include "utils/jsonb.h"
 
-#include "core/ts_options.h"
+#include "core/ts/ts_options.h"
 
 /* Parse and validate; raises an error naming the offending key. */
 void		ts_options_from_jsonb(Jsonb *jb, an_ts_options *opt);

@@ -12,7 +12,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "core/ts_model.h"
+#include "core/ts/ts_model.h"
 #include "pg/error_report.h"
 #include "pg/ts_model_cache.h"
 
