@@ -27,6 +27,7 @@
 #include "core/dbscan/dbscan.h"
 #include "core/time_units.h"
 #include "core/ts/ts_model.h"
+#include "../unit/test_random.h"
 
 static double last_check,
 			longest;
@@ -44,6 +45,21 @@ now_ms(void)
 	return (double) t.tv_sec * 1e3 + (double) t.tv_nsec / 1e6;
 }
 
+/* The two call stacks on either side of a gap, innermost caller of the check first. */
+static void
+print_gap(void *const *from, void *const *to)
+{
+	void	   *const *side[2] = {from, to};
+
+	for (int k = 0; k < 2; k++)
+	{
+		printf(k == 0 ? "  from" : "\n  to  ");
+		for (int i = 2; i < DEPTH; i++)
+			printf(" %p", side[k][i]);
+	}
+	printf("\n");
+}
+
 static void
 timed_check(void)
 {
@@ -55,13 +71,8 @@ timed_check(void)
 	if (getenv("GAPS_OVER_MS") && t - last_check > atof(getenv("GAPS_OVER_MS")))
 	{
 		/* every long gap, not only the longest */
-		printf("gap %.1f ms\n  from", t - last_check);
-		for (int i = 2; i < DEPTH; i++)
-			printf(" %p", last_site[i]);
-		printf("\n  to  ");
-		for (int i = 2; i < DEPTH; i++)
-			printf(" %p", site[i]);
-		printf("\n");
+		printf("gap %.1f ms\n", t - last_check);
+		print_gap(last_site, site);
 	}
 	if (t - last_check > longest)
 	{
@@ -88,24 +99,7 @@ report(const char *what, double total_ms)
 {
 	timed_check();				/* the stretch after the last check, up to the return */
 	printf("%-34s total %9.1f ms, longest gap %7.1f ms\n", what, total_ms, longest);
-	printf("  from");
-	for (int i = 2; i < DEPTH; i++)
-		printf(" %p", longest_from[i]);
-	printf("\n  to  ");
-	for (int i = 2; i < DEPTH; i++)
-		printf(" %p", longest_to[i]);
-	printf("\n");
-}
-
-static uint64_t rng = 88172645463325252ull;
-
-static double
-uniform(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double) (rng >> 11) / 9007199254740992.0;
+	print_gap(longest_from, longest_to);
 }
 
 static void
@@ -121,8 +115,8 @@ time_series(size_t n, bool irregular)
 	for (size_t i = 0; i < n; i++)
 	{
 		pts[i].ts = (int64_t) i * 5 * AN_USECS_PER_MINUTE +
-			(irregular ? (int64_t) (uniform() * 6 * AN_USECS_PER_SEC) : 0);
-		pts[i].value = 50 + 10 * sin(2 * M_PI * (double) i / 288) + uniform();
+			(irregular ? (int64_t) (uniform01() * 6 * AN_USECS_PER_SEC) : 0);
+		pts[i].value = 50 + 10 * sin(2 * PI * (double) i / 288) + uniform01();
 	}
 	an_ts_options_default(&o);
 	start();
@@ -144,7 +138,7 @@ catch22(size_t n)
 	size_t		bad;
 
 	for (size_t i = 0; i < n; i++)
-		y[i] = sin((double) i / 10) + uniform();
+		y[i] = sin((double) i / 10) + uniform01();
 	start();
 	t0 = now_ms();
 	(void) an_catch22(y, n, out, &bad);
@@ -161,7 +155,7 @@ dbscan(size_t n, size_t d)
 	char		what[64];
 
 	for (size_t i = 0; i < n * d; i++)
-		x[i] = uniform();
+		x[i] = uniform01();
 	start();
 	t0 = now_ms();
 	(void) an_dbscan(x, n, d, 0.01, 5, labels, NULL);
