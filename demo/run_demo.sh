@@ -11,11 +11,7 @@ cd "$(dirname "$0")/.."
 . test/lib.sh
 
 ensure_packages
-exec 9>/tmp/anomaly-install.lock
-flock 9
-build_and_install
-trap stop_cluster EXIT
-start_cluster "shared_preload_libraries = 'pg_cron'" "cron.use_background_workers = on"
+locked_cluster "shared_preload_libraries = 'pg_cron'" "cron.use_background_workers = on"
 echo "== throwaway PostgreSQL on $PGHOST port $PGPORT"
 
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 --pset=footer=off)

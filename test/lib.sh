@@ -77,3 +77,15 @@ stop_cluster() {
 	rm -rf "$CLUSTER_DIR"
 	CLUSTER_DIR=""
 }
+
+# locked_cluster [postgresql.conf lines...]: for the demo and the benchmarks.
+# Holds the install lock (file descriptor 9, released when the script exits)
+# so that no other checkout installs its build meanwhile, builds and installs
+# this checkout, and starts a throwaway cluster that is stopped on exit.
+locked_cluster() {
+	exec 9>/tmp/anomaly-install.lock
+	flock 9
+	build_and_install
+	trap stop_cluster EXIT
+	start_cluster "$@"
+}

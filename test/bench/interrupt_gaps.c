@@ -28,6 +28,7 @@
 #include "core/time_units.h"
 #include "core/ts/ts_model.h"
 #include "../unit/test_random.h"
+#include "../unit/test_clock.h"
 
 static double last_check,
 			longest;
@@ -35,15 +36,6 @@ static double last_check,
 static void *longest_from[DEPTH],
 		   *longest_to[DEPTH],
 		   *last_site[DEPTH];
-
-static double
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double) t.tv_sec * 1e3 + (double) t.tv_nsec / 1e6;
-}
 
 /* The two call stacks on either side of a gap, innermost caller of the check first. */
 static void
@@ -63,7 +55,7 @@ print_gap(void *const *from, void *const *to)
 static void
 timed_check(void)
 {
-	double		t = now_ms();
+	double		t = cpu_ms();
 	void	   *site[DEPTH] = {0};
 
 	/* where the check is called from: an_check_interrupts and its callers */
@@ -91,7 +83,7 @@ start(void)
 	memset(longest_from, 0, sizeof(longest_from));
 	memset(longest_to, 0, sizeof(longest_to));
 	memset(last_site, 0, sizeof(last_site));
-	last_check = now_ms();
+	last_check = cpu_ms();
 }
 
 static void
@@ -120,11 +112,11 @@ time_series(size_t n, bool irregular)
 	}
 	an_ts_options_default(&o);
 	start();
-	t0 = now_ms();
+	t0 = cpu_ms();
 	an_sort_points(pts, n);
 	if (an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err)) != AN_OK)
 		fprintf(stderr, "fit failed: %s\n", err);
-	report(irregular ? "ts_fit, irregular timestamps" : "ts_fit, regular timestamps", now_ms() - t0);
+	report(irregular ? "ts_fit, irregular timestamps" : "ts_fit, regular timestamps", cpu_ms() - t0);
 	an_free(model);
 	free(pts);
 }
@@ -140,9 +132,9 @@ catch22(size_t n)
 	for (size_t i = 0; i < n; i++)
 		y[i] = sin((double) i / 10) + uniform01();
 	start();
-	t0 = now_ms();
+	t0 = cpu_ms();
 	(void) an_catch22(y, n, out, &bad);
-	report("catch22", now_ms() - t0);
+	report("catch22", cpu_ms() - t0);
 	free(y);
 }
 
@@ -157,10 +149,10 @@ dbscan(size_t n, size_t d)
 	for (size_t i = 0; i < n * d; i++)
 		x[i] = uniform01();
 	start();
-	t0 = now_ms();
+	t0 = cpu_ms();
 	(void) an_dbscan(x, n, d, 0.01, 5, labels, NULL);
 	snprintf(what, sizeof(what), "dbscan, %zu dimensions", d);
-	report(what, now_ms() - t0);
+	report(what, cpu_ms() - t0);
 	free(labels);
 	free(x);
 }

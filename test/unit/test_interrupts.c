@@ -20,25 +20,17 @@
 #include "unit.h"
 
 #include "test_random.h"
+#include "test_clock.h"
 
 #define MAX_GAP_MS 150.0
 
 static double last_check_ms,
 			longest_gap_ms;
 
-static double
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double) t.tv_sec * 1e3 + (double) t.tv_nsec / 1e6;
-}
-
 static void
 timed_check(void)
 {
-	double		t = now_ms();
+	double		t = cpu_ms();
 
 	if (t - last_check_ms > longest_gap_ms)
 		longest_gap_ms = t - last_check_ms;
@@ -52,7 +44,7 @@ start_timing(void)
 
 	an_set_hooks(&hooks);
 	longest_gap_ms = 0;
-	last_check_ms = now_ms();
+	last_check_ms = cpu_ms();
 }
 
 static void

@@ -20,11 +20,7 @@ SERIES=${1:-2000}
 POINTS=${2:-1000}
 REPEAT=${3:-3}
 
-exec 9>/tmp/anomaly-install.lock
-flock 9
-build_and_install
-trap stop_cluster EXIT
-start_cluster "shared_buffers = '512MB'" "work_mem = '256MB'"
+locked_cluster "shared_buffers = '512MB'" "work_mem = '256MB'"
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
 CREATE EXTENSION anomaly;
 CREATE TABLE t AS

@@ -14,11 +14,7 @@ cd "$(dirname "$0")/../../.."
 SERIES=${1:-10000}
 POINTS=${2:-1000}
 
-exec 9>/tmp/anomaly-install.lock
-flock 9
-build_and_install
-trap stop_cluster EXIT
-start_cluster "shared_buffers = '1GB'" "work_mem = '256MB'" "max_parallel_workers_per_gather = 2"
+locked_cluster "shared_buffers = '1GB'" "work_mem = '256MB'" "max_parallel_workers_per_gather = 2"
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
 CREATE EXTENSION anomaly;
 CREATE TABLE rw AS

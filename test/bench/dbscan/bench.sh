@@ -12,9 +12,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
-exec 9>/tmp/anomaly-install.lock
-flock 9
-build_and_install
-trap stop_cluster EXIT
-start_cluster
+locked_cluster
 /usr/bin/python3 test/bench/dbscan/bench.py --lock-fd 9 "$@"

@@ -4,10 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
-exec 9>/tmp/anomaly-install.lock
-flock 9
-build_and_install
-trap stop_cluster EXIT
-start_cluster >/dev/null
+locked_cluster >/dev/null
 psql -X -q -c "CREATE EXTENSION anomaly"
 python3 test/bench/nab/nab_bench.py "$@"

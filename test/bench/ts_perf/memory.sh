@@ -11,11 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
 POINTS=${1:-10000000}
-exec 9>/tmp/anomaly-install.lock
-flock 9
-build_and_install
-trap stop_cluster EXIT
-start_cluster "max_parallel_workers_per_gather = 0" >/dev/null
+locked_cluster "max_parallel_workers_per_gather = 0" >/dev/null
 psql -X -q -c "CREATE EXTENSION anomaly"
 psql -X -q -c "CREATE TABLE one AS SELECT i, '2026-01-01'::timestamptz + i * interval '5 minutes' AS ts,
 	100 + 10 * sin(2 * pi() * i / 288) + random() AS value FROM generate_series(0, $POINTS - 1) i"

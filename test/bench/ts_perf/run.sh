@@ -13,11 +13,7 @@ cd "$(dirname "$0")/../../.."
 SERIES=${1:-10000}
 POINTS=${2:-1000}
 REPEAT=${REPEAT:-1}
-exec 9>/tmp/anomaly-install.lock
-flock 9
-build_and_install
-trap stop_cluster EXIT
-start_cluster "max_parallel_workers_per_gather = 2" "work_mem = '256MB'" >/dev/null
+locked_cluster "max_parallel_workers_per_gather = 2" "work_mem = '256MB'" >/dev/null
 psql -X -q -c "CREATE EXTENSION anomaly"
 psql -X -q <<SQL
 CREATE TABLE series AS
