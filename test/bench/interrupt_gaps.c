@@ -5,6 +5,7 @@
  * the next an_check_interrupts(); the longest stretch of work between two
  * checks (or before the first, or after the last) is how far a cancel can
  * overshoot.  This driver installs a check hook that times those stretches
+ * (in the thread's CPU time, so that other load on the machine does not count)
  * and runs the long computations on large inputs:
  *   interrupt_gaps [ts_points [catch22_points [dbscan_points]]]
  * (defaults 20,000,000, 2,000,000 and 300,000) and prints, for each, the
