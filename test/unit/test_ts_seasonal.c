@@ -16,6 +16,17 @@
 
 #define MIN5 (5 * AN_USECS_PER_MINUTE)
 
+/* n points an hour apart from t = 0 (free with free()); the caller sets the values. */
+static an_point *
+hourly_points(size_t n)
+{
+	an_point   *pts = malloc(n * sizeof(an_point));
+
+	for (size_t i = 0; i < n; i++)
+		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
+	return pts;
+}
+
 static an_ts_model *
 fit(an_point *pts, size_t n, const an_ts_options *opt, an_status *status, char *err)
 {
@@ -50,17 +61,14 @@ static void
 test_daily_hourly(void)
 {
 	size_t		n = 24 * 14;
-	an_point   *pts = malloc(n * sizeof(an_point));
+	an_point   *pts = hourly_points(n);
 	an_ts_options opt;
 	an_ts_model *m;
 	an_ts_detection d;
 	const an_ts_seasonal *s;
 
 	for (size_t i = 0; i < n; i++)
-	{
-		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = daily(pts[i].ts) + gauss();
-	}
 	an_ts_options_default(&opt);
 	m = fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL);
@@ -104,16 +112,13 @@ static void
 test_profile_robust_to_incidents(void)
 {
 	size_t		n = 24 * 21;
-	an_point   *pts = malloc(n * sizeof(an_point));
+	an_point   *pts = hourly_points(n);
 	an_ts_options opt;
 	an_ts_model *m;
 	an_ts_detection d;
 
 	for (size_t i = 0; i < n; i++)
-	{
-		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = daily(pts[i].ts) + 0.5 * gauss();
-	}
 	/*
 	 * an outage: 4 hours at 0, and spikes at hour 3 on 4 days of 21 (each
 	 * under 1 % of the training rows: the band's tail estimate uses the 1st
@@ -155,7 +160,7 @@ static void
 test_tail_aware_spread(void)
 {
 	size_t		n = 24 * 21;
-	an_point   *pts = malloc(n * sizeof(an_point));
+	an_point   *pts = hourly_points(n);
 	double	   *r = malloc(n * sizeof(double));
 	an_ts_options opt;
 	an_ts_model *m;
@@ -163,10 +168,7 @@ test_tail_aware_spread(void)
 	const an_ts_seasonal *s;
 
 	for (size_t i = 0; i < n; i++)
-	{
-		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = daily(pts[i].ts) + 0.5 * gauss() + (i % 33 == 0 ? 40 : 0);
-	}
 	an_ts_options_default(&opt);
 	opt.period_samples[0] = 24;
 	opt.nperiods = 1;
@@ -318,16 +320,13 @@ static void
 test_trends(void)
 {
 	size_t		n = 24 * 20;
-	an_point   *pts = malloc(n * sizeof(an_point));
+	an_point   *pts = hourly_points(n);
 	an_ts_options opt;
 	an_ts_model *m;
 	an_ts_detection d;
 
 	for (size_t i = 0; i < n; i++)
-	{
-		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = daily(pts[i].ts) + 0.5 * (double) i + gauss();
-	}
 	an_ts_options_default(&opt);
 	m = fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL);
@@ -368,16 +367,13 @@ static void
 test_constant_floor(void)
 {
 	size_t		n = 24 * 10;
-	an_point   *pts = malloc(n * sizeof(an_point));
+	an_point   *pts = hourly_points(n);
 	an_ts_options opt;
 	an_ts_model *m;
 	an_ts_detection d;
 
 	for (size_t i = 0; i < n; i++)
-	{
-		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = (i % 24 < 12) ? 5.0 : 7.0;	/* square wave, no noise */
-	}
 	an_ts_options_default(&opt);
 	m = fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
@@ -395,16 +391,13 @@ static uint8_t *
 fit_bytes(size_t *len)
 {
 	size_t		n = 24 * 10;
-	an_point   *pts = malloc(n * sizeof(an_point));
+	an_point   *pts = hourly_points(n);
 	an_ts_options opt;
 	uint8_t    *buf = NULL;
 	char		err[256];
 
 	for (size_t i = 0; i < n; i++)
-	{
-		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = daily(pts[i].ts) + gauss() + (i > n / 2 ? 40 : 0);
-	}
 	an_ts_options_default(&opt);
 	opt.trend = AN_TS_TREND_LOCAL;
 	opt.period_samples[0] = 24;
