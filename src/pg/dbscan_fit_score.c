@@ -10,7 +10,6 @@
  */
 #include "postgres.h"
 
-#include "access/detoast.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
@@ -22,6 +21,7 @@
 #include "pg/agg_support.h"
 #include "pg/dbscan_common.h"
 #include "pg/error_report.h"
+#include "pg/model_cache.h"
 
 typedef struct fit_state
 {
@@ -263,113 +263,42 @@ dbscan_fit_final(PG_FUNCTION_ARGS)
 
 /* ---- scoring ---- */
 
-/*
- * The decoded model is cached in fn_extra across calls.  A model read from a
- * table is usually a toasted value: its toast pointer identifies it without
- * detoasting.  Otherwise the bytes are compared (cheaply when the pointer,
- * length and checksum are the same as last time).
- */
-typedef struct score_cache
-{
-	MemoryContext cxt;
-	bool		valid;
-	bool		by_toast;
-	Oid			toastrelid;
-	Oid			valueid;
-	const void *ptr;
-	Size		len;
-	uint8	   *bytes;			/* copy of the model */
-	an_dbscan_model model;
-} score_cache;
-
-static void
-load_model(score_cache *c, const uint8 *bytes, Size len)
+/* Decode and validate a DBSCAN model (in the cache's memory context). */
+static void *
+dbscan_decode(const uint8 *bytes, Size len, const char *fname)
 {
 	an_model_header h;
 	const uint8_t *payload;
+	an_dbscan_model *m = palloc0(sizeof(an_dbscan_model));
 	an_status	st;
-	MemoryContext old;
 
-	if (c->valid)
-	{
-		old = MemoryContextSwitchTo(c->cxt);
-		an_dbscan_model_free(&c->model);
-		MemoryContextSwitchTo(old);
-		pfree(c->bytes);
-		c->valid = false;
-	}
 	st = an_model_open(bytes, len, &h, &payload);
-	report_model_status(st, "dbscan_score");
+	report_model_status(st, fname);
 	if (h.kind != AN_KIND_DBSCAN)
-		report_wrong_kind(bytes, len, "dbscan_score", "dbscan");
-	/* the decoded model must outlive this call: build it in the cache's context */
-	old = MemoryContextSwitchTo(c->cxt);
-	st = an_dbscan_model_decode(payload, h.payload_len, &c->model);
-	MemoryContextSwitchTo(old);
+		report_wrong_kind(bytes, len, fname, "dbscan");
+	st = an_dbscan_model_decode(payload, h.payload_len, m);
 	/* the envelope was sound: a payload that does not decode, unless cut short, is corrupt */
 	if (st != AN_OK && st != AN_ENOMEM && st != AN_ETRUNCATED)
 		st = AN_ECORRUPT;
-	report_model_status(st, "dbscan_score");
-	c->bytes = MemoryContextAllocHuge(c->cxt, Max(len, 1));
-	memcpy(c->bytes, bytes, len);
-	c->len = len;
-	c->valid = true;
+	report_model_status(st, fname);
+	return m;
 }
 
-static score_cache *
-cached_model(FunctionCallInfo fcinfo)
+static void
+dbscan_free(void *model)
 {
-	score_cache *c = (score_cache *) fcinfo->flinfo->fn_extra;
-	Datum		raw = PG_GETARG_DATUM(0);
-	struct varlena *v = (struct varlena *) DatumGetPointer(raw);
-	bytea	   *b;
-	const uint8 *bytes;
-	Size		len;
-
-	if (c == NULL)
-	{
-		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(score_cache));
-		c->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "dbscan_score model",
-									   ALLOCSET_DEFAULT_SIZES);
-		fcinfo->flinfo->fn_extra = c;
-	}
-	if (VARATT_IS_EXTERNAL_ONDISK(v))
-	{
-		struct varatt_external ext;
-
-		VARATT_EXTERNAL_GET_POINTER(ext, v);
-		if (c->valid && c->by_toast && c->toastrelid == ext.va_toastrelid &&
-			c->valueid == ext.va_valueid)
-			return c;
-		b = (bytea *) detoast_attr(v);
-		load_model(c, (const uint8 *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-		c->by_toast = true;
-		c->toastrelid = ext.va_toastrelid;
-		c->valueid = ext.va_valueid;
-		pfree(b);
-		return c;
-	}
-	b = PG_GETARG_BYTEA_PP(0);
-	bytes = (const uint8 *) VARDATA_ANY(b);
-	len = VARSIZE_ANY_EXHDR(b);
-	if (c->valid && !c->by_toast && len == c->len &&
-		(bytes == c->ptr || memcmp(bytes, c->bytes, len) == 0))
-	{
-		c->ptr = bytes;
-		return c;
-	}
-	load_model(c, bytes, len);
-	c->by_toast = false;
-	c->ptr = bytes;
-	return c;
+	an_dbscan_model_free((an_dbscan_model *) model);
+	pfree(model);
 }
+
+static const ModelCacheKind dbscan_kind = {dbscan_decode, dbscan_free};
 
 /* dbscan_score(model, features): the cluster a new point joins, NULL for an outlier. */
 PG_FUNCTION_INFO_V1(dbscan_score);
 Datum
 dbscan_score(PG_FUNCTION_ARGS)
 {
-	score_cache *c = cached_model(fcinfo);
+	const an_dbscan_model *m = model_cache_get(fcinfo, 0, &dbscan_kind, "dbscan_score");
 	ArrayType  *copy;
 	const double *f;
 	int			n;
@@ -377,11 +306,11 @@ dbscan_score(PG_FUNCTION_ARGS)
 	an_status	st;
 
 	f = dbscan_features(PG_GETARG_DATUM(1), "features", 0, &n, &copy);
-	if ((uint32) n != c->model.d)
+	if ((uint32) n != m->d)
 		ereport(ERROR,
 				errcode(ERRCODE_DATA_EXCEPTION),
-				errmsg("features has %d elements but the model has %u", n, c->model.d));
-	st = an_dbscan_model_score(&c->model, f, n, &label);
+				errmsg("features has %d elements but the model has %u", n, m->d));
+	st = an_dbscan_model_score(m, f, n, &label);
 	dbscan_check_status(st, "dbscan_score");
 	if (label == AN_DBSCAN_NOISE)
 		PG_RETURN_NULL();

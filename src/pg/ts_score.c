@@ -64,7 +64,7 @@ ts_detect(PG_FUNCTION_ARGS)
 	bool		nulls[7] = {false};
 
 	detect_row(fcinfo, "ts_detect", &d);
-	tupdesc = ts_cached_result_desc(fcinfo);
+	tupdesc = model_cached_result_desc(fcinfo);
 	values[0] = Float8GetDatum(d.expected);
 	values[1] = Float8GetDatum(d.lower);
 	values[2] = Float8GetDatum(d.upper);
@@ -132,7 +132,7 @@ ts_forecast(PG_FUNCTION_ARGS)
 		fs->step_us = m->interval_us;
 		funcctx->user_fctx = fs;
 		funcctx->max_calls = steps;
-		funcctx->tuple_desc = ts_result_desc(fcinfo);
+		funcctx->tuple_desc = model_result_desc(fcinfo);
 		MemoryContextSwitchTo(old);
 	}
 	funcctx = SRF_PERCALL_SETUP();
