@@ -121,3 +121,9 @@ FROM (SELECT f, dbscan_cluster(f, 0.15, 5) OVER (ORDER BY f) AS c FROM grid2) s,
 WHERE dbscan_score(model, f) IS DISTINCT FROM c;
 
 DROP TABLE line, rides, m, grid2, serial_model;
+
+-- eps whose square is not a finite double: an error, not one cluster of everything
+SELECT x, dbscan_cluster(ARRAY[x], 1e155, 1) OVER (ORDER BY x) FROM (VALUES (0::float8), (1e300)) v(x);
+SELECT dbscan_fit(ARRAY[x], 1e155, 1) FROM (VALUES (0::float8), (1e300)) v(x);
+-- the largest eps allowed keeps 0 and 1e300 apart
+SELECT x, dbscan_cluster(ARRAY[x], 1.3407807929942596e154, 1) OVER (ORDER BY x) FROM (VALUES (0::float8), (1e300)) v(x);

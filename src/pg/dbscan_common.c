@@ -124,6 +124,12 @@ dbscan_check_params(double eps, int64 min_points)
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("eps must be positive"),
 				errdetail("Got %g.", eps));
+	if (!isfinite(eps * eps))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("eps must be at most %.17g", AN_DBSCAN_MAX_EPS),
+				errdetail("Got %g. Distances are compared through their squares, and the square of a larger eps is not a finite double.", eps),
+				errhint("Standardize the features (standardize => true) or rescale them so that eps is of ordinary size."));
 	if (min_points < 1)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),

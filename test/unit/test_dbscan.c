@@ -311,8 +311,8 @@ test_duplicates_and_edges(void)
 	/* tiny eps next to a large extent: the grid falls back to the tree */
 	x[0] = 1e12;
 	check_all(x, 300, 2, 1e-3, 2);
-	/* huge eps: everything within reach */
-	check_all(x, 300, 2, 1e200, 5);
+	/* the largest eps (its square finite): everything within reach */
+	check_all(x, 300, 2, AN_DBSCAN_MAX_EPS, 5);
 }
 
 static void
@@ -331,6 +331,45 @@ test_bad_input(void)
 	CHECK_EQ_INT(an_dbscan(x, 4, 1, INFINITY, 2, got, NULL), AN_EINVAL);
 	CHECK_EQ_INT(an_dbscan(x, 4, 1, 1.0, 0, got, NULL), AN_EINVAL);
 	CHECK_EQ_INT(an_dbscan(x, 4, 0, 1.0, 1, got, NULL), AN_EINVAL);
+}
+
+/* eps * eps must be finite: an infinite square made every pair neighbours. */
+static void
+test_huge_eps(void)
+{
+	double		x[2] = {0, 1e300};
+	int32_t		got[2];
+	uint8_t    *blob;
+	size_t		len;
+	an_model_header h;
+	const uint8_t *payload;
+	uint8_t    *copy;
+	an_dbscan_model m;
+	double		eps;
+
+	CHECK(isfinite(AN_DBSCAN_MAX_EPS * AN_DBSCAN_MAX_EPS));
+	CHECK(!isfinite(nextafter(AN_DBSCAN_MAX_EPS, INFINITY) * nextafter(AN_DBSCAN_MAX_EPS, INFINITY)));
+	CHECK_EQ_INT(an_dbscan_check_params(AN_DBSCAN_MAX_EPS, 1), AN_OK);
+	CHECK_EQ_INT(an_dbscan_check_params(nextafter(AN_DBSCAN_MAX_EPS, INFINITY), 1), AN_EINVAL);
+	CHECK_EQ_INT(an_dbscan(x, 2, 1, 1e155, 1, got, NULL), AN_EINVAL);
+	/* at the bound the two points are still apart: two clusters of one */
+	CHECK_EQ_INT(an_dbscan(x, 2, 1, AN_DBSCAN_MAX_EPS, 1, got, NULL), AN_OK);
+	CHECK_EQ_INT(got[0], 0);
+	CHECK_EQ_INT(got[1], 1);
+
+	/* a stored eps whose square is infinite is refused by the decoder */
+	CHECK_EQ_INT(an_dbscan_model_fit(x, 2, 1, 1.0, 1, NULL, NULL, &blob, &len), AN_OK);
+	CHECK_EQ_INT(an_model_open(blob, len, &h, &payload), AN_OK);
+	copy = malloc(h.payload_len);
+	memcpy(copy, payload, h.payload_len);
+	CHECK_EQ_INT(an_dbscan_model_decode(copy, h.payload_len, &m), AN_OK);
+	an_dbscan_model_free(&m);
+	/* the payload starts u32 d, f64 eps (little-endian, as this host) */
+	eps = 1e155;
+	memcpy(copy + 4, &eps, 8);
+	CHECK(an_dbscan_model_decode(copy, h.payload_len, &m) != AN_OK);
+	free(copy);
+	an_free(blob);
 }
 
 static void
@@ -461,6 +500,7 @@ main(void)
 	RUN(test_contested_border);
 	RUN(test_duplicates_and_edges);
 	RUN(test_bad_input);
+	RUN(test_huge_eps);
 	RUN(test_standardize);
 	RUN(test_model_round_trip);
 	RUN(test_model_scaled);

@@ -9,7 +9,8 @@
 an_status
 an_dbscan_check_params(double eps, int64_t min_points)
 {
-	if (!isfinite(eps) || !(eps > 0.0))
+	/* eps * eps must be finite too: an infinite one makes every pair neighbours */
+	if (!isfinite(eps) || !(eps > 0.0) || !isfinite(eps * eps))
 		return AN_EINVAL;
 	if (min_points < 1)
 		return AN_EINVAL;

@@ -34,6 +34,12 @@
 #define AN_DBSCAN_MAX_POINTS ((size_t) INT32_MAX - 1)
 /* More dimensions than this is certainly a mistake (and bounds allocations). */
 #define AN_DBSCAN_MAX_DIMS 4096
+/*
+ * The largest eps: neighbours are found by comparing squared distances with
+ * eps * eps, which above sqrt(DBL_MAX) is infinite and would make every pair
+ * of points neighbours.  This is the largest double whose square is finite.
+ */
+#define AN_DBSCAN_MAX_EPS 1.3407807929942596e154
 
 typedef enum an_dbscan_method
 {
@@ -43,7 +49,8 @@ typedef enum an_dbscan_method
 } an_dbscan_method;
 
 /*
- * AN_EINVAL if eps is not finite and > 0 or min_points < 1.
+ * AN_EINVAL unless 0 < eps <= AN_DBSCAN_MAX_EPS (eps * eps finite) and
+ * min_points >= 1.
  */
 an_status	an_dbscan_check_params(double eps, int64_t min_points);
 
