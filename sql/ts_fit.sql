@@ -80,6 +80,13 @@ SELECT ts_fit(ts, value, '{"threshold": -1}') FROM fit_data WHERE series = 1;
 SELECT ts_fit(ts, value, '{"threshold": 3, "confidence": 0.9}') FROM fit_data WHERE series = 1;
 SELECT ts_fit(ts, value, '{"method": "magic"}') FROM fit_data WHERE series = 1;
 SELECT ts_fit(ts, value, '{"interval": "soon"}') FROM fit_data WHERE series = 1;
+-- numbers beyond the range of a double name their option, not all their digits
+SELECT ts_fit(ts, value, '{"threshold": 1e309}') FROM fit_data WHERE series = 1;
+SELECT ts_fit(ts, value, '{"threshold": 1e-400}') FROM fit_data WHERE series = 1;
+SELECT ts_fit(ts, value, '{"period": 1e400}') FROM fit_data WHERE series = 1;
+SELECT ts_fit(ts, value, '{"period": [24, -1e400]}') FROM fit_data WHERE series = 1;
+SELECT ts_fit(ts, value, '{"interval": 1e309}') FROM fit_data WHERE series = 1;
+SELECT ts_fit(ts, value, '{"confidence": 1e309}') FROM fit_data WHERE series = 1;
 SELECT ts_fit(ts, value, '[1, 2]') FROM fit_data WHERE series = 1;
 SELECT ts_fit(ts, value, jsonb_build_object('threshold', 3 + (value > 100)::int))
 FROM fit_data WHERE series = 1;

@@ -26,7 +26,12 @@ scalar_to_opt(const JsonbValue *jv, an_opt_value *out)
 			break;
 		case jbvNumeric:
 			out->type = AN_OPT_NUMBER;
-			out->number = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+			/*
+			 * A number beyond the range of a double becomes +-Infinity (or 0),
+			 * not an error quoting all its digits: the validator then names
+			 * the option and its range.
+			 */
+			out->number = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 															 NumericGetDatum(jv->val.numeric)));
 			break;
 		case jbvString:
