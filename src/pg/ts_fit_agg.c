@@ -1,10 +1,13 @@
 /*
  * ts_fit_agg.c: the ts_fit(ts, value [, options]) aggregate.
  *
- * State: the collected points plus the options (parsed once, and their raw
- * jsonb kept to check that every row and every parallel worker used the
- * same).  The final function sorts the points and calls an_ts_fit; it frees
- * the points as it gathers them, hence FINALFUNC_MODIFY = READ_WRITE.
+ * State: the collected points plus the options (parsed once, and a copy of
+ * the first row's jsonb kept to check that every row and every parallel
+ * worker used the same, byte for byte).  A NULL options argument is not the
+ * same as options given: a group that mixes the two is an error, whichever
+ * rows each worker happens to see.  The final function sorts the points
+ * and calls an_ts_fit; it frees the points as it gathers them, hence
+ * FINALFUNC_MODIFY = READ_WRITE.
  */
 #include "postgres.h"
 
@@ -21,14 +24,23 @@
 #include "pg/point_collector.h"
 #include "pg/ts_options_jsonb.h"
 
-#define TS_FIT_STATE_TAG 0x54534631		/* "TSF1" */
+#define TS_FIT_STATE_TAG 0x54534632		/* "TSF2": since the options seen are serialized */
+#define OPTIONS_HEADER 8				/* serialized: OptionsSeen in the first byte, then padding */
+
+/* The options the rows with points passed (the three-argument form). */
+typedef enum OptionsSeen
+{
+	OPTIONS_UNSEEN = 0,			/* no such row yet, or the two-argument form */
+	OPTIONS_NULL,				/* NULL: the defaults */
+	OPTIONS_GIVEN				/* options_raw */
+} OptionsSeen;
 
 typedef struct TsFitState
 {
 	PointCollector points;
-	Jsonb	   *options_raw;	/* NULL: defaults */
-	Datum		last_options;	/* the datum last compared, to skip re-checks */
-	an_ts_options options;
+	OptionsSeen seen;
+	Jsonb	   *options_raw;	/* OPTIONS_GIVEN: the first row's options, detoasted */
+	an_ts_options options;		/* parsed (the defaults unless OPTIONS_GIVEN) */
 } TsFitState;
 
 static TsFitState *
@@ -43,28 +55,74 @@ state_create(MemoryContext ctx)
 static void
 options_mismatch(void)
 {
-	report_varying_parameters("ts_fit options", "Pass the options as a constant.");
+	report_varying_parameters("ts_fit options", "Pass the options as a constant (NULL options are not the same as '{}').");
 }
 
-/* Remember the options of the first row; later rows must match them. */
-static void
-state_set_options(TsFitState *st, MemoryContext ctx, Datum options)
+static bool
+same_jsonb_bytes(const Jsonb *a, const struct varlena *b)
 {
-	Jsonb	   *jb;
+	return VARSIZE(a) - VARHDRSZ == VARSIZE_ANY_EXHDR(b) &&
+		memcmp(VARDATA(a), VARDATA_ANY(b), VARSIZE(a) - VARHDRSZ) == 0;
+}
 
-	if (st->options_raw != NULL && options == st->last_options)
-		return;
-	jb = DatumGetJsonbP(options);
-	if (st->options_raw == NULL)
+/*
+ * Remember the options of the first row; later rows must pass the same,
+ * compared by content (never by address: a per-row value may be built at
+ * the same address every time).  NULL options must not mix with options.
+ */
+static void
+state_set_options(TsFitState *st, MemoryContext ctx, Datum options, bool isnull)
+{
+	struct varlena *packed;
+
+	if (isnull)
 	{
+		if (st->seen == OPTIONS_GIVEN)
+			options_mismatch();
+		st->seen = OPTIONS_NULL;
+		return;
+	}
+	if (st->seen == OPTIONS_NULL)
+		options_mismatch();
+	packed = PG_DETOAST_DATUM_PACKED(options);
+	if (st->seen == OPTIONS_GIVEN)
+	{
+		if (!same_jsonb_bytes(st->options_raw, packed))
+			options_mismatch();
+	}
+	else
+	{
+		Jsonb	   *jb = DatumGetJsonbP(options);
+
 		ts_options_from_jsonb(jb, &st->options);
 		st->options_raw = MemoryContextAlloc(ctx, VARSIZE(jb));
 		memcpy(st->options_raw, jb, VARSIZE(jb));
+		st->seen = OPTIONS_GIVEN;
 	}
-	else if (VARSIZE(jb) != VARSIZE(st->options_raw) ||
-			 memcmp(jb, st->options_raw, VARSIZE(jb)) != 0)
+	if (packed != (struct varlena *) DatumGetPointer(options))
+		pfree(packed);
+}
+
+/* Merge what two partial states saw (the same rules as row by row). */
+static void
+state_merge_options(TsFitState *a, MemoryContext ctx, const TsFitState *b)
+{
+	if (b->seen == OPTIONS_UNSEEN)
+		return;
+	if (a->seen == OPTIONS_UNSEEN)
+	{
+		a->seen = b->seen;
+		a->options = b->options;
+		if (b->seen == OPTIONS_GIVEN)
+		{
+			a->options_raw = MemoryContextAlloc(ctx, VARSIZE(b->options_raw));
+			memcpy(a->options_raw, b->options_raw, VARSIZE(b->options_raw));
+		}
+		return;
+	}
+	if (a->seen != b->seen ||
+		(a->seen == OPTIONS_GIVEN && !same_jsonb_bytes(a->options_raw, (const struct varlena *) b->options_raw)))
 		options_mismatch();
-	st->last_options = options;
 }
 
 static void
@@ -87,8 +145,8 @@ ts_fit_transition(FunctionCallInfo fcinfo, bool with_options)
 		PG_RETURN_STATE(st);
 	if (st == NULL)
 		st = state_create(aggctx);
-	if (with_options && !PG_ARGISNULL(3))
-		state_set_options(st, aggctx, PG_GETARG_DATUM(3));
+	if (with_options)
+		state_set_options(st, aggctx, PG_GETARG_DATUM(3), PG_ARGISNULL(3));
 	check_point(PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_FLOAT8(2));
 	pc_add(&st->points, aggctx, PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_FLOAT8(2), "ts_fit");
 	PG_RETURN_POINTER(st);
@@ -123,20 +181,7 @@ ts_fit_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_STATE(a);
 	if (a == NULL)
 		a = state_create(aggctx);
-	if (b->options_raw != NULL)
-	{
-		if (a->options_raw == NULL && a->points.npoints == 0)
-		{
-			a->options = b->options;
-			a->options_raw = MemoryContextAlloc(aggctx, VARSIZE(b->options_raw));
-			memcpy(a->options_raw, b->options_raw, VARSIZE(b->options_raw));
-		}
-		else if (a->options_raw == NULL || VARSIZE(a->options_raw) != VARSIZE(b->options_raw) ||
-				 memcmp(a->options_raw, b->options_raw, VARSIZE(b->options_raw)) != 0)
-			options_mismatch();
-	}
-	else if (a->options_raw != NULL && b->points.npoints > 0)
-		options_mismatch();
+	state_merge_options(a, aggctx, b);
 	pc_append(&a->points, aggctx, &b->points, "ts_fit");
 	PG_RETURN_POINTER(a);
 }
@@ -147,9 +192,17 @@ Datum
 ts_fit_serialize(PG_FUNCTION_ARGS)
 {
 	TsFitState *st = (TsFitState *) PG_GETARG_POINTER(0);
+	Size		raw_len = st->seen == OPTIONS_GIVEN ? VARSIZE(st->options_raw) : 0;
+	char	   *extra = palloc0(OPTIONS_HEADER + raw_len);
+	bytea	   *out;
 
-	PG_RETURN_BYTEA_P(pc_serialize(&st->points, TS_FIT_STATE_TAG, (const char *) st->options_raw,
-								   st->options_raw ? VARSIZE(st->options_raw) : 0));
+	/* the extra bytes: what was seen (padded, to keep the points aligned), then the options given */
+	extra[0] = (char) st->seen;
+	if (raw_len > 0)
+		memcpy(extra + OPTIONS_HEADER, st->options_raw, raw_len);
+	out = pc_serialize(&st->points, TS_FIT_STATE_TAG, extra, (uint32) (OPTIONS_HEADER + raw_len));
+	pfree(extra);
+	PG_RETURN_BYTEA_P(out);
 }
 
 PG_FUNCTION_INFO_V1(ts_fit_deserialize);
@@ -163,11 +216,17 @@ ts_fit_deserialize(PG_FUNCTION_ARGS)
 	uint32		extra_len;
 
 	extra = pc_deserialize(PG_GETARG_BYTEA_PP(0), TS_FIT_STATE_TAG, &st->points, aggctx, &extra_len, "ts_fit");
-	if (extra_len > 0)
+	if (extra_len < OPTIONS_HEADER || (uint8) extra[0] > OPTIONS_GIVEN ||
+		((uint8) extra[0] == OPTIONS_GIVEN) != (extra_len > OPTIONS_HEADER))
+		report_bad_state("ts_fit");
+	st->seen = (OptionsSeen) (uint8) extra[0];
+	if (st->seen == OPTIONS_GIVEN)
 	{
-		st->options_raw = MemoryContextAlloc(aggctx, extra_len);
-		memcpy(st->options_raw, extra, extra_len);
-		if (extra_len < VARHDRSZ || VARSIZE(st->options_raw) != extra_len)
+		uint32		raw_len = extra_len - OPTIONS_HEADER;
+
+		st->options_raw = MemoryContextAlloc(aggctx, Max(raw_len, VARHDRSZ));
+		memcpy(st->options_raw, extra + OPTIONS_HEADER, raw_len);
+		if (raw_len < VARHDRSZ || VARSIZE(st->options_raw) != raw_len)
 			report_bad_state("ts_fit");
 		ts_options_from_jsonb(st->options_raw, &st->options);
 	}
