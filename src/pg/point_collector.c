@@ -54,11 +54,12 @@ chunks_settled(void)
 #endif
 }
 
-static void
-too_many(const char *fname)
+void
+pc_too_many(const char *fname)
 {
 	report_status(AN_ETOOMANY, fname, "At most %lld points can be aggregated into one result.",
 				  (long long) PC_MAX_POINTS);
+	pg_unreachable();
 }
 
 /*
@@ -71,8 +72,6 @@ pc_reserve(PointCollector *pc, MemoryContext ctx, const char *fname)
 {
 	int64		cap = pc_chunk_capacity(pc->nchunks);
 
-	if (pc->npoints >= PC_MAX_POINTS)
-		too_many(fname);
 	if (pc->nchunks == pc->maxchunks)
 	{
 		int			newmax = pc->maxchunks ? pc->maxchunks * 2 : 8;
@@ -141,8 +140,8 @@ pc_append(PointCollector *dst, MemoryContext ctx, const PointCollector *src, con
 	int64		in_chunks = src->npoints - src->pending,
 				done = 0;
 
-	if (src->npoints > PC_MAX_POINTS - dst->npoints)
-		too_many(fname);
+	if (!an_group_fits(dst->npoints, src->npoints, PC_MAX_POINTS))
+		pc_too_many(fname);
 	chunks_settled();
 	for (int c = 0; c < src->nchunks; c++)
 	{
@@ -211,7 +210,7 @@ pc_deserialize(bytea *b, uint32 tag, PointCollector *pc, MemoryContext ctx,
 	p = extra + *extra_len;
 	memcpy(&n, p, 8);
 	p += 8;
-	if (n < 0 || n > PC_MAX_POINTS || (Size) n * sizeof(an_point) != len - 16 - *extra_len)
+	if (!an_group_fits(0, n, PC_MAX_POINTS) || (Size) n * sizeof(an_point) != len - 16 - *extra_len)
 		report_bad_state(fname);
 	for (int64 i = 0; i < n; i++)
 	{

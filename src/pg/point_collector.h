@@ -22,13 +22,14 @@
 
 #include "postgres.h"
 
+#include "core/group_limit.h"
 #include "core/sort.h"
 
 /* Chunk sizes: PC_FIRST_CHUNK_POINTS twice, then doubling up to PC_CHUNK_POINTS (both powers of two). */
 #define PC_FIRST_CHUNK_POINTS 64
 #define PC_CHUNK_POINTS 65536
-/* 16 bytes a point: 2^28 points is 4 GiB, well past what one group should hold. */
-#define PC_MAX_POINTS ((int64) 1 << 28)
+/* At most this many points (exactly: see core/group_limit.h, which every check goes through). */
+#define PC_MAX_POINTS AN_GROUP_MAX_POINTS
 
 /* Points a row adds go to line[] first; a full line is one cache line of a chunk. */
 #define PC_LINE_POINTS 4
@@ -63,6 +64,9 @@ pc_chunk_capacity(int c)
 	return pc_chunk_allocation(c) - PC_LINE_POINTS;
 }
 
+/* The error for a group past PC_MAX_POINTS. */
+void		pc_too_many(const char *fname) pg_attribute_noreturn();
+
 /* Make room for at least one point (cur < end afterwards). */
 void		pc_reserve(PointCollector *pc, MemoryContext ctx, const char *fname);
 
@@ -84,6 +88,8 @@ pc_add(PointCollector *pc, MemoryContext ctx, int64 ts, double value, const char
 {
 	an_point   *p = &pc->line[pc->pending];
 
+	if (unlikely(!an_group_fits(pc->npoints, 1, PC_MAX_POINTS)))
+		pc_too_many(fname);
 	p->ts = ts;
 	p->value = value;
 	pc->npoints++;
