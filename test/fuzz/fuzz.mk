@@ -32,6 +32,10 @@ $(BUILD)/make_%: test/fuzz/make_%.c $(CORE_SRCS) $(CORE_HDRS)
 seeds: $(SEEDERS)
 	@rm -rf $(BUILD)/seeds && mkdir -p $(BUILD)/seeds
 	@for s in $(SEEDERS); do $$s $(BUILD)/seeds || exit 1; done
+	@# the frozen models of every kind and format version (hex, as pg_regress reads them)
+	@for f in test/fixtures/*.hex; do \
+		perl -ne 'chomp; s/^\\x//; print pack("H*", $$_)' $$f > $(BUILD)/seeds/fixture_$$(basename $$f .hex) || exit 1; \
+	done
 
 run: seeds $(addprefix $(BUILD)/,$(TARGETS))
 	@status=0; \

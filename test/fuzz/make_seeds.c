@@ -1,18 +1,39 @@
 /*
  * make_seeds.c: writes valid models into a directory, as the fuzzer's seed
- * corpus, so that mutations start from bytes that pass the checksum.
+ * corpus, so that mutations start from bytes that pass the checksum: every
+ * time-series kind (it fails if a kind is missing), and the seasonal kind's
+ * variants (trends, several periods).  The frozen models of every format
+ * version (the hex files in test/fixtures) are added by fuzz.mk.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "seed_file.h"
 
+#include "core/model_format.h"
 #include "core/time_units.h"
 #include "core/ts/ts_model.h"
 
+static bool kind_seeded[AN_KIND_MAX + 1];
+
 static void
-seed(const char *dir, const char *name, size_t n, double period, const char *method)
+set_option(an_ts_options *o, const char *name, const char *key, const an_opt_value *v)
+{
+	char		err[256];
+
+	if (an_ts_option_set(o, key, v, err, sizeof(err)) != AN_OK)
+	{
+		fprintf(stderr, "seed %s: %s\n", name, err);
+		exit(1);
+	}
+}
+
+/* A model of n hourly points, fitted with method and (if not NULL) trend and a second period. */
+static void
+seed_with(const char *dir, const char *name, size_t n, double period, const char *method,
+		  const char *trend, double second_period)
 {
 	an_point   *pts = malloc(n * sizeof(an_point));
 	an_ts_options o;
@@ -20,6 +41,8 @@ seed(const char *dir, const char *name, size_t n, double period, const char *met
 	uint8_t    *model;
 	size_t		len;
 	char		err[256];
+	an_model_header h;
+	const uint8_t *payload;
 
 	for (size_t i = 0; i < n; i++)
 	{
@@ -27,15 +50,40 @@ seed(const char *dir, const char *name, size_t n, double period, const char *met
 		pts[i].value = 10 + 5 * sin(2 * 3.141592653589793 * (double) i / period) + (double) (i % 7) * 0.1;
 	}
 	an_ts_options_default(&o);
-	if (an_ts_option_set(&o, "method", &mv, err, sizeof(err)) != AN_OK ||
-		an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err)) != AN_OK)
+	set_option(&o, name, "method", &mv);
+	if (trend != NULL)
+	{
+		an_opt_value tv = {.type = AN_OPT_STRING, .string = (char *) trend};
+
+		set_option(&o, name, "trend", &tv);
+		/* a slope, for the trend to find */
+		for (size_t i = 0; i < n; i++)
+			pts[i].value += 0.01 * (double) i;
+	}
+	if (second_period > 0)
+	{
+		an_opt_value items[2] = {{.type = AN_OPT_NUMBER, .number = period},
+		{.type = AN_OPT_NUMBER, .number = second_period}};
+		an_opt_value pv = {.type = AN_OPT_ARRAY, .items = items, .nitems = 2};
+
+		set_option(&o, name, "period", &pv);
+	}
+	if (an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err)) != AN_OK ||
+		an_model_open(model, len, &h, &payload) != AN_OK)
 	{
 		fprintf(stderr, "seed %s: fit failed: %s\n", name, err);
 		exit(1);
 	}
+	kind_seeded[h.kind] = true;
 	write_seed(dir, name, model, len);
 	an_free(model);
 	free(pts);
+}
+
+static void
+seed(const char *dir, const char *name, size_t n, double period, const char *method)
+{
+	seed_with(dir, name, n, period, method, NULL, 0);
 }
 
 int
@@ -51,5 +99,13 @@ main(int argc, char **argv)
 	seed(argv[1], "auto_daily", 24 * 21, 24, "auto");
 	seed(argv[1], "auto_weekly", 24 * 7 * 5, 24 * 7, "auto");
 	seed(argv[1], "seasonal", 24 * 14, 24, "seasonal");
+	seed_with(argv[1], "seasonal_linear", 24 * 14, 24, "seasonal", "linear", 0);
+	seed_with(argv[1], "seasonal_local", 24 * 21, 24, "seasonal", "local", 0);
+	seed_with(argv[1], "seasonal_two_periods", 24 * 7 * 4, 24, "seasonal", NULL, 24 * 7);
+	if (!kind_seeded[AN_KIND_TS_LEVEL] || !kind_seeded[AN_KIND_TS_SEASONAL])
+	{
+		fprintf(stderr, "make_seeds: a time-series model kind has no seed\n");
+		return 1;
+	}
 	return 0;
 }
