@@ -90,6 +90,8 @@ SELECT ts_fit(ts, value, '{"confidence": 1e309}') FROM fit_data WHERE series = 1
 SELECT ts_fit(ts, value, '[1, 2]') FROM fit_data WHERE series = 1;
 SELECT ts_fit(ts, value, jsonb_build_object('threshold', 3 + (value > 100)::int))
 FROM fit_data WHERE series = 1;
+-- NULL options (the defaults) do not mix with options given, not even '{}'
+SELECT ts_fit(ts, value, CASE WHEN value > 100 THEN '{}'::jsonb END) FROM fit_data WHERE series = 1;
 
 -- non-finite input is an error that says which
 SELECT ts_fit(ts, v) FROM (VALUES ('2026-01-01'::timestamptz, 'NaN'::float8)) t(ts, v);

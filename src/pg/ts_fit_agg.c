@@ -55,7 +55,14 @@ state_create(MemoryContext ctx)
 static void
 options_mismatch(void)
 {
-	report_varying_parameters("ts_fit options", "Pass the options as a constant (NULL options are not the same as '{}').");
+	report_varying_parameters("ts_fit options", "Pass the options as a constant.");
+}
+
+static void
+options_null_mixed(void)
+{
+	report_varying_parameters("ts_fit options",
+							  "Pass the options as a constant: a NULL does not mix with options given, not even with '{}'.");
 }
 
 static bool
@@ -78,12 +85,12 @@ state_set_options(TsFitState *st, MemoryContext ctx, Datum options, bool isnull)
 	if (isnull)
 	{
 		if (st->seen == OPTIONS_GIVEN)
-			options_mismatch();
+			options_null_mixed();
 		st->seen = OPTIONS_NULL;
 		return;
 	}
 	if (st->seen == OPTIONS_NULL)
-		options_mismatch();
+		options_null_mixed();
 	packed = PG_DETOAST_DATUM_PACKED(options);
 	if (st->seen == OPTIONS_GIVEN)
 	{
@@ -120,8 +127,9 @@ state_merge_options(TsFitState *a, MemoryContext ctx, const TsFitState *b)
 		}
 		return;
 	}
-	if (a->seen != b->seen ||
-		(a->seen == OPTIONS_GIVEN && !same_jsonb_bytes(a->options_raw, (const struct varlena *) b->options_raw)))
+	if (a->seen != b->seen)
+		options_null_mixed();
+	if (a->seen == OPTIONS_GIVEN && !same_jsonb_bytes(a->options_raw, (const struct varlena *) b->options_raw))
 		options_mismatch();
 }
 
