@@ -37,9 +37,10 @@
 
 typedef enum an_dbscan_method
 {
-	AN_DBSCAN_AUTO = 0,			/* grid for d <= 3, k-d tree above */
+	AN_DBSCAN_AUTO = 0,			/* grid for d <= 3; above, k-d tree or brute force by a sampled cost */
 	AN_DBSCAN_GRID,				/* grid; falls back to the tree if the grid would be too fine */
-	AN_DBSCAN_KDTREE
+	AN_DBSCAN_KDTREE,
+	AN_DBSCAN_BRUTE				/* BLAS tiles; falls back to the tree outside its numeric range */
 } an_dbscan_method;
 
 /*
