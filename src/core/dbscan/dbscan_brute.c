@@ -40,7 +40,8 @@
  * Each tile's filter is one row-minimum pass; only rows whose minimum passes
  * are looked at element by element.  Memory: the filter coordinates (k per
  * point) and one tile; interrupts are checked before every tile (a tile is
- * AN_BRUTE_ROWS x AN_BRUTE_COLS, well under a millisecond).
+ * AN_BRUTE_ROWS x AN_BRUTE_COLS x k <= 12, well under a millisecond) and
+ * every AN_INTERRUPT_STRIDE / d exact tests.
  */
 #include "core/dbscan/dbscan_internal.h"
 
@@ -74,6 +75,7 @@ typedef struct brute_ctx
 				cut,
 				eps2;
 	double	   *g;				/* AN_BRUTE_ROWS * AN_BRUTE_COLS */
+	an_work		work;			/* exact tests, d units each */
 } brute_ctx;
 
 static void
@@ -172,9 +174,11 @@ passes(const brute_ctx *c, size_t r, size_t nc, size_t j, double pr)
 	return pr + c->g[r * nc + j] <= c->cut;
 }
 
+/* The exact test (interrupts are also checked within a tile: d may be large). */
 static inline bool
-within(const brute_ctx *c, size_t p, size_t q)
+within(brute_ctx *c, size_t p, size_t q)
 {
+	an_work_add(&c->work, c->d);
 	return an_sq_dist(c->x + p * c->d, c->x + q * c->d, c->d, c->eps2) <= c->eps2;
 }
 
@@ -323,6 +327,7 @@ choose_dims(brute_ctx *c)
 		{
 			double		v = c->x[i * d + dim];
 
+			an_work_add(&c->work, 1);
 			lo = v < lo ? v : lo;
 			hi = v > hi ? v : hi;
 		}

@@ -228,7 +228,7 @@ an_status	an_dbscan_kdtree(const double *x, size_t n, size_t d, double eps2, uin
 #define AN_BRUTE_SAMPLES 128
 #define AN_BRUTE_MIN_POINTS 4096
 #ifndef AN_BRUTE_COST_RATIO
-#define AN_BRUTE_COST_RATIO 0.3
+#define AN_BRUTE_COST_RATIO 0.06
 #endif
 #ifndef AN_BRUTE_FILTER_DIMS
 #define AN_BRUTE_FILTER_DIMS 12

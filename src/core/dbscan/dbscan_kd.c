@@ -23,6 +23,7 @@ count_within(const an_kdtree *t, const double *q, double eps2, uint32_t limit, a
 	uint32_t	cnt = 0;
 	size_t		d = t->d;
 
+	*scanned += 1;
 	if (an_box_min_d2(q, an_kd_lo(t, 0), an_kd_hi(t, 0), d, eps2) > eps2)
 		return 0;
 	stack[sp++] = 0;
@@ -31,6 +32,7 @@ count_within(const an_kdtree *t, const double *q, double eps2, uint32_t limit, a
 		uint32_t	id = stack[--sp];
 		const an_kdnode *nd = &t->nodes[id];
 
+		*scanned += nd->left < 0 ? 1 : 3;	/* box bounds computed */
 		if (an_box_max_d2(q, an_kd_lo(t, id), an_kd_hi(t, id), d, eps2) <= eps2)
 			cnt += nd->hi - nd->lo;
 		else if (nd->left < 0)
@@ -253,9 +255,11 @@ dual_pair(dual_ctx *c, uint32_t a, uint32_t b)
 
 /*
  * Would the brute-force back-end count the core points faster?  A sample of
- * range counts tells how many points a query scans in leaves on average;
- * brute force costs n / 2 filter evaluations a point (each pair serves both
- * ends), each AN_BRUTE_COST_RATIO times as costly as a scanned point here.
+ * range counts tells how much a query costs here, in units of one distance
+ * or box bound (a leaf point 1, a node's bounds 1 or 3); brute force costs
+ * n / 2 filter evaluations a point (each pair serves both ends), each
+ * AN_BRUTE_COST_RATIO units (measured: a unit ~25-35 ns, an evaluation
+ * ~1.5-1.9 ns in 8 to 22 dimensions; see docs/performance.md).
  */
 static bool
 brute_wins(const an_kdtree *t, double eps2, uint32_t min_points, an_work *work)
