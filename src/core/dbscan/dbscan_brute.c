@@ -6,8 +6,9 @@
  * Filter.  Take the k = min(d, AN_BRUTE_FILTER_DIMS) coordinates of largest
  * variance, centred on the midrange of each: f_i.  Their squared distance is
  * a lower bound of the full one (in exact arithmetic).  For a tile of rows I
- * and columns J, one cblas_dgemm gives G = F_I F_J^T, and
- *     c_ij = fl(p_i + fl(p_j - 2 G_ij)),  p_i = (1 - B) fl(||f_i||^2)
+ * and columns J, one cblas_dgemm (alpha -2, beta 1, over rows preset to p_j)
+ * gives g_ij = fl(p_j - 2 f_i . f_j), and
+ *     c_ij = fl(p_i + g_ij),  p_i = fl((1 - B) fl(||f_i||^2))
  * is compared with A = eps2 (1 + 2^-19).  A pair with c_ij > A is not a
  * neighbour; every other pair is decided by the exact test an_sq_dist(x_i,
  * x_j) <= eps2 on the original coordinates, as the other back-ends do, so the
@@ -15,15 +16,16 @@
  *
  * Why c_ij > A proves an_sq_dist > eps2.  Let S = ||f_i||^2 + ||f_j||^2 and
  * u = 2^-53.  Whatever order BLAS sums in (with or without FMA), the dot
- * product errs by at most gamma_k S / 2 and each norm by gamma_k ||f||^2, and
- * the few additions above by 4uS more, so c_ij is within (2 gamma_k + 5u) S
- * < (2k + 6)u S of ||f_i - f_j||^2 + B S... i.e. c_ij > A implies
- * ||f_i - f_j||^2 > eps2 (1 + 2^-19) + (B - (2k + 6)u) S.  With B = 8(k + 4)u
- * the last term is >= 16uS, which covers the centring (|fl(x - m) - (x - m)|
- * <= u |x - m| per coordinate moves ||f_i - f_j|| by at most 2u sqrt(2S),
- * and (a - b)^2 >= a^2 (1 - 2^-20) - 2^20 b^2 absorbs it).  So the true
- * squared distance of the original points exceeds eps2 (1 + 2^-21), and the
- * direct sum, within (d + 2)u of it relatively (d <= 4096), exceeds eps2.
+ * product errs by at most gamma_k S / 2 and each norm by gamma_k ||f||^2;
+ * the scalings and the two additions add at most 5uS, so
+ *     c_ij <= ||f_i - f_j||^2 - B S + (2k + 6)u S.
+ * Hence c_ij > A implies ||f_i - f_j||^2 > eps2 (1 + 2^-19) + (B - (2k +
+ * 6)u) S, and with B = 8(k + 4)u the last term is >= 16uS.  That covers the
+ * centring (|fl(x - m) - (x - m)| <= u |x - m| per coordinate moves
+ * ||f_i - f_j|| by at most 2u sqrt(2S), and (a - b)^2 >= a^2 (1 - 2^-20) -
+ * 2^20 b^2 absorbs it).  So the true squared distance of the original points
+ * exceeds eps2 (1 + 2^-21), and the direct sum, within (d + 2)u of it
+ * relatively (d <= 4096), exceeds eps2.
  * The bounds assume no underflow or overflow: the back-end declines (the
  * caller falls back to the k-d tree) unless eps2 >= 2^-900 and every
  * ||f_i||^2 <= 2^900, and also when the margin B S would exceed eps2 (the

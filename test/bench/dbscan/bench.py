@@ -180,6 +180,8 @@ def measure_ours(case, repeat):
     print("ours     %8.3f s   (count(*) OVER () alone: %.3f s)   peak backend RSS %s, %s over the "
           "count(*) OVER () baseline = %.0f bytes per point"
           % (ours_t, base_t, fmt_mb(ours_rss), fmt_mb(extra), extra / n), flush=True)
+    print("ours, each run: %s s (median %.3f)" % (", ".join("%.3f" % r[0] for r in runs),
+                                                 sorted(r[0] for r in runs)[len(runs) // 2]), flush=True)
     return {"case": case, "table": table, "eps": eps, "ours": ours_t, "noise": runs[0][2][-1].split("|"),
             "labels": ours_labels(table, eps, mp)}
 
