@@ -103,13 +103,13 @@ check_all(const double *x, size_t n, size_t d, double eps, long min_points)
 	int32_t    *ref = malloc((n + 1) * sizeof(int32_t));
 	int32_t    *got = malloc((n + 1) * sizeof(int32_t));
 	int			nclusters = 0;
-	an_dbscan_method methods[] = {AN_DBSCAN_AUTO, AN_DBSCAN_GRID, AN_DBSCAN_KDTREE};
+	an_dbscan_method methods[] = {AN_DBSCAN_AUTO, AN_DBSCAN_GRID, AN_DBSCAN_KDTREE, AN_DBSCAN_BRUTE};
 
 	reference_dbscan(x, n, d, eps, min_points, ref);
 	for (size_t i = 0; i < n; i++)
 		if (ref[i] + 1 > nclusters)
 			nclusters = ref[i] + 1;
-	for (int m = 0; m < 3; m++)
+	for (int m = 0; m < 4; m++)
 	{
 		size_t		bad = 0;
 
@@ -492,11 +492,113 @@ test_model_scaled(void)
 	an_free(blob);
 }
 
+/* Labels and core flags of the BLAS brute force and of auto equal the k-d tree's. */
+static void
+same_as_kdtree(const double *x, size_t n, size_t d, double eps, long mp)
+{
+	int32_t    *want = malloc(n * sizeof(int32_t)),
+			   *got = malloc(n * sizeof(int32_t));
+	uint8_t    *want_core = malloc(n),
+			   *got_core = malloc(n);
+	an_dbscan_method methods[] = {AN_DBSCAN_BRUTE, AN_DBSCAN_AUTO};
+
+	CHECK_EQ_INT(an_dbscan_with(AN_DBSCAN_KDTREE, x, n, d, eps, mp, want, want_core), AN_OK);
+	for (int m = 0; m < 2; m++)
+	{
+		size_t		bad = 0;
+
+		CHECK_EQ_INT(an_dbscan_with(methods[m], x, n, d, eps, mp, got, got_core), AN_OK);
+		for (size_t i = 0; i < n; i++)
+			if (got[i] != want[i] || got_core[i] != want_core[i])
+			{
+				if (bad < 3)
+					fprintf(stderr, "  method %d d=%zu n=%zu eps=%.17g mp=%ld: point %zu got %d/%d want %d/%d\n",
+							(int) methods[m], d, n, eps, mp, i, got[i], got_core[i], want[i], want_core[i]);
+				bad++;
+			}
+		CHECK_EQ_INT(bad, 0);
+	}
+	free(want);
+	free(got);
+	free(want_core);
+	free(got_core);
+}
+
+/*
+ * The brute-force back-end against the k-d tree in several dimensions, over
+ * more points than one tile (64 x 2048): uniform data (mostly noise), blobs,
+ * integer lattices (many pairs at exactly eps), pairs placed at eps * (1 +
+ * tiny) either side, and a large offset (the filter's error bound grows with
+ * the norms).
+ */
+static void
+test_brute_vs_kdtree(void)
+{
+	size_t		dims[] = {4, 6, 12, 22, 40};
+
+	for (int di = 0; di < 5; di++)
+	{
+		size_t		d = dims[di],
+					n = 4500;
+		double	   *x = malloc(n * d * sizeof(double));
+		/* nearest-neighbour distance in [0, 1)^d for n points is roughly (1/n)^(1/d) * sqrt(d/(2 pi e)) */
+		double		nn = pow(1.0 / (double) n, 1.0 / (double) d) * sqrt((double) d / 17.08);
+
+		for (size_t i = 0; i < n * d; i++)
+			x[i] = urand();
+		same_as_kdtree(x, n, d, nn * 0.7, 20);
+		same_as_kdtree(x, n, d, nn * 1.2, 3);
+		same_as_kdtree(x, n, d, nn * 2.0, 5);
+		same_as_kdtree(x, n, d, nn * 2.0, 1);
+
+		/* near-ties: each odd point at eps * (1 + k ulp-ish) from the even one before it */
+		for (size_t i = 1; i < n; i += 2)
+		{
+			double		eps = nn,
+						norm = 0.0,
+						f;
+			double	   *a = x + (i - 1) * d,
+					   *b = x + i * d;
+
+			for (size_t k = 0; k < d; k++)
+			{
+				b[k] = nrand();
+				norm += b[k] * b[k];
+			}
+			f = eps * (1.0 + (double) ((int) (i % 7) - 3) * 0x1p-52) / sqrt(norm);
+			for (size_t k = 0; k < d; k++)
+				b[k] = a[k] + b[k] * f;
+		}
+		same_as_kdtree(x, n, d, nn, 2);
+		same_as_kdtree(x, n, d, nn, 3);
+		/* the same, far from the origin */
+		for (size_t i = 0; i < n * d; i++)
+			x[i] += 1e6;
+		same_as_kdtree(x, n, d, nn, 2);
+		for (size_t i = 0; i < n * d; i++)
+			x[i] = x[i] * 1e-200;
+		same_as_kdtree(x, n, d, nn * 1e-200, 2);	/* below the filter's range: falls back to the tree */
+
+		/* integer lattice points: distances 1, sqrt(2), ... exactly */
+		for (size_t i = 0; i < n * d; i++)
+			x[i] = (double) (int) (urand() * 3.0);
+		same_as_kdtree(x, n, d, 1.0, 2);
+		same_as_kdtree(x, n, d, sqrt(2.0), 4);
+		same_as_kdtree(x, n, d, 2.0, 30);
+		free(x);
+
+		x = blobs(n, d, 5, 0.4, 0.2);
+		same_as_kdtree(x, n, d, 0.4 * sqrt(2.0 * (double) d) * 0.7, 10);
+		free(x);
+	}
+}
+
 int
 main(void)
 {
 	RUN(test_random_blobs);
 	RUN(test_exact_eps);
+	RUN(test_brute_vs_kdtree);
 	RUN(test_contested_border);
 	RUN(test_duplicates_and_edges);
 	RUN(test_bad_input);

@@ -59,8 +59,8 @@ an_dbscan_with(an_dbscan_method method, const double *x, size_t n, size_t d,
 	}
 
 	eps2 = eps * eps;
-	if (method == AN_DBSCAN_AUTO)
-		method = d <= 3 ? AN_DBSCAN_GRID : AN_DBSCAN_KDTREE;
+	if (method == AN_DBSCAN_AUTO && d <= 3)
+		method = AN_DBSCAN_GRID;
 	if (method == AN_DBSCAN_GRID && d <= 3)
 	{
 		bool		unsuitable = false;
@@ -69,8 +69,28 @@ an_dbscan_with(an_dbscan_method method, const double *x, size_t n, size_t d,
 		if (st != AN_OK || !unsuitable)
 			return st;
 		/* eps is tiny next to the extent of the data: a grid would be too fine. */
+		method = AN_DBSCAN_KDTREE;
 	}
-	return an_dbscan_kdtree(x, n, d, eps2, (uint32_t) min_points, labels, is_core);
+	if (method == AN_DBSCAN_AUTO)
+	{
+		/* The tree samples its own cost and hands over when brute force wins. */
+		bool		prefer_brute = false;
+
+		st = an_dbscan_kdtree(x, n, d, eps2, (uint32_t) min_points, labels, is_core, &prefer_brute);
+		if (st != AN_OK || !prefer_brute)
+			return st;
+		method = AN_DBSCAN_BRUTE;
+	}
+	if (method == AN_DBSCAN_BRUTE)
+	{
+		bool		unsuitable = false;
+
+		st = an_dbscan_brute(x, n, d, eps2, (uint32_t) min_points, labels, is_core, &unsuitable);
+		if (st != AN_OK || !unsuitable)
+			return st;
+		/* magnitudes outside the range the BLAS filter's error bound covers */
+	}
+	return an_dbscan_kdtree(x, n, d, eps2, (uint32_t) min_points, labels, is_core, NULL);
 }
 
 an_status

@@ -15,10 +15,11 @@
  *     that order, and the first expansion to reach a point keeps it);
  *   - everything else is noise (AN_DBSCAN_NOISE).
  *
- * Nothing is approximate: the grid (up to 3 dimensions) and the k-d tree (any
- * number) are only indexes; every decision rests on the exact comparison
- * above, or on a bounding-box bound that provably implies it (rounded
- * subtraction, squaring and addition are monotone).  Memory is O(n).
+ * Nothing is approximate: the grid (up to 3 dimensions), the k-d tree and the
+ * BLAS brute force (any number) are only indexes; every decision rests on the
+ * exact comparison above, or on a bounding-box bound that provably implies it
+ * (rounded subtraction, squaring and addition are monotone), or on a BLAS
+ * lower bound with a proven rounding margin.  Memory is O(n).
  */
 #ifndef ANOMALY_DBSCAN_H
 #define ANOMALY_DBSCAN_H
@@ -43,9 +44,10 @@
 
 typedef enum an_dbscan_method
 {
-	AN_DBSCAN_AUTO = 0,			/* grid for d <= 3, k-d tree above */
+	AN_DBSCAN_AUTO = 0,			/* grid for d <= 3; above, k-d tree or brute force by a sampled cost */
 	AN_DBSCAN_GRID,				/* grid; falls back to the tree if the grid would be too fine */
-	AN_DBSCAN_KDTREE
+	AN_DBSCAN_KDTREE,
+	AN_DBSCAN_BRUTE				/* BLAS tiles; falls back to the tree outside its numeric range */
 } an_dbscan_method;
 
 /*

@@ -216,7 +216,25 @@ void		an_kdtree_node_min(const an_kdtree *t, const int32_t *label, int32_t *node
 an_status	an_dbscan_grid(const double *x, size_t n, size_t d, double eps2, uint32_t min_points,
 						   int32_t *labels, uint8_t *is_core, bool *unsuitable);
 an_status	an_dbscan_kdtree(const double *x, size_t n, size_t d, double eps2, uint32_t min_points,
-							 int32_t *labels, uint8_t *is_core);
+							 int32_t *labels, uint8_t *is_core, bool *prefer_brute);
+
+/*
+ * Blocked brute force through cblas_dgemm (dbscan_brute.c).  The filter uses
+ * the AN_BRUTE_FILTER_DIMS coordinates of largest variance; *unsuitable when
+ * the magnitudes are outside the range its error bound covers (the caller
+ * then uses the k-d tree).
+ */
+/* Tree vs brute force (dbscan_kd.c, brute_wins); measured, see docs/performance.md. */
+#define AN_BRUTE_SAMPLES 128
+#define AN_BRUTE_MIN_POINTS 4096
+#ifndef AN_BRUTE_COST_RATIO
+#define AN_BRUTE_COST_RATIO 0.06
+#endif
+#ifndef AN_BRUTE_FILTER_DIMS
+#define AN_BRUTE_FILTER_DIMS 12
+#endif
+an_status	an_dbscan_brute(const double *x, size_t n, size_t d, double eps2, uint32_t min_points,
+							int32_t *labels, uint8_t *is_core, bool *unsuitable);
 
 /*
  * Shared final steps.  Given core flags and a union-find over positions

@@ -15,13 +15,15 @@
  * is only pushed once its box is known to be within eps.
  */
 static uint32_t
-count_within(const an_kdtree *t, const double *q, double eps2, uint32_t limit, an_work *work)
+count_within(const an_kdtree *t, const double *q, double eps2, uint32_t limit, an_work *work,
+			 size_t *scanned)
 {
 	uint32_t	stack[AN_KD_STACK];
 	int			sp = 0;
 	uint32_t	cnt = 0;
 	size_t		d = t->d;
 
+	*scanned += 1;
 	if (an_box_min_d2(q, an_kd_lo(t, 0), an_kd_hi(t, 0), d, eps2) > eps2)
 		return 0;
 	stack[sp++] = 0;
@@ -30,6 +32,7 @@ count_within(const an_kdtree *t, const double *q, double eps2, uint32_t limit, a
 		uint32_t	id = stack[--sp];
 		const an_kdnode *nd = &t->nodes[id];
 
+		*scanned += nd->left < 0 ? 1 : 3;	/* box bounds computed */
 		if (an_box_max_d2(q, an_kd_lo(t, id), an_kd_hi(t, id), d, eps2) <= eps2)
 			cnt += nd->hi - nd->lo;
 		else if (nd->left < 0)
@@ -37,6 +40,7 @@ count_within(const an_kdtree *t, const double *q, double eps2, uint32_t limit, a
 			for (uint32_t p = nd->lo; p < nd->hi && cnt < limit; p++)
 				cnt += an_sq_dist(q, t->xs + (size_t) p * d, d, eps2) <= eps2;
 			an_work_add(work, nd->hi - nd->lo);
+			*scanned += nd->hi - nd->lo;
 		}
 		else
 		{
@@ -249,9 +253,31 @@ dual_pair(dual_ctx *c, uint32_t a, uint32_t b)
 	}
 }
 
+/*
+ * Would the brute-force back-end count the core points faster?  A sample of
+ * range counts tells how much a query costs here, in units of one distance
+ * or box bound (a leaf point 1, a node's bounds 1 or 3); brute force costs
+ * n / 2 filter evaluations a point (each pair serves both ends), each
+ * AN_BRUTE_COST_RATIO units (measured: a unit ~25-35 ns, an evaluation
+ * ~1.5-1.9 ns in 8 to 22 dimensions; see docs/performance.md).
+ */
+static bool
+brute_wins(const an_kdtree *t, double eps2, uint32_t min_points, an_work *work)
+{
+	size_t		n = t->n,
+				samples = n < AN_BRUTE_SAMPLES ? n : AN_BRUTE_SAMPLES,
+				scanned = 0;
+
+	if (n < AN_BRUTE_MIN_POINTS)
+		return false;
+	for (size_t s = 0; s < samples; s++)
+		count_within(t, t->xs + (s * n / samples) * t->d, eps2, min_points, work, &scanned);
+	return (double) scanned / (double) samples > AN_BRUTE_COST_RATIO * (double) n / 2.0;
+}
+
 an_status
 an_dbscan_kdtree(const double *x, size_t n, size_t d, double eps2, uint32_t min_points,
-				 int32_t *labels, uint8_t *is_core)
+				 int32_t *labels, uint8_t *is_core, bool *prefer_brute)
 {
 	an_kdtree  *t = NULL;
 	an_status	st;
@@ -268,6 +294,11 @@ an_dbscan_kdtree(const double *x, size_t n, size_t d, double eps2, uint32_t min_
 	st = an_kdtree_build(x, n, d, false, &t);
 	if (st != AN_OK)
 		return st;
+	if (prefer_brute && (*prefer_brute = brute_wins(t, eps2, min_points, &work)))
+	{
+		an_kdtree_free(t);
+		return AN_OK;
+	}
 	core = an_alloc_array(n, 1);
 	parent = an_alloc_array(n, sizeof(uint32_t));
 	lab = an_alloc_array(n, sizeof(int32_t));
@@ -281,7 +312,9 @@ an_dbscan_kdtree(const double *x, size_t n, size_t d, double eps2, uint32_t min_
 
 	for (size_t p = 0; p < n; p++)
 	{
-		core[p] = count_within(t, t->xs + p * d, eps2, min_points, &work) >= min_points;
+		size_t		scanned = 0;
+
+		core[p] = count_within(t, t->xs + p * d, eps2, min_points, &work, &scanned) >= min_points;
 		parent[p] = (uint32_t) p;
 		lab[p] = AN_DBSCAN_NOISE;
 	}

@@ -4,8 +4,10 @@
 Same data, same run.  Data: synthetic taxi rides (distance km, duration s:
 city, suburban and airport rides plus 1% arbitrary ones), z-scored, min_points
 20, eps picked (with our implementation) as the smallest of a fixed list that
-gives at most 3% noise and at most 10 clusters; and 22-dimensional feature vectors (catch22-like: a few
-latent factors seen through 22 correlated features, plus 2% odd vectors).
+gives at most 3% noise and at most 10 clusters; 22-dimensional feature vectors (catch22-like: a few
+latent factors seen through 22 correlated features, plus 2% odd vectors); and (--uniform22 N) N points
+uniform in the 22-dimensional unit cube with eps 0.5 and min_points 20, where every point is noise (the
+nearest neighbour is typically ~0.8 away; the cube's diagonal is 4.69): the worst case for any index.
 
 Times: the whole SQL statement as psql's \\timing reports it (scan, window,
 aggregate over the labels), best of --repeat runs for ours, one run for
@@ -38,6 +40,10 @@ dt = time.perf_counter() - t
 np.save(sys.argv[4], labels)
 print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
+
+
+def uniform22(n, seed=3):
+    return np.random.default_rng(seed).random((n, 22))
 
 
 def rides(n, seed=1):
@@ -149,22 +155,33 @@ def measure_ours(case, repeat):
     """Phase 1 (holding the install lock): load, pick eps, time ours, keep our labels."""
     label, X, mp, candidates, with_sklearn, with_postgis = case
     n, d = X.shape
-    table = "bench_%d_%d" % (n, d)
+    table = "bench_%d_%d%s" % (n, d, "_u" if len(candidates) == 1 else "")
     print("\n== %s: %d points, %d dimensions, min_points %d" % (label, n, d, mp), flush=True)
     t0 = time.time()
     load(table, X, with_postgis)
     print("loaded in %.0f s" % (time.time() - t0), flush=True)
-    eps, noise, k = pick_eps(table, n, mp, candidates)
-    print("eps %g: %d clusters, %d noise points (%.2f%%)" % (eps, k, noise, 100.0 * noise / n))
+    if len(candidates) == 1:
+        eps = candidates[0]
+    else:
+        eps, noise, k = pick_eps(table, n, mp, candidates)
+    if len(candidates) == 1:
+        print("eps %g (fixed)" % eps)
+    else:
+        print("eps %g: %d clusters, %d noise points (%.2f%%)" % (eps, k, noise, 100.0 * noise / n))
     base_t, base_rss, _ = timed("SELECT count(*), count(DISTINCT c) FROM (SELECT count(*) OVER () AS c FROM %s) s"
                                 % table)
     runs = [timed(clustered("dbscan_cluster", table, "f", eps, mp)) for _ in range(repeat)]
+    if len(candidates) == 1:
+        noise, k = map(int, runs[0][2][-1].split("|")[:2])
+        print("eps %g: %d clusters, %d noise points (%.2f%%)" % (eps, k, noise, 100.0 * noise / n))
     ours_t = min(r[0] for r in runs)
     ours_rss = max(r[1] for r in runs)
     extra = max(ours_rss - base_rss, 0)
     print("ours     %8.3f s   (count(*) OVER () alone: %.3f s)   peak backend RSS %s, %s over the "
           "count(*) OVER () baseline = %.0f bytes per point"
           % (ours_t, base_t, fmt_mb(ours_rss), fmt_mb(extra), extra / n), flush=True)
+    print("ours, each run: %s s (median %.3f)" % (", ".join("%.3f" % r[0] for r in runs),
+                                                 sorted(r[0] for r in runs)[len(runs) // 2]), flush=True)
     return {"case": case, "table": table, "eps": eps, "ours": ours_t, "noise": runs[0][2][-1].split("|"),
             "labels": ours_labels(table, eps, mp)}
 
@@ -204,6 +221,8 @@ def main():
     ap.add_argument("--sklearn-max", type=int, default=100000,
                     help="largest 2-D size run with sklearn (1,000,000 needs about 22 GB)")
     ap.add_argument("--d22", type=int, default=100000, help="points in the 22-D case (0: skip)")
+    ap.add_argument("--uniform22", type=int, default=0,
+                    help="points in the all-noise uniform 22-D case, eps 0.5 (0: skip)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-postgis", action="store_true", help="skip PostGIS (ours and sklearn only)")
     ap.add_argument("--lock-fd", type=int, default=-1,
@@ -215,13 +234,17 @@ def main():
         print(psql("SELECT 'PostGIS ' || postgis_lib_version()").strip())
     print(psql("SELECT 'PostgreSQL ' || current_setting('server_version')").strip())
     import sklearn
-    print("scikit-learn", sklearn.__version__, "| cores:", os.cpu_count())
+    print("scikit-learn", sklearn.__version__, "| cores:", os.cpu_count(), "|",
+          " ".join("%s=%s" % (k, v) for k, v in sorted(os.environ.items())
+                   if k.startswith(("OPENBLAS", "OMP_", "MKL_"))) or "no OPENBLAS_*/OMP_* set")
     cases = []
     for n in [int(s) for s in a.sizes.split(",") if s]:
         cases.append(("2-D rides", rides(n), 20, [0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06, 0.08],
                       n <= a.sklearn_max, not a.no_postgis))
     if a.d22:
         cases.append(("22-D features", features22(a.d22), 20, [0.3, 0.4, 0.5, 0.6, 0.8, 1.0], True, False))
+    if a.uniform22:
+        cases.append(("22-D uniform", uniform22(a.uniform22), 20, [0.5], True, False))
     ours = [measure_ours(c, a.repeat) for c in cases]
     if a.lock_fd >= 0:
         import fcntl
