@@ -111,17 +111,8 @@ neighbour_cells(const grid *g, uint32_t c, uint32_t *out)
 	return m;
 }
 
-static inline const double *
-cell_lo(const grid *g, uint32_t c)
-{
-	return g->box + (size_t) c * 2 * g->d;
-}
-
-static inline const double *
-cell_hi(const grid *g, uint32_t c)
-{
-	return g->box + (size_t) c * 2 * g->d + g->d;
-}
+#define cell_lo(g, c) an_box_lo((g)->box, (g)->d, (c))
+#define cell_hi(g, c) an_box_hi((g)->box, (g)->d, (c))
 
 /* LSD radix sort of (key, idx) by key, 11 bits per pass; stable. */
 static an_status

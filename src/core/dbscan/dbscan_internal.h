@@ -38,27 +38,6 @@ an_sq_dist(const double *a, const double *b, size_t d, double cut)
 	return s;
 }
 
-/* Squared distance from p to the nearest point of the box [lo, hi]. */
-static inline double
-an_box_min_d2(const double *p, const double *lo, const double *hi, size_t d, double cut)
-{
-	double		s = 0.0;
-
-	for (size_t k = 0; k < d; k++)
-	{
-		double		t = 0.0;
-
-		if (p[k] < lo[k])
-			t = lo[k] - p[k];
-		else if (p[k] > hi[k])
-			t = p[k] - hi[k];
-		s += t * t;
-		if (s > cut)
-			break;
-	}
-	return s;
-}
-
 /* Squared gap between two boxes (a lower bound for any pair across them). */
 static inline double
 an_box_box_min_d2(const double *lo1, const double *hi1, const double *lo2, const double *hi2, size_t d,
@@ -102,6 +81,13 @@ an_box_box_max_d2(const double *lo1, const double *hi1, const double *lo2, const
 			break;
 	}
 	return s;
+}
+
+/* Squared distance from p to the nearest point of the box [lo, hi]: the box [p, p] against it. */
+static inline double
+an_box_min_d2(const double *p, const double *lo, const double *hi, size_t d, double cut)
+{
+	return an_box_box_min_d2(p, p, lo, hi, d, cut);
 }
 
 /* Squared distance from p to the farthest point of the box [lo, hi]: the box [p, p] against it. */
@@ -184,17 +170,24 @@ struct an_kdtree
 an_status	an_kdtree_build(const double *x, size_t n, size_t d, bool in_order, an_kdtree **out);
 void		an_kdtree_free(an_kdtree *t);
 
+/*
+ * Boxes (of tree nodes, of grid cells) are stored one after the other as
+ * (lo[d], hi[d]): the corners of box i.
+ */
 static inline const double *
-an_kd_lo(const an_kdtree *t, uint32_t node)
+an_box_lo(const double *boxes, size_t d, size_t i)
 {
-	return t->box + (size_t) node * 2 * t->d;
+	return boxes + i * 2 * d;
 }
 
 static inline const double *
-an_kd_hi(const an_kdtree *t, uint32_t node)
+an_box_hi(const double *boxes, size_t d, size_t i)
 {
-	return t->box + (size_t) node * 2 * t->d + t->d;
+	return boxes + i * 2 * d + d;
 }
+
+#define an_kd_lo(t, node) an_box_lo((t)->box, (t)->d, (node))
+#define an_kd_hi(t, node) an_box_hi((t)->box, (t)->d, (node))
 
 /*
  * Smallest label among points within eps2 of q whose label is >= 0
