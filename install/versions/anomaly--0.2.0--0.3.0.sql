@@ -105,7 +105,8 @@ DROP FUNCTION @extschema@._anomaly_score(@extschema@.anomaly_detectors, interval
 -- ev_* give, per series with anomalies in this run, the anomalies
 -- known to start an event (ev_starts) and the highest score; u_* list the
 -- anomalies for which the caller must look at the neighbouring rows in
--- anomaly_results (rows this statement writes are not visible to it).
+-- anomaly_results (rows this statement writes are not visible to it), with
+-- their series' watermark before the run (u_wm).
 -- Without skip_duplicates, a source with two rows for one series and timestamp
 -- makes it fail with unique_violation: ON CONFLICT costs 60% more per row
 -- (speculative insertion), so the caller retries with it only then.
@@ -113,7 +114,8 @@ CREATE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late
                                            only_series text, skip_duplicates boolean,
                                            OUT rows_scored bigint, OUT anomalies bigint,
                                            OUT ev_series_id bigint[], OUT ev_series text[], OUT ev_starts bigint[],
-                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[])
+                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[],
+                                           OUT u_wm timestamptz[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -208,7 +210,7 @@ BEGIN
 			  ON an.series_id = sc.series_id
 			WHERE NOT sc.is_anomaly AND (an.watermark IS NULL OR sc.ts > an.watermark)
 		), marked AS (
-			SELECT an.series_id, an.series, u.ts, u.score,
+			SELECT an.series_id, an.series, u.ts, u.score, an.watermark,
 			       CASE WHEN g.gap IS NOT NULL OR (NOT an.needs_gaps AND u.ts > an.oldest) THEN 's'
 			            WHEN u.k = 1 AND an.watermark IS NULL THEN 's'
 			            WHEN u.k > 1 AND (an.watermark IS NULL OR an.ts[u.k - 1] > an.watermark) THEN 'c'
@@ -219,7 +221,7 @@ BEGIN
 		)
 		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
 		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
-		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts
+		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts, un.wm
 		FROM (SELECT coalesce(array_agg(m.series_id ORDER BY m.series), '{}') AS series_id,
 		             coalesce(array_agg(m.series ORDER BY m.series), '{}') AS series,
 		             coalesce(array_agg(m.starts ORDER BY m.series), '{}') AS starts,
@@ -227,7 +229,8 @@ BEGIN
 		      FROM (SELECT m.series_id, m.series, count(*) FILTER (WHERE m.mark = 's') AS starts, max(m.score) AS peak
 		            FROM marked m GROUP BY m.series_id, m.series) m) e,
 		     (SELECT coalesce(array_agg(m.series_id ORDER BY m.series_id, m.ts), '{}') AS series_id,
-		             coalesce(array_agg(m.ts ORDER BY m.series_id, m.ts), '{}') AS ts
+		             coalesce(array_agg(m.ts ORDER BY m.series_id, m.ts), '{}') AS ts,
+		             coalesce(array_agg(m.watermark ORDER BY m.series_id, m.ts), '{}') AS wm
 		      FROM marked m WHERE m.mark = 'u') un
 		$q$,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
@@ -235,7 +238,7 @@ BEGIN
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END,
 		CASE WHEN skip_duplicates THEN ' ON CONFLICT (ts, series_id) DO NOTHING' ELSE '' END)
-	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts
+	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts, u_wm
 	USING d.name, bound, run_id, late_window, only_series;
 END
 $$;
@@ -281,6 +284,7 @@ DECLARE
 	ev_peak float8[] := '{}';
 	u_series_id bigint[] := '{}';
 	u_ts timestamptz[] := '{}';
+	u_wm timestamptz[] := '{}';
 	top jsonb;
 	msg text;
 	state text;
@@ -375,6 +379,7 @@ BEGIN
 		ev_peak := one.ev_peak;
 		u_series_id := one.u_series_id;
 		u_ts := one.u_ts;
+		u_wm := one.u_wm;
 	EXCEPTION WHEN OTHERS THEN
 		rows_scored := 0;
 		anomalies := 0;
@@ -390,6 +395,7 @@ BEGIN
 				ev_peak := ev_peak || one.ev_peak;
 				u_series_id := u_series_id || one.u_series_id;
 				u_ts := u_ts || one.u_ts;
+				u_wm := u_wm || one.u_wm;
 			EXCEPTION WHEN OTHERS THEN
 				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
 				fails := fails || jsonb_build_object('series', s, 'stage', 'score', 'sqlstate', state, 'message', msg);
@@ -404,16 +410,26 @@ BEGIN
 	--    previous row is not anomalous and whose next row, if scored by an
 	--    earlier run (a late row), is not anomalous either.  The scoring
 	--    statement counted most of them (ev_starts); the others (u_*) are
-	--    looked up here, where the rows it wrote are visible.
+	--    looked up here, where the rows it wrote are visible.  An anomaly
+	--    newer than its series' old watermark has no row of this run before
+	--    it (it would have been marked), so the row before it is the one at
+	--    the watermark, found by the key, and no earlier run wrote a row after
+	--    it.  Only a late anomaly searches its neighbours.
 	WITH looked AS (
 		SELECT u.series_id, count(*) AS starts
-		FROM unnest(u_series_id, u_ts) AS u(series_id, ts)
-		WHERE NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
-		                    WHERE o.series_id = u.series_id AND o.ts < u.ts
-		                    ORDER BY o.ts DESC LIMIT 1), false)
-		  AND NOT coalesce((SELECT o.is_anomaly AND o.run_id <> _anomaly_run.run_id FROM @extschema@.anomaly_results o
-		                    WHERE o.series_id = u.series_id AND o.ts > u.ts
-		                    ORDER BY o.ts LIMIT 1), false)
+		FROM unnest(u_series_id, u_ts, u_wm) AS u(series_id, ts, wm)
+		WHERE CASE WHEN u.ts > u.wm THEN
+		           NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
+		                         WHERE o.ts = u.wm AND o.series_id = u.series_id), false)
+		      ELSE
+		           NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
+		                         WHERE o.series_id = u.series_id AND o.ts < u.ts
+		                         ORDER BY o.ts DESC LIMIT 1), false)
+		           AND NOT coalesce((SELECT o.is_anomaly AND o.run_id <> _anomaly_run.run_id
+		                             FROM @extschema@.anomaly_results o
+		                             WHERE o.series_id = u.series_id AND o.ts > u.ts
+		                             ORDER BY o.ts LIMIT 1), false)
+		      END
 		GROUP BY u.series_id
 	), ranked AS (
 		SELECT e.series, e.starts + coalesce(l.starts, 0) AS events, e.peak
