@@ -83,8 +83,17 @@ GRANT SELECT ("Service Name", "Time", "value""q") ON "Sec Src; drop" TO regress_
 INSERT INTO "Sec Src; drop" VALUES ('svc 1', timestamptz '2026-04-02 00:00+00', 11);
 SET ROLE regress_anomaly_owner;
 SELECT series, fitted, rows_scored, failures FROM anomaly_run('sec');
+RESET ROLE;
+-- A member of the owner (not a superuser) runs it too, as the owner; the log
+-- names the member.
+CREATE ROLE regress_anomaly_member IN ROLE regress_anomaly_owner;
+INSERT INTO "Sec Src; drop" VALUES ('svc 1', timestamptz '2026-04-02 01:00+00', 11);
+SET ROLE regress_anomaly_member;
+SELECT series, fitted, rows_scored, failures FROM anomaly_run('sec');
+SELECT run_by FROM anomaly_runs WHERE detector = 'sec' ORDER BY run_id;
 SELECT anomaly_drop_detector('sec');
 RESET ROLE;
+DROP ROLE regress_anomaly_member;
 
 SELECT count(*) AS left_over FROM anomaly_detectors WHERE name = 'sec';
 DROP TABLE "Sec Src; drop";
