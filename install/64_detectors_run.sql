@@ -100,8 +100,7 @@ COMMENT ON FUNCTION @extschema@._anomaly_fit(@extschema@.anomaly_detectors, text
 -- ev_* give, per series with anomalies in this run, the anomalies
 -- known to start an event (ev_starts) and the highest score; u_* list the
 -- anomalies for which the caller must look at the neighbouring rows in
--- anomaly_results (rows this statement writes are not visible to it), with
--- their series' watermark before the run (u_wm).
+-- anomaly_results (rows this statement writes are not visible to it).
 -- Without skip_duplicates, a source with two rows for one series and timestamp
 -- makes it fail with unique_violation: ON CONFLICT costs 60% more per row
 -- (speculative insertion), so the caller retries with it only then.
@@ -109,8 +108,7 @@ CREATE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late
                                            only_series text, skip_duplicates boolean,
                                            OUT rows_scored bigint, OUT anomalies bigint,
                                            OUT ev_series_id bigint[], OUT ev_series text[], OUT ev_starts bigint[],
-                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[],
-                                           OUT u_wm timestamptz[])
+                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -143,9 +141,13 @@ BEGIN
 	-- Otherwise ('u') the caller looks its neighbours up.  Series with a single
 	-- anomaly and no row at or below the old watermark need no gaps: gap 0 is
 	-- not empty exactly when the anomaly is not their oldest row of the run.
-	-- A series never scored before (no watermark) has no results outside this
-	-- run, so its first anomaly starts an event: looking up its neighbours
-	-- would scan the results older than it, all series' (the key starts with ts).
+	-- An anomaly newer than the old watermark that is still unresolved has no
+	-- row of this run before it, so the row before it is the one at the
+	-- watermark (prev, read by the key; no earlier run wrote a row after it),
+	-- and a series never scored before (no watermark) has no row before its
+	-- first anomaly.  Only late anomalies are left to the caller ('u'), whose
+	-- lookup scans back through the results of every series (the key starts
+	-- with ts).
 	--
 	-- rows_since_fit counts the results of the current model newer than its
 	-- training range: each run adds its own such rows (per.fresh), so that the
@@ -205,18 +207,20 @@ BEGIN
 			  ON an.series_id = sc.series_id
 			WHERE NOT sc.is_anomaly AND (an.watermark IS NULL OR sc.ts > an.watermark)
 		), marked AS (
-			SELECT an.series_id, an.series, u.ts, u.score, an.watermark,
+			SELECT an.series_id, an.series, u.ts, u.score,
 			       CASE WHEN g.gap IS NOT NULL OR (NOT an.needs_gaps AND u.ts > an.oldest) THEN 's'
 			            WHEN u.k = 1 AND an.watermark IS NULL THEN 's'
 			            WHEN u.k > 1 AND (an.watermark IS NULL OR an.ts[u.k - 1] > an.watermark) THEN 'c'
+			            WHEN u.ts > an.watermark THEN CASE WHEN prev.is_anomaly THEN 'c' ELSE 's' END
 			            ELSE 'u' END AS mark
 			FROM anoms an
 			CROSS JOIN LATERAL unnest(an.ts, an.score) WITH ORDINALITY AS u(ts, score, k)
 			LEFT JOIN gaps g ON g.series_id = an.series_id AND g.gap = u.k - 1
+			LEFT JOIN @extschema@.anomaly_results prev ON prev.ts = an.watermark AND prev.series_id = an.series_id
 		)
 		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
 		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
-		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts, un.wm
+		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts
 		FROM (SELECT coalesce(array_agg(m.series_id ORDER BY m.series), '{}') AS series_id,
 		             coalesce(array_agg(m.series ORDER BY m.series), '{}') AS series,
 		             coalesce(array_agg(m.starts ORDER BY m.series), '{}') AS starts,
@@ -224,8 +228,7 @@ BEGIN
 		      FROM (SELECT m.series_id, m.series, count(*) FILTER (WHERE m.mark = 's') AS starts, max(m.score) AS peak
 		            FROM marked m GROUP BY m.series_id, m.series) m) e,
 		     (SELECT coalesce(array_agg(m.series_id ORDER BY m.series_id, m.ts), '{}') AS series_id,
-		             coalesce(array_agg(m.ts ORDER BY m.series_id, m.ts), '{}') AS ts,
-		             coalesce(array_agg(m.watermark ORDER BY m.series_id, m.ts), '{}') AS wm
+		             coalesce(array_agg(m.ts ORDER BY m.series_id, m.ts), '{}') AS ts
 		      FROM marked m WHERE m.mark = 'u') un
 		$q$,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
@@ -233,7 +236,7 @@ BEGIN
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END,
 		CASE WHEN skip_duplicates THEN ' ON CONFLICT (ts, series_id) DO NOTHING' ELSE '' END)
-	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts, u_wm
+	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts
 	USING d.name, bound, run_id, late_window, only_series;
 END
 $$;
@@ -279,7 +282,6 @@ DECLARE
 	ev_peak float8[] := '{}';
 	u_series_id bigint[] := '{}';
 	u_ts timestamptz[] := '{}';
-	u_wm timestamptz[] := '{}';
 	top jsonb;
 	msg text;
 	state text;
@@ -374,7 +376,6 @@ BEGIN
 		ev_peak := one.ev_peak;
 		u_series_id := one.u_series_id;
 		u_ts := one.u_ts;
-		u_wm := one.u_wm;
 	EXCEPTION WHEN OTHERS THEN
 		rows_scored := 0;
 		anomalies := 0;
@@ -390,7 +391,6 @@ BEGIN
 				ev_peak := ev_peak || one.ev_peak;
 				u_series_id := u_series_id || one.u_series_id;
 				u_ts := u_ts || one.u_ts;
-				u_wm := u_wm || one.u_wm;
 			EXCEPTION WHEN OTHERS THEN
 				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
 				fails := fails || jsonb_build_object('series', s, 'stage', 'score', 'sqlstate', state, 'message', msg);
@@ -405,26 +405,16 @@ BEGIN
 	--    previous row is not anomalous and whose next row, if scored by an
 	--    earlier run (a late row), is not anomalous either.  The scoring
 	--    statement counted most of them (ev_starts); the others (u_*) are
-	--    looked up here, where the rows it wrote are visible.  An anomaly
-	--    newer than its series' old watermark has no row of this run before
-	--    it (it would have been marked), so the row before it is the one at
-	--    the watermark, found by the key, and no earlier run wrote a row after
-	--    it.  Only a late anomaly searches its neighbours.
+	--    looked up here, where the rows it wrote are visible.
 	WITH looked AS (
 		SELECT u.series_id, count(*) AS starts
-		FROM unnest(u_series_id, u_ts, u_wm) AS u(series_id, ts, wm)
-		WHERE CASE WHEN u.ts > u.wm THEN
-		           NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
-		                         WHERE o.ts = u.wm AND o.series_id = u.series_id), false)
-		      ELSE
-		           NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
-		                         WHERE o.series_id = u.series_id AND o.ts < u.ts
-		                         ORDER BY o.ts DESC LIMIT 1), false)
-		           AND NOT coalesce((SELECT o.is_anomaly AND o.run_id <> _anomaly_run.run_id
-		                             FROM @extschema@.anomaly_results o
-		                             WHERE o.series_id = u.series_id AND o.ts > u.ts
-		                             ORDER BY o.ts LIMIT 1), false)
-		      END
+		FROM unnest(u_series_id, u_ts) AS u(series_id, ts)
+		WHERE NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
+		                    WHERE o.series_id = u.series_id AND o.ts < u.ts
+		                    ORDER BY o.ts DESC LIMIT 1), false)
+		  AND NOT coalesce((SELECT o.is_anomaly AND o.run_id <> _anomaly_run.run_id FROM @extschema@.anomaly_results o
+		                    WHERE o.series_id = u.series_id AND o.ts > u.ts
+		                    ORDER BY o.ts LIMIT 1), false)
 		GROUP BY u.series_id
 	), ranked AS (
 		SELECT e.series, e.starts + coalesce(l.starts, 0) AS events, e.peak
