@@ -150,8 +150,11 @@ BEGIN
 	-- with ts).
 	--
 	-- rows_since_fit counts the results of the current model newer than its
-	-- training range: each run adds its own such rows (per.fresh), so that the
-	-- count costs O(new rows) however many results the series has.
+	-- training range: each run adds its own such rows, so that the count
+	-- costs O(new rows) however many results the series has.  Usually all of
+	-- a series' rows are (oldest > train_to); the rows of the other series
+	-- only are compared one by one (stale, a join that ends at once when
+	-- there is no such series).
 	EXECUTE format($q$
 		WITH st AS MATERIALIZED (
 			SELECT s.series_id, s.series, s.watermark, m.train_to
@@ -180,15 +183,24 @@ BEGIN
 			RETURNING r.series_id, r.ts, r.is_anomaly, CASE WHEN r.is_anomaly THEN r.score END AS score
 		), per AS (
 			SELECT sc.series_id, max(sc.ts) AS newest, min(sc.ts) AS oldest, count(*) AS n,
-			       count(*) FILTER (WHERE sc.is_anomaly) AS a, count(*) FILTER (WHERE sc.ts > st.train_to) AS fresh
+			       count(*) FILTER (WHERE sc.is_anomaly) AS a
 			FROM scored sc
-			JOIN st ON st.series_id = sc.series_id
+			GROUP BY sc.series_id
+		), stale AS (
+			SELECT sc.series_id, count(*) AS fresh
+			FROM (SELECT per.series_id, st.train_to FROM per JOIN st ON st.series_id = per.series_id
+			      WHERE per.oldest <= st.train_to) ns
+			JOIN scored sc ON sc.series_id = ns.series_id AND sc.ts > ns.train_to
 			GROUP BY sc.series_id
 		), upd AS (
 			UPDATE @extschema@.anomaly_series s
 			SET watermark = greatest(s.watermark, per.newest), rows_scored = s.rows_scored + per.n,
-			    rows_since_fit = s.rows_since_fit + per.fresh, last_scored_at = now()
+			    rows_since_fit = s.rows_since_fit
+			                     + CASE WHEN per.oldest > st.train_to THEN per.n ELSE coalesce(stale.fresh, 0) END,
+			    last_scored_at = now()
 			FROM per
+			JOIN st ON st.series_id = per.series_id
+			LEFT JOIN stale ON stale.series_id = per.series_id
 			WHERE s.detector = $1 AND s.series_id = per.series_id
 			RETURNING per.series_id, per.n, per.a
 		), anoms AS (
