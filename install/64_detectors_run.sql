@@ -143,7 +143,8 @@ BEGIN
 	-- not empty exactly when the anomaly is not their oldest row of the run.
 	-- An anomaly newer than the old watermark that is still unresolved has no
 	-- row of this run before it, so the row before it is the one at the
-	-- watermark (prev, read by the key; no earlier run wrote a row after it),
+	-- watermark (prev, read by the key only for those anomalies: a join let the
+	-- planner read all results; no earlier run wrote a row after it),
 	-- and a series never scored before (no watermark) has no row before its
 	-- first anomaly.  Only late anomalies are left to the caller ('u'), whose
 	-- lookup scans back through the results of every series (the key starts
@@ -223,12 +224,14 @@ BEGIN
 			       CASE WHEN g.gap IS NOT NULL OR (NOT an.needs_gaps AND u.ts > an.oldest) THEN 's'
 			            WHEN u.k = 1 AND an.watermark IS NULL THEN 's'
 			            WHEN u.k > 1 AND (an.watermark IS NULL OR an.ts[u.k - 1] > an.watermark) THEN 'c'
-			            WHEN u.ts > an.watermark THEN CASE WHEN prev.is_anomaly THEN 'c' ELSE 's' END
+			            WHEN u.ts > an.watermark THEN
+			                 CASE WHEN (SELECT prev.is_anomaly FROM @extschema@.anomaly_results prev
+			                            WHERE prev.ts = an.watermark AND prev.series_id = an.series_id) THEN 'c'
+			                      ELSE 's' END
 			            ELSE 'u' END AS mark
 			FROM anoms an
 			CROSS JOIN LATERAL unnest(an.ts, an.score) WITH ORDINALITY AS u(ts, score, k)
 			LEFT JOIN gaps g ON g.series_id = an.series_id AND g.gap = u.k - 1
-			LEFT JOIN @extschema@.anomaly_results prev ON prev.ts = an.watermark AND prev.series_id = an.series_id
 		)
 		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
 		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
