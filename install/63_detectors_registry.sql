@@ -142,7 +142,16 @@ BEGIN
 		INSERT INTO @extschema@.anomaly_detectors (name, source, time_column, value_column, series_column, options, owner)
 		VALUES (name, source, time_column, value_column, series_column, coalesce(options, '{}'), me);
 	EXCEPTION WHEN unique_violation THEN
-		RAISE EXCEPTION 'detector "%" already exists', name USING ERRCODE = 'duplicate_object';
+		-- Names are unique over all roles (they name the pg_cron jobs and key the
+		-- other tables).  A detector the caller may not see is not confirmed:
+		-- the name is only said to be taken.
+		IF EXISTS (SELECT 1 FROM @extschema@.anomaly_detectors x WHERE x.name = anomaly_create_detector.name) THEN
+			RAISE EXCEPTION 'detector "%" already exists', name USING ERRCODE = 'duplicate_object';
+		END IF;
+		RAISE EXCEPTION 'detector name "%" is not available', name
+			USING ERRCODE = 'duplicate_object',
+			      DETAIL = 'Detector names are unique in the database, over all roles.',
+			      HINT = 'Choose another name.';
 	END;
 END
 $$;

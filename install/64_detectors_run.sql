@@ -97,8 +97,7 @@ COMMENT ON FUNCTION @extschema@._anomaly_fit(@extschema@.anomaly_detectors, text
 -- Scores the rows of series with a model that are newer than their watermark
 -- (and the late rows within late_window that have no result yet), writes the
 -- results and advances the watermarks.  only_series restricts it to one series.
--- recount lists the series (series_id) whose rows_since_fit the caller must
--- recount.  ev_* give, per series with anomalies in this run, the anomalies
+-- ev_* give, per series with anomalies in this run, the anomalies
 -- known to start an event (ev_starts) and the highest score; u_* list the
 -- anomalies for which the caller must look at the neighbouring rows in
 -- anomaly_results (rows this statement writes are not visible to it).
@@ -109,8 +108,7 @@ CREATE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late
                                            only_series text, skip_duplicates boolean,
                                            OUT rows_scored bigint, OUT anomalies bigint,
                                            OUT ev_series_id bigint[], OUT ev_series text[], OUT ev_starts bigint[],
-                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[],
-                                           OUT recount bigint[])
+                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -143,6 +141,21 @@ BEGIN
 	-- Otherwise ('u') the caller looks its neighbours up.  Series with a single
 	-- anomaly and no row at or below the old watermark need no gaps: gap 0 is
 	-- not empty exactly when the anomaly is not their oldest row of the run.
+	-- An anomaly newer than the old watermark that is still unresolved has no
+	-- row of this run before it, so the row before it is the one at the
+	-- watermark (prev, read by the key only for those anomalies: a join let the
+	-- planner read all results; no earlier run wrote a row after it),
+	-- and a series never scored before (no watermark) has no row before its
+	-- first anomaly.  Only late anomalies are left to the caller ('u'), whose
+	-- lookup scans back through the results of every series (the key starts
+	-- with ts).
+	--
+	-- rows_since_fit counts the results of the current model newer than its
+	-- training range: each run adds its own such rows, so that the count
+	-- costs O(new rows) however many results the series has.  Usually all of
+	-- a series' rows are (oldest > train_to); the rows of the other series
+	-- only are compared one by one (stale, a join that ends at once when
+	-- there is no such series).
 	EXECUTE format($q$
 		WITH st AS MATERIALIZED (
 			SELECT s.series_id, s.series, s.watermark, m.train_to
@@ -174,16 +187,23 @@ BEGIN
 			       count(*) FILTER (WHERE sc.is_anomaly) AS a
 			FROM scored sc
 			GROUP BY sc.series_id
+		), stale AS (
+			SELECT sc.series_id, count(*) AS fresh
+			FROM (SELECT per.series_id, st.train_to FROM per JOIN st ON st.series_id = per.series_id
+			      WHERE per.oldest <= st.train_to) ns
+			JOIN scored sc ON sc.series_id = ns.series_id AND sc.ts > ns.train_to
+			GROUP BY sc.series_id
 		), upd AS (
-			-- rows_since_fit counts rows newer than the training range; when some
-			-- rows of this run are not, the caller counts them exactly.
 			UPDATE @extschema@.anomaly_series s
 			SET watermark = greatest(s.watermark, per.newest), rows_scored = s.rows_scored + per.n,
-			    rows_since_fit = s.rows_since_fit + CASE WHEN per.oldest > st.train_to THEN per.n ELSE 0 END,
+			    rows_since_fit = s.rows_since_fit
+			                     + CASE WHEN per.oldest > st.train_to THEN per.n ELSE coalesce(stale.fresh, 0) END,
 			    last_scored_at = now()
-			FROM per JOIN st ON st.series_id = per.series_id
+			FROM per
+			JOIN st ON st.series_id = per.series_id
+			LEFT JOIN stale ON stale.series_id = per.series_id
 			WHERE s.detector = $1 AND s.series_id = per.series_id
-			RETURNING per.series_id, per.n, per.a, per.oldest > st.train_to AS all_fresh
+			RETURNING per.series_id, per.n, per.a
 		), anoms AS (
 			SELECT a.series_id, a.ts, a.score, st.series, st.watermark, per.oldest,
 			       cardinality(a.ts) > 1 OR coalesce(per.oldest <= st.watermark, false) AS needs_gaps
@@ -202,7 +222,12 @@ BEGIN
 		), marked AS (
 			SELECT an.series_id, an.series, u.ts, u.score,
 			       CASE WHEN g.gap IS NOT NULL OR (NOT an.needs_gaps AND u.ts > an.oldest) THEN 's'
+			            WHEN u.k = 1 AND an.watermark IS NULL THEN 's'
 			            WHEN u.k > 1 AND (an.watermark IS NULL OR an.ts[u.k - 1] > an.watermark) THEN 'c'
+			            WHEN u.ts > an.watermark THEN
+			                 CASE WHEN (SELECT prev.is_anomaly FROM @extschema@.anomaly_results prev
+			                            WHERE prev.ts = an.watermark AND prev.series_id = an.series_id) THEN 'c'
+			                      ELSE 's' END
 			            ELSE 'u' END AS mark
 			FROM anoms an
 			CROSS JOIN LATERAL unnest(an.ts, an.score) WITH ORDINALITY AS u(ts, score, k)
@@ -210,8 +235,7 @@ BEGIN
 		)
 		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
 		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
-		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts,
-		       (SELECT array_agg(series_id) FROM upd WHERE NOT all_fresh)
+		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts
 		FROM (SELECT coalesce(array_agg(m.series_id ORDER BY m.series), '{}') AS series_id,
 		             coalesce(array_agg(m.series ORDER BY m.series), '{}') AS series,
 		             coalesce(array_agg(m.starts ORDER BY m.series), '{}') AS starts,
@@ -227,15 +251,18 @@ BEGIN
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END,
 		CASE WHEN skip_duplicates THEN ' ON CONFLICT (ts, series_id) DO NOTHING' ELSE '' END)
-	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts, recount
+	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts
 	USING d.name, bound, run_id, late_window, only_series;
 END
 $$;
 COMMENT ON FUNCTION @extschema@._anomaly_score(@extschema@.anomaly_detectors, interval, bigint, text, boolean) IS
 	'anomaly (internal): scores new and late rows of a detector and advances the watermarks';
 
-CREATE FUNCTION @extschema@.anomaly_run(
+-- The run itself, as the detector's owner (see anomaly_run, which calls it).
+-- caller is the role that called anomaly_run (anomaly_runs.run_by).
+CREATE FUNCTION @extschema@._anomaly_run(
 	name text,
+	caller name,
 	OUT run_id bigint,
 	OUT series integer,
 	OUT fitted integer,
@@ -270,13 +297,16 @@ DECLARE
 	ev_peak float8[] := '{}';
 	u_series_id bigint[] := '{}';
 	u_ts timestamptz[] := '{}';
-	recount bigint[];
 	top jsonb;
 	msg text;
 	state text;
 	payload text;
 BEGIN
 	d := @extschema@._anomaly_lock_detector(name);
+	IF d.owner IS DISTINCT FROM (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) THEN
+		RAISE EXCEPTION 'detector "%" must be run as its owner %', name, d.owner
+			USING ERRCODE = 'insufficient_privilege', HINT = 'Call anomaly_run.';
+	END IF;
 	IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = d.source) THEN
 		RAISE EXCEPTION 'source table of detector "%" does not exist', name
 			USING ERRCODE = 'undefined_table',
@@ -361,7 +391,6 @@ BEGIN
 		ev_peak := one.ev_peak;
 		u_series_id := one.u_series_id;
 		u_ts := one.u_ts;
-		recount := one.recount;
 	EXCEPTION WHEN OTHERS THEN
 		rows_scored := 0;
 		anomalies := 0;
@@ -377,7 +406,6 @@ BEGIN
 				ev_peak := ev_peak || one.ev_peak;
 				u_series_id := u_series_id || one.u_series_id;
 				u_ts := u_ts || one.u_ts;
-				recount := recount || one.recount;
 			EXCEPTION WHEN OTHERS THEN
 				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
 				fails := fails || jsonb_build_object('series', s, 'stage', 'score', 'sqlstate', state, 'message', msg);
@@ -387,17 +415,6 @@ BEGIN
 			END;
 		END LOOP;
 	END;
-
-	-- rows_since_fit counts rows newer than the model's training range; the
-	-- scoring statement counted all rows of the series listed here, some of
-	-- which are not (a first fit scores its own training rows).
-	IF recount IS NOT NULL THEN
-		UPDATE @extschema@.anomaly_series x
-		SET rows_since_fit = (SELECT count(*) FROM @extschema@.anomaly_results r
-		                      WHERE r.series_id = x.series_id AND r.model_id = x.model_id
-		                        AND r.ts > (SELECT m.train_to FROM @extschema@.anomaly_models m WHERE m.model_id = x.model_id))
-		WHERE x.detector = d.name AND x.series_id = ANY (recount);
-	END IF;
 
 	-- 4. New events: anomalous rows of this run that start an event, i.e. whose
 	--    previous row is not anomalous and whose next row, if scored by an
@@ -410,7 +427,7 @@ BEGIN
 		WHERE NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
 		                    WHERE o.series_id = u.series_id AND o.ts < u.ts
 		                    ORDER BY o.ts DESC LIMIT 1), false)
-		  AND NOT coalesce((SELECT o.is_anomaly AND o.run_id <> anomaly_run.run_id FROM @extschema@.anomaly_results o
+		  AND NOT coalesce((SELECT o.is_anomaly AND o.run_id <> _anomaly_run.run_id FROM @extschema@.anomaly_results o
 		                    WHERE o.series_id = u.series_id AND o.ts > u.ts
 		                    ORDER BY o.ts LIMIT 1), false)
 		GROUP BY u.series_id
@@ -439,9 +456,56 @@ BEGIN
 	failures := jsonb_array_length(fails);
 	duration := clock_timestamp() - started;
 	INSERT INTO @extschema@.anomaly_runs (run_id, detector, started_at, finished_at, series, fitted, rows_scored,
-	                                      anomalies, new_events, failures, failure_details)
+	                                      anomalies, new_events, failures, failure_details, run_by)
 	VALUES (run_id, d.name, started, started + duration, series, fitted, rows_scored,
-	        anomalies, new_events, failures, fails);
+	        anomalies, new_events, failures, fails, caller);
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_run(text, name) IS
+	'anomaly (internal): the run of anomaly_run, called as the detector''s owner';
+
+-- A run reads the source (a view may call any function) with the rights of
+-- the detector's owner, never the caller's: a superuser's job that runs
+-- everyone's detectors must not lend its rights to code the owners wrote.
+-- SET ROLE would not do: code run under it may RESET ROLE back to the
+-- session user.  Unless caller and session are the owner, the run goes
+-- through a temporary SECURITY DEFINER function owned by the owner, inside
+-- which PostgreSQL refuses SET ROLE and SET SESSION AUTHORIZATION.  The
+-- function lives in the caller's pg_temp for the length of the call.
+CREATE FUNCTION @extschema@.anomaly_run(
+	name text,
+	OUT run_id bigint,
+	OUT series integer,
+	OUT fitted integer,
+	OUT rows_scored bigint,
+	OUT anomalies bigint,
+	OUT new_events integer,
+	OUT failures integer,
+	OUT duration interval)
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- Checks that the caller is a member of the owner, and locks the detector.
+	d @extschema@.anomaly_detectors := @extschema@._anomaly_lock_detector(name);
+	caller name := current_user;
+BEGIN
+	IF caller = session_user AND d.owner = (SELECT r.oid FROM pg_roles r WHERE r.rolname = caller) THEN
+		SELECT * INTO run_id, series, fitted, rows_scored, anomalies, new_events, failures, duration
+		FROM @extschema@._anomaly_run(name, caller);
+		RETURN;
+	END IF;
+	CREATE OR REPLACE FUNCTION pg_temp._anomaly_run_as_owner(text, name, OUT run_id bigint, OUT series integer,
+	                                              OUT fitted integer, OUT rows_scored bigint, OUT anomalies bigint,
+	                                              OUT new_events integer, OUT failures integer, OUT duration interval)
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS 'SELECT * FROM @extschema@._anomaly_run($1, $2)';
+	EXECUTE format('ALTER FUNCTION pg_temp._anomaly_run_as_owner(text, name) OWNER TO %s', d.owner);
+	EXECUTE 'SELECT * FROM pg_temp._anomaly_run_as_owner($1, $2)'
+	INTO run_id, series, fitted, rows_scored, anomalies, new_events, failures, duration
+	USING name, caller;
+	DROP FUNCTION pg_temp._anomaly_run_as_owner(text, name);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.anomaly_run(text) IS

@@ -1,4 +1,4 @@
--- Detector security: runs use the caller's rights, a role without SELECT on
+-- Detector security: runs use the owner's rights, a role without SELECT on
 -- the source can neither create nor run a detector, results are visible only
 -- to the owner and to roles allowed to read the source, and identifiers are
 -- quoted in the dynamic SQL.
@@ -53,6 +53,26 @@ VALUES ('sec_fake', '"Sec Src; drop"', 'Time', 'value"q', 'regress_anomaly_owner
 RESET ROLE;
 SELECT name, source FROM anomaly_detectors;
 
+-- Detector names are unique over all roles.  Taking a name in use says
+-- "already exists" only to a role that can see that detector; the outsider,
+-- who cannot, learns only that the name is not available.
+CREATE TABLE sec_other (ts timestamptz, v float8);
+GRANT SELECT ON sec_other TO regress_anomaly_outsider, regress_anomaly_reader;
+SET ROLE regress_anomaly_outsider;
+SELECT anomaly_create_detector('sec', 'sec_other', 'ts', 'v');
+SELECT anomaly_create_detector('sec_outsider', 'sec_other', 'ts', 'v');
+RESET ROLE;
+SET ROLE regress_anomaly_reader;
+SELECT anomaly_create_detector('sec', 'sec_other', 'ts', 'v');
+RESET ROLE;
+-- Nor is the outsider's detector confirmed to the owner, who cannot see it.
+SET ROLE regress_anomaly_owner;
+SELECT anomaly_create_detector('sec_outsider', '"Sec Src; drop"', 'Time', 'value"q');
+RESET ROLE;
+SELECT name, owner FROM anomaly_detectors ORDER BY name;
+SELECT anomaly_drop_detector('sec_outsider');
+DROP TABLE sec_other;
+
 -- Once the owner loses SELECT on the source, it cannot run its detector either.
 REVOKE SELECT ON "Sec Src; drop" FROM regress_anomaly_owner;
 SET ROLE regress_anomaly_owner;
@@ -63,11 +83,82 @@ GRANT SELECT ("Service Name", "Time", "value""q") ON "Sec Src; drop" TO regress_
 INSERT INTO "Sec Src; drop" VALUES ('svc 1', timestamptz '2026-04-02 00:00+00', 11);
 SET ROLE regress_anomaly_owner;
 SELECT series, fitted, rows_scored, failures FROM anomaly_run('sec');
+RESET ROLE;
+-- A member of the owner (not a superuser) runs it too, as the owner; the log
+-- names the member.
+CREATE ROLE regress_anomaly_member IN ROLE regress_anomaly_owner;
+INSERT INTO "Sec Src; drop" VALUES ('svc 1', timestamptz '2026-04-02 01:00+00', 11);
+SET ROLE regress_anomaly_member;
+SELECT series, fitted, rows_scored, failures FROM anomaly_run('sec');
+SELECT run_by FROM anomaly_runs WHERE detector = 'sec' ORDER BY run_id;
 SELECT anomaly_drop_detector('sec');
 RESET ROLE;
+DROP ROLE regress_anomaly_member;
 
 SELECT count(*) AS left_over FROM anomaly_detectors WHERE name = 'sec';
 DROP TABLE "Sec Src; drop";
+
+-- A run uses the rights of the detector's owner, whoever calls it.  A role
+-- builds a detector over a view that calls its function, which tries to make
+-- the role superuser: directly, after RESET ROLE and after SET SESSION
+-- AUTHORIZATION.  A superuser running that detector (a job running everyone's
+-- detectors), directly or after SET ROLE, must lend it none of its rights.
+CREATE ROLE regress_anomaly_mallory;
+CREATE SCHEMA regress_mal AUTHORIZATION regress_anomaly_mallory;
+SET ROLE regress_anomaly_mallory;
+CREATE TABLE regress_mal.src (ts timestamptz, v float8);
+INSERT INTO regress_mal.src
+SELECT timestamptz '2026-04-01 00:00+00' + i * interval '1 hour', 10 + i % 3 FROM generate_series(0, 23) i;
+CREATE TABLE regress_mal.seen (who name, attempt text, outcome text);
+CREATE FUNCTION regress_mal.probe() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+	BEGIN
+		ALTER ROLE regress_anomaly_mallory SUPERUSER;
+		INSERT INTO regress_mal.seen VALUES (current_user, 'ALTER ROLE', 'done');
+	EXCEPTION WHEN OTHERS THEN
+		INSERT INTO regress_mal.seen VALUES (current_user, 'ALTER ROLE', SQLERRM);
+	END;
+	BEGIN
+		RESET ROLE;
+		ALTER ROLE regress_anomaly_mallory SUPERUSER;
+		INSERT INTO regress_mal.seen VALUES (current_user, 'RESET ROLE', 'done');
+	EXCEPTION WHEN OTHERS THEN
+		INSERT INTO regress_mal.seen VALUES (current_user, 'RESET ROLE', SQLERRM);
+	END;
+	BEGIN
+		SET SESSION AUTHORIZATION DEFAULT;
+		ALTER ROLE regress_anomaly_mallory SUPERUSER;
+		INSERT INTO regress_mal.seen VALUES (current_user, 'SET SESSION AUTHORIZATION', 'done');
+	EXCEPTION WHEN OTHERS THEN
+		INSERT INTO regress_mal.seen VALUES (current_user, 'SET SESSION AUTHORIZATION', SQLERRM);
+	END;
+	RETURN true;
+END
+$$;
+CREATE VIEW regress_mal.v AS SELECT ts, v FROM regress_mal.src WHERE regress_mal.probe();
+SELECT anomaly_create_detector('sec_mal', 'regress_mal.v', 'ts', 'v', NULL, '{"threshold": 4}');
+RESET ROLE;
+TRUNCATE regress_mal.seen;
+SELECT series, fitted, rows_scored, failures FROM anomaly_run('sec_mal');
+SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_anomaly_mallory';
+SELECT who, attempt, outcome, count(*) > 0 AS seen FROM regress_mal.seen GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+-- The run is logged as the caller's, and the caller is itself again.
+SELECT run_by = session_user AS run_by_caller FROM anomaly_runs WHERE detector = 'sec_mal';
+SELECT current_user = session_user AS caller_restored;
+-- The same after SET ROLE to the owner (RESET ROLE would otherwise give the
+-- session user back).
+TRUNCATE regress_mal.seen;
+INSERT INTO regress_mal.src VALUES (timestamptz '2026-04-02 00:00+00', 11);
+SET ROLE regress_anomaly_mallory;
+SELECT series, fitted, rows_scored, failures FROM anomaly_run('sec_mal');
+RESET ROLE;
+SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_anomaly_mallory';
+SELECT who, attempt, outcome, count(*) > 0 AS seen FROM regress_mal.seen GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+-- No temporary function is left behind.
+SELECT count(*) AS temp_functions FROM pg_proc WHERE proname = '_anomaly_run_as_owner';
+SELECT anomaly_drop_detector('sec_mal');
+DROP SCHEMA regress_mal CASCADE;
+DROP ROLE regress_anomaly_mallory;
 DROP ROLE regress_anomaly_owner;
 DROP ROLE regress_anomaly_reader;
 DROP ROLE regress_anomaly_outsider;

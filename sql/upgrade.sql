@@ -1,6 +1,8 @@
--- Upgrading an installation of version 0.1.0 (ALTER EXTENSION anomaly UPDATE)
--- keeps its detectors, series, models, results and runs, gives the same
--- schema as a new installation, and anomaly_run goes on where it stopped.
+-- Upgrading an installation of version 0.1.0 or 0.2.0 (ALTER EXTENSION
+-- anomaly UPDATE) keeps its detectors, series, models, results and runs, gives
+-- the same schema as a new installation, and anomaly_run goes on where it
+-- stopped.  0.1.0 is upgraded in two steps, to 0.2.0 (compared with a new
+-- installation of 0.2.0) and on to the current version.
 -- Runs in databases of its own and reconnects to the regression database.
 SET client_min_messages = warning;
 SET extra_float_digits = 0;
@@ -61,8 +63,10 @@ $sig$ AS schema_sig_sql \gset
 SELECT current_database() AS regress_db \gset
 DROP DATABASE IF EXISTS regression_anomaly_new;
 DROP DATABASE IF EXISTS regression_anomaly_upgrade;
+DROP DATABASE IF EXISTS regression_anomaly_v020;
 CREATE DATABASE regression_anomaly_new;
 CREATE DATABASE regression_anomaly_upgrade;
+CREATE DATABASE regression_anomaly_v020;
 
 -- The schema of a new installation.
 \c regression_anomaly_new
@@ -70,6 +74,13 @@ SET client_min_messages = warning;
 CREATE EXTENSION anomaly;
 SELECT extversion FROM pg_extension WHERE extname = 'anomaly';
 :schema_sig_sql \gset new_
+
+-- The schema of a new installation of version 0.2.0.
+\c regression_anomaly_v020
+SET client_min_messages = warning;
+CREATE EXTENSION anomaly VERSION '0.2.0';
+SELECT extversion FROM pg_extension WHERE extname = 'anomaly';
+:schema_sig_sql \gset v020_
 
 -- Version 0.1.0 with two detectors.  The values stay within 10 .. 10.9 except
 -- the spikes (100): hour 60 of series a, hours 62 and 63 of series b.
@@ -111,6 +122,11 @@ SELECT count(*) AS n, md5(string_agg(concat_ws(',', r.*), ';' ORDER BY run_id)) 
 SELECT count(*) AS n, md5(string_agg(concat_ws(',', d.*), ';' ORDER BY name)) AS md5 FROM anomaly_detectors d \gset detectors_
 SELECT :results_n AS results, :models_n AS models, :series_n AS series, :runs_n AS runs, :detectors_n AS detectors;
 
+ALTER EXTENSION anomaly UPDATE TO '0.2.0';
+SELECT extversion FROM pg_extension WHERE extname = 'anomaly';
+:schema_sig_sql \gset upgraded_
+SELECT :'upgraded_schema_items' = :'v020_schema_items' AS same_objects_as_020,
+       :'upgraded_schema_md5' = :'v020_schema_md5' AS same_definitions_as_020;
 ALTER EXTENSION anomaly UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'anomaly';
 :schema_sig_sql \gset upgraded_
@@ -160,7 +176,70 @@ SELECT anomaly_drop_detector('up_other');
 DELETE FROM anomaly_series WHERE detector = 'up' AND series = 'b';
 SELECT detector, series, count(*) FROM anomaly_results GROUP BY detector, series ORDER BY detector, series;
 
+-- rows_since_fit is what it counts: the results of the current model newer
+-- than its training range.
+SELECT s.series, s.rows_since_fit,
+       (SELECT count(*) FROM anomaly_results r JOIN anomaly_models m ON m.model_id = r.model_id
+        WHERE r.series_id = s.series_id AND r.model_id = s.model_id AND r.ts > m.train_to) AS counted
+FROM anomaly_series s WHERE s.detector = 'up' ORDER BY s.series;
+
+-- Version 0.2.0, run before and after the upgrade to the current version: a
+-- detector refitted every 30 points, and late rows (older than the watermark)
+-- that the current model scores within its training range.
+\c regression_anomaly_v020
+SET client_min_messages = warning;
+SET extra_float_digits = 0;
+CREATE TABLE m (svc text, ts timestamptz, v float8);
+INSERT INTO m
+SELECT s, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour',
+       CASE WHEN (s, i) IN (('a', 40), ('b', 41)) THEN 100 ELSE 10 + ((i * 7) % 10) * 0.1 END
+FROM unnest(ARRAY['a', 'b']) s, generate_series(0, 47) i WHERE i % 5 <> 2;
+SELECT anomaly_create_detector('up2', 'm', 'ts', 'v', 'svc',
+                               '{"threshold": 4, "method": "robust", "refit_every": 30, "late_window": "1 day"}');
+SELECT series, fitted, rows_scored, anomalies, new_events FROM anomaly_run('up2');
+SELECT count(*) AS n, md5(string_agg(concat_ws(',', r.*), ';' ORDER BY ts, series_id)) AS md5 FROM anomaly_results r \gset results_
+SELECT count(*) AS n, md5(string_agg(concat_ws(',', s.*), ';' ORDER BY series_id)) AS md5 FROM anomaly_series s \gset series_
+SELECT count(*) AS n, md5(string_agg(concat_ws(',', r.*), ';' ORDER BY run_id)) AS md5 FROM anomaly_runs r \gset runs_
+ALTER EXTENSION anomaly UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'anomaly';
+:schema_sig_sql \gset upgraded_
+SELECT :'upgraded_schema_items' = :'new_schema_items' AS same_objects,
+       :'upgraded_schema_md5' = :'new_schema_md5' AS same_definitions;
+SELECT (SELECT md5(string_agg(concat_ws(',', r.*), ';' ORDER BY ts, series_id)) = :'results_md5'
+        FROM anomaly_results r) AS results_kept,
+       (SELECT md5(string_agg(concat_ws(',', s.*), ';' ORDER BY series_id)) = :'series_md5'
+        FROM anomaly_series s) AS series_kept,
+       (SELECT md5(string_agg(concat_ws(',', r.*), ';' ORDER BY run_id)) = :'runs_md5' FROM anomaly_runs r) AS runs_kept;
+-- New rows, and the late rows (every fifth hour) arriving after them.
+INSERT INTO m
+SELECT s, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour', 10 + ((i * 7) % 10) * 0.1
+FROM unnest(ARRAY['a', 'b']) s, generate_series(48, 59) i;
+SELECT series, fitted, rows_scored, anomalies, new_events FROM anomaly_run('up2');
+INSERT INTO m
+SELECT s, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour',
+       CASE WHEN (s, i) = ('a', 37) THEN 100 ELSE 10 + ((i * 7) % 10) * 0.1 END
+FROM unnest(ARRAY['a', 'b']) s, generate_series(30, 47) i WHERE i % 5 = 2;
+SELECT series, fitted, rows_scored, anomalies, new_events FROM anomaly_run('up2');
+-- 20 more rows reach refit_every; the next run refits (on the rows up to the
+-- watermark) and scores 4 rows past the new training range.
+INSERT INTO m
+SELECT s, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour', 10 + ((i * 7) % 10) * 0.1
+FROM unnest(ARRAY['a', 'b']) s, generate_series(60, 79) i;
+SELECT series, fitted, rows_scored FROM anomaly_run('up2');
+INSERT INTO m
+SELECT s, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour', 10 + ((i * 7) % 10) * 0.1
+FROM unnest(ARRAY['a', 'b']) s, generate_series(80, 83) i;
+SELECT series, fitted, rows_scored FROM anomaly_run('up2');
+SELECT series, fitted, rows_scored FROM anomaly_run('up2');
+SELECT s.series, s.watermark, s.rows_scored, s.rows_since_fit,
+       (SELECT count(*) FROM anomaly_results r JOIN anomaly_models m ON m.model_id = r.model_id
+        WHERE r.series_id = s.series_id AND r.model_id = s.model_id AND r.ts > m.train_to) AS counted
+FROM anomaly_series s ORDER BY s.series;
+SELECT series, started_at, anomalous_rows FROM anomaly_events ORDER BY series, started_at;
+SELECT count(*) AS results, count(DISTINCT (series_id, ts)) AS distinct_keys FROM anomaly_results;
+
 \c :regress_db
 DROP DATABASE regression_anomaly_new;
 DROP DATABASE regression_anomaly_upgrade;
+DROP DATABASE regression_anomaly_v020;
 SELECT extversion FROM pg_extension WHERE extname = 'anomaly';

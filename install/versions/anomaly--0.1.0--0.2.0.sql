@@ -429,7 +429,3 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.anomaly_run(text) IS
 	'anomaly: one incremental run of a detector (fit where needed, score new and late rows, write results, advance watermarks, notify)';
-
--- The comment of ts_alert_step_default names the documentation's new place.
-COMMENT ON FUNCTION @extschema@.ts_alert_step_default(int8[], boolean) IS
-	'transition function of ts_alert(boolean): ts_alert_step with the default refractory period of 150 rows (chosen on the NAB corpus, see docs/time-series.md)';

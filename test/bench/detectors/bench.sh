@@ -17,6 +17,14 @@
 # printed, then the best times are compared.
 # Run by hand (holds the install lock):
 #   test/bench/detectors/bench.sh [SERIES] [NEW] [LAYOUT] [REPEAT]
+#   test/bench/detectors/bench.sh history [SERIES] [RESULTS] [REPEAT]
+# The history case times one run of SERIES series (default 1000) against
+# RESULTS existing results (default 5000000): 10 new rows per series and one
+# late row per series inside its model's training range, which makes the run
+# count rows_since_fit exactly.  Each step of a run must cost O(new rows +
+# series), not O(results) per series, whatever plan PostgreSQL picks:
+# PLAN_SETTINGS (default none) is run before the timed run, e.g.
+# PLAN_SETTINGS="SET enable_indexscan = off; SET enable_bitmapscan = off;".
 # LAYOUT "time" (default) stores the new rows in arrival order, all series of
 # one hour after another, as metrics arrive; "series" stores each series'
 # rows together.  SHARED_BUFFERS (default 128MB, PostgreSQL's default) sets
@@ -25,9 +33,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
+MODE=default
+if [ "${1:-}" = history ]; then MODE=history; shift; fi
 SERIES=${1:-1000}
 NEW=${2:-1000}
 LAYOUT=${3:-time}
+[ "$MODE" = default ] || LAYOUT=time
 REPEAT=${4:-3}
 OPTIONS=${OPTIONS:-'{"threshold": 4}'}
 case "$LAYOUT" in
@@ -44,6 +55,60 @@ start_cluster "shared_buffers = ${SHARED_BUFFERS:-128MB}"
 createdb bench
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d bench)
 "${PSQL[@]}" -c "CREATE EXTENSION anomaly"
+
+timed() { # timed SQL -> milliseconds
+	"${PSQL[@]}" -c "CHECKPOINT" >/dev/null
+	{ echo '\timing on'; echo "$1"; } | "${PSQL[@]}" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+}
+
+if [ "$MODE" = history ]; then
+	RESULTS=${2:-5000000}
+	REPEAT=${3:-1}
+	HOURS=$((RESULTS / SERIES))
+	[ "$HOURS" -gt 100 ] || { echo "RESULTS must exceed 100 x SERIES" >&2; exit 2; }
+	for r in $(seq 1 "$REPEAT"); do
+		"${PSQL[@]}" >/dev/null <<SQL
+SET client_min_messages = warning;
+SELECT anomaly_drop_detector('hist') FROM anomaly_detectors WHERE name = 'hist';
+DROP TABLE IF EXISTS hsrc;
+-- The last 100 hours before the timed run, fitted and scored by a first run.
+CREATE TABLE hsrc (service text, ts timestamptz, requests float8);
+INSERT INTO hsrc
+SELECT 'svc' || s, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour',
+       100 + 10 * sin(i / 4.0 + s) + (hashint4(s * 100000 + i) % 100) / 25.0
+FROM generate_series(1, $SERIES) s, generate_series($HOURS - 100, $HOURS - 1) i;
+SELECT anomaly_create_detector('hist', 'hsrc', 'ts', 'requests', 'service', '{"threshold": 4}');
+SELECT 1 FROM anomaly_run('hist');
+-- The series' older history, as earlier runs would have written it.
+INSERT INTO anomaly_results (detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id,
+                             series_id)
+SELECT 'hist', s.series, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour', 100, 100, 90, 110, 0.1, false,
+       s.model_id, 0, s.series_id
+FROM anomaly_series s, generate_series(0, $HOURS - 101) i WHERE s.detector = 'hist';
+UPDATE anomaly_series SET rows_scored = rows_scored + $HOURS - 100 WHERE detector = 'hist';
+-- New rows: 10 per series, and a late row per series half an hour before its
+-- watermark, inside the training range of its model.
+INSERT INTO hsrc
+SELECT 'svc' || s, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour',
+       100 + 10 * sin(i / 4.0 + s) + (hashint4(s * 100000 + i) % 100) / 25.0
+FROM generate_series(1, $SERIES) s, generate_series($HOURS, $HOURS + 9) i;
+INSERT INTO hsrc
+SELECT 'svc' || s, timestamptz '2026-01-01 00:00+00' + ($HOURS - 1.5) * interval '1 hour', 100
+FROM generate_series(1, $SERIES) s;
+VACUUM ANALYZE hsrc;
+VACUUM ANALYZE anomaly_results;
+ANALYZE anomaly_series, anomaly_models;
+SQL
+		n=$("${PSQL[@]}" -At -c "SELECT count(*) FROM anomaly_results")
+		t=$(timed "${PLAN_SETTINGS:-} SELECT 1 FROM anomaly_run('hist');")
+		"${PSQL[@]}" -At -c "SELECT 'repeat $r: $SERIES series, $n existing results: anomaly_run ' || round($t) || ' ms, '
+			|| rows_scored || ' rows scored; rows_since_fit right: '
+			|| (SELECT bool_and(rows_since_fit = 10) FROM anomaly_series WHERE detector = 'hist')
+			FROM anomaly_runs WHERE detector = 'hist' ORDER BY run_id DESC LIMIT 1"
+	done
+	flock -u 9
+	exit 0
+fi
 
 setup() {
 	"${PSQL[@]}" <<SQL
@@ -88,11 +153,6 @@ FROM (SELECT s.service AS series, s.ts, s.requests AS value, st.model_id,${3:+ s
       WHERE s.ts > st.watermark
       OFFSET 0) q;
 SQL
-}
-
-timed() { # timed SQL -> milliseconds
-	"${PSQL[@]}" -c "CHECKPOINT" >/dev/null
-	{ echo '\timing on'; echo "$1"; } | "${PSQL[@]}" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
 }
 
 best_hand=""; best_pk=""; best_run=""

@@ -1,0 +1,517 @@
+-- anomaly 0.2.0 -> 0.3.0 (ALTER EXTENSION anomaly UPDATE TO '0.3.0').
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "ALTER EXTENSION anomaly UPDATE TO '0.3.0'" to load this file. \quit
+
+-- Every object whose definition changed since 0.2.0, as the install script of
+-- 0.3.0 defines it; upgrade.sql checks that the upgraded schema is the same
+-- as a new installation's.  No table changes: results and state are kept.
+
+-- The comment of ts_alert_step_default names the documentation's new place.
+COMMENT ON FUNCTION @extschema@.ts_alert_step_default(int8[], boolean) IS
+  'transition function of ts_alert(boolean): ts_alert_step with the default refractory period of 150 rows (chosen on the NAB corpus, see docs/time-series.md)';
+
+-- A name taken by a detector the caller cannot see is said to be unavailable,
+-- not confirmed to exist.
+CREATE OR REPLACE FUNCTION @extschema@.anomaly_create_detector(
+	name text,
+	source regclass,
+	time_column text,
+	value_column text,
+	series_column text DEFAULT NULL,
+	options jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	policy record;
+	col text;
+	typ oid;
+	me regrole;
+BEGIN
+	IF name IS NULL OR source IS NULL OR time_column IS NULL OR value_column IS NULL THEN
+		RAISE EXCEPTION 'name, source, time_column and value_column must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF name = '' OR octet_length(name) > 55 THEN
+		RAISE EXCEPTION 'invalid detector name'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = 'A detector name has 1 to 55 bytes, so that its pg_cron job name fits.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = source AND c.relkind IN ('r', 'p', 'v', 'm', 'f')) THEN
+		RAISE EXCEPTION 'source % is not a table or view', source
+			USING ERRCODE = 'wrong_object_type';
+	END IF;
+	policy := @extschema@._anomaly_policy(coalesce(options, '{}'));
+
+	FOREACH col IN ARRAY ARRAY[time_column, value_column, series_column] LOOP
+		CONTINUE WHEN col IS NULL;
+		SELECT a.atttypid INTO typ FROM pg_attribute a
+		WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'column "%" of relation % does not exist', col, source
+				USING ERRCODE = 'undefined_column';
+		END IF;
+		IF NOT has_column_privilege(source, col, 'SELECT') THEN
+			RAISE EXCEPTION 'permission denied for table %', source
+				USING ERRCODE = 'insufficient_privilege',
+				      DETAIL = format('The detector reads column "%s", which you may not select.', col);
+		END IF;
+		IF col = time_column AND typ <> 'timestamptz'::regtype THEN
+			RAISE EXCEPTION 'time column "%" must be of type timestamp with time zone', col
+				USING ERRCODE = 'datatype_mismatch',
+				      DETAIL = format('Column "%s" is of type %s.', col, format_type(typ, NULL)),
+				      HINT = 'Point the detector at a view that converts it, for example ts AT TIME ZONE ''UTC''.';
+		END IF;
+		IF col = value_column AND NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = typ AND t.typcategory = 'N') THEN
+			RAISE EXCEPTION 'value column "%" must be numeric', col
+				USING ERRCODE = 'datatype_mismatch',
+				      DETAIL = format('Column "%s" is of type %s.', col, format_type(typ, NULL));
+		END IF;
+	END LOOP;
+
+	-- ts_fit validates its own options; ask it now rather than at the first run.
+	PERFORM @extschema@._anomaly_check_fit_options(policy.fit_options);
+
+	SELECT r.oid::regrole INTO me FROM pg_roles r WHERE r.rolname = current_user;
+	BEGIN
+		INSERT INTO @extschema@.anomaly_detectors (name, source, time_column, value_column, series_column, options, owner)
+		VALUES (name, source, time_column, value_column, series_column, coalesce(options, '{}'), me);
+	EXCEPTION WHEN unique_violation THEN
+		-- Names are unique over all roles (they name the pg_cron jobs and key the
+		-- other tables).  A detector the caller may not see is not confirmed:
+		-- the name is only said to be taken.
+		IF EXISTS (SELECT 1 FROM @extschema@.anomaly_detectors x WHERE x.name = anomaly_create_detector.name) THEN
+			RAISE EXCEPTION 'detector "%" already exists', name USING ERRCODE = 'duplicate_object';
+		END IF;
+		RAISE EXCEPTION 'detector name "%" is not available', name
+			USING ERRCODE = 'duplicate_object',
+			      DETAIL = 'Detector names are unique in the database, over all roles.',
+			      HINT = 'Choose another name.';
+	END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.anomaly_create_detector(text, regclass, text, text, text, jsonb) IS
+	'anomaly: registers a detector over a table or view (time, value and optional series columns; ts_fit options plus train_window, refit_every, min_train_points, late_window)';
+
+-- _anomaly_score counts rows_since_fit itself (its result loses the recount
+-- column): a new result type needs DROP and CREATE.  anomaly_run, which calls
+-- it, is replaced below in the same transaction.
+DROP FUNCTION @extschema@._anomaly_score(@extschema@.anomaly_detectors, interval, bigint, text, boolean);
+
+-- Scores the rows of series with a model that are newer than their watermark
+-- (and the late rows within late_window that have no result yet), writes the
+-- results and advances the watermarks.  only_series restricts it to one series.
+-- ev_* give, per series with anomalies in this run, the anomalies
+-- known to start an event (ev_starts) and the highest score; u_* list the
+-- anomalies for which the caller must look at the neighbouring rows in
+-- anomaly_results (rows this statement writes are not visible to it).
+-- Without skip_duplicates, a source with two rows for one series and timestamp
+-- makes it fail with unique_violation: ON CONFLICT costs 60% more per row
+-- (speculative insertion), so the caller retries with it only then.
+CREATE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late_window interval, run_id bigint,
+                                           only_series text, skip_duplicates boolean,
+                                           OUT rows_scored bigint, OUT anomalies bigint,
+                                           OUT ev_series_id bigint[], OUT ev_series text[], OUT ev_starts bigint[],
+                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[])
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	bound timestamptz;
+BEGIN
+	-- Rows older than every series' watermark minus late_window need not be read.
+	SELECT min(coalesce(s.watermark - late_window, '-infinity')) INTO bound
+	FROM @extschema@.anomaly_series s
+	WHERE s.detector = d.name AND s.model_id IS NOT NULL AND (only_series IS NULL OR s.series = only_series);
+	IF bound IS NULL THEN
+		rows_scored := 0;
+		anomalies := 0;
+		RETURN;
+	END IF;
+	-- The join reads the tables (not st, whose statistics the planner does not
+	-- know) and the late-row check stays out of it (j): the planner then hashes
+	-- the series and streams the source through in its own order.
+	-- OFFSET 0 keeps ts_detect to one call per row.
+	--
+	-- Events: an anomaly starts one when the row before it (in its series) is
+	-- normal.  Sorting every row of the run by series and time to find that
+	-- row costs as much as the scoring, so only the anomalies are sorted
+	-- (anoms); each normal row newer than the old watermark is then placed
+	-- between two anomalies of its series by a binary search (width_bucket):
+	-- gap k holds the normal rows after the k-th anomaly and before the next.
+	-- The k-th anomaly starts an event ('s') when gap k-1 is not empty, and
+	-- continues one ('c') when it is and the (k-1)-th anomaly is newer than the
+	-- old watermark, so that no row of an earlier run lies between them.
+	-- Otherwise ('u') the caller looks its neighbours up.  Series with a single
+	-- anomaly and no row at or below the old watermark need no gaps: gap 0 is
+	-- not empty exactly when the anomaly is not their oldest row of the run.
+	-- An anomaly newer than the old watermark that is still unresolved has no
+	-- row of this run before it, so the row before it is the one at the
+	-- watermark (prev, read by the key only for those anomalies: a join let the
+	-- planner read all results; no earlier run wrote a row after it),
+	-- and a series never scored before (no watermark) has no row before its
+	-- first anomaly.  Only late anomalies are left to the caller ('u'), whose
+	-- lookup scans back through the results of every series (the key starts
+	-- with ts).
+	--
+	-- rows_since_fit counts the results of the current model newer than its
+	-- training range: each run adds its own such rows, so that the count
+	-- costs O(new rows) however many results the series has.  Usually all of
+	-- a series' rows are (oldest > train_to); the rows of the other series
+	-- only are compared one by one (stale, a join that ends at once when
+	-- there is no such series).
+	EXECUTE format($q$
+		WITH st AS MATERIALIZED (
+			SELECT s.series_id, s.series, s.watermark, m.train_to
+			FROM @extschema@.anomaly_series s
+			JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+			WHERE s.detector = $1%s
+		), scored AS (
+			INSERT INTO @extschema@.anomaly_results AS r
+				(detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id, scored_at,
+				 series_id)
+			SELECT $1, q.series, q.ts, q.value, (q.d).expected, (q.d).lower, (q.d).upper, (q.d).score,
+			       (q.d).is_anomaly, q.model_id, $3, now(), q.series_id
+			FROM (SELECT j.series, j.series_id, j.ts, j.value, j.model_id,
+			             @extschema@.ts_detect(j.model, j.ts, j.value) AS d
+			      FROM (SELECT src.series, s.series_id, src.ts, src.value, m.model_id, m.model, s.watermark
+			            FROM (%s) src
+			            JOIN @extschema@.anomaly_series s ON s.detector = $1 AND s.series = src.series%s
+			            JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+			            WHERE src.ts > $2%s AND (s.watermark IS NULL OR src.ts > s.watermark - $4)
+			            OFFSET 0) j
+			      WHERE j.watermark IS NULL OR j.ts > j.watermark
+			         OR NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_results o
+			                        WHERE o.ts = j.ts AND o.series_id = j.series_id AND o.ts > $2)
+			      OFFSET 0) q
+			%s
+			RETURNING r.series_id, r.ts, r.is_anomaly, CASE WHEN r.is_anomaly THEN r.score END AS score
+		), per AS (
+			SELECT sc.series_id, max(sc.ts) AS newest, min(sc.ts) AS oldest, count(*) AS n,
+			       count(*) FILTER (WHERE sc.is_anomaly) AS a
+			FROM scored sc
+			GROUP BY sc.series_id
+		), stale AS (
+			SELECT sc.series_id, count(*) AS fresh
+			FROM (SELECT per.series_id, st.train_to FROM per JOIN st ON st.series_id = per.series_id
+			      WHERE per.oldest <= st.train_to) ns
+			JOIN scored sc ON sc.series_id = ns.series_id AND sc.ts > ns.train_to
+			GROUP BY sc.series_id
+		), upd AS (
+			UPDATE @extschema@.anomaly_series s
+			SET watermark = greatest(s.watermark, per.newest), rows_scored = s.rows_scored + per.n,
+			    rows_since_fit = s.rows_since_fit
+			                     + CASE WHEN per.oldest > st.train_to THEN per.n ELSE coalesce(stale.fresh, 0) END,
+			    last_scored_at = now()
+			FROM per
+			JOIN st ON st.series_id = per.series_id
+			LEFT JOIN stale ON stale.series_id = per.series_id
+			WHERE s.detector = $1 AND s.series_id = per.series_id
+			RETURNING per.series_id, per.n, per.a
+		), anoms AS (
+			SELECT a.series_id, a.ts, a.score, st.series, st.watermark, per.oldest,
+			       cardinality(a.ts) > 1 OR coalesce(per.oldest <= st.watermark, false) AS needs_gaps
+			FROM (SELECT sc.series_id, array_agg(sc.ts ORDER BY sc.ts) AS ts, array_agg(sc.score ORDER BY sc.ts) AS score
+			      FROM scored sc
+			      WHERE sc.is_anomaly
+			      GROUP BY sc.series_id) a
+			JOIN st ON st.series_id = a.series_id
+			JOIN per ON per.series_id = a.series_id
+		), gaps AS (
+			SELECT DISTINCT sc.series_id, width_bucket(sc.ts, an.ts) AS gap
+			FROM scored sc
+			JOIN (SELECT an.series_id, an.ts, an.watermark FROM anoms an WHERE an.needs_gaps) an
+			  ON an.series_id = sc.series_id
+			WHERE NOT sc.is_anomaly AND (an.watermark IS NULL OR sc.ts > an.watermark)
+		), marked AS (
+			SELECT an.series_id, an.series, u.ts, u.score,
+			       CASE WHEN g.gap IS NOT NULL OR (NOT an.needs_gaps AND u.ts > an.oldest) THEN 's'
+			            WHEN u.k = 1 AND an.watermark IS NULL THEN 's'
+			            WHEN u.k > 1 AND (an.watermark IS NULL OR an.ts[u.k - 1] > an.watermark) THEN 'c'
+			            WHEN u.ts > an.watermark THEN
+			                 CASE WHEN (SELECT prev.is_anomaly FROM @extschema@.anomaly_results prev
+			                            WHERE prev.ts = an.watermark AND prev.series_id = an.series_id) THEN 'c'
+			                      ELSE 's' END
+			            ELSE 'u' END AS mark
+			FROM anoms an
+			CROSS JOIN LATERAL unnest(an.ts, an.score) WITH ORDINALITY AS u(ts, score, k)
+			LEFT JOIN gaps g ON g.series_id = an.series_id AND g.gap = u.k - 1
+		)
+		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
+		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
+		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts
+		FROM (SELECT coalesce(array_agg(m.series_id ORDER BY m.series), '{}') AS series_id,
+		             coalesce(array_agg(m.series ORDER BY m.series), '{}') AS series,
+		             coalesce(array_agg(m.starts ORDER BY m.series), '{}') AS starts,
+		             coalesce(array_agg(m.peak ORDER BY m.series), '{}') AS peak
+		      FROM (SELECT m.series_id, m.series, count(*) FILTER (WHERE m.mark = 's') AS starts, max(m.score) AS peak
+		            FROM marked m GROUP BY m.series_id, m.series) m) e,
+		     (SELECT coalesce(array_agg(m.series_id ORDER BY m.series_id, m.ts), '{}') AS series_id,
+		             coalesce(array_agg(m.ts ORDER BY m.series_id, m.ts), '{}') AS ts
+		      FROM marked m WHERE m.mark = 'u') un
+		$q$,
+		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
+		@extschema@._anomaly_source_sql(d, true),
+		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
+		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END,
+		CASE WHEN skip_duplicates THEN ' ON CONFLICT (ts, series_id) DO NOTHING' ELSE '' END)
+	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts
+	USING d.name, bound, run_id, late_window, only_series;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_score(@extschema@.anomaly_detectors, interval, bigint, text, boolean) IS
+	'anomaly (internal): scores new and late rows of a detector and advances the watermarks';
+
+-- The run itself, as the detector's owner (see anomaly_run, which calls it).
+-- caller is the role that called anomaly_run (anomaly_runs.run_by).
+CREATE FUNCTION @extschema@._anomaly_run(
+	name text,
+	caller name,
+	OUT run_id bigint,
+	OUT series integer,
+	OUT fitted integer,
+	OUT rows_scored bigint,
+	OUT anomalies bigint,
+	OUT new_events integer,
+	OUT failures integer,
+	OUT duration interval)
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+-- Each statement of a run is planned and executed once over many rows: the
+-- JIT compiler took about a second to compile the scoring statement, more
+-- than it saved (measured with test/bench/detectors/bench.sh).
+SET jit = off
+AS $$
+DECLARE
+	started timestamptz := clock_timestamp();
+	d @extschema@.anomaly_detectors;
+	p record;
+	col text;
+	discover_bound timestamptz;
+	known text[];
+	need_series text[];
+	need_cutoff timestamptz[];
+	fails jsonb := '[]';
+	one record;
+	i integer;
+	s text;
+	ev_series_id bigint[] := '{}';
+	ev_series text[] := '{}';
+	ev_starts bigint[] := '{}';
+	ev_peak float8[] := '{}';
+	u_series_id bigint[] := '{}';
+	u_ts timestamptz[] := '{}';
+	top jsonb;
+	msg text;
+	state text;
+	payload text;
+BEGIN
+	d := @extschema@._anomaly_lock_detector(name);
+	IF d.owner IS DISTINCT FROM (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) THEN
+		RAISE EXCEPTION 'detector "%" must be run as its owner %', name, d.owner
+			USING ERRCODE = 'insufficient_privilege', HINT = 'Call anomaly_run.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = d.source) THEN
+		RAISE EXCEPTION 'source table of detector "%" does not exist', name
+			USING ERRCODE = 'undefined_table',
+			      DETAIL = 'The table or view was dropped after the detector was created.';
+	END IF;
+	-- Checked up front so that the error names the table, not a series.
+	FOREACH col IN ARRAY ARRAY[d.time_column, d.value_column, d.series_column] LOOP
+		CONTINUE WHEN col IS NULL;
+		IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = col
+		               AND a.attnum > 0 AND NOT a.attisdropped) THEN
+			RAISE EXCEPTION 'column "%" of relation % does not exist', col, d.source
+				USING ERRCODE = 'undefined_column';
+		END IF;
+		IF NOT has_column_privilege(d.source, col, 'SELECT') THEN
+			RAISE EXCEPTION 'permission denied for table %', d.source
+				USING ERRCODE = 'insufficient_privilege',
+				      DETAIL = format('Detector "%s" reads column "%s", which you may not select.', name, col);
+		END IF;
+	END LOOP;
+	p := @extschema@._anomaly_policy(d.options);
+	run_id := nextval('@extschema@.anomaly_runs_run_id_seq');
+	fitted := 0;
+
+	-- 1. Discover new series among the rows not older than every watermark.
+	--    The known series are passed as an array, which the executor hashes:
+	--    rows of known series are dropped in the scan instead of aggregated.
+	SELECT coalesce(min(x.watermark - p.late_window) FILTER (WHERE x.watermark IS NOT NULL), '-infinity'),
+	       coalesce(array_agg(x.series), '{}')
+	INTO discover_bound, known
+	FROM @extschema@.anomaly_series x WHERE x.detector = d.name;
+	EXECUTE format('INSERT INTO @extschema@.anomaly_series AS s (detector, series)
+	                SELECT DISTINCT $1, src.series FROM (%s) src WHERE src.ts > $2 AND src.series <> ALL ($3)
+	                ON CONFLICT (detector, series) DO NOTHING', @extschema@._anomaly_source_sql(d, false))
+	USING d.name, discover_bound, known;
+
+	-- 2. Fit the series without a model (on all their rows) and those the
+	--    refit policy selects (on the rows up to their watermark).
+	SELECT array_agg(x.series ORDER BY x.series),
+	       array_agg(CASE WHEN x.model_id IS NULL THEN 'infinity' ELSE coalesce(x.watermark, 'infinity') END
+	                 ORDER BY x.series)
+	INTO need_series, need_cutoff
+	FROM @extschema@.anomaly_series x
+	LEFT JOIN @extschema@.anomaly_models m ON m.model_id = x.model_id
+	WHERE x.detector = d.name
+	  AND (x.model_id IS NULL
+	       OR x.rows_since_fit >= p.refit_points
+	       OR x.watermark - m.train_to >= p.refit_interval);
+	IF need_series IS NOT NULL THEN
+		BEGIN
+			fitted := @extschema@._anomaly_fit(d, need_series, need_cutoff, NULL);
+		EXCEPTION WHEN OTHERS THEN
+			-- One series failed: fit them one by one to find it and keep the others.
+			fitted := 0;
+			FOR i IN 1 .. cardinality(need_series) LOOP
+				BEGIN
+					fitted := fitted + @extschema@._anomaly_fit(d, need_series[i:i], need_cutoff[i:i], need_series[i]);
+				EXCEPTION WHEN OTHERS THEN
+					GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
+					fails := fails || jsonb_build_object('series', need_series[i], 'stage', 'fit',
+					                                     'sqlstate', state, 'message', msg);
+					UPDATE @extschema@.anomaly_series x SET last_error = 'fit: ' || msg, last_error_at = now()
+					WHERE x.detector = d.name AND x.series = need_series[i];
+					RAISE WARNING 'detector "%": fitting series "%" failed: %', name, need_series[i], msg;
+				END;
+			END LOOP;
+		END;
+	END IF;
+
+	-- 3. Score.
+	BEGIN
+		BEGIN
+			SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, NULL, false);
+		EXCEPTION WHEN unique_violation THEN
+			-- The source has several rows for one series and timestamp: keep one.
+			SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, NULL, true);
+		END;
+		rows_scored := one.rows_scored;
+		anomalies := one.anomalies;
+		ev_series_id := one.ev_series_id;
+		ev_series := one.ev_series;
+		ev_starts := one.ev_starts;
+		ev_peak := one.ev_peak;
+		u_series_id := one.u_series_id;
+		u_ts := one.u_ts;
+	EXCEPTION WHEN OTHERS THEN
+		rows_scored := 0;
+		anomalies := 0;
+		FOR s IN SELECT x.series FROM @extschema@.anomaly_series x
+		         WHERE x.detector = d.name AND x.model_id IS NOT NULL ORDER BY x.series LOOP
+			BEGIN
+				SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, s, true);
+				rows_scored := rows_scored + one.rows_scored;
+				anomalies := anomalies + one.anomalies;
+				ev_series_id := ev_series_id || one.ev_series_id;
+				ev_series := ev_series || one.ev_series;
+				ev_starts := ev_starts || one.ev_starts;
+				ev_peak := ev_peak || one.ev_peak;
+				u_series_id := u_series_id || one.u_series_id;
+				u_ts := u_ts || one.u_ts;
+			EXCEPTION WHEN OTHERS THEN
+				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
+				fails := fails || jsonb_build_object('series', s, 'stage', 'score', 'sqlstate', state, 'message', msg);
+				UPDATE @extschema@.anomaly_series x SET last_error = 'score: ' || msg, last_error_at = now()
+				WHERE x.detector = d.name AND x.series = s;
+				RAISE WARNING 'detector "%": scoring series "%" failed: %', name, s, msg;
+			END;
+		END LOOP;
+	END;
+
+	-- 4. New events: anomalous rows of this run that start an event, i.e. whose
+	--    previous row is not anomalous and whose next row, if scored by an
+	--    earlier run (a late row), is not anomalous either.  The scoring
+	--    statement counted most of them (ev_starts); the others (u_*) are
+	--    looked up here, where the rows it wrote are visible.
+	WITH looked AS (
+		SELECT u.series_id, count(*) AS starts
+		FROM unnest(u_series_id, u_ts) AS u(series_id, ts)
+		WHERE NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
+		                    WHERE o.series_id = u.series_id AND o.ts < u.ts
+		                    ORDER BY o.ts DESC LIMIT 1), false)
+		  AND NOT coalesce((SELECT o.is_anomaly AND o.run_id <> _anomaly_run.run_id FROM @extschema@.anomaly_results o
+		                    WHERE o.series_id = u.series_id AND o.ts > u.ts
+		                    ORDER BY o.ts LIMIT 1), false)
+		GROUP BY u.series_id
+	), ranked AS (
+		SELECT e.series, e.starts + coalesce(l.starts, 0) AS events, e.peak
+		FROM unnest(ev_series_id, ev_series, ev_starts, ev_peak) AS e(series_id, series, starts, peak)
+		LEFT JOIN looked l ON l.series_id = e.series_id
+		WHERE e.starts + coalesce(l.starts, 0) > 0
+	)
+	SELECT coalesce(sum(r.events), 0),
+	       coalesce(jsonb_agg(jsonb_build_object('series', left(r.series, 100), 'new_events', r.events,
+	                                             'peak_score', r.peak)
+	                          ORDER BY r.peak DESC NULLS LAST, r.series)
+	                FILTER (WHERE r.rank <= 5), '[]')
+	INTO new_events, top
+	FROM (SELECT ranked.*, row_number() OVER (ORDER BY ranked.peak DESC NULLS LAST, ranked.series) AS rank
+	      FROM ranked) r;
+
+	IF new_events > 0 THEN
+		payload := jsonb_build_object('detector', name, 'run_id', run_id, 'new_events', new_events,
+		                              'anomalies', anomalies, 'top_series', top)::text;
+		PERFORM pg_notify('anomaly', payload);
+	END IF;
+
+	SELECT count(*) INTO series FROM @extschema@.anomaly_series x WHERE x.detector = d.name;
+	failures := jsonb_array_length(fails);
+	duration := clock_timestamp() - started;
+	INSERT INTO @extschema@.anomaly_runs (run_id, detector, started_at, finished_at, series, fitted, rows_scored,
+	                                      anomalies, new_events, failures, failure_details, run_by)
+	VALUES (run_id, d.name, started, started + duration, series, fitted, rows_scored,
+	        anomalies, new_events, failures, fails, caller);
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_run(text, name) IS
+	'anomaly (internal): the run of anomaly_run, called as the detector''s owner';
+
+-- A run reads the source (a view may call any function) with the rights of
+-- the detector's owner, never the caller's: a superuser's job that runs
+-- everyone's detectors must not lend its rights to code the owners wrote.
+-- SET ROLE would not do: code run under it may RESET ROLE back to the
+-- session user.  Unless caller and session are the owner, the run goes
+-- through a temporary SECURITY DEFINER function owned by the owner, inside
+-- which PostgreSQL refuses SET ROLE and SET SESSION AUTHORIZATION.  The
+-- function lives in the caller's pg_temp for the length of the call.
+CREATE OR REPLACE FUNCTION @extschema@.anomaly_run(
+	name text,
+	OUT run_id bigint,
+	OUT series integer,
+	OUT fitted integer,
+	OUT rows_scored bigint,
+	OUT anomalies bigint,
+	OUT new_events integer,
+	OUT failures integer,
+	OUT duration interval)
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- Checks that the caller is a member of the owner, and locks the detector.
+	d @extschema@.anomaly_detectors := @extschema@._anomaly_lock_detector(name);
+	caller name := current_user;
+BEGIN
+	IF caller = session_user AND d.owner = (SELECT r.oid FROM pg_roles r WHERE r.rolname = caller) THEN
+		SELECT * INTO run_id, series, fitted, rows_scored, anomalies, new_events, failures, duration
+		FROM @extschema@._anomaly_run(name, caller);
+		RETURN;
+	END IF;
+	CREATE OR REPLACE FUNCTION pg_temp._anomaly_run_as_owner(text, name, OUT run_id bigint, OUT series integer,
+	                                              OUT fitted integer, OUT rows_scored bigint, OUT anomalies bigint,
+	                                              OUT new_events integer, OUT failures integer, OUT duration interval)
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS 'SELECT * FROM @extschema@._anomaly_run($1, $2)';
+	EXECUTE format('ALTER FUNCTION pg_temp._anomaly_run_as_owner(text, name) OWNER TO %s', d.owner);
+	EXECUTE 'SELECT * FROM pg_temp._anomaly_run_as_owner($1, $2)'
+	INTO run_id, series, fitted, rows_scored, anomalies, new_events, failures, duration
+	USING name, caller;
+	DROP FUNCTION pg_temp._anomaly_run_as_owner(text, name);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.anomaly_run(text) IS
+	'anomaly: one incremental run of a detector (fit where needed, score new and late rows, write results, advance watermarks, notify)';
