@@ -47,11 +47,7 @@ case "$LAYOUT" in
 	*) echo "LAYOUT must be time or series" >&2; exit 2 ;;
 esac
 
-exec 9>/tmp/anomaly-install.lock
-flock 9
-build_and_install
-trap stop_cluster EXIT
-start_cluster "shared_buffers = ${SHARED_BUFFERS:-128MB}"
+locked_cluster "shared_buffers = ${SHARED_BUFFERS:-128MB}"
 createdb bench
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d bench)
 "${PSQL[@]}" -c "CREATE EXTENSION anomaly"
