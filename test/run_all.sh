@@ -78,7 +78,7 @@ done
 stop_cluster
 flock -u 9
 
-echo "== fuzzing the model readers, ${FUZZ_SECONDS}s each"
+echo "== fuzzing the model readers and the fit round trip, ${FUZZ_SECONDS}s each"
 if make -s fuzz FUZZ_SECONDS="$FUZZ_SECONDS" >"$LOG/fuzz.log" 2>&1; then
 	tail -3 "$LOG/fuzz.log"; passed=$((passed + 1))
 else
