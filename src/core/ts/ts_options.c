@@ -120,6 +120,7 @@ an_status
 an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char *err, size_t errlen)
 {
 	int			idx;
+	double		k;				/* the band multiplier of a confidence */
 
 	if (strcmp(key, "method") == 0)
 	{
@@ -157,7 +158,8 @@ an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char 
 		if (!(v->number > 0 && v->number < 1))
 			return fail(err, errlen, "option \"%s\" must lie strictly between 0 and 1%s", key, "");
 		/* the band's multiplier Phi^-1(0.5 + c / 2) is 0 or infinite when 0.5 + c / 2 rounds to 0.5 or 1 */
-		if (!(an_confidence_to_k(v->number) > 0 && isfinite(an_confidence_to_k(v->number))))
+		k = an_confidence_to_k(v->number);
+		if (!(k > 0 && isfinite(k)))
 			return fail(err, errlen, "option \"%s\" is too close to %s to give a band of finite positive width",
 						key, v->number < 0.5 ? "0" : "1");
 		if (o->threshold_set)
