@@ -1,0 +1,7 @@
+-- anomaly 0.3.0 -> 0.4.0 (ALTER EXTENSION anomaly UPDATE TO '0.4.0').
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "ALTER EXTENSION anomaly UPDATE TO '0.4.0'" to load this file. \quit
+
+-- Every object added or changed since 0.3.0, as the install script of 0.4.0
+-- defines it; upgrade.sql checks that the upgraded schema is the same as a new
+-- installation's.  Each section below names the change it belongs to.
