@@ -16,8 +16,9 @@ OBJS       = $(patsubst %.c,%.o,$(GLUE_SRCS) $(CORE_SRCS))
 # concatenated in the order of their names, into build/ (git-ignored).
 INSTALL_PARTS = $(sort $(wildcard install/*.sql))
 DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql
-# Install scripts of earlier versions (frozen copies, so that ALTER EXTENSION
-# UPDATE can start from them) and the upgrade scripts are installed as they are.
+# The released upgrade scripts, and the install script of the first release
+# (PostgreSQL installs any older version as 0.1.0 followed by the upgrades),
+# are installed as they are.
 DATA       = $(wildcard install/versions/*.sql)
 
 # Every sql/*.sql is a pg_regress test.

@@ -1,8 +1,8 @@
 -- Upgrading an installation of version 0.1.0 or 0.2.0 (ALTER EXTENSION
--- anomaly UPDATE) keeps its detectors, series, models, results and runs, gives
--- the same schema as a new installation, and anomaly_run goes on where it
--- stopped.  0.1.0 is upgraded in two steps, to 0.2.0 (compared with a new
--- installation of 0.2.0) and on to the current version.
+-- anomaly UPDATE, through every later release) keeps its detectors, series,
+-- models, results and runs, gives the same schema as a new installation, and
+-- anomaly_run goes on where it stopped.  0.1.0 is upgraded in two steps, to
+-- 0.2.0 and on to the current version.
 -- Runs in databases of its own and reconnects to the regression database.
 SET client_min_messages = warning;
 SET extra_float_digits = 0;
@@ -75,12 +75,16 @@ CREATE EXTENSION anomaly;
 SELECT extversion FROM pg_extension WHERE extname = 'anomaly';
 :schema_sig_sql \gset new_
 
--- The schema of a new installation of version 0.2.0.
+-- Version 0.2.0.  Like pgvector, the project keeps the install script of its
+-- first version only, and an upgrade script per release: PostgreSQL installs
+-- 0.2.0 as 0.1.0 followed by the upgrade to 0.2.0.  That this gives the schema
+-- the released 0.2.0 script created was checked when 0.2.0 was frozen (the
+-- script of commit b455298 and the upgraded schema had the same signature);
+-- neither can change since.
 \c regression_anomaly_v020
 SET client_min_messages = warning;
 CREATE EXTENSION anomaly VERSION '0.2.0';
 SELECT extversion FROM pg_extension WHERE extname = 'anomaly';
-:schema_sig_sql \gset v020_
 
 -- Version 0.1.0 with two detectors.  The values stay within 10 .. 10.9 except
 -- the spikes (100): hour 60 of series a, hours 62 and 63 of series b.
@@ -124,9 +128,6 @@ SELECT :results_n AS results, :models_n AS models, :series_n AS series, :runs_n 
 
 ALTER EXTENSION anomaly UPDATE TO '0.2.0';
 SELECT extversion FROM pg_extension WHERE extname = 'anomaly';
-:schema_sig_sql \gset upgraded_
-SELECT :'upgraded_schema_items' = :'v020_schema_items' AS same_objects_as_020,
-       :'upgraded_schema_md5' = :'v020_schema_md5' AS same_definitions_as_020;
 ALTER EXTENSION anomaly UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'anomaly';
 :schema_sig_sql \gset upgraded_
