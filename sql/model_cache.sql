@@ -17,74 +17,46 @@ SELECT k, '2026-01-01 00:00+00'::timestamptz + g * interval '1 hour' AS ts,
        k * 100 + 10 * sin(2 * pi() * g / 400) AS value
 FROM generate_series(1, 2) k, generate_series(0, 1999) g;
 
--- storage plain
-CREATE TABLE dm_plain (k int, model bytea);
-ALTER TABLE dm_plain ALTER COLUMN model SET STORAGE plain;
-INSERT INTO dm_plain SELECT k, dbscan_fit(f, 1.5, 2) FROM dbscan_points GROUP BY k;
-CREATE TABLE tm_plain (k int, model bytea);
-ALTER TABLE tm_plain ALTER COLUMN model SET STORAGE plain;
-INSERT INTO tm_plain SELECT k, ts_fit(ts, value, '{"period": 400, "method": "seasonal"}') FROM ts_points GROUP BY k;
+-- Both kinds of model stored in each storage form: a table per form and kind.
+DO $$
+DECLARE
+	storage text;
+BEGIN
+	FOREACH storage IN ARRAY ARRAY['plain', 'main', 'external'] LOOP
+		EXECUTE format('CREATE TABLE dm_%1$s (k int, model bytea);
+		                ALTER TABLE dm_%1$s ALTER COLUMN model SET STORAGE %1$s;
+		                INSERT INTO dm_%1$s SELECT k, dbscan_fit(f, 1.5, 2) FROM dbscan_points GROUP BY k;
+		                CREATE TABLE tm_%1$s (k int, model bytea);
+		                ALTER TABLE tm_%1$s ALTER COLUMN model SET STORAGE %1$s;
+		                INSERT INTO tm_%1$s
+		                SELECT k, ts_fit(ts, value, ''{"period": 400, "method": "seasonal"}'') FROM ts_points GROUP BY k',
+		               storage);
+	END LOOP;
+END
+$$;
+CREATE VIEW dm AS
+SELECT 'plain' AS storage, * FROM dm_plain UNION ALL
+SELECT 'main', * FROM dm_main UNION ALL
+SELECT 'external', * FROM dm_external;
+CREATE VIEW tm AS
+SELECT 'plain' AS storage, * FROM tm_plain UNION ALL
+SELECT 'main', * FROM tm_main UNION ALL
+SELECT 'external', * FROM tm_external;
 -- how the models are stored: length, compressed, out of line
-SELECT 'dm_plain' AS tab, k, octet_length(model) AS len, pg_column_compression(model) AS compression,
-       (SELECT pg_relation_size(reltoastrelid) > 0 FROM pg_class WHERE relname = 'dm_plain') AS toasted
-FROM dm_plain
-UNION ALL
-SELECT 'tm_plain', k, octet_length(model), pg_column_compression(model),
-       (SELECT pg_relation_size(reltoastrelid) > 0 FROM pg_class WHERE relname = 'tm_plain')
-FROM tm_plain ORDER BY 1, 2;
-SELECT k, dbscan_score(model, ARRAY[105::float8, 0]) AS at_105, dbscan_score(model, ARRAY[205::float8, 0]) AS at_205
-FROM dm_plain ORDER BY k;
-SELECT p, k, dbscan_score(model, ARRAY[p::float8, 0]) AS cluster
-FROM generate_series(100, 200, 100) p, dm_plain ORDER BY p, k;
-SELECT g, k, round((ts_detect(model, '2026-01-01 00:00+00'::timestamptz + g * interval '1 hour', 0)).expected::numeric, 6) AS expected,
+SELECT m.tab, m.k, octet_length(m.model) AS len, pg_column_compression(m.model) AS compression,
+       (SELECT pg_relation_size(reltoastrelid) > 0 FROM pg_class WHERE relname = m.tab) AS toasted
+FROM (SELECT 'dm_' || storage AS tab, k, model FROM dm UNION ALL SELECT 'tm_' || storage, k, model FROM tm) m
+ORDER BY 1, 2;
+-- Each query reads the rows of the two models of every form interleaved.
+SELECT storage, k, dbscan_score(model, ARRAY[105::float8, 0]) AS at_105,
+       dbscan_score(model, ARRAY[205::float8, 0]) AS at_205
+FROM dm ORDER BY storage, k;
+SELECT storage, p, k, dbscan_score(model, ARRAY[p::float8, 0]) AS cluster
+FROM generate_series(100, 200, 100) p, dm ORDER BY storage, p, k;
+SELECT storage, g, k,
+       round((ts_detect(model, '2026-01-01 00:00+00'::timestamptz + g * interval '1 hour', 0)).expected::numeric, 6) AS expected,
        ts_model_info(model)->>'level_at_end' AS level
-FROM generate_series(2000, 2300, 100) g, tm_plain ORDER BY g, k;
-
--- storage main
-CREATE TABLE dm_main (k int, model bytea);
-ALTER TABLE dm_main ALTER COLUMN model SET STORAGE main;
-INSERT INTO dm_main SELECT k, dbscan_fit(f, 1.5, 2) FROM dbscan_points GROUP BY k;
-CREATE TABLE tm_main (k int, model bytea);
-ALTER TABLE tm_main ALTER COLUMN model SET STORAGE main;
-INSERT INTO tm_main SELECT k, ts_fit(ts, value, '{"period": 400, "method": "seasonal"}') FROM ts_points GROUP BY k;
--- how the models are stored: length, compressed, out of line
-SELECT 'dm_main' AS tab, k, octet_length(model) AS len, pg_column_compression(model) AS compression,
-       (SELECT pg_relation_size(reltoastrelid) > 0 FROM pg_class WHERE relname = 'dm_main') AS toasted
-FROM dm_main
-UNION ALL
-SELECT 'tm_main', k, octet_length(model), pg_column_compression(model),
-       (SELECT pg_relation_size(reltoastrelid) > 0 FROM pg_class WHERE relname = 'tm_main')
-FROM tm_main ORDER BY 1, 2;
-SELECT k, dbscan_score(model, ARRAY[105::float8, 0]) AS at_105, dbscan_score(model, ARRAY[205::float8, 0]) AS at_205
-FROM dm_main ORDER BY k;
-SELECT p, k, dbscan_score(model, ARRAY[p::float8, 0]) AS cluster
-FROM generate_series(100, 200, 100) p, dm_main ORDER BY p, k;
-SELECT g, k, round((ts_detect(model, '2026-01-01 00:00+00'::timestamptz + g * interval '1 hour', 0)).expected::numeric, 6) AS expected,
-       ts_model_info(model)->>'level_at_end' AS level
-FROM generate_series(2000, 2300, 100) g, tm_main ORDER BY g, k;
-
--- storage external
-CREATE TABLE dm_external (k int, model bytea);
-ALTER TABLE dm_external ALTER COLUMN model SET STORAGE external;
-INSERT INTO dm_external SELECT k, dbscan_fit(f, 1.5, 2) FROM dbscan_points GROUP BY k;
-CREATE TABLE tm_external (k int, model bytea);
-ALTER TABLE tm_external ALTER COLUMN model SET STORAGE external;
-INSERT INTO tm_external SELECT k, ts_fit(ts, value, '{"period": 400, "method": "seasonal"}') FROM ts_points GROUP BY k;
--- how the models are stored: length, compressed, out of line
-SELECT 'dm_external' AS tab, k, octet_length(model) AS len, pg_column_compression(model) AS compression,
-       (SELECT pg_relation_size(reltoastrelid) > 0 FROM pg_class WHERE relname = 'dm_external') AS toasted
-FROM dm_external
-UNION ALL
-SELECT 'tm_external', k, octet_length(model), pg_column_compression(model),
-       (SELECT pg_relation_size(reltoastrelid) > 0 FROM pg_class WHERE relname = 'tm_external')
-FROM tm_external ORDER BY 1, 2;
-SELECT k, dbscan_score(model, ARRAY[105::float8, 0]) AS at_105, dbscan_score(model, ARRAY[205::float8, 0]) AS at_205
-FROM dm_external ORDER BY k;
-SELECT p, k, dbscan_score(model, ARRAY[p::float8, 0]) AS cluster
-FROM generate_series(100, 200, 100) p, dm_external ORDER BY p, k;
-SELECT g, k, round((ts_detect(model, '2026-01-01 00:00+00'::timestamptz + g * interval '1 hour', 0)).expected::numeric, 6) AS expected,
-       ts_model_info(model)->>'level_at_end' AS level
-FROM generate_series(2000, 2300, 100) g, tm_external ORDER BY g, k;
+FROM generate_series(2000, 2300, 100) g, tm ORDER BY storage, g, k;
 
 -- in memory (never stored): the models of a subquery
 WITH m AS MATERIALIZED (SELECT k, dbscan_fit(f, 1.5, 2) AS model FROM dbscan_points GROUP BY k)
@@ -104,4 +76,5 @@ SELECT r, k, octet_length(model) AS len, (ts_detect(model, '2026-02-01 00:00+00'
        ts_model_info(model)->>'median' AS median
 FROM generate_series(1, 2) r, lm ORDER BY r, k;
 
+DROP VIEW dm, tm;
 DROP TABLE dm_plain, dm_main, dm_external, tm_plain, tm_main, tm_external, lm;
