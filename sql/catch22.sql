@@ -11,26 +11,9 @@ SELECT array_length(catch22_names(), 1) AS n22, array_length(catch24_names(), 1)
 -- Reference data: one value per line in, "value, name, cpu time" per line out.
 CREATE TEMP TABLE series_in (file text, line text, i serial);
 CREATE TEMP TABLE series_out (file text, line text);
-\copy series_in(line) FROM '../shared/data/catch22/basic/test.txt'
-UPDATE series_in SET file = 'test' WHERE file IS NULL;
-\copy series_in(line) FROM '../shared/data/catch22/basic/testShort.txt'
-UPDATE series_in SET file = 'testShort' WHERE file IS NULL;
-\copy series_in(line) FROM '../shared/data/catch22/basic/testSinusoid.txt'
-UPDATE series_in SET file = 'testSinusoid' WHERE file IS NULL;
-\copy series_in(line) FROM '../shared/data/catch22/simulated/testAR_L500_p2_nm_1_5.txt'
-UPDATE series_in SET file = 'testAR' WHERE file IS NULL;
-\copy series_in(line) FROM '../shared/data/catch22/empirical/e1000_ts837.txt'
-UPDATE series_in SET file = 'e1000_ts837' WHERE file IS NULL;
-\copy series_out(line) FROM '../shared/data/catch22/basic/test_output.txt'
-UPDATE series_out SET file = 'test' WHERE file IS NULL;
-\copy series_out(line) FROM '../shared/data/catch22/basic/testShort_output.txt'
-UPDATE series_out SET file = 'testShort' WHERE file IS NULL;
-\copy series_out(line) FROM '../shared/data/catch22/basic/testSinusoid_output.txt'
-UPDATE series_out SET file = 'testSinusoid' WHERE file IS NULL;
-\copy series_out(line) FROM '../shared/data/catch22/simulated/testAR_L500_p2_nm_1_5_output.txt'
-UPDATE series_out SET file = 'testAR' WHERE file IS NULL;
-\copy series_out(line) FROM '../shared/data/catch22/empirical/e1000_ts837_output.txt'
-UPDATE series_out SET file = 'e1000_ts837' WHERE file IS NULL;
+-- awk prefixes each line with the name of its file (basic/test_output.txt: test).
+\copy series_in(file, line) FROM PROGRAM 'cd ../shared/data/catch22 && awk ''{ n = split(FILENAME, p, "/"); f = p[n]; sub(/(_output)?[.]txt$/, "", f); print f "|" $0 }'' basic/test.txt basic/testShort.txt basic/testSinusoid.txt simulated/testAR_L500_p2_nm_1_5.txt empirical/e1000_ts837.txt' WITH (DELIMITER '|')
+\copy series_out(file, line) FROM PROGRAM 'cd ../shared/data/catch22 && awk ''{ n = split(FILENAME, p, "/"); f = p[n]; sub(/(_output)?[.]txt$/, "", f); print f "|" $0 }'' basic/test_output.txt basic/testShort_output.txt basic/testSinusoid_output.txt simulated/testAR_L500_p2_nm_1_5_output.txt empirical/e1000_ts837_output.txt' WITH (DELIMITER '|')
 
 CREATE TEMP VIEW expected AS
 SELECT file, split_part(line, ', ', 2) AS name, split_part(line, ', ', 1)::float8 AS value
