@@ -472,6 +472,28 @@ COMMENT ON FUNCTION @extschema@._anomaly_run(text, name) IS
 -- through a temporary SECURITY DEFINER function owned by the owner, inside
 -- which PostgreSQL refuses SET ROLE and SET SESSION AUTHORIZATION.  The
 -- function lives in the caller's pg_temp for the length of the call.
+-- The relations and types that a role owns in this session's temporary schema,
+-- with the DROP statement's kind and qualified name of each (the row types and
+-- array types made with a relation or type go with it).
+CREATE FUNCTION @extschema@._anomaly_temp_objects(owner oid, OUT oid oid, OUT kind text, OUT name text)
+RETURNS SETOF record
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT c.oid,
+	       CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+	                      WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'c' THEN 'TYPE' ELSE 'TABLE' END,
+	       format('%I.%I', n.nspname, c.relname)
+	FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	WHERE c.relnamespace = pg_my_temp_schema() AND c.relowner = owner AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
+	UNION ALL
+	SELECT t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, format('%I.%I', n.nspname, t.typname)
+	FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+	WHERE t.typnamespace = pg_my_temp_schema() AND t.typowner = owner AND t.typtype IN ('d', 'e', 'r')
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_temp_objects(oid) IS
+	'anomaly (internal): the relations and types a role owns in the session''s temporary schema';
+
 CREATE FUNCTION @extschema@.anomaly_run(
 	name text,
 	OUT run_id bigint,
@@ -489,6 +511,8 @@ DECLARE
 	-- Checks that the caller is a member of the owner, and locks the detector.
 	d @extschema@.anomaly_detectors := @extschema@._anomaly_lock_detector(name);
 	caller name := current_user;
+	had oid[];
+	left_over record;
 BEGIN
 	IF caller = session_user AND d.owner = (SELECT r.oid FROM pg_roles r WHERE r.rolname = caller) THEN
 		SELECT * INTO run_id, series, fitted, rows_scored, anomalies, new_events, failures, duration
@@ -502,10 +526,22 @@ BEGIN
 	SET search_path = pg_catalog, pg_temp
 	AS 'SELECT * FROM @extschema@._anomaly_run($1, $2)';
 	EXECUTE format('ALTER FUNCTION pg_temp._anomaly_run_as_owner(text, name) OWNER TO %s', d.owner);
+	-- The owner's temporary relations and types before the run: the ones its
+	-- code adds during the run are dropped after it (see below).
+	SELECT coalesce(array_agg(o.oid), '{}') INTO had FROM @extschema@._anomaly_temp_objects(d.owner) o;
 	EXECUTE 'SELECT * FROM pg_temp._anomaly_run_as_owner($1, $2)'
 	INTO run_id, series, fitted, rows_scored, anomalies, new_events, failures, duration
 	USING name, caller;
 	DROP FUNCTION pg_temp._anomaly_run_as_owner(text, name);
+	-- The owner's code ran in the caller's session.  pg_temp comes first in the
+	-- session's search_path for relations and types, so a temporary view it left
+	-- could stand in for a table that the caller names later without a schema,
+	-- and run the owner's functions with the caller's rights: drop what it added.
+	-- (Functions in pg_temp are never found without the schema's name.)
+	FOR left_over IN SELECT o.kind, o.name FROM @extschema@._anomaly_temp_objects(d.owner) o
+	                 WHERE o.oid <> ALL (had) LOOP
+		EXECUTE format('DROP %s IF EXISTS %s CASCADE', left_over.kind, left_over.name);
+	END LOOP;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.anomaly_run(text) IS

@@ -132,6 +132,13 @@ BEGIN
 	EXCEPTION WHEN OTHERS THEN
 		INSERT INTO regress_mal.seen VALUES (current_user, 'SET SESSION AUTHORIZATION', SQLERRM);
 	END;
+	-- Temporary objects that would stand in for names the caller uses later.
+	CREATE OR REPLACE TEMP VIEW anomaly_detectors AS SELECT 'shadow' AS name;
+	IF to_regtype('pg_temp.mal_domain') IS NULL THEN
+		CREATE TEMP TABLE mal_table (x int);
+		CREATE TEMP SEQUENCE mal_sequence;
+		CREATE DOMAIN pg_temp.mal_domain AS int;
+	END IF;
 	RETURN true;
 END
 $$;
@@ -145,12 +152,21 @@ SELECT who, attempt, outcome, count(*) > 0 AS seen FROM regress_mal.seen GROUP B
 -- The run is logged as the caller's, and the caller is itself again.
 SELECT run_by = session_user AS run_by_caller FROM anomaly_runs WHERE detector = 'sec_mal';
 SELECT current_user = session_user AS caller_restored;
+-- What the owner's code created in the caller's temporary schema is gone.
+SELECT count(*) AS anomaly_detectors FROM anomaly_detectors WHERE name = 'sec_mal';
+SELECT c.relname, t.typname FROM pg_class c FULL JOIN pg_type t ON false
+WHERE c.relnamespace = pg_my_temp_schema() OR (t.typnamespace = pg_my_temp_schema() AND t.typtype = 'd');
 -- The same after SET ROLE to the owner (RESET ROLE would otherwise give the
 -- session user back).
 TRUNCATE regress_mal.seen;
 INSERT INTO regress_mal.src VALUES (timestamptz '2026-04-02 00:00+00', 11);
 SET ROLE regress_anomaly_mallory;
+-- A temporary table of the owner's from before the run is its own: it stays.
+CREATE TEMP TABLE mal_own (x int);
 SELECT series, fitted, rows_scored, failures FROM anomaly_run('sec_mal');
+SELECT c.relname, t.typname FROM pg_class c FULL JOIN pg_type t ON false
+WHERE c.relnamespace = pg_my_temp_schema() OR (t.typnamespace = pg_my_temp_schema() AND t.typtype = 'd');
+DROP TABLE mal_own;
 RESET ROLE;
 SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_anomaly_mallory';
 SELECT who, attempt, outcome, count(*) > 0 AS seen FROM regress_mal.seen GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
