@@ -25,6 +25,8 @@
 # series), not O(results) per series, whatever plan PostgreSQL picks:
 # PLAN_SETTINGS (default none) is run before the timed run, e.g.
 # PLAN_SETTINGS="SET enable_indexscan = off; SET enable_bitmapscan = off;".
+# LATE_VALUE (default 100, a normal value) is the late rows' value: 1000 makes
+# each an anomaly, whose neighbours the run looks up in the results.
 # LAYOUT "time" (default) stores the new rows in arrival order, all series of
 # one hour after another, as metrics arrive; "series" stores each series'
 # rows together.  SHARED_BUFFERS (default 128MB, PostgreSQL's default) sets
@@ -89,7 +91,7 @@ SELECT 'svc' || s, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour',
        100 + 10 * sin(i / 4.0 + s) + (hashint4(s * 100000 + i) % 100) / 25.0
 FROM generate_series(1, $SERIES) s, generate_series($HOURS, $HOURS + 9) i;
 INSERT INTO hsrc
-SELECT 'svc' || s, timestamptz '2026-01-01 00:00+00' + ($HOURS - 1.5) * interval '1 hour', 100
+SELECT 'svc' || s, timestamptz '2026-01-01 00:00+00' + ($HOURS - 1.5) * interval '1 hour', ${LATE_VALUE:-100}
 FROM generate_series(1, $SERIES) s;
 VACUUM ANALYZE hsrc;
 VACUUM ANALYZE anomaly_results;
