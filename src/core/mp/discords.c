@@ -40,6 +40,8 @@ an_discords(const double *x, size_t n, size_t w, size_t k, an_discord *out, size
 			size_t		top = m;
 			double		top_d = -1.0;
 
+			/* a pass is O(m); a large k with a short window makes many (m / w) */
+			an_check_interrupts();
 			for (size_t i = 0; i < m; i++)
 				if (dist[i] > top_d && nn[i] >= 0)
 				{
