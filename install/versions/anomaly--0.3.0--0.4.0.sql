@@ -82,3 +82,64 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.anomaly_run(text) IS
 	'anomaly: one incremental run of a detector (fit where needed, score new and late rows, write results, advance watermarks, notify)';
+
+-- ts_discords: the top-k discords of a series by an exact matrix-profile
+-- self-join (issue 15, item 4; docs/discords.md).
+
+CREATE TYPE @extschema@.ts_discord AS (
+	rank int,
+	start_index int,
+	ts timestamptz,
+	distance float8,
+	neighbor_index int,
+	neighbor_ts timestamptz
+);
+COMMENT ON TYPE @extschema@.ts_discord IS
+	'a discord: its rank, the 1-based index and timestamp where its window starts, the z-normalised distance to its nearest non-trivial neighbour and where that starts';
+
+CREATE FUNCTION @extschema@.ts_discords(series float8[], "window" int, k int) RETURNS @extschema@.ts_discord[]
+	AS 'MODULE_PATHNAME', 'ts_discords_array'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.ts_discords(float8[], int, int) IS
+	'the top-k non-overlapping discords of a series (array order) for windows of the given length; ts and neighbor_ts are NULL';
+
+CREATE FUNCTION @extschema@.ts_discords_trans(internal, timestamptz, float8, int, int) RETURNS internal
+	AS 'MODULE_PATHNAME', 'ts_discords_trans'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.ts_discords_trans(internal, timestamptz, float8, int, int) IS
+	'transition function of the ts_discords aggregate (skips rows with a NULL)';
+
+CREATE FUNCTION @extschema@.ts_discords_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'ts_discords_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.ts_discords_combine(internal, internal) IS 'combine function of the ts_discords aggregate';
+
+CREATE FUNCTION @extschema@.ts_discords_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'ts_discords_serialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.ts_discords_serialize(internal) IS 'serialize function of the ts_discords aggregate';
+
+CREATE FUNCTION @extschema@.ts_discords_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'ts_discords_deserialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.ts_discords_deserialize(bytea, internal) IS 'deserialize function of the ts_discords aggregate';
+
+CREATE FUNCTION @extschema@.ts_discords_final(internal) RETURNS @extschema@.ts_discord[]
+	AS 'MODULE_PATHNAME', 'ts_discords_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.ts_discords_final(internal) IS 'final function of the ts_discords aggregate';
+
+-- FINALFUNC_MODIFY = READ_ONLY: the final function only reorders the collected rows in place.
+CREATE AGGREGATE @extschema@.ts_discords(ts timestamptz, value float8, "window" int, k int) (
+	SFUNC = @extschema@.ts_discords_trans,
+	STYPE = internal,
+	SSPACE = 16384,
+	FINALFUNC = @extschema@.ts_discords_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.ts_discords_combine,
+	SERIALFUNC = @extschema@.ts_discords_serialize,
+	DESERIALFUNC = @extschema@.ts_discords_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.ts_discords(timestamptz, float8, int, int) IS
+	'the top-k non-overlapping discords of the series formed by the rows ordered by ts (no ORDER BY needed); rows with a NULL are skipped';

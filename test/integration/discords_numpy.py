@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+"""ts_discords against a numpy brute-force matrix profile.
+
+Runs against the server named by PGHOST/PGPORT/PGUSER/PGDATABASE (test/run_all.sh
+sets them), through psql.  Series are sent with 17 significant digits, so both
+sides see the same doubles.  numpy z-normalises every window on its own (a
+constant window to the zero vector), computes every distance directly as the
+norm of the difference (no correlation), excludes |i - j| <= ceil(w/4), and
+picks the discords greedily (largest profile value, earliest on a tie, none
+overlapping an earlier one); distances must agree to 1e-9 relative (see
+check).  Last, statement_timeout stops a long self-join.
+"""
+import os
+import subprocess
+import sys
+import time
+
+try:
+    import numpy as np
+except ImportError:
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    print("python3-numpy is not installed")
+    print("0 passed, 1 failed")
+    sys.exit(1)
+
+passed = 0
+failed = 0
+
+
+def psql(sql):
+    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-F", ",", "-c", sql],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr.strip())
+    return r.stdout
+
+
+def znorm_windows(x, w):
+    win = np.lib.stride_tricks.sliding_window_view(x, w)
+    mu = win.mean(axis=1, keepdims=True)
+    sd = np.sqrt(((win - mu) ** 2).mean(axis=1, keepdims=True))
+    flat = (win == win[:, :1]).all(axis=1)
+    z = np.where(flat[:, None], 0.0, (win - mu) / np.where(flat[:, None], 1.0, sd))
+    return z
+
+
+def brute_profile(x, w):
+    z = znorm_windows(x, w)
+    m = len(z)
+    excl = -(-w // 4)
+    dist = np.empty(m)
+    nn = np.empty(m, dtype=int)
+    idx = np.arange(m)
+    for i in range(m):
+        d = np.sqrt(((z - z[i]) ** 2).sum(axis=1))
+        d[np.abs(idx - i) <= excl] = np.inf
+        nn[i] = int(np.argmin(d))
+        dist[i] = d[nn[i]]
+    return dist, nn
+
+
+def brute_discords(x, w, k):
+    dist, nn = brute_profile(x, w)
+    p = dist.copy()
+    out = []
+    while len(out) < k:
+        i = int(np.argmax(p))      # earliest on a tie
+        if p[i] < 0:
+            break
+        out.append((i + 1, dist[i], nn[i] + 1))
+        p[max(0, i - w + 1):i + w] = -1.0
+    return out, dist, nn
+
+
+def ours(x, w, k):
+    arr = "{" + ",".join(repr(float(v)) for v in x) + "}"
+    out = psql("SELECT start_index, distance, neighbor_index FROM unnest(ts_discords('%s'::float8[], %d, %d)) ORDER BY rank"
+               % (arr, w, k))
+    rows = []
+    for line in out.split():
+        a, b, c = line.split(",")
+        rows.append((int(a), float(b), int(c)))
+    return rows
+
+
+def check(label, x, w, k):
+    """Ours must be what the greedy choice on the brute-force profile allows:
+    each discord's distance the profile at its window (1e-9 relative), none
+    larger among the windows overlapping no earlier discord, its neighbour at
+    that distance.  Windows whose profile values differ by 1e-15 may come in
+    either order (the two computations round differently): the indexes must
+    be the brute-force ones except on such a near tie, which is counted."""
+    global passed, failed
+    want, dist, nn = brute_discords(x, w, k)
+    got = ours(x, w, k)
+    z = znorm_windows(x, w)
+    m = len(dist)
+    allowed = np.ones(m, dtype=bool)
+    ok = len(got) == len(want)
+    near_ties = 0
+    for (gi, gd, gn), (wi, wd, wn) in zip(got, want):
+        i, j = gi - 1, gn - 1
+        ok = ok and allowed[i] and abs(gd - dist[i]) <= 1e-9 * dist[i]
+        ok = ok and dist[allowed].max() <= gd * (1 + 1e-9)
+        ok = ok and abs(i - j) > -(-w // 4) and abs(np.sqrt(((z[i] - z[j]) ** 2).sum()) - gd) <= 1e-9 * gd
+        if gi != wi:
+            near_ties += 1
+        allowed[max(0, i - w + 1):i + w] = False
+    if ok:
+        passed += 1
+        print("ok   %s (n = %d, w = %d): %s%s" % (label, len(x), w, ", ".join("%d at %.6f" % (i, d) for i, d, _ in got),
+                                                 " (%d near ties)" % near_ties if near_ties else ""))
+    else:
+        failed += 1
+        print("FAIL %s (n = %d, w = %d)\n  got  %s\n  want %s" % (label, len(x), w, got, want))
+
+
+def main():
+    rng = np.random.default_rng(20261203)
+    check("gaussian noise", rng.standard_normal(700), 16, 5)
+    check("gaussian noise, w = 4", rng.standard_normal(300), 4, 8)
+    walk = 1e6 + np.cumsum(rng.standard_normal(600))
+    check("random walk at 1e6", walk, 30, 3)
+    t = np.arange(1500)
+    s = np.sin(2 * np.pi * t / 50) + 0.05 * rng.standard_normal(len(t))
+    s[900:950] = np.sin(4 * np.pi * t[900:950] / 50)
+    check("sine with a distorted cycle", s, 50, 3)
+    flat = np.sin(t[:500] * 0.3) + 0.3 * rng.standard_normal(500)
+    flat[200:260] = 2.0
+    check("flat stretch", flat, 10, 4)
+    ecg = np.tile(np.concatenate([np.zeros(30), np.hanning(10) * 3, -np.hanning(6), np.zeros(14)]), 20)
+    ecg = ecg + 0.01 * rng.standard_normal(len(ecg))
+    ecg[620:640] += np.hanning(20)
+    check("spiky periodic series with a bump", ecg, 60, 2)
+    check("odd window, more diagonals than a block", rng.standard_normal(900).cumsum(), 37, 4)
+
+    # statement_timeout stops the diagonal loop promptly: 300,000 points take
+    # far longer than the 1 s allowed.
+    t0 = time.time()
+    try:
+        psql("SET statement_timeout = '1s'; SELECT ts_discords(array_agg(sin(i * 0.01) + random()), 100, 1) "
+             "FROM generate_series(1, 300000) i")
+        err = ""
+    except RuntimeError as e:
+        err = str(e)
+    elapsed = time.time() - t0
+    print("statement_timeout: %r after %.2f s" % (err, elapsed))
+    global passed, failed
+    if "statement timeout" in err and elapsed < 2.5:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL statement_timeout did not cancel within 2.5 s")
+
+
+try:
+    main()
+except Exception as e:  # a crash counts as a failure, with the reason
+    print("error: %s" % e)
+    failed += 1
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
