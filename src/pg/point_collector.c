@@ -135,6 +135,15 @@ pc_flush_line(PointCollector *pc, MemoryContext ctx, const char *fname)
 }
 
 void
+pc_add_points(PointCollector *pc, MemoryContext ctx, const an_point *src, int64 n, const char *fname)
+{
+	if (!an_group_fits(pc->npoints, n, PC_MAX_POINTS))
+		pc_too_many(fname);
+	/* the pending points stay last: order does not matter, the final functions sort */
+	append_points(pc, ctx, src, n, fname);
+}
+
+void
 pc_append(PointCollector *dst, MemoryContext ctx, const PointCollector *src, const char *fname)
 {
 	int64		in_chunks = src->npoints - src->pending,

@@ -98,6 +98,9 @@ pc_add(PointCollector *pc, MemoryContext ctx, int64 ts, double value, const char
 }
 void		pc_append(PointCollector *dst, MemoryContext ctx, const PointCollector *src, const char *fname);
 
+/* Append n points (already checked by the caller: finite values); pc_too_many past PC_MAX_POINTS. */
+void		pc_add_points(PointCollector *pc, MemoryContext ctx, const an_point *src, int64 n, const char *fname);
+
 /*
  * Serialize for parallel query: a 4-byte tag, extra_len bytes of caller data
  * (e.g. options), the point count, then the points.  Partial states live only

@@ -7,7 +7,8 @@
  * same as options given: a group that mixes the two is an error, whichever
  * rows each worker happens to see.  The final function sorts the points
  * and calls an_ts_fit; it frees the points as it gathers them, hence
- * FINALFUNC_MODIFY = READ_WRITE.
+ * FINALFUNC_MODIFY = READ_WRITE.  The two-level aggregates ts_fit_state and
+ * ts_fit_merge (two_level.c) share this state and these support functions.
  */
 #include "postgres.h"
 
@@ -22,29 +23,14 @@
 #include "pg/agg_support.h"
 #include "pg/error_report.h"
 #include "pg/point_collector.h"
+#include "pg/ts_fit_agg.h"
 #include "pg/ts_options_jsonb.h"
 
 #define TS_FIT_STATE_TAG 0x54534632		/* "TSF2": since the options seen are serialized */
 #define OPTIONS_HEADER 8				/* serialized: OptionsSeen in the first byte, then padding */
 
-/* The options the rows with points passed (the three-argument form). */
-typedef enum OptionsSeen
-{
-	OPTIONS_UNSEEN = 0,			/* no such row yet, or the two-argument form */
-	OPTIONS_NULL,				/* NULL: the defaults */
-	OPTIONS_GIVEN				/* options_raw */
-} OptionsSeen;
-
-typedef struct TsFitState
-{
-	PointCollector points;
-	OptionsSeen seen;
-	Jsonb	   *options_raw;	/* OPTIONS_GIVEN: the first row's options, detoasted */
-	an_ts_options options;		/* parsed (the defaults unless OPTIONS_GIVEN) */
-} TsFitState;
-
-static TsFitState *
-state_create(MemoryContext ctx)
+TsFitState *
+ts_fit_state_create(MemoryContext ctx)
 {
 	TsFitState *st = MemoryContextAllocZero(ctx, sizeof(TsFitState));
 
@@ -111,8 +97,8 @@ state_set_options(TsFitState *st, MemoryContext ctx, Datum options, bool isnull)
 }
 
 /* Merge what two partial states saw (the same rules as row by row). */
-static void
-state_merge_options(TsFitState *a, MemoryContext ctx, const TsFitState *b)
+void
+ts_fit_merge_options(TsFitState *a, MemoryContext ctx, const TsFitState *b)
 {
 	if (b->seen == OPTIONS_UNSEEN)
 		return;
@@ -152,7 +138,7 @@ ts_fit_transition(FunctionCallInfo fcinfo, bool with_options)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_STATE(st);
 	if (st == NULL)
-		st = state_create(aggctx);
+		st = ts_fit_state_create(aggctx);
 	if (with_options)
 		state_set_options(st, aggctx, PG_GETARG_DATUM(3), PG_ARGISNULL(3));
 	check_point(PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_FLOAT8(2));
@@ -188,8 +174,8 @@ ts_fit_combine(PG_FUNCTION_ARGS)
 	if (b == NULL)
 		PG_RETURN_STATE(a);
 	if (a == NULL)
-		a = state_create(aggctx);
-	state_merge_options(a, aggctx, b);
+		a = ts_fit_state_create(aggctx);
+	ts_fit_merge_options(a, aggctx, b);
 	pc_append(&a->points, aggctx, &b->points, "ts_fit");
 	PG_RETURN_POINTER(a);
 }
@@ -219,7 +205,7 @@ Datum
 ts_fit_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggctx = agg_context_or_error(fcinfo, __func__);
-	TsFitState *st = state_create(aggctx);
+	TsFitState *st = ts_fit_state_create(aggctx);
 	const char *extra;
 	uint32		extra_len;
 
