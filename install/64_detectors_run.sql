@@ -172,7 +172,7 @@ BEGIN
 	-- (by more than half an interval: a row is missing on the grid), and
 	-- those with late rows, are ordered (cand).  A series whose rows came
 	-- closer together than the interval elsewhere in the run can hide a
-	-- gap that way; on a regular grid, jitter included, none is hidden.
+	-- gap that way; on a regular grid (jitter under a quarter interval) none is.
 	EXECUTE format($q$
 		WITH st AS MATERIALIZED (
 			SELECT s.series_id, s.series, s.watermark, m.train_to,

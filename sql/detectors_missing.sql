@@ -104,6 +104,23 @@ UPDATE anomaly_detectors SET options = '{"threshold": 4}' WHERE name = 'miss';
 SELECT new_events FROM anomaly_run('miss');
 SELECT series, start_h, end_h, missing_rows, is_open, run FROM miss_events WHERE detector = 'miss' AND start_h >= 113 ORDER BY series;
 
+-- Jitter and the documented blind spot (docs/detectors.md, Cost), with the
+-- interval given (1 hour).  jit: each row 10 minutes early to 10 minutes
+-- late, hours 20 .. 23 missing: the gap is found, from 20:05 to 23:05 (hour
+-- 19's row is at 19:05).  dense: the same hours missing, but 5 extra rows at
+-- 0:30 .. 4:30 make the run's rows as many as the grid's slots: no gap.
+CREATE TABLE miss_jit (svc text, ts timestamptz, v float8);
+INSERT INTO miss_jit
+SELECT 'jit', timestamptz '2026-01-01 00:00+00' + h * interval '1 hour' + ((7 * h) % 5 - 2) * interval '5 minutes', 100 + h % 4
+FROM generate_series(0, 49) h WHERE h NOT BETWEEN 20 AND 23
+UNION ALL
+SELECT 'dense', timestamptz '2026-01-01 00:00+00' + h * interval '30 minutes', 100 + h % 4
+FROM generate_series(0, 98) h WHERE h % 2 = 0 AND h / 2 NOT BETWEEN 20 AND 23 OR h < 10;
+SELECT anomaly_create_detector('miss_jit', 'miss_jit', 'ts', 'v', 'svc', '{"threshold": 4, "interval": "1 hour"}');
+SELECT rows_scored FROM anomaly_run('miss_jit');
+SELECT missing_events FROM anomaly_runs WHERE detector = 'miss_jit';
+SELECT series, cause, started_at, ended_at, missing_rows FROM anomaly_missing WHERE detector = 'miss_jit';
+
 -- The "run" clock: staleness against the run's time.  Rows every hour up to
 -- 10 hours before the start of the current hour, inserted and run in one
 -- transaction (one now()): 10 rows are missing (newest + 1 h .. newest +
@@ -152,4 +169,4 @@ SELECT anomaly_drop_detector(name) FROM anomaly_detectors WHERE name LIKE 'miss%
 SELECT count(*) AS left_over FROM anomaly_missing;
 DROP VIEW miss_events;
 DROP FUNCTION miss_rows(text, int[]), miss_hours(int, int, int[]), miss_h(timestamptz);
-DROP TABLE miss_src, miss_live;
+DROP TABLE miss_src, miss_live, miss_jit;
