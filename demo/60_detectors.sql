@@ -21,7 +21,7 @@ SELECT series, fitted, rows_scored, anomalies, new_events, failures FROM anomaly
 
 \echo '== the biggest events so far'
 SELECT series, started_at, ended_at, anomalous_rows, round(peak_score::numeric, 1) AS peak_score, peak_value
-FROM anomaly_events WHERE detector = 'requests_per_service'
+FROM anomaly_events WHERE detector = 'requests_per_service' AND kind = 'anomaly'
 ORDER BY peak_score DESC LIMIT 5;
 
 \echo '== twelve new rows per service arrive; the first service spikes at the sixth'

@@ -67,6 +67,7 @@ CREATE TABLE @extschema@.anomaly_series (
 	last_error     text,
 	last_error_at  timestamptz,
 	series_id      bigint      NOT NULL DEFAULT nextval('@extschema@.anomaly_series_series_id_seq') UNIQUE,
+	retired_at     timestamptz,
 	PRIMARY KEY (detector, series)
 );
 ALTER SEQUENCE @extschema@.anomaly_series_series_id_seq OWNED BY @extschema@.anomaly_series.series_id;
@@ -77,6 +78,8 @@ COMMENT ON COLUMN @extschema@.anomaly_series.rows_since_fit IS
 	'rows newer than the training range scored by the current model';
 COMMENT ON COLUMN @extschema@.anomaly_series.series_id IS
 	'number of the series, unique over all detectors (anomaly_results.series_id)';
+COMMENT ON COLUMN @extschema@.anomaly_series.retired_at IS
+	'set by anomaly_retire_series: the series raises no missing-data events until it has new rows';
 
 -- No foreign key here: a per-row RI check would cost as much as the scoring.
 -- anomaly_drop_detector deletes the rows of a detector.  The key is one row
@@ -122,13 +125,46 @@ CREATE TABLE @extschema@.anomaly_runs (
 	new_events      integer     NOT NULL,
 	failures        integer     NOT NULL,
 	failure_details jsonb       NOT NULL DEFAULT '[]',
-	run_by          name        NOT NULL DEFAULT current_user
+	run_by          name        NOT NULL DEFAULT current_user,
+	missing_events  integer     NOT NULL DEFAULT 0
 );
 ALTER SEQUENCE @extschema@.anomaly_runs_run_id_seq OWNED BY @extschema@.anomaly_runs.run_id;
 CREATE INDEX anomaly_runs_detector ON @extschema@.anomaly_runs (detector, started_at);
 COMMENT ON TABLE @extschema@.anomaly_runs IS 'anomaly: log of detector runs (one row per anomaly_run call that committed)';
 COMMENT ON COLUMN @extschema@.anomaly_runs.failure_details IS
 	'array of {series, stage, sqlstate, message}, one element per series that failed';
+COMMENT ON COLUMN @extschema@.anomaly_runs.missing_events IS
+	'new events of kind missing (gaps and stale series), included in new_events';
+
+-- Missing data: one row per stretch of a series where rows were expected and
+-- did not come, found by a run (see anomaly_run).  cause 'gap': between two
+-- scored rows; cause 'stale': the series' newest row was too old at a run
+-- (is_open while it stays so).  The key makes a stretch be recorded once.
+CREATE TABLE @extschema@.anomaly_missing (
+	detector          text        NOT NULL,
+	series            text        NOT NULL,
+	series_id         bigint      NOT NULL REFERENCES @extschema@.anomaly_series (series_id) ON DELETE CASCADE,
+	cause             text        NOT NULL CHECK (cause IN ('gap', 'stale')),
+	started_at        timestamptz NOT NULL,
+	ended_at          timestamptz NOT NULL CHECK (ended_at >= started_at),
+	missing_rows      bigint      NOT NULL CHECK (missing_rows >= 1),
+	sampling_interval interval    NOT NULL,
+	is_open           boolean     NOT NULL DEFAULT false CHECK (NOT is_open OR cause = 'stale'),
+	run_id            bigint      NOT NULL,
+	detected_at       timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (series_id, started_at)
+);
+CREATE UNIQUE INDEX anomaly_missing_open ON @extschema@.anomaly_missing (series_id) WHERE is_open;
+CREATE INDEX anomaly_missing_run ON @extschema@.anomaly_missing (run_id);
+COMMENT ON TABLE @extschema@.anomaly_missing IS
+	'anomaly: stretches of missing rows (gaps between scored rows, stale series) found by anomaly_run';
+COMMENT ON COLUMN @extschema@.anomaly_missing.started_at IS 'expected time of the first missing row';
+COMMENT ON COLUMN @extschema@.anomaly_missing.ended_at IS 'expected time of the last missing row';
+COMMENT ON COLUMN @extschema@.anomaly_missing.missing_rows IS
+	'expected rows that did not come (stale: the most missing at one run)';
+COMMENT ON COLUMN @extschema@.anomaly_missing.sampling_interval IS 'the model''s sampling interval';
+COMMENT ON COLUMN @extschema@.anomaly_missing.is_open IS 'stale series still without new rows at the last run';
+COMMENT ON COLUMN @extschema@.anomaly_missing.run_id IS 'anomaly_runs.run_id of the run that found it';
 
 -- pg_dump keeps user data of extension tables only when they are registered.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_detectors', '');
@@ -136,6 +172,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_models', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_series', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_results', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_missing', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_models_model_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_series_series_id_seq', '');

@@ -14,7 +14,9 @@ CREATE FUNCTION @extschema@._anomaly_policy(
 	OUT refit_interval interval,
 	OUT refit_points bigint,
 	OUT min_train_points bigint,
-	OUT late_window interval)
+	OUT late_window interval,
+	OUT missing_after float8,
+	OUT missing_clock text)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -29,9 +31,35 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 			      DETAIL = format('Got %s.', coalesce(jsonb_typeof(options), 'NULL'));
 	END IF;
-	fit_options := options - ARRAY['train_window', 'refit_every', 'min_train_points', 'late_window'];
+	fit_options := options - ARRAY['train_window', 'refit_every', 'min_train_points', 'late_window',
+	                               'missing_after', 'missing_clock'];
 	min_train_points := 10;
 	late_window := interval '1 hour';
+	-- Missing data: on by default, judged against the detector's own newest
+	-- row (see docs/detectors.md, Missing data); false turns it off.
+	missing_after := 3;
+	missing_clock := 'source';
+	v := options -> 'missing_after';
+	IF v IS NOT NULL AND jsonb_typeof(v) <> 'null' THEN
+		IF v = 'false'::jsonb THEN
+			missing_after := NULL;
+		ELSIF jsonb_typeof(v) = 'number' AND v::numeric >= 1 AND v::numeric <= 1000000 THEN
+			missing_after := v::numeric::float8;
+		ELSE
+			RAISE EXCEPTION 'invalid value for option "missing_after"'
+				USING ERRCODE = 'invalid_parameter_value',
+				      DETAIL = format('Got %s; expected a number of sampling intervals from 1 to 1000000, or false.', v);
+		END IF;
+	END IF;
+	v := options -> 'missing_clock';
+	IF v IS NOT NULL AND jsonb_typeof(v) <> 'null' THEN
+		IF v NOT IN ('"source"'::jsonb, '"run"'::jsonb) THEN
+			RAISE EXCEPTION 'invalid value for option "missing_clock"'
+				USING ERRCODE = 'invalid_parameter_value',
+				      DETAIL = format('Got %s; expected "source" or "run".', v);
+		END IF;
+		missing_clock := v #>> '{}';
+	END IF;
 	FOR k, v IN SELECT e.key, e.value FROM jsonb_each(options) e
 		WHERE e.key IN ('train_window', 'refit_every', 'min_train_points', 'late_window') AND jsonb_typeof(e.value) <> 'null'
 	LOOP
@@ -74,7 +102,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@._anomaly_policy(jsonb) IS
-	'anomaly (internal): splits detector options into the ts_fit options and the refit policy';
+	'anomaly (internal): splits detector options into the ts_fit options, the refit policy and the missing-data policy';
 
 CREATE FUNCTION @extschema@.anomaly_create_detector(
 	name text,
@@ -156,7 +184,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.anomaly_create_detector(text, regclass, text, text, text, jsonb) IS
-	'anomaly: registers a detector over a table or view (time, value and optional series columns; ts_fit options plus train_window, refit_every, min_train_points, late_window)';
+	'anomaly: registers a detector over a table or view (time, value and optional series columns; ts_fit options plus train_window, refit_every, min_train_points, late_window, missing_after, missing_clock)';
 
 CREATE FUNCTION @extschema@.anomaly_drop_detector(name text)
 RETURNS void
@@ -224,3 +252,32 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@._anomaly_check_fit_options(jsonb) IS
 	'anomaly (internal): raises the ts_fit option error, if any, for the given options';
+
+-- Marks a series as retired (dropped from the source): it raises no more
+-- missing-data events, and its open stale event is closed.  New rows of the
+-- series bring it back (anomaly_run clears retired_at).
+CREATE FUNCTION @extschema@.anomaly_retire_series(detector text, series text, retired boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	d @extschema@.anomaly_detectors := @extschema@._anomaly_lock_detector(detector);
+	sid bigint;
+BEGIN
+	UPDATE @extschema@.anomaly_series x
+	SET retired_at = CASE WHEN retired THEN coalesce(x.retired_at, now()) END
+	WHERE x.detector = d.name AND x.series = anomaly_retire_series.series
+	RETURNING x.series_id INTO sid;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'series "%" of detector "%" does not exist', series, d.name
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'anomaly_series lists the series a detector has found.';
+	END IF;
+	IF retired THEN
+		UPDATE @extschema@.anomaly_missing m SET is_open = false WHERE m.series_id = sid AND m.is_open;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.anomaly_retire_series(text, text, boolean) IS
+	'anomaly: marks a series of a detector as retired (no missing-data events until it has new rows), or not';

@@ -104,6 +104,9 @@ COMMENT ON FUNCTION @extschema@._anomaly_fit(@extschema@.anomaly_detectors, text
 -- Without skip_duplicates, a source with two rows for one series and timestamp
 -- makes it fail with unique_violation: ON CONFLICT costs 60% more per row
 -- (speculative insertion), so the caller retries with it only then.
+-- It also records the gaps between the rows it scores newer than the old
+-- watermark (and between the watermark and the first of them) in
+-- anomaly_missing, and brings retired series with new rows back.
 CREATE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late_window interval, run_id bigint,
                                            only_series text, skip_duplicates boolean,
                                            OUT rows_scored bigint, OUT anomalies bigint,
@@ -114,6 +117,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	bound timestamptz;
+	missing_after float8 := (@extschema@._anomaly_policy(d.options)).missing_after;
 BEGIN
 	-- Rows older than every series' watermark minus late_window need not be read.
 	SELECT min(coalesce(s.watermark - late_window, '-infinity')) INTO bound
@@ -156,11 +160,28 @@ BEGIN
 	-- a series' rows are (oldest > train_to); the rows of the other series
 	-- only are compared one by one (stale, a join that ends at once when
 	-- there is no such series).
+	--
+	-- Gaps: the rows newer than the old watermark, in order with the row
+	-- before each (lag; the watermark before the first), more than
+	-- missing_after sampling intervals (the model's) after it.  The gap
+	-- after the watermark is left to the stale event of a series that has an
+	-- open one (that event covers it) and skipped for a retired series.
+	-- Without missing_after ($6 NULL) step is NULL and adj is empty.
+	-- Ordering every row of the run made the run 40% slower, so only the
+	-- series whose new rows span more sampling intervals than they have rows
+	-- (by more than half an interval: a row is missing on the grid), and
+	-- those with late rows, are ordered (cand).  A series whose rows came
+	-- closer together than the interval elsewhere in the run can hide a
+	-- gap that way; on a regular grid (jitter under a quarter interval) none is.
 	EXECUTE format($q$
 		WITH st AS MATERIALIZED (
-			SELECT s.series_id, s.series, s.watermark, m.train_to
+			SELECT s.series_id, s.series, s.watermark, m.train_to,
+			       s.retired_at IS NOT NULL AS retired, o.series_id IS NOT NULL AS stale_open,
+			       CASE WHEN $6 IS NOT NULL AND (m.info ->> 'interval_seconds')::float8 > 0
+			            THEN make_interval(secs => (m.info ->> 'interval_seconds')::float8) END AS step
 			FROM @extschema@.anomaly_series s
 			JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+			LEFT JOIN @extschema@.anomaly_missing o ON o.series_id = s.series_id AND o.is_open
 			WHERE s.detector = $1%s
 		), scored AS (
 			INSERT INTO @extschema@.anomaly_results AS r
@@ -198,12 +219,36 @@ BEGIN
 			SET watermark = greatest(s.watermark, per.newest), rows_scored = s.rows_scored + per.n,
 			    rows_since_fit = s.rows_since_fit
 			                     + CASE WHEN per.oldest > st.train_to THEN per.n ELSE coalesce(stale.fresh, 0) END,
-			    last_scored_at = now()
+			    last_scored_at = now(),
+			    retired_at = CASE WHEN per.newest > s.watermark OR s.watermark IS NULL THEN NULL ELSE s.retired_at END
 			FROM per
 			JOIN st ON st.series_id = per.series_id
 			LEFT JOIN stale ON stale.series_id = per.series_id
 			WHERE s.detector = $1 AND s.series_id = per.series_id
 			RETURNING per.series_id, per.n, per.a
+		), cand AS (
+			SELECT st.*
+			FROM per JOIN st ON st.series_id = per.series_id
+			WHERE st.step IS NOT NULL
+			  AND (per.oldest <= st.watermark
+			       OR per.newest - coalesce(st.watermark, per.oldest)
+			          > st.step * (per.n - CASE WHEN st.watermark IS NULL THEN 1 ELSE 0 END + 0.5))
+		), adj AS (
+			SELECT sc.series_id, sc.ts, c.series, c.step, c.watermark, c.retired, c.stale_open,
+			       lag(sc.ts, 1, c.watermark) OVER (PARTITION BY sc.series_id ORDER BY sc.ts) AS prev
+			FROM scored sc JOIN cand c ON c.series_id = sc.series_id
+			WHERE c.watermark IS NULL OR sc.ts > c.watermark
+		), gap AS (
+			SELECT g.*, (round(extract(epoch FROM g.ts - g.prev) / extract(epoch FROM g.step)) - 1)::bigint AS m
+			FROM adj g
+			WHERE g.ts - g.prev > g.step * $6
+			  AND NOT (g.prev = g.watermark AND (g.retired OR g.stale_open))
+		), gap_ins AS (
+			INSERT INTO @extschema@.anomaly_missing
+				(detector, series, series_id, cause, started_at, ended_at, missing_rows, sampling_interval, run_id)
+			SELECT $1, g.series, g.series_id, 'gap', g.prev + g.step, g.prev + g.step * g.m, g.m, g.step, $3
+			FROM gap g WHERE g.m >= 1
+			ON CONFLICT (series_id, started_at) DO NOTHING
 		), anoms AS (
 			SELECT a.series_id, a.ts, a.score, st.series, st.watermark, per.oldest,
 			       cardinality(a.ts) > 1 OR coalesce(per.oldest <= st.watermark, false) AS needs_gaps
@@ -252,11 +297,35 @@ BEGIN
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END,
 		CASE WHEN skip_duplicates THEN ' ON CONFLICT (ts, series_id) DO NOTHING' ELSE '' END)
 	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts
-	USING d.name, bound, run_id, late_window, only_series;
+	USING d.name, bound, run_id, late_window, only_series, missing_after;
 END
 $$;
 COMMENT ON FUNCTION @extschema@._anomaly_score(@extschema@.anomaly_detectors, interval, bigint, text, boolean) IS
 	'anomaly (internal): scores new and late rows of a detector and advances the watermarks';
+
+-- The series of a detector that can be stale (with a scored row and a model
+-- that knows its sampling interval), how many sampling intervals (m) their
+-- newest row is older than the clock, and whether that is more than
+-- missing_after and the series is not retired.
+CREATE FUNCTION @extschema@._anomaly_stale(detector text, clock timestamptz, missing_after float8,
+                                           OUT series_id bigint, OUT series text, OUT watermark timestamptz,
+                                           OUT step interval, OUT m bigint, OUT stale boolean)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT c.series_id, c.series, c.watermark, c.step,
+	       floor(extract(epoch FROM $2 - c.watermark) / extract(epoch FROM c.step))::bigint,
+	       c.retired_at IS NULL AND $2 - c.watermark > c.step * $3
+	FROM (SELECT x.series_id, x.series, x.watermark, x.retired_at,
+	             make_interval(secs => (m.info ->> 'interval_seconds')::float8) AS step
+	      FROM @extschema@.anomaly_series x
+	      JOIN @extschema@.anomaly_models m ON m.model_id = x.model_id
+	      WHERE x.detector = $1 AND x.watermark IS NOT NULL
+	        AND (m.info ->> 'interval_seconds')::float8 > 0) c
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_stale(text, timestamptz, float8) IS
+	'anomaly (internal): the series of a detector that can be stale, and whether they are at the given clock';
 
 -- The run itself, as the detector's owner (see anomaly_run, which calls it).
 -- caller is the role that called anomaly_run (anomaly_runs.run_by).
@@ -298,6 +367,9 @@ DECLARE
 	u_series_id bigint[] := '{}';
 	u_ts timestamptz[] := '{}';
 	top jsonb;
+	clock timestamptz;
+	missing_events integer;
+	top_missing jsonb;
 	msg text;
 	state text;
 	payload text;
@@ -416,7 +488,48 @@ BEGIN
 		END LOOP;
 	END;
 
-	-- 4. New events: anomalous rows of this run that start an event, i.e. whose
+	-- 4. Stale series: a series whose newest scored row is more than
+	--    missing_after sampling intervals older than the clock (the newest
+	--    row of the detector over all series, or with missing_clock "run" the
+	--    run's time) gets one open stale event, extended while it stays so
+	--    and closed when it is no longer stale or is retired.
+	IF p.missing_after IS NULL THEN
+		UPDATE @extschema@.anomaly_missing o SET is_open = false WHERE o.detector = d.name AND o.is_open;
+	ELSE
+		clock := CASE WHEN p.missing_clock = 'run' THEN now()
+		              ELSE (SELECT max(x.watermark) FROM @extschema@.anomaly_series x WHERE x.detector = d.name) END;
+		UPDATE @extschema@.anomaly_missing o
+		SET is_open = coalesce(c.stale, false),
+		    ended_at = CASE WHEN c.stale THEN greatest(o.ended_at, c.watermark + c.step * c.m) ELSE o.ended_at END,
+		    missing_rows = CASE WHEN c.stale THEN greatest(o.missing_rows, c.m) ELSE o.missing_rows END
+		FROM @extschema@.anomaly_missing o2
+		LEFT JOIN @extschema@._anomaly_stale(d.name, clock, p.missing_after) c ON c.series_id = o2.series_id
+		WHERE o2.detector = d.name AND o2.is_open
+		  AND o.series_id = o2.series_id AND o.started_at = o2.started_at;
+		-- A series that comes back to a stretch recorded before (same
+		-- watermark, e.g. after missing_after was raised and lowered again)
+		-- reopens it without a new event.
+		INSERT INTO @extschema@.anomaly_missing AS o
+			(detector, series, series_id, cause, started_at, ended_at, missing_rows, sampling_interval, is_open, run_id)
+		SELECT d.name, c.series, c.series_id, 'stale', c.watermark + c.step, c.watermark + c.step * c.m, c.m, c.step,
+		       true, run_id
+		FROM @extschema@._anomaly_stale(d.name, clock, p.missing_after) c
+		WHERE c.stale
+		  AND NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_missing x WHERE x.series_id = c.series_id AND x.is_open)
+		ON CONFLICT (series_id, started_at) DO UPDATE
+		SET is_open = true, ended_at = greatest(o.ended_at, excluded.ended_at),
+		    missing_rows = greatest(o.missing_rows, excluded.missing_rows);
+	END IF;
+	SELECT count(*), coalesce(jsonb_agg(jsonb_build_object('series', left(t.series, 100), 'cause', t.cause,
+	                                                       'started_at', t.started_at, 'ended_at', t.ended_at,
+	                                                       'missing_rows', t.missing_rows)
+	                                    ORDER BY t.missing_rows DESC, t.series, t.started_at)
+	                          FILTER (WHERE t.rank <= 5), '[]')
+	INTO missing_events, top_missing
+	FROM (SELECT o.*, row_number() OVER (ORDER BY o.missing_rows DESC, o.series, o.started_at) AS rank
+	      FROM @extschema@.anomaly_missing o WHERE o.run_id = _anomaly_run.run_id) t;
+
+	-- 5. New events: anomalous rows of this run that start an event, i.e. whose
 	--    previous row is not anomalous and whose next row, if scored by an
 	--    earlier run (a late row), is not anomalous either.  The scoring
 	--    statement counted most of them (ev_starts); the others (u_*) are
@@ -446,9 +559,11 @@ BEGIN
 	FROM (SELECT ranked.*, row_number() OVER (ORDER BY ranked.peak DESC NULLS LAST, ranked.series) AS rank
 	      FROM ranked) r;
 
+	new_events := new_events + missing_events;
 	IF new_events > 0 THEN
 		payload := jsonb_build_object('detector', name, 'run_id', run_id, 'new_events', new_events,
-		                              'anomalies', anomalies, 'top_series', top)::text;
+		                              'anomalies', anomalies, 'top_series', top,
+		                              'missing_events', missing_events, 'missing', top_missing)::text;
 		PERFORM pg_notify('anomaly', payload);
 	END IF;
 
@@ -456,9 +571,9 @@ BEGIN
 	failures := jsonb_array_length(fails);
 	duration := clock_timestamp() - started;
 	INSERT INTO @extschema@.anomaly_runs (run_id, detector, started_at, finished_at, series, fitted, rows_scored,
-	                                      anomalies, new_events, failures, failure_details, run_by)
+	                                      anomalies, new_events, failures, failure_details, run_by, missing_events)
 	VALUES (run_id, d.name, started, started + duration, series, fitted, rows_scored,
-	        anomalies, new_events, failures, fails, caller);
+	        anomalies, new_events, failures, fails, caller, missing_events);
 END
 $$;
 COMMENT ON FUNCTION @extschema@._anomaly_run(text, name) IS

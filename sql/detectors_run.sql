@@ -82,7 +82,9 @@ INSERT INTO run_metrics SELECT 'c', timestamptz '2026-01-01 00:00+00' + i * inte
 SELECT series, fitted, rows_scored, anomalies, new_events, failures FROM anomaly_run('run_a');
 SELECT series, train_points, train_from, train_to FROM anomaly_models WHERE detector = 'run_a' AND series = 'c';
 
--- Events: consecutive anomalous rows merged, with the peak.
+-- Events: consecutive anomalous rows merged, with the peak.  Series a and b
+-- end at hour 51 while c goes on to 55: both are stale (hours 52 .. 55, kind
+-- missing; see detectors_missing).
 SELECT series, started_at, ended_at, anomalous_rows, peak_value, peak_at, is_open, peak_score >= 1 AS scored_high
 FROM anomaly_events WHERE detector = 'run_a' ORDER BY series, started_at;
 -- The latest state of every series.

@@ -32,6 +32,462 @@ COMMENT ON FUNCTION @extschema@._anomaly_temp_objects(oid) IS
 
 CREATE OR REPLACE FUNCTION @extschema@.anomaly_run(
 	name text,
+-- ---------------------------------------------------------------------------
+-- Missing data as events (issue 14, item 3): anomaly_missing, the options
+-- missing_after and missing_clock, anomaly_retire_series, kind and
+-- missing_rows in anomaly_events, the open stale event in anomaly_latest,
+-- anomaly_runs.missing_events.  Existing rows are kept; new columns come last.
+-- ---------------------------------------------------------------------------
+ALTER TABLE @extschema@.anomaly_series ADD COLUMN retired_at timestamptz;
+COMMENT ON COLUMN @extschema@.anomaly_series.retired_at IS
+	'set by anomaly_retire_series: the series raises no missing-data events until it has new rows';
+ALTER TABLE @extschema@.anomaly_runs ADD COLUMN missing_events integer NOT NULL DEFAULT 0;
+COMMENT ON COLUMN @extschema@.anomaly_runs.missing_events IS
+	'new events of kind missing (gaps and stale series), included in new_events';
+
+-- Missing data: one row per stretch of a series where rows were expected and
+-- did not come, found by a run (see anomaly_run).  cause 'gap': between two
+-- scored rows; cause 'stale': the series' newest row was too old at a run
+-- (is_open while it stays so).  The key makes a stretch be recorded once.
+CREATE TABLE @extschema@.anomaly_missing (
+	detector          text        NOT NULL,
+	series            text        NOT NULL,
+	series_id         bigint      NOT NULL REFERENCES @extschema@.anomaly_series (series_id) ON DELETE CASCADE,
+	cause             text        NOT NULL CHECK (cause IN ('gap', 'stale')),
+	started_at        timestamptz NOT NULL,
+	ended_at          timestamptz NOT NULL CHECK (ended_at >= started_at),
+	missing_rows      bigint      NOT NULL CHECK (missing_rows >= 1),
+	sampling_interval interval    NOT NULL,
+	is_open           boolean     NOT NULL DEFAULT false CHECK (NOT is_open OR cause = 'stale'),
+	run_id            bigint      NOT NULL,
+	detected_at       timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (series_id, started_at)
+);
+CREATE UNIQUE INDEX anomaly_missing_open ON @extschema@.anomaly_missing (series_id) WHERE is_open;
+CREATE INDEX anomaly_missing_run ON @extschema@.anomaly_missing (run_id);
+COMMENT ON TABLE @extschema@.anomaly_missing IS
+	'anomaly: stretches of missing rows (gaps between scored rows, stale series) found by anomaly_run';
+COMMENT ON COLUMN @extschema@.anomaly_missing.started_at IS 'expected time of the first missing row';
+COMMENT ON COLUMN @extschema@.anomaly_missing.ended_at IS 'expected time of the last missing row';
+COMMENT ON COLUMN @extschema@.anomaly_missing.missing_rows IS
+	'expected rows that did not come (stale: the most missing at one run)';
+COMMENT ON COLUMN @extschema@.anomaly_missing.sampling_interval IS 'the model''s sampling interval';
+COMMENT ON COLUMN @extschema@.anomaly_missing.is_open IS 'stale series still without new rows at the last run';
+COMMENT ON COLUMN @extschema@.anomaly_missing.run_id IS 'anomaly_runs.run_id of the run that found it';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_missing', '');
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.anomaly_missing TO PUBLIC;
+ALTER TABLE @extschema@.anomaly_missing ENABLE ROW LEVEL SECURITY;
+CREATE POLICY anomaly_missing_read ON @extschema@.anomaly_missing FOR SELECT
+	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d));
+CREATE POLICY anomaly_missing_write ON @extschema@.anomaly_missing FOR ALL
+	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')))
+	WITH CHECK (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')));
+COMMENT ON POLICY anomaly_missing_read ON @extschema@.anomaly_missing IS 'visible when the detector is';
+COMMENT ON POLICY anomaly_missing_write ON @extschema@.anomaly_missing IS 'written by members of the detector owner';
+
+CREATE OR REPLACE VIEW @extschema@.anomaly_events WITH (security_invoker = true) AS
+SELECT x.detector,
+       x.series,
+       min(x.ts)                                        AS started_at,
+       max(x.ts)                                        AS ended_at,
+       count(*)                                         AS anomalous_rows,
+       max(x.score)                                     AS peak_score,
+       (array_agg(x.ts ORDER BY x.score DESC, x.ts))[1]    AS peak_at,
+       (array_agg(x.value ORDER BY x.score DESC, x.ts))[1] AS peak_value,
+       bool_or(x.ts = x.newest)                         AS is_open,
+       'anomaly'::text                                  AS kind,
+       NULL::bigint                                     AS missing_rows
+FROM (SELECT r.detector, r.series, r.ts, r.value, r.score, r.is_anomaly,
+             count(*) FILTER (WHERE NOT r.is_anomaly)
+                 OVER (PARTITION BY r.detector, r.series ORDER BY r.ts) AS island,
+             max(r.ts) OVER (PARTITION BY r.detector, r.series) AS newest
+      FROM @extschema@.anomaly_results r) x
+WHERE x.is_anomaly
+GROUP BY x.detector, x.series, x.island
+UNION ALL
+SELECT m.detector, m.series, m.started_at, m.ended_at, NULL::bigint, NULL::float8, NULL::timestamptz,
+       NULL::float8, m.is_open, 'missing'::text, m.missing_rows
+FROM @extschema@.anomaly_missing m;
+COMMENT ON VIEW @extschema@.anomaly_events IS
+	'anomaly: consecutive anomalous rows of a series merged into one event (start, end, peak), and stretches of missing rows (kind missing)';
+CREATE OR REPLACE VIEW @extschema@.anomaly_latest WITH (security_invoker = true) AS
+SELECT s.detector,
+       s.series,
+       r.ts,
+       r.value,
+       r.expected,
+       r.lower,
+       r.upper,
+       r.score,
+       r.is_anomaly,
+       r.scored_at,
+       s.watermark,
+       s.rows_scored,
+       s.model_id,
+       m.fitted_at,
+       s.last_error,
+       s.last_error_at,
+       o.started_at AS missing_since,
+       o.missing_rows,
+       s.retired_at
+FROM @extschema@.anomaly_series s
+LEFT JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+-- The latest scored row of a series is the one at its watermark.
+LEFT JOIN @extschema@.anomaly_results r ON r.ts = s.watermark AND r.series_id = s.series_id
+-- The open stale event of a series, if any (at most one: anomaly_missing_open).
+LEFT JOIN @extschema@.anomaly_missing o ON o.series_id = s.series_id AND o.is_open;
+COMMENT ON VIEW @extschema@.anomaly_latest IS
+	'anomaly: latest scored row and state of every series of every detector, with its open stale event';
+
+-- _anomaly_policy returns the missing-data policy too.
+DROP FUNCTION @extschema@._anomaly_policy(jsonb);
+CREATE FUNCTION @extschema@._anomaly_policy(
+	options jsonb,
+	OUT fit_options jsonb,
+	OUT train_window interval,
+	OUT train_points bigint,
+	OUT refit_interval interval,
+	OUT refit_points bigint,
+	OUT min_train_points bigint,
+	OUT late_window interval,
+	OUT missing_after float8,
+	OUT missing_clock text)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	k text;
+	v jsonb;
+	iv interval;
+	n numeric;
+BEGIN
+	IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+		RAISE EXCEPTION 'detector options must be a JSON object'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = format('Got %s.', coalesce(jsonb_typeof(options), 'NULL'));
+	END IF;
+	fit_options := options - ARRAY['train_window', 'refit_every', 'min_train_points', 'late_window',
+	                               'missing_after', 'missing_clock'];
+	min_train_points := 10;
+	late_window := interval '1 hour';
+	-- Missing data: on by default, judged against the detector's own newest
+	-- row (see docs/detectors.md, Missing data); false turns it off.
+	missing_after := 3;
+	missing_clock := 'source';
+	v := options -> 'missing_after';
+	IF v IS NOT NULL AND jsonb_typeof(v) <> 'null' THEN
+		IF v = 'false'::jsonb THEN
+			missing_after := NULL;
+		ELSIF jsonb_typeof(v) = 'number' AND v::numeric >= 1 AND v::numeric <= 1000000 THEN
+			missing_after := v::numeric::float8;
+		ELSE
+			RAISE EXCEPTION 'invalid value for option "missing_after"'
+				USING ERRCODE = 'invalid_parameter_value',
+				      DETAIL = format('Got %s; expected a number of sampling intervals from 1 to 1000000, or false.', v);
+		END IF;
+	END IF;
+	v := options -> 'missing_clock';
+	IF v IS NOT NULL AND jsonb_typeof(v) <> 'null' THEN
+		IF v NOT IN ('"source"'::jsonb, '"run"'::jsonb) THEN
+			RAISE EXCEPTION 'invalid value for option "missing_clock"'
+				USING ERRCODE = 'invalid_parameter_value',
+				      DETAIL = format('Got %s; expected "source" or "run".', v);
+		END IF;
+		missing_clock := v #>> '{}';
+	END IF;
+	FOR k, v IN SELECT e.key, e.value FROM jsonb_each(options) e
+		WHERE e.key IN ('train_window', 'refit_every', 'min_train_points', 'late_window') AND jsonb_typeof(e.value) <> 'null'
+	LOOP
+		iv := NULL;
+		n := NULL;
+		IF jsonb_typeof(v) = 'string' AND k <> 'min_train_points' THEN
+			BEGIN
+				iv := (v #>> '{}')::interval;
+			EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+				iv := NULL;
+			END;
+			IF iv IS NULL OR iv < interval '0' OR (iv = interval '0' AND k <> 'late_window') THEN
+				RAISE EXCEPTION 'invalid value for option "%"', k
+					USING ERRCODE = 'invalid_parameter_value',
+					      DETAIL = format('Got %s; expected a %s interval such as ''28 days''.', v,
+					                      CASE WHEN k = 'late_window' THEN 'non-negative' ELSE 'positive' END);
+			END IF;
+		ELSIF jsonb_typeof(v) = 'number' AND k <> 'late_window' THEN
+			n := v::numeric;
+			IF n < 1 OR n <> trunc(n) OR n > 9223372036854775807 THEN
+				RAISE EXCEPTION 'invalid value for option "%"', k
+					USING ERRCODE = 'invalid_parameter_value',
+					      DETAIL = format('Got %s; expected a whole number of points of at least 1.', v);
+			END IF;
+		ELSE
+			RAISE EXCEPTION 'invalid value for option "%"', k
+				USING ERRCODE = 'invalid_parameter_value',
+				      DETAIL = format('Got %s; expected %s.', v,
+				                      CASE k WHEN 'min_train_points' THEN 'a whole number of points'
+				                             WHEN 'late_window' THEN 'an interval such as ''1 hour'''
+				                             ELSE 'an interval such as ''28 days'' or a number of points' END);
+		END IF;
+		CASE k
+			WHEN 'train_window' THEN train_window := iv; train_points := n;
+			WHEN 'refit_every' THEN refit_interval := iv; refit_points := n;
+			WHEN 'min_train_points' THEN min_train_points := n;
+			WHEN 'late_window' THEN late_window := iv;
+		END CASE;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_policy(jsonb) IS
+	'anomaly (internal): splits detector options into the ts_fit options, the refit policy and the missing-data policy';
+
+COMMENT ON FUNCTION @extschema@.anomaly_create_detector(text, regclass, text, text, text, jsonb) IS
+	'anomaly: registers a detector over a table or view (time, value and optional series columns; ts_fit options plus train_window, refit_every, min_train_points, late_window, missing_after, missing_clock)';
+
+CREATE FUNCTION @extschema@.anomaly_retire_series(detector text, series text, retired boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	d @extschema@.anomaly_detectors := @extschema@._anomaly_lock_detector(detector);
+	sid bigint;
+BEGIN
+	UPDATE @extschema@.anomaly_series x
+	SET retired_at = CASE WHEN retired THEN coalesce(x.retired_at, now()) END
+	WHERE x.detector = d.name AND x.series = anomaly_retire_series.series
+	RETURNING x.series_id INTO sid;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'series "%" of detector "%" does not exist', series, d.name
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'anomaly_series lists the series a detector has found.';
+	END IF;
+	IF retired THEN
+		UPDATE @extschema@.anomaly_missing m SET is_open = false WHERE m.series_id = sid AND m.is_open;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.anomaly_retire_series(text, text, boolean) IS
+	'anomaly: marks a series of a detector as retired (no missing-data events until it has new rows), or not';
+
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late_window interval, run_id bigint,
+                                           only_series text, skip_duplicates boolean,
+                                           OUT rows_scored bigint, OUT anomalies bigint,
+                                           OUT ev_series_id bigint[], OUT ev_series text[], OUT ev_starts bigint[],
+                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[])
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	bound timestamptz;
+	missing_after float8 := (@extschema@._anomaly_policy(d.options)).missing_after;
+BEGIN
+	-- Rows older than every series' watermark minus late_window need not be read.
+	SELECT min(coalesce(s.watermark - late_window, '-infinity')) INTO bound
+	FROM @extschema@.anomaly_series s
+	WHERE s.detector = d.name AND s.model_id IS NOT NULL AND (only_series IS NULL OR s.series = only_series);
+	IF bound IS NULL THEN
+		rows_scored := 0;
+		anomalies := 0;
+		RETURN;
+	END IF;
+	-- The join reads the tables (not st, whose statistics the planner does not
+	-- know) and the late-row check stays out of it (j): the planner then hashes
+	-- the series and streams the source through in its own order.
+	-- OFFSET 0 keeps ts_detect to one call per row.
+	--
+	-- Events: an anomaly starts one when the row before it (in its series) is
+	-- normal.  Sorting every row of the run by series and time to find that
+	-- row costs as much as the scoring, so only the anomalies are sorted
+	-- (anoms); each normal row newer than the old watermark is then placed
+	-- between two anomalies of its series by a binary search (width_bucket):
+	-- gap k holds the normal rows after the k-th anomaly and before the next.
+	-- The k-th anomaly starts an event ('s') when gap k-1 is not empty, and
+	-- continues one ('c') when it is and the (k-1)-th anomaly is newer than the
+	-- old watermark, so that no row of an earlier run lies between them.
+	-- Otherwise ('u') the caller looks its neighbours up.  Series with a single
+	-- anomaly and no row at or below the old watermark need no gaps: gap 0 is
+	-- not empty exactly when the anomaly is not their oldest row of the run.
+	-- An anomaly newer than the old watermark that is still unresolved has no
+	-- row of this run before it, so the row before it is the one at the
+	-- watermark (prev, read by the key only for those anomalies: a join let the
+	-- planner read all results; no earlier run wrote a row after it),
+	-- and a series never scored before (no watermark) has no row before its
+	-- first anomaly.  Only late anomalies are left to the caller ('u'), whose
+	-- lookup scans back through the results of every series (the key starts
+	-- with ts).
+	--
+	-- rows_since_fit counts the results of the current model newer than its
+	-- training range: each run adds its own such rows, so that the count
+	-- costs O(new rows) however many results the series has.  Usually all of
+	-- a series' rows are (oldest > train_to); the rows of the other series
+	-- only are compared one by one (stale, a join that ends at once when
+	-- there is no such series).
+	--
+	-- Gaps: the rows newer than the old watermark, in order with the row
+	-- before each (lag; the watermark before the first), more than
+	-- missing_after sampling intervals (the model's) after it.  The gap
+	-- after the watermark is left to the stale event of a series that has an
+	-- open one (that event covers it) and skipped for a retired series.
+	-- Without missing_after ($6 NULL) step is NULL and adj is empty.
+	-- Ordering every row of the run made the run 40% slower, so only the
+	-- series whose new rows span more sampling intervals than they have rows
+	-- (by more than half an interval: a row is missing on the grid), and
+	-- those with late rows, are ordered (cand).  A series whose rows came
+	-- closer together than the interval elsewhere in the run can hide a
+	-- gap that way; on a regular grid (jitter under a quarter interval) none is.
+	EXECUTE format($q$
+		WITH st AS MATERIALIZED (
+			SELECT s.series_id, s.series, s.watermark, m.train_to,
+			       s.retired_at IS NOT NULL AS retired, o.series_id IS NOT NULL AS stale_open,
+			       CASE WHEN $6 IS NOT NULL AND (m.info ->> 'interval_seconds')::float8 > 0
+			            THEN make_interval(secs => (m.info ->> 'interval_seconds')::float8) END AS step
+			FROM @extschema@.anomaly_series s
+			JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+			LEFT JOIN @extschema@.anomaly_missing o ON o.series_id = s.series_id AND o.is_open
+			WHERE s.detector = $1%s
+		), scored AS (
+			INSERT INTO @extschema@.anomaly_results AS r
+				(detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id, scored_at,
+				 series_id)
+			SELECT $1, q.series, q.ts, q.value, (q.d).expected, (q.d).lower, (q.d).upper, (q.d).score,
+			       (q.d).is_anomaly, q.model_id, $3, now(), q.series_id
+			FROM (SELECT j.series, j.series_id, j.ts, j.value, j.model_id,
+			             @extschema@.ts_detect(j.model, j.ts, j.value) AS d
+			      FROM (SELECT src.series, s.series_id, src.ts, src.value, m.model_id, m.model, s.watermark
+			            FROM (%s) src
+			            JOIN @extschema@.anomaly_series s ON s.detector = $1 AND s.series = src.series%s
+			            JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+			            WHERE src.ts > $2%s AND (s.watermark IS NULL OR src.ts > s.watermark - $4)
+			            OFFSET 0) j
+			      WHERE j.watermark IS NULL OR j.ts > j.watermark
+			         OR NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_results o
+			                        WHERE o.ts = j.ts AND o.series_id = j.series_id AND o.ts > $2)
+			      OFFSET 0) q
+			%s
+			RETURNING r.series_id, r.ts, r.is_anomaly, CASE WHEN r.is_anomaly THEN r.score END AS score
+		), per AS (
+			SELECT sc.series_id, max(sc.ts) AS newest, min(sc.ts) AS oldest, count(*) AS n,
+			       count(*) FILTER (WHERE sc.is_anomaly) AS a
+			FROM scored sc
+			GROUP BY sc.series_id
+		), stale AS (
+			SELECT sc.series_id, count(*) AS fresh
+			FROM (SELECT per.series_id, st.train_to FROM per JOIN st ON st.series_id = per.series_id
+			      WHERE per.oldest <= st.train_to) ns
+			JOIN scored sc ON sc.series_id = ns.series_id AND sc.ts > ns.train_to
+			GROUP BY sc.series_id
+		), upd AS (
+			UPDATE @extschema@.anomaly_series s
+			SET watermark = greatest(s.watermark, per.newest), rows_scored = s.rows_scored + per.n,
+			    rows_since_fit = s.rows_since_fit
+			                     + CASE WHEN per.oldest > st.train_to THEN per.n ELSE coalesce(stale.fresh, 0) END,
+			    last_scored_at = now(),
+			    retired_at = CASE WHEN per.newest > s.watermark OR s.watermark IS NULL THEN NULL ELSE s.retired_at END
+			FROM per
+			JOIN st ON st.series_id = per.series_id
+			LEFT JOIN stale ON stale.series_id = per.series_id
+			WHERE s.detector = $1 AND s.series_id = per.series_id
+			RETURNING per.series_id, per.n, per.a
+		), cand AS (
+			SELECT st.*
+			FROM per JOIN st ON st.series_id = per.series_id
+			WHERE st.step IS NOT NULL
+			  AND (per.oldest <= st.watermark
+			       OR per.newest - coalesce(st.watermark, per.oldest)
+			          > st.step * (per.n - CASE WHEN st.watermark IS NULL THEN 1 ELSE 0 END + 0.5))
+		), adj AS (
+			SELECT sc.series_id, sc.ts, c.series, c.step, c.watermark, c.retired, c.stale_open,
+			       lag(sc.ts, 1, c.watermark) OVER (PARTITION BY sc.series_id ORDER BY sc.ts) AS prev
+			FROM scored sc JOIN cand c ON c.series_id = sc.series_id
+			WHERE c.watermark IS NULL OR sc.ts > c.watermark
+		), gap AS (
+			SELECT g.*, (round(extract(epoch FROM g.ts - g.prev) / extract(epoch FROM g.step)) - 1)::bigint AS m
+			FROM adj g
+			WHERE g.ts - g.prev > g.step * $6
+			  AND NOT (g.prev = g.watermark AND (g.retired OR g.stale_open))
+		), gap_ins AS (
+			INSERT INTO @extschema@.anomaly_missing
+				(detector, series, series_id, cause, started_at, ended_at, missing_rows, sampling_interval, run_id)
+			SELECT $1, g.series, g.series_id, 'gap', g.prev + g.step, g.prev + g.step * g.m, g.m, g.step, $3
+			FROM gap g WHERE g.m >= 1
+			ON CONFLICT (series_id, started_at) DO NOTHING
+		), anoms AS (
+			SELECT a.series_id, a.ts, a.score, st.series, st.watermark, per.oldest,
+			       cardinality(a.ts) > 1 OR coalesce(per.oldest <= st.watermark, false) AS needs_gaps
+			FROM (SELECT sc.series_id, array_agg(sc.ts ORDER BY sc.ts) AS ts, array_agg(sc.score ORDER BY sc.ts) AS score
+			      FROM scored sc
+			      WHERE sc.is_anomaly
+			      GROUP BY sc.series_id) a
+			JOIN st ON st.series_id = a.series_id
+			JOIN per ON per.series_id = a.series_id
+		), gaps AS (
+			SELECT DISTINCT sc.series_id, width_bucket(sc.ts, an.ts) AS gap
+			FROM scored sc
+			JOIN (SELECT an.series_id, an.ts, an.watermark FROM anoms an WHERE an.needs_gaps) an
+			  ON an.series_id = sc.series_id
+			WHERE NOT sc.is_anomaly AND (an.watermark IS NULL OR sc.ts > an.watermark)
+		), marked AS (
+			SELECT an.series_id, an.series, u.ts, u.score,
+			       CASE WHEN g.gap IS NOT NULL OR (NOT an.needs_gaps AND u.ts > an.oldest) THEN 's'
+			            WHEN u.k = 1 AND an.watermark IS NULL THEN 's'
+			            WHEN u.k > 1 AND (an.watermark IS NULL OR an.ts[u.k - 1] > an.watermark) THEN 'c'
+			            WHEN u.ts > an.watermark THEN
+			                 CASE WHEN (SELECT prev.is_anomaly FROM @extschema@.anomaly_results prev
+			                            WHERE prev.ts = an.watermark AND prev.series_id = an.series_id) THEN 'c'
+			                      ELSE 's' END
+			            ELSE 'u' END AS mark
+			FROM anoms an
+			CROSS JOIN LATERAL unnest(an.ts, an.score) WITH ORDINALITY AS u(ts, score, k)
+			LEFT JOIN gaps g ON g.series_id = an.series_id AND g.gap = u.k - 1
+		)
+		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
+		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
+		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts
+		FROM (SELECT coalesce(array_agg(m.series_id ORDER BY m.series), '{}') AS series_id,
+		             coalesce(array_agg(m.series ORDER BY m.series), '{}') AS series,
+		             coalesce(array_agg(m.starts ORDER BY m.series), '{}') AS starts,
+		             coalesce(array_agg(m.peak ORDER BY m.series), '{}') AS peak
+		      FROM (SELECT m.series_id, m.series, count(*) FILTER (WHERE m.mark = 's') AS starts, max(m.score) AS peak
+		            FROM marked m GROUP BY m.series_id, m.series) m) e,
+		     (SELECT coalesce(array_agg(m.series_id ORDER BY m.series_id, m.ts), '{}') AS series_id,
+		             coalesce(array_agg(m.ts ORDER BY m.series_id, m.ts), '{}') AS ts
+		      FROM marked m WHERE m.mark = 'u') un
+		$q$,
+		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
+		@extschema@._anomaly_source_sql(d, true),
+		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
+		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END,
+		CASE WHEN skip_duplicates THEN ' ON CONFLICT (ts, series_id) DO NOTHING' ELSE '' END)
+	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts
+	USING d.name, bound, run_id, late_window, only_series, missing_after;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_score(@extschema@.anomaly_detectors, interval, bigint, text, boolean) IS
+	'anomaly (internal): scores new and late rows of a detector and advances the watermarks';
+
+CREATE FUNCTION @extschema@._anomaly_stale(detector text, clock timestamptz, missing_after float8,
+                                           OUT series_id bigint, OUT series text, OUT watermark timestamptz,
+                                           OUT step interval, OUT m bigint, OUT stale boolean)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT c.series_id, c.series, c.watermark, c.step,
+	       floor(extract(epoch FROM $2 - c.watermark) / extract(epoch FROM c.step))::bigint,
+	       c.retired_at IS NULL AND $2 - c.watermark > c.step * $3
+	FROM (SELECT x.series_id, x.series, x.watermark, x.retired_at,
+	             make_interval(secs => (m.info ->> 'interval_seconds')::float8) AS step
+	      FROM @extschema@.anomaly_series x
+	      JOIN @extschema@.anomaly_models m ON m.model_id = x.model_id
+	      WHERE x.detector = $1 AND x.watermark IS NOT NULL
+	        AND (m.info ->> 'interval_seconds')::float8 > 0) c
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_stale(text, timestamptz, float8) IS
+	'anomaly (internal): the series of a detector that can be stale, and whether they are at the given clock';
+
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_run(
+	name text,
+	caller name,
 	OUT run_id bigint,
 	OUT series integer,
 	OUT fitted integer,
@@ -275,3 +731,239 @@ CREATE AGGREGATE @extschema@.catch24_merge(state bytea) (
 );
 COMMENT ON AGGREGATE @extschema@.catch24_merge(bytea) IS
   'the 24 catch24 features catch24(ts, value) returns over all the rows of the catch22_state values merged';
+-- Each statement of a run is planned and executed once over many rows: the
+-- JIT compiler took about a second to compile the scoring statement, more
+-- than it saved (measured with test/bench/detectors/bench.sh).
+SET jit = off
+AS $$
+DECLARE
+	started timestamptz := clock_timestamp();
+	d @extschema@.anomaly_detectors;
+	p record;
+	col text;
+	discover_bound timestamptz;
+	known text[];
+	need_series text[];
+	need_cutoff timestamptz[];
+	fails jsonb := '[]';
+	one record;
+	i integer;
+	s text;
+	ev_series_id bigint[] := '{}';
+	ev_series text[] := '{}';
+	ev_starts bigint[] := '{}';
+	ev_peak float8[] := '{}';
+	u_series_id bigint[] := '{}';
+	u_ts timestamptz[] := '{}';
+	top jsonb;
+	clock timestamptz;
+	missing_events integer;
+	top_missing jsonb;
+	msg text;
+	state text;
+	payload text;
+BEGIN
+	d := @extschema@._anomaly_lock_detector(name);
+	IF d.owner IS DISTINCT FROM (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) THEN
+		RAISE EXCEPTION 'detector "%" must be run as its owner %', name, d.owner
+			USING ERRCODE = 'insufficient_privilege', HINT = 'Call anomaly_run.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = d.source) THEN
+		RAISE EXCEPTION 'source table of detector "%" does not exist', name
+			USING ERRCODE = 'undefined_table',
+			      DETAIL = 'The table or view was dropped after the detector was created.';
+	END IF;
+	-- Checked up front so that the error names the table, not a series.
+	FOREACH col IN ARRAY ARRAY[d.time_column, d.value_column, d.series_column] LOOP
+		CONTINUE WHEN col IS NULL;
+		IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = col
+		               AND a.attnum > 0 AND NOT a.attisdropped) THEN
+			RAISE EXCEPTION 'column "%" of relation % does not exist', col, d.source
+				USING ERRCODE = 'undefined_column';
+		END IF;
+		IF NOT has_column_privilege(d.source, col, 'SELECT') THEN
+			RAISE EXCEPTION 'permission denied for table %', d.source
+				USING ERRCODE = 'insufficient_privilege',
+				      DETAIL = format('Detector "%s" reads column "%s", which you may not select.', name, col);
+		END IF;
+	END LOOP;
+	p := @extschema@._anomaly_policy(d.options);
+	run_id := nextval('@extschema@.anomaly_runs_run_id_seq');
+	fitted := 0;
+
+	-- 1. Discover new series among the rows not older than every watermark.
+	--    The known series are passed as an array, which the executor hashes:
+	--    rows of known series are dropped in the scan instead of aggregated.
+	SELECT coalesce(min(x.watermark - p.late_window) FILTER (WHERE x.watermark IS NOT NULL), '-infinity'),
+	       coalesce(array_agg(x.series), '{}')
+	INTO discover_bound, known
+	FROM @extschema@.anomaly_series x WHERE x.detector = d.name;
+	EXECUTE format('INSERT INTO @extschema@.anomaly_series AS s (detector, series)
+	                SELECT DISTINCT $1, src.series FROM (%s) src WHERE src.ts > $2 AND src.series <> ALL ($3)
+	                ON CONFLICT (detector, series) DO NOTHING', @extschema@._anomaly_source_sql(d, false))
+	USING d.name, discover_bound, known;
+
+	-- 2. Fit the series without a model (on all their rows) and those the
+	--    refit policy selects (on the rows up to their watermark).
+	SELECT array_agg(x.series ORDER BY x.series),
+	       array_agg(CASE WHEN x.model_id IS NULL THEN 'infinity' ELSE coalesce(x.watermark, 'infinity') END
+	                 ORDER BY x.series)
+	INTO need_series, need_cutoff
+	FROM @extschema@.anomaly_series x
+	LEFT JOIN @extschema@.anomaly_models m ON m.model_id = x.model_id
+	WHERE x.detector = d.name
+	  AND (x.model_id IS NULL
+	       OR x.rows_since_fit >= p.refit_points
+	       OR x.watermark - m.train_to >= p.refit_interval);
+	IF need_series IS NOT NULL THEN
+		BEGIN
+			fitted := @extschema@._anomaly_fit(d, need_series, need_cutoff, NULL);
+		EXCEPTION WHEN OTHERS THEN
+			-- One series failed: fit them one by one to find it and keep the others.
+			fitted := 0;
+			FOR i IN 1 .. cardinality(need_series) LOOP
+				BEGIN
+					fitted := fitted + @extschema@._anomaly_fit(d, need_series[i:i], need_cutoff[i:i], need_series[i]);
+				EXCEPTION WHEN OTHERS THEN
+					GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
+					fails := fails || jsonb_build_object('series', need_series[i], 'stage', 'fit',
+					                                     'sqlstate', state, 'message', msg);
+					UPDATE @extschema@.anomaly_series x SET last_error = 'fit: ' || msg, last_error_at = now()
+					WHERE x.detector = d.name AND x.series = need_series[i];
+					RAISE WARNING 'detector "%": fitting series "%" failed: %', name, need_series[i], msg;
+				END;
+			END LOOP;
+		END;
+	END IF;
+
+	-- 3. Score.
+	BEGIN
+		BEGIN
+			SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, NULL, false);
+		EXCEPTION WHEN unique_violation THEN
+			-- The source has several rows for one series and timestamp: keep one.
+			SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, NULL, true);
+		END;
+		rows_scored := one.rows_scored;
+		anomalies := one.anomalies;
+		ev_series_id := one.ev_series_id;
+		ev_series := one.ev_series;
+		ev_starts := one.ev_starts;
+		ev_peak := one.ev_peak;
+		u_series_id := one.u_series_id;
+		u_ts := one.u_ts;
+	EXCEPTION WHEN OTHERS THEN
+		rows_scored := 0;
+		anomalies := 0;
+		FOR s IN SELECT x.series FROM @extschema@.anomaly_series x
+		         WHERE x.detector = d.name AND x.model_id IS NOT NULL ORDER BY x.series LOOP
+			BEGIN
+				SELECT * INTO one FROM @extschema@._anomaly_score(d, p.late_window, run_id, s, true);
+				rows_scored := rows_scored + one.rows_scored;
+				anomalies := anomalies + one.anomalies;
+				ev_series_id := ev_series_id || one.ev_series_id;
+				ev_series := ev_series || one.ev_series;
+				ev_starts := ev_starts || one.ev_starts;
+				ev_peak := ev_peak || one.ev_peak;
+				u_series_id := u_series_id || one.u_series_id;
+				u_ts := u_ts || one.u_ts;
+			EXCEPTION WHEN OTHERS THEN
+				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
+				fails := fails || jsonb_build_object('series', s, 'stage', 'score', 'sqlstate', state, 'message', msg);
+				UPDATE @extschema@.anomaly_series x SET last_error = 'score: ' || msg, last_error_at = now()
+				WHERE x.detector = d.name AND x.series = s;
+				RAISE WARNING 'detector "%": scoring series "%" failed: %', name, s, msg;
+			END;
+		END LOOP;
+	END;
+
+	-- 4. Stale series: a series whose newest scored row is more than
+	--    missing_after sampling intervals older than the clock (the newest
+	--    row of the detector over all series, or with missing_clock "run" the
+	--    run's time) gets one open stale event, extended while it stays so
+	--    and closed when it is no longer stale or is retired.
+	IF p.missing_after IS NULL THEN
+		UPDATE @extschema@.anomaly_missing o SET is_open = false WHERE o.detector = d.name AND o.is_open;
+	ELSE
+		clock := CASE WHEN p.missing_clock = 'run' THEN now()
+		              ELSE (SELECT max(x.watermark) FROM @extschema@.anomaly_series x WHERE x.detector = d.name) END;
+		UPDATE @extschema@.anomaly_missing o
+		SET is_open = coalesce(c.stale, false),
+		    ended_at = CASE WHEN c.stale THEN greatest(o.ended_at, c.watermark + c.step * c.m) ELSE o.ended_at END,
+		    missing_rows = CASE WHEN c.stale THEN greatest(o.missing_rows, c.m) ELSE o.missing_rows END
+		FROM @extschema@.anomaly_missing o2
+		LEFT JOIN @extschema@._anomaly_stale(d.name, clock, p.missing_after) c ON c.series_id = o2.series_id
+		WHERE o2.detector = d.name AND o2.is_open
+		  AND o.series_id = o2.series_id AND o.started_at = o2.started_at;
+		-- A series that comes back to a stretch recorded before (same
+		-- watermark, e.g. after missing_after was raised and lowered again)
+		-- reopens it without a new event.
+		INSERT INTO @extschema@.anomaly_missing AS o
+			(detector, series, series_id, cause, started_at, ended_at, missing_rows, sampling_interval, is_open, run_id)
+		SELECT d.name, c.series, c.series_id, 'stale', c.watermark + c.step, c.watermark + c.step * c.m, c.m, c.step,
+		       true, run_id
+		FROM @extschema@._anomaly_stale(d.name, clock, p.missing_after) c
+		WHERE c.stale
+		  AND NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_missing x WHERE x.series_id = c.series_id AND x.is_open)
+		ON CONFLICT (series_id, started_at) DO UPDATE
+		SET is_open = true, ended_at = greatest(o.ended_at, excluded.ended_at),
+		    missing_rows = greatest(o.missing_rows, excluded.missing_rows);
+	END IF;
+	SELECT count(*), coalesce(jsonb_agg(jsonb_build_object('series', left(t.series, 100), 'cause', t.cause,
+	                                                       'started_at', t.started_at, 'ended_at', t.ended_at,
+	                                                       'missing_rows', t.missing_rows)
+	                                    ORDER BY t.missing_rows DESC, t.series, t.started_at)
+	                          FILTER (WHERE t.rank <= 5), '[]')
+	INTO missing_events, top_missing
+	FROM (SELECT o.*, row_number() OVER (ORDER BY o.missing_rows DESC, o.series, o.started_at) AS rank
+	      FROM @extschema@.anomaly_missing o WHERE o.run_id = _anomaly_run.run_id) t;
+
+	-- 5. New events: anomalous rows of this run that start an event, i.e. whose
+	--    previous row is not anomalous and whose next row, if scored by an
+	--    earlier run (a late row), is not anomalous either.  The scoring
+	--    statement counted most of them (ev_starts); the others (u_*) are
+	--    looked up here, where the rows it wrote are visible.
+	WITH looked AS (
+		SELECT u.series_id, count(*) AS starts
+		FROM unnest(u_series_id, u_ts) AS u(series_id, ts)
+		WHERE NOT coalesce((SELECT o.is_anomaly FROM @extschema@.anomaly_results o
+		                    WHERE o.series_id = u.series_id AND o.ts < u.ts
+		                    ORDER BY o.ts DESC LIMIT 1), false)
+		  AND NOT coalesce((SELECT o.is_anomaly AND o.run_id <> _anomaly_run.run_id FROM @extschema@.anomaly_results o
+		                    WHERE o.series_id = u.series_id AND o.ts > u.ts
+		                    ORDER BY o.ts LIMIT 1), false)
+		GROUP BY u.series_id
+	), ranked AS (
+		SELECT e.series, e.starts + coalesce(l.starts, 0) AS events, e.peak
+		FROM unnest(ev_series_id, ev_series, ev_starts, ev_peak) AS e(series_id, series, starts, peak)
+		LEFT JOIN looked l ON l.series_id = e.series_id
+		WHERE e.starts + coalesce(l.starts, 0) > 0
+	)
+	SELECT coalesce(sum(r.events), 0),
+	       coalesce(jsonb_agg(jsonb_build_object('series', left(r.series, 100), 'new_events', r.events,
+	                                             'peak_score', r.peak)
+	                          ORDER BY r.peak DESC NULLS LAST, r.series)
+	                FILTER (WHERE r.rank <= 5), '[]')
+	INTO new_events, top
+	FROM (SELECT ranked.*, row_number() OVER (ORDER BY ranked.peak DESC NULLS LAST, ranked.series) AS rank
+	      FROM ranked) r;
+
+	new_events := new_events + missing_events;
+	IF new_events > 0 THEN
+		payload := jsonb_build_object('detector', name, 'run_id', run_id, 'new_events', new_events,
+		                              'anomalies', anomalies, 'top_series', top,
+		                              'missing_events', missing_events, 'missing', top_missing)::text;
+		PERFORM pg_notify('anomaly', payload);
+	END IF;
+
+	SELECT count(*) INTO series FROM @extschema@.anomaly_series x WHERE x.detector = d.name;
+	failures := jsonb_array_length(fails);
+	duration := clock_timestamp() - started;
+	INSERT INTO @extschema@.anomaly_runs (run_id, detector, started_at, finished_at, series, fitted, rows_scored,
+	                                      anomalies, new_events, failures, failure_details, run_by, missing_events)
+	VALUES (run_id, d.name, started, started + duration, series, fitted, rows_scored,
+	        anomalies, new_events, failures, fails, caller, missing_events);
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_run(text, name) IS
+	'anomaly (internal): the run of anomaly_run, called as the detector''s owner';

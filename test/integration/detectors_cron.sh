@@ -59,6 +59,28 @@ check "payload names the top series" "$(echo "$payload" | python3 -c 'import jso
 out=$("${PSQL[@]}" -c "LISTEN anomaly" -c "SELECT new_events FROM anomaly_run('it_notify')" -c "SELECT 1" 2>&1)
 check "a run without new events sends nothing" "$(echo "$out" | grep -c 'Asynchronous notification')" "0"
 
+# --- NOTIFY of missing data: a stale series and a gap --------------------------
+# Five-minute rows from 00:00: "on" 0 .. 99, "off" stops after row 79 (20 rows
+# missing by row 99, from 06:40 to 08:15), "holey" lacks rows 30 .. 34 (02:30
+# to 02:50).  Default missing_after (3) and clock (the newest row, 08:15).
+"${PSQL[@]}" <<'SQL' >/dev/null
+CREATE TABLE detectors_it.feed (service text, ts timestamptz, requests float8);
+INSERT INTO detectors_it.feed
+SELECT s, timestamptz '2026-05-01 00:00+00' + i * interval '5 minutes', 100 + (i % 7)
+FROM unnest(ARRAY['on', 'off', 'holey']) s, generate_series(0, 99) i
+WHERE NOT (s = 'off' AND i >= 80) AND NOT (s = 'holey' AND i BETWEEN 30 AND 34);
+SELECT anomaly_create_detector('it_missing', 'detectors_it.feed', 'ts', 'requests', 'service', '{"threshold": 5}');
+SQL
+out=$(PGTZ=UTC "${PSQL[@]}" -c "LISTEN anomaly" -c "SELECT new_events FROM anomaly_run('it_missing')" -c "SELECT 1" 2>&1)
+check "missing data: two new events" "$(echo "$out" | sed -n 1p)" "2"
+payload=$(echo "$out" | sed -n 's/^Asynchronous notification "anomaly" with payload "\(.*\)" received from server process with PID [0-9]*\.$/\1/p')
+check "missing data: payload counts" "$(echo "$payload" | python3 -c 'import json,sys; p=json.load(sys.stdin); print(p["new_events"], p["missing_events"], p["anomalies"], len(p["top_series"]))' 2>&1)" "2 2 0 0"
+check "missing data: payload lists the stretches, most rows first" \
+	"$(echo "$payload" | python3 -c 'import json,sys; print(";".join("%s %s %s %s %d" % (m["series"], m["cause"], m["started_at"], m["ended_at"], m["missing_rows"]) for m in json.load(sys.stdin)["missing"]))' 2>&1)" \
+	"off stale 2026-05-01T06:40:00+00:00 2026-05-01T08:15:00+00:00 20;holey gap 2026-05-01T02:30:00+00:00 2026-05-01T02:50:00+00:00 5"
+out=$("${PSQL[@]}" -c "LISTEN anomaly" -c "SELECT new_events FROM anomaly_run('it_missing')" -c "SELECT 1" 2>&1)
+check "missing data: the next run raises nothing again" "$(echo "$out" | grep -c 'Asynchronous notification')|$(echo "$out" | sed -n 1p)" "0|0"
+
 # --- anomaly_drop_detector removes the detector's pg_cron job ---------------
 "${PSQL[@]}" -c "SELECT anomaly_schedule('it_notify', '0 3 * * *')" >/dev/null
 check "job registered" "$("${PSQL[@]}" -c "SELECT count(*) FROM cron.job WHERE jobname = 'anomaly:it_notify'")" "1"
