@@ -59,7 +59,7 @@ CREATE AGGREGATE ts_fit(timestamptz, float8, jsonb) (
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ts_fit(timestamptz, float8, jsonb) IS
-  'fits a time-series anomaly model to (ts, value) rows with options (method, period, trend, threshold, confidence, interval, direction)';
+  'fits a time-series anomaly model to (ts, value) rows with options (method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction)';
 
 CREATE TYPE ts_detection AS (
   expected float8,

@@ -979,3 +979,8 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@._anomaly_run(text, name) IS
 	'anomaly (internal): the run of anomaly_run, called as the detector''s owner';
+
+
+-- issue 14, band from the residuals' tail: ts_fit's options false_alarm_rate and exclude_outliers
+COMMENT ON AGGREGATE @extschema@.ts_fit(timestamptz, float8, jsonb) IS
+  'fits a time-series anomaly model to (ts, value) rows with options (method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction)';

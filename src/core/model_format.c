@@ -205,6 +205,12 @@ an_put_f64_array(an_writer *w, const double *v, size_t n)
 an_status
 an_writer_finish(an_writer *w, an_model_kind kind, uint8_t **out, size_t *out_len)
 {
+	return an_writer_finish_version(w, kind, AN_FORMAT_VERSION_BASE, out, out_len);
+}
+
+an_status
+an_writer_finish_version(an_writer *w, an_model_kind kind, int version, uint8_t **out, size_t *out_len)
+{
 	size_t		payload_len;
 
 	if (w->status != AN_OK)
@@ -216,7 +222,7 @@ an_writer_finish(an_writer *w, an_model_kind kind, uint8_t **out, size_t *out_le
 	}
 	payload_len = w->len - AN_MODEL_HEADER_SIZE;
 	memcpy(w->buf, AN_MODEL_MAGIC, 4);
-	w->buf[4] = AN_FORMAT_VERSION;
+	w->buf[4] = (uint8_t) version;
 	w->buf[5] = (uint8_t) kind;
 	w->buf[6] = 0;
 	w->buf[7] = 0;

@@ -6,7 +6,7 @@
  *
  *   offset  size  field
  *        0     4  magic "ANOM" (0x41 0x4E 0x4F 0x4D)
- *        4     1  format version (AN_FORMAT_VERSION is the newest written)
+ *        4     1  format version (AN_FORMAT_VERSION is the newest; see an_writer_finish_version)
  *        5     1  model kind (an_model_kind)
  *        6     2  flags (no bits defined yet: any set bit is an error)
  *        8     4  payload length in bytes
@@ -29,7 +29,14 @@
 
 #define AN_MODEL_MAGIC "ANOM"
 #define AN_MODEL_HEADER_SIZE 16
-#define AN_FORMAT_VERSION 1
+#define AN_FORMAT_VERSION 2
+/*
+ * Version 2 adds the tail block of the time-series kinds (ts_tail.h).  A
+ * model is written with the oldest version that holds its payload, so a
+ * model that uses nothing newer stays readable by releases that read only
+ * version 1 (and its bytes do not change).
+ */
+#define AN_FORMAT_VERSION_BASE 1
 #define AN_MODEL_KNOWN_FLAGS 0x0000u
 /* Payloads larger than this are refused (bytea tops out at 1 GB anyway). */
 #define AN_MODEL_MAX_PAYLOAD ((uint32_t) 0x3FFFFFF0u)
@@ -94,6 +101,9 @@ void		an_put_f64_array(an_writer *w, const double *v, size_t n);
  * (ownership passes to the caller; free with an_free) and its length.
  */
 an_status	an_writer_finish(an_writer *w, an_model_kind kind, uint8_t **out, size_t *out_len);
+/* The same with a given format version (an_writer_finish: AN_FORMAT_VERSION_BASE). */
+an_status	an_writer_finish_version(an_writer *w, an_model_kind kind, int version,
+									 uint8_t **out, size_t *out_len);
 void		an_writer_discard(an_writer *w);
 
 /* ---- reading a payload ---- */

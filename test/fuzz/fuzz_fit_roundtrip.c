@@ -100,6 +100,8 @@ fit_time_series(recipe *r)
 	o.direction = (an_ts_direction) ((flags / 12) % 3);
 	if (flags & 0x40)
 		set_number(&o, "confidence", take_f64(r));
+	else if ((flags & 0x3F) >= 36)	/* the combinations above use 0..35 */
+		set_number(&o, "false_alarm_rate", take_f64(r));
 	else
 		set_number(&o, "threshold", take_f64(r));
 	if (flags & 0x80)

@@ -33,7 +33,7 @@ set_option(an_ts_options *o, const char *name, const char *key, const an_opt_val
 /* A model of n hourly points, fitted with method and (if not NULL) trend and a second period. */
 static void
 seed_with(const char *dir, const char *name, size_t n, double period, const char *method,
-		  const char *trend, double second_period)
+		  const char *trend, double second_period, double rate)
 {
 	an_point   *pts = malloc(n * sizeof(an_point));
 	an_ts_options o;
@@ -68,6 +68,15 @@ seed_with(const char *dir, const char *name, size_t n, double period, const char
 
 		set_option(&o, name, "period", &pv);
 	}
+	if (rate > 0)
+	{
+		an_opt_value rv = {.type = AN_OPT_NUMBER, .number = rate};
+
+		set_option(&o, name, "false_alarm_rate", &rv);
+		/* noise with a tail, for the peaks over the threshold */
+		for (size_t i = 0; i < n; i++)
+			pts[i].value += 0.3 * sin(1e3 * (double) i * (double) i);
+	}
 	if (an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err)) != AN_OK ||
 		an_model_open(model, len, &h, &payload) != AN_OK)
 	{
@@ -83,7 +92,7 @@ seed_with(const char *dir, const char *name, size_t n, double period, const char
 static void
 seed(const char *dir, const char *name, size_t n, double period, const char *method)
 {
-	seed_with(dir, name, n, period, method, NULL, 0);
+	seed_with(dir, name, n, period, method, NULL, 0, 0);
 }
 
 int
@@ -99,9 +108,13 @@ main(int argc, char **argv)
 	seed(argv[1], "auto_daily", 24 * 21, 24, "auto");
 	seed(argv[1], "auto_weekly", 24 * 7 * 5, 24 * 7, "auto");
 	seed(argv[1], "seasonal", 24 * 14, 24, "seasonal");
-	seed_with(argv[1], "seasonal_linear", 24 * 14, 24, "seasonal", "linear", 0);
-	seed_with(argv[1], "seasonal_local", 24 * 21, 24, "seasonal", "local", 0);
-	seed_with(argv[1], "seasonal_two_periods", 24 * 7 * 4, 24, "seasonal", NULL, 24 * 7);
+	seed_with(argv[1], "seasonal_linear", 24 * 14, 24, "seasonal", "linear", 0, 0);
+	seed_with(argv[1], "seasonal_local", 24 * 21, 24, "seasonal", "local", 0, 0);
+	seed_with(argv[1], "seasonal_two_periods", 24 * 7 * 4, 24, "seasonal", NULL, 24 * 7, 0);
+	/* format version 2: a band from the tail, fitted and (too few points) fallen back */
+	seed_with(argv[1], "seasonal_tail", 24 * 40, 24, "seasonal", "local", 0, 0.005);
+	seed_with(argv[1], "level_tail", 2000, 24, "robust", NULL, 0, 0.001);
+	seed_with(argv[1], "level_tail_too_few", 100, 24, "robust", NULL, 0, 0.001);
 	if (!kind_seeded[AN_KIND_TS_LEVEL] || !kind_seeded[AN_KIND_TS_SEASONAL])
 	{
 		fprintf(stderr, "make_seeds: a time-series model kind has no seed\n");

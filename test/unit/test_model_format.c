@@ -50,7 +50,7 @@ test_roundtrip_and_layout(void)
 
 	CHECK_EQ_INT(len, 16 + 12);
 	CHECK(memcmp(m, "ANOM", 4) == 0);
-	CHECK_EQ_INT(m[4], AN_FORMAT_VERSION);
+	CHECK_EQ_INT(m[4], AN_FORMAT_VERSION_BASE);
 	CHECK_EQ_INT(m[5], AN_KIND_DBSCAN);
 	CHECK_EQ_INT(m[8], 12);		/* payload length, little-endian */
 	CHECK_EQ_INT(m[16], 7);		/* u32 7 little-endian */

@@ -23,6 +23,7 @@
 #include "core/core.h"
 #include "core/sort.h"			/* an_sort_points, which an_ts_fit expects */
 #include "core/ts/ts_options.h"
+#include "core/ts/ts_tail.h"
 
 typedef struct an_ts_level an_ts_level;
 typedef struct an_ts_seasonal an_ts_seasonal;
@@ -38,6 +39,7 @@ typedef struct an_ts_model
 	int64_t		interval_us;	/* sampling interval (inferred or given); 0 = unknown */
 	double		threshold;		/* k */
 	an_ts_direction direction;
+	an_ts_tail	tail;			/* the band from the residuals' tail (format version 2 on) */
 	/* the fields of the kind, owned by the model (the other one is NULL) */
 	an_ts_level *level;			/* AN_KIND_TS_LEVEL */
 	an_ts_seasonal *seasonal;	/* AN_KIND_TS_SEASONAL */
@@ -89,6 +91,19 @@ an_status	an_ts_fit_tuned(an_point *pts, size_t n, const an_ts_options *opt,
 /* Decode and validate any time-series model kind. */
 an_status	an_ts_model_load(const uint8_t *buf, size_t len, an_ts_model **out);
 void		an_ts_model_free(an_ts_model *m);
+
+/*
+ * Out-of-sample residuals: the points are cut into AN_TS_FOLD_BLOCKS
+ * contiguous blocks of (nearly) equal counts; the even blocks form fold 0
+ * and the odd ones fold 1.  Each fold's residuals come from a model fitted
+ * on the other fold alone.
+ */
+#define AN_TS_FOLD_BLOCKS 10
+static inline int
+an_ts_fold_of(size_t i, size_t n)
+{
+	return (int) (((unsigned long long) i * AN_TS_FOLD_BLOCKS / n) & 1);
+}
 
 void		an_ts_detect(const an_ts_model *m, int64_t ts, double value, an_ts_detection *out);
 

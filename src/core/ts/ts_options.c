@@ -11,6 +11,7 @@
 
 #include "core/robust_stats.h"
 #include "core/time_units.h"
+#include "core/ts/ts_tail.h"
 
 #define DEFAULT_THRESHOLD 3.0
 
@@ -45,6 +46,13 @@ an_ts_options_default(an_ts_options *o)
 	o->trend = AN_TS_TREND_AUTO;
 	o->direction = AN_TS_BOTH;
 	o->threshold = DEFAULT_THRESHOLD;
+	o->exclude_outliers = true;
+}
+
+double
+an_ts_tail_rate(const an_ts_options *o)
+{
+	return o->rate_set ? o->false_alarm_rate : 0;
 }
 
 static const char *
@@ -148,6 +156,8 @@ an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char 
 			return fail(err, errlen, "option \"%s\" must be greater than 0 and at most 1e6%s", key, "");
 		if (o->confidence > 0)
 			return fail(err, errlen, "options \"%s\" and \"confidence\" cannot be combined%s", key, "");
+		if (o->rate_set)
+			return fail(err, errlen, "options \"%s\" and \"false_alarm_rate\" cannot be combined%s", key, "");
 		o->threshold = v->number;
 		o->threshold_set = true;
 	}
@@ -164,7 +174,28 @@ an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char 
 						key, v->number < 0.5 ? "0" : "1");
 		if (o->threshold_set)
 			return fail(err, errlen, "options \"threshold\" and \"%s\" cannot be combined%s", key, "");
+		if (o->rate_set)
+			return fail(err, errlen, "options \"%s\" and \"false_alarm_rate\" cannot be combined%s", key, "");
 		o->confidence = v->number;
+	}
+	else if (strcmp(key, "false_alarm_rate") == 0)
+	{
+		if (v->type != AN_OPT_NUMBER)
+			return fail(err, errlen, "option \"%s\" must be a number, not %s", key, type_name(v->type));
+		if (!(v->number > 0 && v->number <= AN_TAIL_MAX_RATE))
+			return fail(err, errlen, "option \"%s\" must be greater than 0 and at most 0.02%s", key, "");
+		if (o->threshold_set)
+			return fail(err, errlen, "options \"threshold\" and \"%s\" cannot be combined%s", key, "");
+		if (o->confidence > 0)
+			return fail(err, errlen, "options \"confidence\" and \"%s\" cannot be combined%s", key, "");
+		o->false_alarm_rate = v->number;
+		o->rate_set = true;
+	}
+	else if (strcmp(key, "exclude_outliers") == 0)
+	{
+		if (v->type != AN_OPT_BOOL)
+			return fail(err, errlen, "option \"%s\" must be true or false, not %s", key, type_name(v->type));
+		o->exclude_outliers = v->boolean;
 	}
 	else if (strcmp(key, "interval") == 0)
 	{

@@ -45,6 +45,14 @@ typedef struct an_ts_options
 	double		threshold;		/* k: the band is expected +- k * sigma */
 	bool		threshold_set;
 	double		confidence;		/* alternative to threshold, in (0, 1); 0 = unset */
+	/*
+	 * The band from the residuals' tail (ts_tail.h): the expected fraction of
+	 * normal rows flagged; an alternative to threshold and confidence, used
+	 * only when given (rate_set).  Not the default: see docs/accuracy.md.
+	 */
+	double		false_alarm_rate;
+	bool		rate_set;
+	bool		exclude_outliers;	/* leave past incidents out of the tail fit (default true) */
 	int64_t		interval_us;	/* sampling interval; 0 = infer (median spacing) */
 	/* user-given periods: in samples (period_samples) or as durations (period_us) */
 	int			nperiods;
@@ -75,6 +83,9 @@ typedef struct an_opt_value
 } an_opt_value;
 
 void		an_ts_options_default(an_ts_options *o);
+
+/* The rate the band of these options comes from (0: threshold or confidence). */
+double		an_ts_tail_rate(const an_ts_options *o);
 
 /* The option values as they are spelled in JSON ("both", "linear", ...). */
 const char *an_ts_method_name(an_ts_method method);

@@ -72,7 +72,9 @@ an_ts_seasonal_detect(const an_ts_model *m, int64_t ts, double value, an_ts_dete
 	double		level = an_ts_seasonal_trend_at(s, m->t_last, ts),
 				seasonal = an_ts_seasonal_season_at(s, ts);
 
-	if (s->tukey)
+	if (m->tail.status == AN_TAIL_FITTED)
+		an_ts_band(level + seasonal, m->tail.low.edge, m->tail.high.edge, 1.0, m->direction, value, out);
+	else if (s->tukey)
 	{
 		double		dl = QUARTILE_Z * s->sigma_low,
 					dh = QUARTILE_Z * s->sigma_high,

@@ -12,6 +12,7 @@
  *   trend none:   f64 level
  *   trend linear: f64 level (at t_last), f64 slope_per_second
  *   trend local:  u32 nknots (>= 1), nknots x (i64 t, f64 level), t non-decreasing
+ * Format version 2 appends the tail block (an_ts_tail_write).
  */
 #include <float.h>
 #include <math.h>
@@ -142,6 +143,8 @@ an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 				s->slope_per_s = an_get_f64_finite(&r);
 		}
 		m->seasonal = s;
+		if (m->format_version >= 2)
+			an_ts_tail_read(&r, &m->tail);
 	}
 	return an_reader_finish(&r);
 }

@@ -25,7 +25,9 @@
  *      (q50 - q01) / 2.3263 (from 500 points on), so heavy-tailed
  *      residuals widen the band;
  *      a zero half-IQR falls back on 1.2533 times the mean one-sided
- *      deviation, and both have a floor of 1e-9 of the largest |value|.
+ *      deviation, and both have a floor of 1e-9 of the largest |value|;
+ *   6. with a false_alarm_rate, the band's edges from the tail of
+ *      out-of-sample residuals (ts_seasonal_tail.c).
  * The residual median is folded into the trend so the band is centred.
  *
  * Trends: none (the median level), linear (Theil-Sen slope over the medians
@@ -180,7 +182,8 @@ detect(const an_point *pts, size_t n, int64_t interval, an_periods *found, bool 
 }
 
 static void
-write_model(an_writer *w, const fit_ctx *c, size_t n, int64_t interval, const an_ts_options *opt)
+write_model(an_writer *w, const fit_ctx *c, size_t n, int64_t interval, const an_ts_options *opt,
+			const an_ts_tail *tail)
 {
 	const an_ts_seasonal *s = &c->s;
 
@@ -223,6 +226,7 @@ write_model(an_writer *w, const fit_ctx *c, size_t n, int64_t interval, const an
 		if (s->trend == AN_TS_TREND_LINEAR)
 			an_put_f64(w, s->slope_per_s);
 	}
+	an_ts_tail_write(w, tail);
 }
 
 /* Spread from the residual quantiles; folds the residual median into the trend. */
@@ -311,8 +315,8 @@ fit_spread(fit_ctx *c, double floor_abs)
  * q and r mod B advance with r, by additions, and only offsets off that
  * grid need offset_bin's division.
  */
-static void
-phase_bins(const an_ts_season *se, const an_point *pts, size_t n, uint32_t *bins)
+void
+an_ts_phase_bins(const an_ts_season *se, const an_point *pts, size_t n, uint32_t *bins)
 {
 	int64_t		width = se->period_us % se->nbins == 0 && se->period_us < ((int64_t) 1 << 53) ?
 		se->period_us / se->nbins : 0;
@@ -393,6 +397,7 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 				scale;
 	an_status	st = AN_OK;
 	an_writer	w;
+	an_ts_tail	tail;
 	bool		any_detected = false,
 				compact = false;
 
@@ -509,7 +514,7 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 			goto done;
 		}
 		if (n <= PRECOMPUTE_BINS_MAX && (c.bins[j] = an_alloc_array(n, sizeof(uint32_t))) != NULL)
-			phase_bins(&c.s.season[j], pts, n, c.bins[j]);
+			an_ts_phase_bins(&c.s.season[j], pts, n, c.bins[j]);
 	}
 	AN_FOR_CHECKED(i, n)
 		if (fabs(pts[i].value) > maxabs)
@@ -563,9 +568,14 @@ an_ts_seasonal_fit(an_point *pts, size_t n, const an_ts_options *opt, int64_t in
 				st = AN_ENONFINITE;
 	if (st != AN_OK)
 		goto done;
+	/* 5. the band from the residuals' tail */
+	memset(&tail, 0, sizeof(tail));
+	if (an_ts_tail_rate(opt) > 0 &&
+		(st = an_ts_seasonal_tail(&c, opt, an_ts_sigma_floor(maxabs), &tail)) != AN_OK)
+		goto done;
 	an_writer_init(&w);
-	write_model(&w, &c, n, interval, opt);
-	st = an_writer_finish(&w, AN_KIND_TS_SEASONAL, model, len);
+	write_model(&w, &c, n, interval, opt, &tail);
+	st = an_writer_finish_version(&w, AN_KIND_TS_SEASONAL, an_ts_tail_format_version(&tail), model, len);
 done:
 	if (c.values == NULL)
 		an_free(c.scratch);

@@ -90,10 +90,14 @@ an_ts_seasonal_info_json(const an_ts_model *m, char **json)
 		double		dl = QUARTILE_Z * s->sigma_low,
 					dh = QUARTILE_Z * s->sigma_high;
 
-		APPEND("\"band\": \"%s\", \"band_below\": %s, \"band_above\": %s, ",
-			   s->tukey ? "tukey" : "normal",
-			   an_json_number(s->tukey ? dl + m->threshold * (dl + dh) : m->threshold * s->sigma_low, num[0]),
-			   an_json_number(s->tukey ? dh + m->threshold * (dl + dh) : m->threshold * s->sigma_high, num[1]));
+		if (m->tail.status == AN_TAIL_FITTED)
+			APPEND("\"band\": \"tail\", \"band_below\": %s, \"band_above\": %s, ",
+				   an_json_number(m->tail.low.edge, num[0]), an_json_number(m->tail.high.edge, num[1]));
+		else
+			APPEND("\"band\": \"%s\", \"band_below\": %s, \"band_above\": %s, ",
+				   s->tukey ? "tukey" : "normal",
+				   an_json_number(s->tukey ? dl + m->threshold * (dl + dh) : m->threshold * s->sigma_low, num[0]),
+				   an_json_number(s->tukey ? dh + m->threshold * (dl + dh) : m->threshold * s->sigma_high, num[1]));
 	}
 	APPEND("\"sigma_low\": %.17g, \"sigma_high\": %.17g, \"residual_q25\": %.17g, \"residual_q75\": %.17g, "
 		   "\"threshold\": %.17g, \"direction\": \"%s\", ",
@@ -108,10 +112,18 @@ an_ts_seasonal_info_json(const an_ts_model *m, char **json)
 			an_format_duration(s->reason_period_us, d, sizeof(d));
 			APPEND(" (period %s)", d);
 		}
-		APPEND("\"}");
+		APPEND("\"");
 	}
 	else
-		APPEND("\"reason\": null}");
+		APPEND("\"reason\": null");
+	if (m->format_version >= 2)
+	{
+		char		tail[1024];
+
+		an_ts_tail_json(&m->tail, tail, sizeof(tail));
+		APPEND("%s", tail);
+	}
+	APPEND("}");
 #undef APPEND
 	if (n >= cap)
 	{

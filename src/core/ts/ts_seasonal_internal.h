@@ -151,4 +151,10 @@ residuals_into(const fit_ctx *c, double *out)
 /* ts_seasonal_decompose.c: the trend for `requested` (AUTO: the best of none, linear and local) */
 an_ts_trend an_ts_seasonal_choose_trend(fit_ctx *c, an_ts_trend requested, double *scale_out);
 
+/* ts_seasonal_fit.c: the phase bin of every point of pts[0..n) (sorted) into bins */
+void		an_ts_phase_bins(const an_ts_season *se, const an_point *pts, size_t n, uint32_t *bins);
+
+/* ts_seasonal_tail.c: the tail band of the fitted model c (after the spread) */
+an_status	an_ts_seasonal_tail(fit_ctx *c, const an_ts_options *opt, double floor_abs, an_ts_tail *tail);
+
 #endif							/* ANOMALY_TS_SEASONAL_INTERNAL_H */

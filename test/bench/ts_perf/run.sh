@@ -3,6 +3,7 @@
 # throwaway cluster with this checkout's build installed.  Run by hand:
 #   test/bench/ts_perf/run.sh [series] [points_per_series]     (default 10000 1000)
 #   REPEAT=5 test/bench/ts_perf/run.sh                           (each measurement 5 times)
+#   OPTIONS='{"false_alarm_rate": 0.001}' test/bench/ts_perf/run.sh   (ts_fit with these options)
 # Prints the times, the ratios and rows per second, without parallel workers
 # and then with 2.  With REPEAT > 1 the peer and ts_fit / ts_score alternate
 # REPEAT times and the medians of the ratios follow: on a shared machine
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/../../.."
 SERIES=${1:-10000}
 POINTS=${2:-1000}
 REPEAT=${REPEAT:-1}
+FIT="ts_fit(ts, value${OPTIONS:+, '$OPTIONS'::jsonb})"
 locked_cluster "max_parallel_workers_per_gather = 2" "work_mem = '256MB'" >/dev/null
 psql -X -q -c "CREATE EXTENSION anomaly"
 psql -X -q <<SQL
@@ -38,10 +40,10 @@ for workers in 0 2; do
 	stored="" alone="" scoring=""
 	for rep in $(seq "$REPEAT"); do
 		base=$(run base "$SET DROP TABLE IF EXISTS x; CREATE TEMP TABLE x AS SELECT series, avg(value), stddev(value) FROM series GROUP BY series" | cut -d' ' -f2)
-		fit=$(run fit "$SET DROP TABLE IF EXISTS models; CREATE TABLE models AS SELECT series, ts_fit(ts, value) AS model FROM series GROUP BY series" | cut -d' ' -f2)
+		fit=$(run fit "$SET DROP TABLE IF EXISTS models; CREATE TABLE models AS SELECT series, $FIT AS model FROM series GROUP BY series" | cut -d' ' -f2)
 		# the queries alone, results neither stored nor sent: the models are not offered to TOAST
 		qbase=$(run qbase "$SET SELECT count(*) FROM (SELECT series, avg(value) a, stddev(value) s FROM series GROUP BY series) q WHERE a IS NOT NULL AND s IS NOT NULL" | cut -d' ' -f2)
-		qfit=$(run qfit "$SET SELECT count(*) FROM (SELECT series, ts_fit(ts, value) AS model FROM series GROUP BY series) q WHERE model IS NOT NULL" | cut -d' ' -f2)
+		qfit=$(run qfit "$SET SELECT count(*) FROM (SELECT series, $FIT AS model FROM series GROUP BY series) q WHERE model IS NOT NULL" | cut -d' ' -f2)
 		psql -X -q -c "DROP TABLE IF EXISTS stats_t; CREATE TABLE stats_t AS SELECT series, avg(value) m, stddev(value) s FROM series GROUP BY series" >/dev/null
 		sbase=$(run sbase "$SET SELECT count(*) FILTER (WHERE (value - m) / s > 3) FROM series JOIN stats_t USING (series)" | cut -d' ' -f2)
 		score=$(run score "$SET SELECT count(*) FILTER (WHERE ts_score(model, ts, value) > 1) FROM series JOIN models USING (series)" | cut -d' ' -f2)
