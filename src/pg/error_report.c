@@ -44,8 +44,7 @@ static const status_error status_errors[] = {
 
 	/* what a model reader finds wrong with the bytes */
 	{AN_EVERSION, ERRCODE_FEATURE_NOT_SUPPORTED, BAD_MODEL,
-		"The model was written by a newer format version than this build reads (up to version "
-		CppAsString2(AN_FORMAT_VERSION) ").",
+		"The model was written by a newer version of its format than this build reads.",
 		"Upgrade the anomaly extension."},
 	{AN_EKIND, ERRCODE_FEATURE_NOT_SUPPORTED, BAD_MODEL,
 		"The model kind is unknown to this build.",
