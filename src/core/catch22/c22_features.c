@@ -24,7 +24,7 @@ c22_histogram(const double *x, size_t n, double lo, double hi, size_t nbins,
 
 	for (size_t b = 0; b < nbins; b++)
 		counts[b] = 0;
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 	{
 		double		q = (x[i] - lo) / width;
 		size_t		b;
@@ -41,7 +41,7 @@ c22_histogram(const double *x, size_t n, double lo, double hi, size_t nbins,
 		}
 		counts[b]++;
 	}
-	for (size_t b = 0; b <= nbins; b++)
+	AN_FOR_CHECKED(b, nbins + 1)
 		edges[b] = ((double) b * width) + lo;
 }
 
@@ -128,7 +128,7 @@ c22_outlier_include(const c22_work *w, double sign, double *out)
 	double	   *q = NULL;
 	an_status	st = AN_ENOMEM;
 
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 	{
 		double		v = sign * w->z[i];
 
@@ -152,28 +152,36 @@ c22_outlier_include(const c22_work *w, double sign, double *out)
 	if (!tree || !bucket_head || !next || !count || !q)
 		goto done;
 
-	for (size_t i = 0; i <= n; i++)
+	AN_FOR_CHECKED(i, n + 1)
 		tree[i] = 0;
-	for (size_t j = 0; j < nthr; j++)
+	AN_FOR_CHECKED(j, nthr)
 		bucket_head[j] = SIZE_MAX;
-	/* Bucket positions by the highest threshold they reach; later i first in list. */
-	for (size_t i = n; i-- > 0;)
+	/*
+	 * Bucket positions by the highest threshold they reach; later i first in
+	 * list.  Downwards, in blocks with an interrupt check before each.
+	 */
+	for (size_t hi = n, lo; hi > 0; hi = lo)
 	{
-		double		v = sign * w->z[i];
-		double		f;
-		size_t		j;
+		lo = hi > AN_INTERRUPT_STRIDE ? hi - AN_INTERRUPT_STRIDE : 0;
+		an_check_interrupts();
+		for (size_t i = hi; i-- > lo;)
+		{
+			double		v = sign * w->z[i];
+			double		f;
+			size_t		j;
 
-		next[i] = SIZE_MAX;
-		if (!(v >= 0.0))
-			continue;
-		f = floor(v / 0.01);
-		j = f >= (double) (nthr - 1) ? nthr - 1 : (size_t) f;
-		while (j + 1 < nthr && (double) (j + 1) * 0.01 <= v)
-			j++;
-		while (j > 0 && (double) j * 0.01 > v)
-			j--;
-		next[i] = bucket_head[j];
-		bucket_head[j] = i;
+			next[i] = SIZE_MAX;
+			if (!(v >= 0.0))
+				continue;
+			f = floor(v / 0.01);
+			j = f >= (double) (nthr - 1) ? nthr - 1 : (size_t) f;
+			while (j + 1 < nthr && (double) (j + 1) * 0.01 <= v)
+				j++;
+			while (j > 0 && (double) j * 0.01 > v)
+				j--;
+			next[i] = bucket_head[j];
+			bucket_head[j] = i;
+		}
 	}
 	while (top_bit * 2 <= n)
 		top_bit *= 2;
@@ -184,7 +192,8 @@ c22_outlier_include(const c22_work *w, double sign, double *out)
 		{
 			for (size_t p = i + 1; p <= n; p += p & (~p + 1))
 				tree[p]++;
-			if ((++inserted & (AN_INTERRUPT_STRIDE - 1)) == 0)
+			/* an insertion is log2(n) scattered writes: check more often */
+			if ((++inserted & (AN_INTERRUPT_STRIDE / 16 - 1)) == 0)
 				an_check_interrupts();
 		}
 		count[j] = inserted;
@@ -240,7 +249,7 @@ c22_f1ecac(const c22_work *w)
 	const double *r = w->acf;
 	double		th = 1.0 / exp(1.0);
 
-	for (size_t i = 0; i + 2 < w->n; i++)
+	AN_FOR_CHECKED(i, w->n - 2)
 		if (r[i + 1] < th)
 			return (double) i + (th - r[i]) / (r[i + 1] - r[i]);
 	return (double) w->n;
@@ -251,9 +260,13 @@ c22_first_min_ac(const c22_work *w)
 {
 	const double *r = w->acf;
 
-	for (size_t i = 1; i + 1 < w->n; i++)
+	AN_FOR_CHECKED(i1, w->n - 2)
+	{
+		size_t		i = i1 + 1;
+
 		if (r[i] < r[i - 1] && r[i] < r[i + 1])
 			return (double) i;
+	}
 	return (double) w->n;
 }
 
@@ -273,16 +286,16 @@ c22_welch_rect(c22_work *w, double *area, double *centroid)
 				total = 0.0,
 				cum = 0.0;
 
-	for (size_t t = 0; t < n; t++)
+	AN_FOR_CHECKED(t, n)
 	{
 		buf[2 * t] = w->z[t] - w->z_mean;
 		buf[2 * t + 1] = 0.0;
 	}
-	for (size_t t = n; t < p; t++)
-		buf[2 * t] = buf[2 * t + 1] = 0.0;
+	AN_FOR_CHECKED(t, p - n)
+		buf[2 * (n + t)] = buf[2 * (n + t) + 1] = 0.0;
 	c22_fft(buf, p, w->tw_ref);
 
-	for (size_t k = 0; k < nw; k++)
+	AN_FOR_CHECKED(k, nw)
 	{
 		double		h = hypot(buf[2 * k], buf[2 * k + 1]);
 		double		s = h * h / k_norm;
@@ -298,22 +311,22 @@ c22_welch_rect(c22_work *w, double *area, double *centroid)
 		}
 	}
 	df = two_pi * (1.0 * (1.0 / (double) p)) - two_pi * (0.0 * (1.0 / (double) p));
-	for (size_t k = 0; k < nw / 5; k++)
+	AN_FOR_CHECKED(k, nw / 5)
 		total += sw[k];
 	*area = total * df;
 
-	for (size_t k = 0; k < nw; k++)
+	AN_FOR_CHECKED(k, nw)
 	{
 		cum += sw[k];
 		sw[k] = cum;
 	}
 	*centroid = 0.0;
-	for (size_t k = 0; k < nw; k++)
+	AN_FOR_CHECKED(k, nw)
 	{
 		if (sw[k] > 0.5 * sw[nw - 1])
 		{
 			*centroid = two_pi * ((double) k * (1.0 / (double) p));
-			break;
+			return;
 		}
 	}
 }
@@ -326,7 +339,7 @@ c22_local_simple_mean3_stderr(const c22_work *w)
 
 	if (n <= 3)
 		return NAN;
-	for (size_t t = 0; t + 3 < n; t++)
+	AN_FOR_CHECKED(t, n - 3)
 		e[t] = w->z[t + 3] - ((w->z[t] + w->z[t + 1]) + w->z[t + 2]) / 3.0;
 	return c22_std(e, n - 3);
 }
@@ -342,7 +355,7 @@ c22_hrv_pnn40(const c22_work *w)
 {
 	size_t		count = 0;
 
-	for (size_t t = 0; t + 1 < w->n; t++)
+	AN_FOR_CHECKED(t, w->n - 1)
 		if (fabs(w->dz[t]) * 1000.0 > 40.0)
 			count++;
 	return (double) count / (double) (w->n - 1);
@@ -358,7 +371,7 @@ longest_gap(const unsigned char *is_event, size_t m)
 	size_t		last = 0,
 				best = 0;
 
-	for (size_t t = 0; t < m; t++)
+	AN_FOR_CHECKED(t, m)
 	{
 		if (is_event[t] || t == m - 1)
 		{
@@ -375,7 +388,7 @@ c22_binary_mean_longstretch1(const c22_work *w)
 {
 	unsigned char *ev = (unsigned char *) w->scratch;
 
-	for (size_t t = 0; t + 1 < w->n; t++)
+	AN_FOR_CHECKED(t, w->n - 1)
 		ev[t] = !(w->z[t] - w->z_mean > 0.0);
 	return longest_gap(ev, w->n - 1);
 }
@@ -385,7 +398,7 @@ c22_binary_diff_longstretch0(const c22_work *w)
 {
 	unsigned char *ev = (unsigned char *) w->scratch;
 
-	for (size_t t = 0; t + 1 < w->n; t++)
+	AN_FOR_CHECKED(t, w->n - 1)
 		ev[t] = !(w->z[t + 1] - w->z[t] < 0.0);
 	return longest_gap(ev, w->n - 1);
 }
@@ -443,9 +456,9 @@ c22_motif_three_hh(const c22_work *w)
 
 	cg3_thresholds(w->z_sorted, n, th);
 	prev = cg3_symbol(w->z[0], th);
-	for (size_t t = 1; t < n; t++)
+	AN_FOR_CHECKED(t1, n - 1)
 	{
-		int			cur = cg3_symbol(w->z[t], th);
+		int			cur = cg3_symbol(w->z[t1 + 1], th);
 
 		pairs[prev][cur]++;
 		prev = cur;
@@ -476,7 +489,7 @@ c22_histogram_ami_even_2_5(const c22_work *w)
 
 	for (int k = 0; k < 6; k++)
 		edges[k] = (w->z_min + width * (double) k) - 0.1;
-	for (size_t t = 0; t < n; t++)
+	AN_FOR_CHECKED(t, n)
 	{
 		int			k = 0;
 
@@ -485,7 +498,7 @@ c22_histogram_ami_even_2_5(const c22_work *w)
 		/* k is 1..5 for all data; clamp defensively */
 		bins[t] = (unsigned char) (k < 1 ? 0 : (k > 5 ? 4 : k - 1));
 	}
-	for (size_t t = 0; t + 2 < n; t++)
+	AN_FOR_CHECKED(t, n - 2)
 		counts[bins[t]][bins[t + 2]]++;
 	for (int a = 0; a < 5; a++)
 		for (int b = 0; b < 5; b++)
@@ -508,7 +521,7 @@ c22_trev_1_num(const c22_work *w)
 {
 	double		s = 0.0;
 
-	for (size_t t = 0; t + 1 < w->n; t++)
+	AN_FOR_CHECKED(t, w->n - 1)
 		s += pow(w->dz[t], 3.0);
 	return s / (double) (w->n - 1);
 }
@@ -534,8 +547,8 @@ c22_auto_mutual_info_fmmi(const c22_work *w)
 	if (tmax < 3)
 		return (double) tmax;
 	prefix[0] = 0.0 + z[0];
-	for (size_t i = 1; i < n; i++)
-		prefix[i] = prefix[i - 1] + z[i];
+	AN_FOR_CHECKED(i1, n - 1)
+		prefix[i1 + 1] = prefix[i1] + z[i1 + 1];
 	sum_v = c22_sum(z + 1, n - 1);
 	for (size_t lag = 1; lag <= tmax; lag++)
 	{
@@ -597,14 +610,14 @@ c22_transition_matrix_sumdiagcov(c22_work *w, double *out)
 		*out = NAN;
 		return AN_OK;
 	}
-	for (size_t i = 0; i < nu; i++)
+	AN_FOR_CHECKED(i, nu)
 		u[i] = sorted[i] = w->z[i * tau];
 	an_sort_doubles(sorted, nu);
 	cg3_thresholds(sorted, nu, th);
 	prev = cg3_symbol(u[0], th);
-	for (size_t i = 1; i < nu; i++)
+	AN_FOR_CHECKED(i1, nu - 1)
 	{
-		int			cur = cg3_symbol(u[i], th);
+		int			cur = cg3_symbol(u[i1 + 1], th);
 
 		counts[prev][cur]++;
 		prev = cur;

@@ -12,79 +12,96 @@
  * b = floor(n/2) - 1 (spec H13), into u.  The spline space is spanned by
  * 1, s, s^2, s^3 and (s - beta)_+^3 on s = x/(n-1), a well-conditioned basis;
  * it is orthonormalised by classical Gram-Schmidt applied twice and z is
- * projected onto it.
+ * projected onto it.  The five basis columns are separate allocations:
+ * returning one block of 5n doubles to the system would be a long stretch
+ * without an interrupt check on a series of millions of values.  They are
+ * freed last first, so that an allocator that hands memory back from the
+ * top of its heap returns one column at a time, not all five at the last.
  */
+static void
+free_columns(double *q[5])
+{
+	for (int c = 5; c-- > 0;)
+	{
+		an_free(q[c]);
+		an_check_interrupts();
+	}
+}
+
 static an_status
 spline_residual(const double *z, size_t n, double *u)
 {
-	double	   *q = an_alloc_array(5 * n, sizeof(double));
+	double	   *q[5];
 	double		beta = (double) (n / 2 - 1) / (double) (n - 1);
 
-	if (q == NULL)
+	for (int c = 0; c < 5; c++)
+		q[c] = an_alloc_array(n, sizeof(double));
+	if (!q[0] || !q[1] || !q[2] || !q[3] || !q[4])
+	{
+		free_columns(q);
 		return AN_ENOMEM;
-	for (size_t i = 0; i < n; i++)
+	}
+	AN_FOR_CHECKED(i, n)
 	{
 		double		s = (double) i / (double) (n - 1);
 		double		d = s > beta ? s - beta : 0.0;
 
-		q[i] = 1.0;
-		q[n + i] = s;
-		q[2 * n + i] = s * s;
-		q[3 * n + i] = s * s * s;
-		q[4 * n + i] = d * d * d;
+		q[0][i] = 1.0;
+		q[1][i] = s;
+		q[2][i] = s * s;
+		q[3][i] = s * s * s;
+		q[4][i] = d * d * d;
 	}
 	for (int c = 0; c < 5; c++)
 	{
-		double	   *qc = q + (size_t) c * n;
+		double	   *qc = q[c];
 		double		norm0 = 0.0,
 					norm = 0.0;
 
-		for (size_t i = 0; i < n; i++)
+		AN_FOR_CHECKED(i, n)
 			norm0 += qc[i] * qc[i];
 		/* classical Gram-Schmidt, twice: all c dot products in one pass */
 		for (int pass = 0; pass < 2 && c > 0; pass++)
 		{
 			double		dot[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
 
-			for (size_t i = 0; i < n; i++)
+			AN_FOR_CHECKED(i, n)
 				for (int p = 0; p < c; p++)
-					dot[p] += q[(size_t) p * n + i] * qc[i];
-			for (size_t i = 0; i < n; i++)
+					dot[p] += q[p][i] * qc[i];
+			AN_FOR_CHECKED(i, n)
 			{
 				double		v = qc[i];
 
 				for (int p = 0; p < c; p++)
-					v -= dot[p] * q[(size_t) p * n + i];
+					v -= dot[p] * q[p][i];
 				qc[i] = v;
 			}
 		}
-		for (size_t i = 0; i < n; i++)
+		AN_FOR_CHECKED(i, n)
 			norm += qc[i] * qc[i];
 		norm = sqrt(norm);
 		/* A dependent column (only for tiny n) is dropped. */
 		if (!(norm > 1e-9 * sqrt(norm0)))
 			norm = INFINITY;
-		for (size_t i = 0; i < n; i++)
+		AN_FOR_CHECKED(i, n)
 			qc[i] /= norm;
-		if (n >= AN_INTERRUPT_STRIDE)
-			an_check_interrupts();
 	}
 	{
 		double		coef[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
 
-		for (size_t i = 0; i < n; i++)
+		AN_FOR_CHECKED(i, n)
 			for (int c = 0; c < 5; c++)
-				coef[c] += q[(size_t) c * n + i] * z[i];
-		for (size_t i = 0; i < n; i++)
+				coef[c] += q[c][i] * z[i];
+		AN_FOR_CHECKED(i, n)
 		{
 			double		fit = 0.0;
 
 			for (int c = 0; c < 5; c++)
-				fit += coef[c] * q[(size_t) c * n + i];
+				fit += coef[c] * q[c][i];
 			u[i] = z[i] - fit;
 		}
 	}
-	an_free(q);
+	free_columns(q);
 	return AN_OK;
 }
 
@@ -123,7 +140,7 @@ pd_exact(pd_lags *p, size_t j)
 		size_t		lag = j + 1;
 		double		s = 0.0;
 
-		for (size_t i = 0; i + lag < p->n; i++)
+		AN_FOR_CHECKED(i, p->n - lag)
 			s += p->u[i] * p->u[i + lag];
 		p->exact[j] = s / (double) (p->n - lag);
 		p->have_exact[j] = 1;
@@ -171,16 +188,16 @@ c22_periodicity_wang(c22_work *w, double *out)
 		return st;
 
 	m = c22_pow2_at_least(n + nlags);
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 	{
 		buf[2 * i] = u[i];
 		buf[2 * i + 1] = 0.0;
 		uu += u[i] * u[i];
 	}
-	for (size_t i = n; i < m; i++)
-		buf[2 * i] = buf[2 * i + 1] = 0.0;
+	AN_FOR_CHECKED(i, m - n)
+		buf[2 * (n + i)] = buf[2 * (n + i) + 1] = 0.0;
 	c22_fft(buf, m, w->tw_true);
-	for (size_t k = 0; k < m; k++)
+	AN_FOR_CHECKED(k, m)
 	{
 		double		re = buf[2 * k],
 					im = buf[2 * k + 1];
@@ -190,7 +207,7 @@ c22_periodicity_wang(c22_work *w, double *out)
 	}
 	/* A forward transform of a real symmetric sequence is m times its inverse. */
 	c22_fft(buf, m, w->tw_true);
-	for (size_t j = 0; j < nlags; j++)
+	AN_FOR_CHECKED(j, nlags)
 		approx[j] = (buf[2 * (j + 1)] / (double) m) / (double) (n - (j + 1));
 
 	p.u = u;
@@ -201,7 +218,7 @@ c22_periodicity_wang(c22_work *w, double *out)
 		(2.0 * (double) n + 64.0 * log2((double) m) * sqrt((double) n) + 64.0) + DBL_MIN;
 	p.exact = (double *) buf;	/* the complex buffer is free again */
 	p.have_exact = (unsigned char *) (buf + nlags);
-	for (size_t j = 0; j < nlags; j++)
+	AN_FOR_CHECKED(j, nlags)
 		p.have_exact[j] = 0;
 
 	sign_prev = pd_sign_diff(&p, 1, 0, 0.0);
@@ -259,7 +276,7 @@ c22_embed2_dist_expfit_meandiff(c22_work *w, double *out)
 	if ((double) tau > (double) n / 10.0)
 		tau = n / 10;
 	nd = n - tau - 1;
-	for (size_t i = 0; i < nd; i++)
+	AN_FOR_CHECKED(i, nd)
 	{
 		double		a = w->z[i + 1] - w->z[i];
 		double		b = w->z[i + tau] - w->z[i + tau + 1];
@@ -304,7 +321,7 @@ c22_embed2_dist_expfit_meandiff(c22_work *w, double *out)
 		return AN_ENOMEM;
 	}
 	c22_histogram(d, nd, dmin, dmax, nbins, counts, edges);
-	for (size_t b = 0; b < nbins; b++)
+	AN_FOR_CHECKED(b, nbins)
 	{
 		double		pb = (double) counts[b] / (double) nd;
 		double		g = exp(-((edges[b] + edges[b + 1]) * 0.5) / mean) / mean;
@@ -528,8 +545,8 @@ c22_fluct_anal(c22_work *w, int dfa, double *out)
 		return AN_OK;
 
 	profile[0] = w->z[0];
-	for (size_t k = 1; k < m; k++)
-		profile[k] = profile[k - 1] + w->z[k * lag];
+	AN_FOR_CHECKED(k1, m - 1)
+		profile[k1 + 1] = profile[k1] + w->z[(k1 + 1) * lag];
 
 	for (size_t si = 0; si < nscales; si++)
 	{
@@ -539,6 +556,7 @@ c22_fluct_anal(c22_work *w, int dfa, double *out)
 					sxx = 0.0,
 					den,
 					acc = 0.0;
+		size_t		unchecked = 0;
 
 		for (size_t k = 1; k <= tau; k++)
 		{
@@ -548,6 +566,13 @@ c22_fluct_anal(c22_work *w, int dfa, double *out)
 		den = (double) tau * sxx - sx * sx;
 		for (size_t j = 0; j < nwin;)
 		{
+			/* a check every AN_INTERRUPT_STRIDE values or so */
+			if (unchecked >= AN_INTERRUPT_STRIDE)
+			{
+				an_check_interrupts();
+				unchecked = 0;
+			}
+			unchecked += 4 * tau;
 			if (nwin - j >= 4)
 			{
 				window_fit4(profile + j * tau, tau, sx, sxx, den, dfa, &acc);

@@ -64,13 +64,17 @@ c22_twiddles_init(c22_twiddles *t, size_t n_max, int truncated_pi)
 		t->w[2 * k] = cos(theta);
 		t->w[2 * k + 1] = -sin(theta);
 	}
-	for (size_t k = n_max / 8 + 1; k <= n_max / 4; k++)
+	AN_FOR_CHECKED(i, n_max / 4 - n_max / 8)
 	{
+		size_t		k = n_max / 8 + 1 + i;
+
 		t->w[2 * k] = -t->w[2 * (n_max / 4 - k) + 1];
 		t->w[2 * k + 1] = -t->w[2 * (n_max / 4 - k)];
 	}
-	for (size_t k = n_max / 4 + 1; k < half; k++)
+	AN_FOR_CHECKED(i, half - (n_max / 4 + 1))
 	{
+		size_t		k = n_max / 4 + 1 + i;
+
 		t->w[2 * k] = -t->w[2 * (half - k)];
 		t->w[2 * k + 1] = t->w[2 * (half - k) + 1];
 	}
@@ -84,16 +88,19 @@ c22_twiddles_free(c22_twiddles *t)
 	t->w = NULL;
 }
 
-/* One radix-2 decimation-in-time stage on a block of len complex values. */
+/*
+ * Butterflies k_from..k_to-1 of one radix-2 decimation-in-time stage on a
+ * block of len complex values.
+ */
 static inline void
-fft_stage(double *block, size_t len, const c22_twiddles *t)
+fft_stage(double *block, size_t len, const c22_twiddles *t, size_t k_from, size_t k_to)
 {
 	size_t		half = len / 2;
 	size_t		step = t->n_max / len;
 	double	   *e = block;
 	double	   *o = block + 2 * half;
 
-	for (size_t k = 0; k < half; k++)
+	for (size_t k = k_from; k < k_to; k++)
 	{
 		double		wr = t->w[2 * k * step],
 					wi = t->w[2 * k * step + 1];
@@ -129,12 +136,18 @@ fft_block(double *block, size_t m, const c22_twiddles *t)
 	{
 		for (size_t len = 2; len <= m; len <<= 1)
 			for (size_t base = 0; base < m; base += len)
-				fft_stage(block + 2 * base, len, t);
+				fft_stage(block + 2 * base, len, t, 0, len / 2);
 		return;
 	}
 	fft_block(block, m / 2, t);
 	fft_block(block + m, m / 2, t);
-	fft_stage(block, m, t);
+	/* the butterflies of a stage are independent: check between runs of them */
+	for (size_t k = 0; k < m / 2; k += AN_INTERRUPT_STRIDE)
+	{
+		if (m / 2 > AN_INTERRUPT_STRIDE)
+			an_check_interrupts();
+		fft_stage(block, m, t, k, m / 2 - k > AN_INTERRUPT_STRIDE ? k + AN_INTERRUPT_STRIDE : m / 2);
+	}
 	if (m >= AN_INTERRUPT_STRIDE)
 		an_check_interrupts();
 }
@@ -172,7 +185,7 @@ c22_sum(const double *x, size_t n)
 {
 	double		s = 0.0;
 
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 		s += x[i];
 	return s;
 }
@@ -189,7 +202,7 @@ c22_std(const double *x, size_t n)
 	double		m = c22_mean(x, n);
 	double		ss = 0.0;
 
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 	{
 		double		d = x[i] - m;
 
@@ -207,16 +220,16 @@ c22_acf(const double *x, size_t n, double *r, double *buf, const c22_twiddles *t
 				d,
 				den;
 
-	for (size_t t = 0; t < n; t++)
+	AN_FOR_CHECKED(t, n)
 	{
 		buf[2 * t] = x[t] - m;
 		buf[2 * t + 1] = 0.0;
 	}
-	for (size_t t = n; t < nfft; t++)
-		buf[2 * t] = buf[2 * t + 1] = 0.0;
+	AN_FOR_CHECKED(t, nfft - n)
+		buf[2 * (n + t)] = buf[2 * (n + t) + 1] = 0.0;
 
 	c22_fft(buf, nfft, tw);
-	for (size_t k = 0; k < nfft; k++)
+	AN_FOR_CHECKED(k, nfft)
 	{
 		double		ar = buf[2 * k],
 					ai = buf[2 * k + 1];
@@ -230,17 +243,16 @@ c22_acf(const double *x, size_t n, double *r, double *buf, const c22_twiddles *t
 	c = buf[0];
 	d = buf[1];
 	den = c * c + d * d;
-	for (size_t k = 0; k < n; k++)
+	AN_FOR_CHECKED(k, n)
 		r[k] = (buf[2 * k] * c + buf[2 * k + 1] * d) / den;
 }
 
 size_t
 c22_first_zero(const double *r, size_t limit)
 {
-	size_t		k = 0;
-
 	/* "while positive", so that a NaN stops at once as in the reference */
-	while (k < limit && r[k] > 0.0)
-		k++;
-	return k;
+	AN_FOR_CHECKED(k, limit)
+		if (!(r[k] > 0.0))
+			return k;
+	return limit;
 }

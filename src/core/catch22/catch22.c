@@ -62,16 +62,24 @@ const char *const an_catch22_short_names[AN_CATCH24_COUNT] = {
 
 /* ---- workspace ---- */
 
+/*
+ * Returning hundreds of MB of touched pages to the system takes tens of ms
+ * on a long series: an interrupt check after each buffer, freed last
+ * allocated first (an allocator that trims the top of its heap then returns
+ * one buffer at a time).  A check may leave the function; the remaining
+ * buffers came from an_alloc, which a backend reclaims with its memory
+ * context.
+ */
 static void
 work_free(c22_work *w)
 {
-	an_free(w->z);
-	an_free(w->z_sorted);
-	an_free(w->dz);
-	an_free(w->acf);
-	an_free(w->scratch);
-	an_free(w->scratch2);
-	an_free(w->cbuf);
+	double	   *const bufs[] = {w->cbuf, w->scratch2, w->scratch, w->acf, w->dz, w->z_sorted, w->z};
+
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+	{
+		an_free(bufs[i]);
+		an_check_interrupts();
+	}
 }
 
 struct an_catch22_tables
@@ -113,7 +121,9 @@ an_catch22_tables_free(an_catch22_tables *tables)
 	if (tables == NULL)
 		return;
 	c22_twiddles_free(&tables->ref);
+	an_check_interrupts();
 	c22_twiddles_free(&tables->tru);
+	an_check_interrupts();
 	an_free(tables);
 }
 
@@ -137,7 +147,7 @@ first_zero_direct(const double *x, size_t m, double *d)
 	double		s0 = 0.0;
 	size_t		max_lag = m - 1 < DIRECT_ZERO_MAX_LAG ? m - 1 : DIRECT_ZERO_MAX_LAG;
 
-	for (size_t t = 0; t < m; t++)
+	AN_FOR_CHECKED(t, m)
 	{
 		d[t] = x[t] - mean;
 		s0 += d[t] * d[t];
@@ -149,7 +159,7 @@ first_zero_direct(const double *x, size_t m, double *d)
 		double		s = 0.0,
 					r;
 
-		for (size_t t = 0; t + k < m; t++)
+		AN_FOR_CHECKED(t, m - k)
 			s += d[t] * d[t + k];
 		r = s / s0;
 		if (fabs(r) < DIRECT_ZERO_MARGIN)
@@ -178,7 +188,7 @@ work_prepare(c22_work *w)
 
 	w->z_mean = c22_mean(w->z, n);
 	w->z_min = w->z_max = w->z[0];
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 	{
 		w->z_sorted[i] = w->z[i];
 		if (w->z[i] < w->z_min)
@@ -186,13 +196,10 @@ work_prepare(c22_work *w)
 		if (w->z[i] > w->z_max)
 			w->z_max = w->z[i];
 	}
-	an_check_interrupts();
 	an_sort_doubles(w->z_sorted, n);
-	an_check_interrupts();
-	for (size_t t = 0; t + 1 < n; t++)
+	AN_FOR_CHECKED(t, n - 1)
 		w->dz[t] = w->z[t + 1] - w->z[t];
 
-	an_check_interrupts();
 	c22_acf(w->z, n, w->acf, w->cbuf, w->tw_ref);
 	w->acf_zero = c22_first_zero(w->acf, n);
 	/* the ACF of the differences is only needed for its first zero */
@@ -202,13 +209,12 @@ work_prepare(c22_work *w)
 		c22_acf(w->dz, n - 1, w->scratch, w->cbuf, w->tw_ref);
 		w->dacf_zero = c22_first_zero(w->scratch, n - 1);
 	}
-	an_check_interrupts();
 	return AN_OK;
 }
 
 /*
- * The features in catch22's order.  An interrupt check between any two: on
- * a long series (millions of values) each feature takes tens of ms.
+ * The features in catch22's order, with an interrupt check between any two;
+ * their long loops check as well, every AN_INTERRUPT_STRIDE iterations.
  */
 static an_status
 compute_features(c22_work *w, double *out)
@@ -224,6 +230,7 @@ compute_features(c22_work *w, double *out)
 		return st;
 	an_check_interrupts();
 	out[4] = c22_f1ecac(w);
+	an_check_interrupts();
 	out[5] = c22_first_min_ac(w);
 	an_check_interrupts();
 	c22_welch_rect(w, &out[6], &out[7]);
@@ -233,12 +240,15 @@ compute_features(c22_work *w, double *out)
 	out[9] = c22_local_simple_mean1_tauresrat(w);
 	an_check_interrupts();
 	out[10] = c22_hrv_pnn40(w);
+	an_check_interrupts();
 	out[11] = c22_binary_mean_longstretch1(w);
+	an_check_interrupts();
 	out[12] = c22_binary_diff_longstretch0(w);
 	an_check_interrupts();
 	out[13] = c22_motif_three_hh(w);
 	an_check_interrupts();
 	out[14] = c22_histogram_ami_even_2_5(w);
+	an_check_interrupts();
 	out[15] = c22_trev_1_num(w);
 	an_check_interrupts();
 	out[16] = c22_auto_mutual_info_fmmi(w);
@@ -279,7 +289,7 @@ an_catch22_with_tables(const double *y, size_t n, const an_catch22_tables *table
 		return AN_EINVAL;
 	if (n > AN_CATCH22_MAX_N)
 		return AN_ETOOMANY;
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 	{
 		if (!isfinite(y[i]))
 		{
@@ -314,7 +324,7 @@ an_catch22_with_tables(const double *y, size_t n, const an_catch22_tables *table
 	w.z = an_alloc_array(n, sizeof(double));
 	if (w.z == NULL)
 		return AN_ENOMEM;
-	for (size_t i = 0; i < n; i++)
+	AN_FOR_CHECKED(i, n)
 	{
 		w.z[i] = (y[i] - m) / sd;
 		if (!isfinite(w.z[i]))
