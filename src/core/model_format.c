@@ -18,6 +18,8 @@ an_model_kind_name(int kind)
 			return "ts_seasonal";
 		case AN_KIND_DBSCAN:
 			return "dbscan";
+		case AN_KIND_MV:
+			return "mv";
 	}
 	return NULL;
 }

@@ -38,10 +38,11 @@ typedef enum an_model_kind
 {
 	AN_KIND_TS_LEVEL = 1,		/* robust level model: median and MAD */
 	AN_KIND_TS_SEASONAL = 2,	/* seasonal / trend time-series model */
-	AN_KIND_DBSCAN = 3			/* fitted DBSCAN core points */
+	AN_KIND_DBSCAN = 3,			/* fitted DBSCAN core points */
+	AN_KIND_MV = 4				/* multivariate model (src/core/mv) */
 } an_model_kind;
 
-#define AN_KIND_MAX 3
+#define AN_KIND_MAX 4
 
 /* Human-readable name of a kind ("ts_level", ...), or NULL if unknown. */
 const char *an_model_kind_name(int kind);
