@@ -58,6 +58,7 @@ check_mcd(const double *x, size_t n, size_t d, const double *want_loc, const dou
 				cov[9];
 	an_mv_fit_info info;
 
+	CHECK_EQ_INT(an_mv_mcd_raw(x, n, d, loc, cov, NULL, &info, NULL, NULL), AN_OK);
 	CHECK_EQ_INT(an_mv_mcd(x, n, d, loc, cov, NULL, &info), AN_OK);
 	CHECK_EQ_INT(info.n_support, (n + d + 2) / 2);
 	for (size_t k = 0; k < d; k++)
@@ -133,8 +134,14 @@ test_score_and_contributions(void)
 	CHECK_NEAR(r.distance, sqrt(d2), 1e-12, 0);
 	CHECK_NEAR(r.score, sqrt(d2) / m.threshold, 1e-12, 0);
 	CHECK(r.is_anomaly == (r.score > 1.0));
-	CHECK_NEAR(contrib[0], u0 * w0 / d2, 1e-12, 1e-15);
-	CHECK_NEAR(contrib[1], u1 * w1 / d2, 1e-12, 1e-15);
+	/* conditional contributions w_k^2 / (S^-1)_kk, normalised; (S^-1)_00 = s11 / det */
+	{
+		double		r0 = w0 * w0 / (s11 / det),
+					r1 = w1 * w1 / (s00 / det);
+
+		CHECK_NEAR(contrib[0], r0 / (r0 + r1), 1e-12, 1e-15);
+		CHECK_NEAR(contrib[1], r1 / (r0 + r1), 1e-12, 1e-15);
+	}
 	CHECK_NEAR(contrib[0] + contrib[1], 1.0, 1e-12, 0);
 	/* the centre scores 0 */
 	CHECK_EQ_INT(an_mv_score(&m, m.location, 2, work, &r, contrib), AN_OK);
@@ -313,9 +320,16 @@ test_decode_corrupt(void)
 	CHECK_EQ_INT(an_mv_model_decode(copy, h.payload_len, &m), AN_EVERSION);
 	copy[0] = 0;
 	CHECK_EQ_INT(an_mv_model_decode(copy, h.payload_len, &m), AN_ECORRUPT);
-	/* an asymmetric covariance: the last 8 bytes are cov[1][1], the 8 before cov[1][0] */
+	/*
+	 * An asymmetric covariance.  The payload ends with cov[4], raw_location[2],
+	 * raw_cov[4] (d = 2): the raw cov[1][0] is 16 to 9 bytes from the end, the
+	 * covariance's 48 bytes before that.
+	 */
 	memcpy(copy, payload, h.payload_len);
 	copy[h.payload_len - 9] ^= 1;
+	CHECK_EQ_INT(an_mv_model_decode(copy, h.payload_len, &m), AN_ECORRUPT);
+	memcpy(copy, payload, h.payload_len);
+	copy[h.payload_len - 48 - 9] ^= 1;
 	CHECK_EQ_INT(an_mv_model_decode(copy, h.payload_len, &m), AN_ECORRUPT);
 	free(copy);
 	an_free(b);

@@ -82,7 +82,10 @@ typedef struct an_mv_model
 	double	   *scale;			/* d, > 0 */
 	double	   *location;		/* d, in the scaled space */
 	double	   *covariance;		/* d * d, symmetric positive definite, scaled space */
+	double	   *raw_location;	/* d: the raw MCD estimate (before correction and reweighting) */
+	double	   *raw_covariance;	/* d * d, symmetric (may be singular) */
 	double	   *chol;			/* d * d: lower Cholesky factor (column-major), derived on decode */
+	double	   *prec_diag;		/* d: the diagonal of the inverse covariance, derived on decode */
 	double		log_det;		/* log det(covariance), derived */
 } an_mv_model;
 
@@ -117,9 +120,13 @@ typedef struct an_mv_result
 
 /*
  * Score x (d raw features).  contrib (d entries, may be NULL) receives each
- * feature's share of the squared distance: c_k = u_k (S^-1 u)_k / d^2 with
- * u = x' - location, which sum to 1 (a share can be negative when a feature
- * lies on the side its correlations predict); all 0 at distance 0.
+ * feature's share of the anomaly: with u = x' - location and w = S^-1 u,
+ * r_k = w_k^2 / (S^-1)_kk is how much the squared distance falls when
+ * feature k alone is replaced by its expectation given the others (the
+ * conditional contribution); c_k = r_k / sum_j r_j, so the shares are >= 0
+ * and sum to 1 (all 0 at distance 0; with one feature c_1 = 1).  Unlike
+ * u_k w_k, which splits a broken correlation evenly between its features,
+ * this names the feature that, fixed alone, makes the vector normal again.
  * work: 2 * d doubles of scratch.  AN_EINVAL if dims differ, AN_ENONFINITE.
  */
 an_status	an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
@@ -141,5 +148,10 @@ const char *an_mv_method_name(an_mv_method m);
  */
 an_status	an_mv_mcd(const double *x, size_t n, size_t d, double *location, double *covariance,
 					  uint8_t *raw_support, an_mv_fit_info *info);
+
+/* The same, also returning the raw MCD estimate (d and d * d, either may be NULL). */
+an_status	an_mv_mcd_raw(const double *x, size_t n, size_t d, double *location, double *covariance,
+						  uint8_t *raw_support, an_mv_fit_info *info, double *raw_location,
+						  double *raw_covariance);
 
 #endif

@@ -19,6 +19,7 @@
  * the character arguments that gfortran-compiled routines expect.
  */
 extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t uplo_len);
+extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t uplo_len);
 extern void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a,
 					const int *lda, const double *vl, const double *vu, const int *il, const int *iu,
 					const double *abstol, int *m, double *w, double *z, const int *ldz, int *isuppz,

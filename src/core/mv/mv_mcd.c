@@ -371,6 +371,13 @@ an_status
 an_mv_mcd(const double *x, size_t n, size_t d, double *location, double *covariance,
 		  uint8_t *raw_support, an_mv_fit_info *info)
 {
+	return an_mv_mcd_raw(x, n, d, location, covariance, raw_support, info, NULL, NULL);
+}
+
+an_status
+an_mv_mcd_raw(const double *x, size_t n, size_t d, double *location, double *covariance,
+			  uint8_t *raw_support, an_mv_fit_info *info, double *raw_location, double *raw_covariance)
+{
 	mcd_ctx		c;
 	cand		best;
 	double	   *bb = NULL;
@@ -418,6 +425,10 @@ an_mv_mcd(const double *x, size_t n, size_t d, double *location, double *covaria
 		if (st != AN_OK)
 			goto done;
 	}
+	if (raw_location)
+		memcpy(raw_location, best.loc, d * sizeof(double));
+	if (raw_covariance)
+		memcpy(raw_covariance, best.cov, d * d * sizeof(double));
 	st = AN_ENOMEM;
 	if (!mv_factor_regularised(best.cov, d, c.l, &ld, c.tmp))
 		goto done;

@@ -12,6 +12,8 @@
  *   f64 center[d] (finite)  f64 scale[d] (finite, > 0)
  *   f64 location[d] (finite)
  *   f64 covariance[d * d] (finite, exactly symmetric, positive definite)
+ *   f64 raw_location[d], f64 raw_covariance[d * d] (finite, exactly symmetric):
+ *       the raw MCD estimate, for mv_model_info and the exactness tests
  * The reader checks every field and the exact length before allocating by
  * the counts, and factors the covariance (refusing one that does not).
  */
@@ -184,7 +186,9 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 			   *scale = NULL,
 			   *loc = NULL,
 			   *cov = NULL,
-			   *l = NULL;
+			   *l = NULL,
+			   *raw_loc = NULL,
+			   *raw_cov = NULL;
 	an_mv_fit_info info;
 	double		threshold,
 				far,
@@ -211,7 +215,10 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 	loc = an_alloc_array(d, sizeof(double));
 	cov = an_alloc_array(d, d * sizeof(double));
 	l = an_alloc_array(d, d * sizeof(double));
-	if (!ord || !xs || !center || !scale || !loc || !cov || !l || !sort_rows(x, n, d, ord))
+	raw_loc = an_alloc_array(d, sizeof(double));
+	raw_cov = an_alloc_array(d, d * sizeof(double));
+	if (!ord || !xs || !center || !scale || !loc || !cov || !l || !raw_loc || !raw_cov ||
+		!sort_rows(x, n, d, ord))
 		goto done;
 	/* the canonical order: the model must not depend on the order rows arrived in */
 	for (size_t i = 0; i < n; i++)
@@ -233,7 +240,7 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 			st = AN_ENONFINITE;	/* scaling overflowed */
 			goto done;
 		}
-	st = an_mv_mcd(xs, n, d, loc, cov, NULL, &info);
+	st = an_mv_mcd_raw(xs, n, d, loc, cov, NULL, &info, raw_loc, raw_cov);
 	if (st != AN_OK)
 		goto done;
 	st = AN_ENOMEM;
@@ -264,7 +271,7 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 	}
 
 	an_writer_init(&w);
-	an_writer_reserve(&w, 64 + (3 * d + d * d) * 8);
+	an_writer_reserve(&w, 64 + (4 * d + 2 * d * d) * 8);
 	an_put_u8(&w, AN_MV_PAYLOAD_VERSION);
 	an_put_u8(&w, (uint8_t) opt->method);
 	an_put_u8(&w, opt->standardize ? 1 : 0);
@@ -280,6 +287,8 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 	an_put_f64_array(&w, scale, d);
 	an_put_f64_array(&w, loc, d);
 	an_put_f64_array(&w, cov, d * d);
+	an_put_f64_array(&w, raw_loc, d);
+	an_put_f64_array(&w, raw_cov, d * d);
 	st = an_writer_finish(&w, AN_KIND_MV, out, out_len);
 	if (info_out)
 		*info_out = info;
@@ -291,6 +300,8 @@ done:
 	an_free(loc);
 	an_free(cov);
 	an_free(l);
+	an_free(raw_loc);
+	an_free(raw_cov);
 	return st;
 }
 
@@ -302,6 +313,9 @@ an_mv_model_free(an_mv_model *m)
 	an_free(m->location);
 	an_free(m->covariance);
 	an_free(m->chol);
+	an_free(m->prec_diag);
+	an_free(m->raw_location);
+	an_free(m->raw_covariance);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -345,14 +359,18 @@ an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
 	m->standardized = standardized;
 	m->d = (uint32_t) d;
 	/* d <= 1024: the sizes below cannot overflow */
-	if (an_reader_remaining(&r) != (3 * d + d * d) * 8)
-		return an_reader_remaining(&r) < (3 * d + d * d) * 8 ? AN_ETRUNCATED : AN_ELENGTH;
+	if (an_reader_remaining(&r) != (4 * d + 2 * d * d) * 8)
+		return an_reader_remaining(&r) < (4 * d + 2 * d * d) * 8 ? AN_ETRUNCATED : AN_ELENGTH;
 	m->center = an_alloc_array(d, sizeof(double));
 	m->scale = an_alloc_array(d, sizeof(double));
 	m->location = an_alloc_array(d, sizeof(double));
 	m->covariance = an_alloc_array(d * d, sizeof(double));
 	m->chol = an_alloc_array(d * d, sizeof(double));
-	if (!m->center || !m->scale || !m->location || !m->covariance || !m->chol)
+	m->prec_diag = an_alloc_array(d, sizeof(double));
+	m->raw_location = an_alloc_array(d, sizeof(double));
+	m->raw_covariance = an_alloc_array(d * d, sizeof(double));
+	if (!m->center || !m->scale || !m->location || !m->covariance || !m->chol || !m->prec_diag ||
+		!m->raw_location || !m->raw_covariance)
 	{
 		an_mv_model_free(m);
 		return AN_ENOMEM;
@@ -369,18 +387,45 @@ an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
 		m->location[k] = an_get_f64_finite(&r);
 	for (size_t k = 0; k < d * d; k++)
 		m->covariance[k] = an_get_f64_finite(&r);
+	for (size_t k = 0; k < d; k++)
+		m->raw_location[k] = an_get_f64_finite(&r);
+	for (size_t k = 0; k < d * d; k++)
+		m->raw_covariance[k] = an_get_f64_finite(&r);
 	st = an_reader_finish(&r);
 	if (st == AN_OK)
 	{
 		for (size_t j = 0; j < d && st == AN_OK; j++)
 			for (size_t i = j + 1; i < d; i++)
-				if (m->covariance[j * d + i] != m->covariance[i * d + j])
+				if (m->covariance[j * d + i] != m->covariance[i * d + j] ||
+					m->raw_covariance[j * d + i] != m->raw_covariance[i * d + j])
 				{
 					st = AN_ECORRUPT;
 					break;
 				}
 		if (st == AN_OK && !mv_cholesky(m->covariance, d, m->chol, &m->log_det))
 			st = AN_ECORRUPT;
+		if (st == AN_OK)
+		{
+			/* the diagonal of S^-1, for the contributions: dpotri on a copy of the factor */
+			double	   *inv = an_alloc_array(d * d, sizeof(double));
+			int			n = (int) d,
+						info = 0;
+
+			if (!inv)
+				st = AN_ENOMEM;
+			else
+			{
+				memcpy(inv, m->chol, d * d * sizeof(double));
+				dpotri_("L", &n, inv, &n, &info, 1);
+				for (size_t k = 0; k < d; k++)
+				{
+					m->prec_diag[k] = inv[k * d + k];
+					if (info != 0 || !(m->prec_diag[k] > 0.0) || !isfinite(m->prec_diag[k]))
+						st = AN_ECORRUPT;
+				}
+				an_free(inv);
+			}
+		}
 	}
 	if (st != AN_OK)
 		an_mv_model_free(m);
@@ -414,10 +459,17 @@ an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
 	res->is_anomaly = res->score > 1.0;
 	if (contrib)
 	{
-		/* S^-1 u = L^-T z */
+		double		total = 0.0;
+
+		/* w = S^-1 u = L^-T z */
 		cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, n, m->chol, n, z, 1);
 		for (size_t k = 0; k < d; k++)
-			contrib[k] = d2 > 0.0 && isfinite(d2) ? u[k] * z[k] / d2 : 0.0;
+		{
+			contrib[k] = z[k] * z[k] / m->prec_diag[k];
+			total += contrib[k];
+		}
+		for (size_t k = 0; k < d; k++)
+			contrib[k] = total > 0.0 && isfinite(total) ? contrib[k] / total : 0.0;
 	}
 	if (!isfinite(res->score))
 	{
