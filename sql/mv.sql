@@ -161,6 +161,7 @@ SELECT mv_fit(f) FROM (VALUES ('{1,2}'::float8[])) v(f);
 SELECT mv_fit(f) FROM (VALUES ('{}'::float8[]), ('{}')) v(f);
 SELECT mv_fit(f) FROM (VALUES ('{{1,2},{3,4}}'::float8[]), ('{{1,2},{3,5}}')) v(f);
 SELECT mv_fit(array_fill(1.0::float8, ARRAY[1025])) FROM generate_series(1, 2);
+SELECT mv_fit(array_fill(1.0::float8, ARRAY[5000])) FROM generate_series(1, 2);
 SELECT mv_fit(f, '{"method": "kmeans"}') FROM host;
 SELECT mv_fit(f, '{"treshold": 3}') FROM host;
 SELECT mv_fit(f, '{"threshold": -1}') FROM host;

@@ -16,6 +16,7 @@
 
 #include "fmgr.h"
 #include "libpq/pqformat.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
@@ -195,14 +196,16 @@ mv_fit_trans(PG_FUNCTION_ARGS)
 	}
 	if (s->d == 0)
 	{
+		ArrayType  *arr = DatumGetArrayTypeP(PG_GETARG_DATUM(1));
 		ArrayType  *copy;
 
-		(void) dbscan_features(PG_GETARG_DATUM(1), "features", 0, &n, &copy);
-		if (n > AN_MV_MAX_DIMS)
-			mv_report_too_many_dims(n);
+		/* our bound first: dbscan_features knows only DBSCAN's larger one */
+		if (ARR_NDIM(arr) == 1 && ARR_DIMS(arr)[0] > AN_MV_MAX_DIMS)
+			mv_report_too_many_dims(ARR_DIMS(arr)[0]);
+		(void) dbscan_features(PointerGetDatum(arr), "features", 0, &n, &copy);
 		s->d = n;
-		if (copy)
-			pfree(copy);
+		if ((Pointer) arr != DatumGetPointer(PG_GETARG_DATUM(1)))
+			pfree(arr);
 	}
 	reserve(s, aggcxt, 1);
 	n = dbscan_features_copy(PG_GETARG_DATUM(1), "features", 0, s->x + s->n * s->d, s->d);
