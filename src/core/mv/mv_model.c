@@ -89,6 +89,8 @@ sort_rows(const double *x, size_t n, size_t d, uint32_t *ord)
 		ord[i] = (uint32_t) i;
 	for (size_t w = 1; w < n; w *= 2)
 	{
+		/* a pass is O(n); there are log2(n) of them */
+		an_check_interrupts();
 		for (size_t lo = 0; lo < n; lo += 2 * w)
 		{
 			size_t		mid = lo + w < n ? lo + w : n,
@@ -151,6 +153,7 @@ standardize(double *x, size_t n, size_t d, double *center, double *scale)
 					mean = 0.0,
 					ss = 0.0;
 
+		an_check_interrupts();
 		for (size_t i = 0; i < n; i++)
 			col[i] = x[i * d + k];
 		qsort(col, n, sizeof(double), cmp_double);
