@@ -984,3 +984,114 @@ COMMENT ON FUNCTION @extschema@._anomaly_run(text, name) IS
 -- issue 14, band from the residuals' tail: ts_fit's options false_alarm_rate and exclude_outliers
 COMMENT ON AGGREGATE @extschema@.ts_fit(timestamptz, float8, jsonb) IS
   'fits a time-series anomaly model to (ts, value) rows with options (method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction)';
+
+
+-- Multivariate models mv_fit / mv_score / mv_detect / mv_model_info (issue #16).
+
+CREATE TYPE @extschema@.mv_detection AS (
+    score float8,
+    is_anomaly boolean,
+    distance float8,
+    contributions float8[]
+);
+
+COMMENT ON TYPE @extschema@.mv_detection IS
+'result of mv_detect: score (0 at the centre, 1 at the edge of normal), flag (score > 1), robust Mahalanobis distance, and each feature''s share of the squared distance (they sum to 1)';
+
+CREATE FUNCTION @extschema@.mv_fit_trans(internal, float8[])
+RETURNS internal
+AS 'MODULE_PATHNAME', 'mv_fit_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mv_fit_trans(internal, float8[]) IS
+'Transition function of mv_fit: collects the feature vectors.';
+
+CREATE FUNCTION @extschema@.mv_fit_trans(internal, float8[], jsonb)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'mv_fit_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mv_fit_trans(internal, float8[], jsonb) IS
+'Transition function of mv_fit with options: collects the feature vectors.';
+
+CREATE FUNCTION @extschema@.mv_fit_combine(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'mv_fit_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mv_fit_combine(internal, internal) IS
+'Combine function of mv_fit: concatenates two partial states with the same options.';
+
+CREATE FUNCTION @extschema@.mv_fit_serial(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'mv_fit_serial'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mv_fit_serial(internal) IS
+'Serialisation function of mv_fit.';
+
+CREATE FUNCTION @extschema@.mv_fit_deserial(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'mv_fit_deserial'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mv_fit_deserial(bytea, internal) IS
+'Deserialisation function of mv_fit; validates the state.';
+
+CREATE FUNCTION @extschema@.mv_fit_final(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'mv_fit_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mv_fit_final(internal) IS
+'Final function of mv_fit: fits the robust location and covariance and encodes the model.';
+
+CREATE AGGREGATE @extschema@.mv_fit(features float8[]) (
+    SFUNC = @extschema@.mv_fit_trans,
+    STYPE = internal,
+    FINALFUNC = @extschema@.mv_fit_final,
+    COMBINEFUNC = @extschema@.mv_fit_combine,
+    SERIALFUNC = @extschema@.mv_fit_serial,
+    DESERIALFUNC = @extschema@.mv_fit_deserial,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.mv_fit(float8[]) IS
+'Fits a multivariate model (bytea) to the feature vectors of the group: robust location and covariance by FastMCD (method gaussian). Rows with NULL features are left out; NULL for no rows. Independent of row order.';
+
+CREATE AGGREGATE @extschema@.mv_fit(features float8[], options jsonb) (
+    SFUNC = @extschema@.mv_fit_trans,
+    STYPE = internal,
+    FINALFUNC = @extschema@.mv_fit_final,
+    COMBINEFUNC = @extschema@.mv_fit_combine,
+    SERIALFUNC = @extschema@.mv_fit_serial,
+    DESERIALFUNC = @extschema@.mv_fit_deserial,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.mv_fit(float8[], jsonb) IS
+'As mv_fit(features), with options: method ("gaussian"), standardize (default true), threshold (the Mahalanobis distance at score 1) or false_alarm_rate (default 0.001). NULL options are the defaults.';
+
+CREATE FUNCTION @extschema@.mv_score(model bytea, features float8[])
+RETURNS float8
+AS 'MODULE_PATHNAME', 'mv_score'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mv_score(bytea, float8[]) IS
+'Score of a feature vector under an mv_fit model: the robust Mahalanobis distance divided by the threshold (0 at the centre, 1 at the edge of normal, > 1 outside).';
+
+CREATE FUNCTION @extschema@.mv_detect(model bytea, features float8[])
+RETURNS @extschema@.mv_detection
+AS 'MODULE_PATHNAME', 'mv_detect'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mv_detect(bytea, float8[]) IS
+'Score, flag, distance and per-feature contributions (each feature''s share of the squared Mahalanobis distance, summing to 1) of a feature vector under an mv_fit model.';
+
+CREATE FUNCTION @extschema@.mv_model_info(model bytea)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'mv_model_info'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mv_model_info(bytea) IS
+'What an mv_fit model holds, as jsonb: method, dimensions, rows, support sizes, threshold, regularisation, location and covariance in the units of the features.';

@@ -18,6 +18,8 @@ an_model_kind_name(int kind)
 			return "ts_seasonal";
 		case AN_KIND_DBSCAN:
 			return "dbscan";
+		case AN_KIND_MV:
+			return "mv";
 		case AN_KIND_TS_FIT_STATE:
 			return "ts_fit_state";
 		case AN_KIND_CATCH22_STATE:

@@ -46,7 +46,7 @@ typedef enum an_model_kind
 	AN_KIND_TS_LEVEL = 1,		/* robust level model: median and MAD */
 	AN_KIND_TS_SEASONAL = 2,	/* seasonal / trend time-series model */
 	AN_KIND_DBSCAN = 3,			/* fitted DBSCAN core points */
-	/* 4 is reserved for the multivariate model */
+	AN_KIND_MV = 4,				/* multivariate model (src/core/mv) */
 	AN_KIND_TS_FIT_STATE = 5,	/* partial state of ts_fit (core/state/point_state.h) */
 	AN_KIND_CATCH22_STATE = 6	/* partial state of catch22 / catch24 over (ts, value) */
 } an_model_kind;

@@ -1,0 +1,157 @@
+/*
+ * mv.h: multivariate anomaly models (kind AN_KIND_MV): the joint behaviour
+ * of several metrics, scored by a robust Mahalanobis distance.
+ *
+ * Method "gaussian": robust location and covariance by FastMCD (Rousseeuw &
+ * Van Driessen, "A fast algorithm for the minimum covariance determinant
+ * estimator", Technometrics 41, 1999), with the consistency correction and
+ * the reweighting step as scikit-learn's MinCovDet documents them:
+ *   h = ceil((n + d + 1) / 2) points in the raw support;
+ *   d = 1: the exact univariate MCD (the shortest half);
+ *   d > 1: random (d+1)-subsets drawn with a fixed seed, two C-steps each,
+ *     the best ten iterated to convergence (on a subsample first when n is
+ *     large, as the paper's nested scheme), the lowest determinant kept;
+ *   raw covariance scaled by median(d^2) / chi2_d.ppf(0.5);
+ *   reweighted: mean and (biased) covariance of the points with
+ *     d^2 < chi2_d.ppf(0.975).
+ * The score of a vector x is sqrt(d^2(x)) / t, where d^2 is the squared
+ * Mahalanobis distance to the reweighted estimate and t the distance at the
+ * edge of normal: the option threshold, or sqrt(chi2_d.ppf(1 - false_alarm_rate))
+ * (default false_alarm_rate 0.001).  So 0 is the centre, 1 the edge of normal.
+ *
+ * The fit sorts the rows canonically (lexicographically by coordinates)
+ * before anything else, so the model bytes do not depend on row order.
+ * A singular covariance (a constant feature, fewer rows than d + 1, more
+ * than h identical rows) is regularised by raising its eigenvalues to at
+ * least AN_MV_EIG_FLOOR times the largest (or to 1 when all are 0); the
+ * model records how many were raised.
+ */
+#ifndef ANOMALY_MV_H
+#define ANOMALY_MV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+/* Dimensions supported (bounds allocations: the covariance is d * d). */
+#define AN_MV_MAX_DIMS 1024
+/* Rows per model; sizes below stay far from overflow. */
+#define AN_MV_MAX_ROWS ((size_t) INT32_MAX - 1)
+/* Eigenvalues below this fraction of the largest are raised to it. */
+#define AN_MV_EIG_FLOOR 1e-9
+/* The default false-alarm rate under the Gaussian model. */
+#define AN_MV_DEFAULT_FALSE_ALARM_RATE 0.001
+/* Payload layout version written (see mv_model.c). */
+#define AN_MV_PAYLOAD_VERSION 1
+/* The fixed seed of the random subsets. */
+#define AN_MV_SEED UINT64_C(0x5eed00a1b2c3d4e5)
+
+typedef enum an_mv_method
+{
+	AN_MV_GAUSSIAN = 1
+} an_mv_method;
+
+typedef struct an_mv_options
+{
+	an_mv_method method;
+	bool		standardize;	/* scale each feature by median / MAD first (default true) */
+	double		threshold;		/* distance at score 1; 0 = from false_alarm_rate */
+	double		false_alarm_rate;	/* in (0, 0.5) */
+} an_mv_options;
+
+void		an_mv_options_default(an_mv_options *o);
+
+/* Validate options (AN_EINVAL with a message into err). */
+an_status	an_mv_options_check(const an_mv_options *o, char *err, size_t errlen);
+
+/* The decoded model. */
+typedef struct an_mv_model
+{
+	an_mv_method method;
+	uint32_t	d;
+	uint64_t	n_rows;			/* rows fitted */
+	uint64_t	n_support;		/* rows in the raw MCD support (h) */
+	uint64_t	n_reweighted;	/* rows kept by the reweighting step */
+	bool		standardized;
+	uint32_t	n_floored;		/* eigenvalues raised by the regularisation */
+	double		threshold;		/* distance at score 1, > 0 */
+	double		false_alarm_rate;	/* what threshold came from; 0 if given */
+	double	   *center;			/* d: x' = (x - center) / scale */
+	double	   *scale;			/* d, > 0 */
+	double	   *location;		/* d, in the scaled space */
+	double	   *covariance;		/* d * d, symmetric positive definite, scaled space */
+	double	   *raw_location;	/* d: the raw MCD estimate (before correction and reweighting) */
+	double	   *raw_covariance;	/* d * d, symmetric (may be singular) */
+	double	   *chol;			/* d * d: lower Cholesky factor (column-major), derived on decode */
+	double	   *prec_diag;		/* d: the diagonal of the inverse covariance, derived on decode */
+	double		log_det;		/* log det(covariance), derived */
+} an_mv_model;
+
+/* Fit statistics the glue may report. */
+typedef struct an_mv_fit_info
+{
+	uint64_t	n_support;
+	uint64_t	n_reweighted;
+	uint32_t	n_floored;
+} an_mv_fit_info;
+
+/*
+ * Fit on n rows of d features (row-major x[i * d + k], finite) and encode the
+ * model as an envelope (*out an_alloc'd).  AN_EINVAL if d is 0 or above
+ * AN_MV_MAX_DIMS or n < 2, AN_ENONFINITE on NaN/Inf, AN_ETOOMANY above
+ * AN_MV_MAX_ROWS.  x is not modified.
+ */
+an_status	an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
+					  uint8_t **out, size_t *out_len, an_mv_fit_info *info);
+
+/* Validate and load a payload (after an_model_open).  Free with an_mv_model_free. */
+an_status	an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *model);
+void		an_mv_model_free(an_mv_model *model);
+
+/* The result of scoring one vector. */
+typedef struct an_mv_result
+{
+	double		score;			/* distance / threshold */
+	double		distance;		/* robust Mahalanobis distance (not squared) */
+	bool		is_anomaly;		/* score > 1 */
+} an_mv_result;
+
+/*
+ * Score x (d raw features).  contrib (d entries, may be NULL) receives each
+ * feature's share of the anomaly: with u = x' - location and w = S^-1 u,
+ * r_k = w_k^2 / (S^-1)_kk is how much the squared distance falls when
+ * feature k alone is replaced by its expectation given the others (the
+ * conditional contribution); c_k = r_k / sum_j r_j, so the shares are >= 0
+ * and sum to 1 (all 0 at distance 0; with one feature c_1 = 1).  Unlike
+ * u_k w_k, which splits a broken correlation evenly between its features,
+ * this names the feature that, fixed alone, makes the vector normal again.
+ * work: 2 * d doubles of scratch.  AN_EINVAL if dims differ, AN_ENONFINITE.
+ */
+an_status	an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
+						an_mv_result *res, double *contrib);
+
+/* chi-square quantile: the x with P(X <= x) = p for X ~ chi2(k); p in (0, 1). */
+double		an_chi2_ppf(double p, double k);
+
+/* regularised lower incomplete gamma P(a, x). */
+double		an_gamma_p(double a, double x);
+
+const char *an_mv_method_name(an_mv_method m);
+
+/*
+ * FastMCD + correction + reweighting on n rows of d (already sorted and
+ * scaled): location (d) and covariance (d * d, column-major = row-major,
+ * symmetric), before regularisation.  Exposed for the unit tests.
+ * raw_support (n, may be NULL) receives 1 for the rows in the raw support.
+ */
+an_status	an_mv_mcd(const double *x, size_t n, size_t d, double *location, double *covariance,
+					  uint8_t *raw_support, an_mv_fit_info *info);
+
+/* The same, also returning the raw MCD estimate (d and d * d, either may be NULL). */
+an_status	an_mv_mcd_raw(const double *x, size_t n, size_t d, double *location, double *covariance,
+						  uint8_t *raw_support, an_mv_fit_info *info, double *raw_location,
+						  double *raw_covariance);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * mv_internal.h: what the files of src/core/mv share: dense linear algebra
+ * through OpenBLAS / LAPACK and the fixed-seed generator of FastMCD.
+ *
+ * Matrices are d x d, column-major (all the symmetric ones are stored in
+ * full, both triangles).  Data sets are row-major n x d, which BLAS sees as
+ * the column-major d x n matrix of the rows side by side.
+ */
+#ifndef ANOMALY_MV_INTERNAL_H
+#define ANOMALY_MV_INTERNAL_H
+
+#include "core/mv/mv.h"
+
+#include <cblas.h>
+
+/*
+ * LAPACK through its Fortran symbols (libopenblas exports them; LAPACKE is
+ * not required).  The trailing size_t arguments are the hidden lengths of
+ * the character arguments that gfortran-compiled routines expect.
+ */
+extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t uplo_len);
+extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t uplo_len);
+extern void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a,
+					const int *lda, const double *vl, const double *vu, const int *il, const int *iu,
+					const double *abstol, int *m, double *w, double *z, const int *ldz, int *isuppz,
+					double *work, const int *lwork, int *iwork, const int *liwork, int *info,
+					size_t jobz_len, size_t range_len, size_t uplo_len);
+
+/* splitmix64: a tiny generator, enough for choosing subsets reproducibly. */
+typedef struct mv_rng
+{
+	uint64_t	s;
+} mv_rng;
+
+static inline uint64_t
+mv_rng_next(mv_rng *r)
+{
+	uint64_t	z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, m), m < 2^32. */
+static inline uint32_t
+mv_rng_below(mv_rng *r, uint32_t m)
+{
+	return (uint32_t) (((mv_rng_next(r) >> 32) * (uint64_t) m) >> 32);
+}
+
+/*
+ * Mean (d) and biased covariance (d * d, divided by m) of the rows idx[0..m)
+ * of x (or rows 0..m when idx is NULL); work holds m * d doubles.  The
+ * covariance is one dsyrk over the centred rows.
+ */
+void		mv_mean_cov(const double *x, size_t d, const uint32_t *idx, size_t m,
+						double *mean, double *cov, double *work);
+
+/*
+ * Lower Cholesky factor of cov into l (d * d) and log det.  Returns false
+ * (l undefined) when cov is not numerically positive definite.
+ */
+bool		mv_cholesky(const double *cov, size_t d, double *l, double *log_det);
+
+/*
+ * Squared Mahalanobis distances of the rows idx[0..m) (all n rows when idx
+ * is NULL) to loc under the Cholesky factor l; work m * d doubles.
+ */
+void		mv_mahalanobis2(const double *x, size_t d, const uint32_t *idx, size_t m,
+							const double *loc, const double *l, double *dist, double *work);
+
+/*
+ * Raise the eigenvalues of the symmetric cov (in place) to at least
+ * AN_MV_EIG_FLOOR times the largest (to 1 when none is positive); returns
+ * how many were raised (cov unchanged when none), or -1 if out of memory
+ * or LAPACK failed.
+ */
+int			mv_floor_eigen(double *cov, size_t d);
+
+/*
+ * A factor for distances even when cov is singular: the Cholesky factor of
+ * cov, or of cov with its eigenvalues floored.  *log_det is -inf in the
+ * second case (an exact fit: the best a C-step can find).  false only when
+ * out of memory.
+ */
+bool		mv_factor_regularised(const double *cov, size_t d, double *l, double *log_det, double *tmp);
+
+/* The k-th smallest (0-based) of v[0..n) by selection (v is reordered). */
+double		mv_select(double *v, size_t n, size_t k);
+
+#endif

@@ -1,0 +1,485 @@
+/*
+ * mv_model.c: fitting, encoding, decoding and scoring of the multivariate
+ * model (kind AN_KIND_MV).
+ *
+ * Payload, version 1 (little-endian, field by field):
+ *   u8  payload version (1)       u8  method (1 = gaussian)
+ *   u8  standardized (0/1)        u8  reserved (0)
+ *   u32 d (1..AN_MV_MAX_DIMS)
+ *   u64 n_rows (>= 2)  u64 n_support (<= n_rows)  u64 n_reweighted (<= n_rows)
+ *   u32 n_floored (<= d)
+ *   f64 threshold (finite, > 0)   f64 false_alarm_rate (0 = threshold given, else in (0, 0.5))
+ *   f64 center[d] (finite)  f64 scale[d] (finite, > 0)
+ *   f64 location[d] (finite)
+ *   f64 covariance[d * d] (finite, exactly symmetric, positive definite)
+ *   f64 raw_location[d], f64 raw_covariance[d * d] (finite, exactly symmetric):
+ *       the raw MCD estimate, for mv_model_info and the exactness tests
+ * The reader checks every field and the exact length before allocating by
+ * the counts, and factors the covariance (refusing one that does not).
+ */
+#include "core/mv/mv_internal.h"
+#include "core/model_format.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 1 / Phi^-1(3/4): makes the MAD a consistent estimate of a Gaussian sigma */
+#define MAD_TO_SIGMA 1.482602218505602
+
+void
+an_mv_options_default(an_mv_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->method = AN_MV_GAUSSIAN;
+	o->standardize = true;
+	o->threshold = 0.0;
+	o->false_alarm_rate = AN_MV_DEFAULT_FALSE_ALARM_RATE;
+}
+
+an_status
+an_mv_options_check(const an_mv_options *o, char *err, size_t errlen)
+{
+	if (o->method != AN_MV_GAUSSIAN)
+	{
+		snprintf(err, errlen, "unknown method");
+		return AN_EINVAL;
+	}
+	if (!(o->threshold >= 0.0) || !isfinite(o->threshold))
+	{
+		snprintf(err, errlen, "threshold must be a positive number");
+		return AN_EINVAL;
+	}
+	if (!(o->false_alarm_rate > 0.0 && o->false_alarm_rate < 0.5))
+	{
+		snprintf(err, errlen, "false_alarm_rate must be between 0 and 0.5 (exclusive)");
+		return AN_EINVAL;
+	}
+	return AN_OK;
+}
+
+const char *
+an_mv_method_name(an_mv_method m)
+{
+	return m == AN_MV_GAUSSIAN ? "gaussian" : NULL;
+}
+
+/* ---- canonical row order ---- */
+
+static int
+cmp_rows(const double *a, const double *b, size_t d)
+{
+	for (size_t k = 0; k < d; k++)
+		if (a[k] != b[k])
+			return a[k] < b[k] ? -1 : 1;
+	return 0;
+}
+
+/* Bottom-up merge sort of row indexes (C11 has no qsort with a context). */
+static bool
+sort_rows(const double *x, size_t n, size_t d, uint32_t *ord)
+{
+	uint32_t   *tmp = an_alloc_array(n, sizeof(uint32_t));
+	uint32_t   *a = ord,
+			   *b = tmp;
+
+	if (!tmp)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		ord[i] = (uint32_t) i;
+	for (size_t w = 1; w < n; w *= 2)
+	{
+		/* a pass is O(n); there are log2(n) of them */
+		an_check_interrupts();
+		for (size_t lo = 0; lo < n; lo += 2 * w)
+		{
+			size_t		mid = lo + w < n ? lo + w : n,
+						hi = lo + 2 * w < n ? lo + 2 * w : n,
+						i = lo,
+						j = mid,
+						k = lo;
+
+			while (i < mid && j < hi)
+				b[k++] = cmp_rows(x + (size_t) a[j] * d, x + (size_t) a[i] * d, d) < 0 ? a[j++] : a[i++];
+			while (i < mid)
+				b[k++] = a[i++];
+			while (j < hi)
+				b[k++] = a[j++];
+		}
+		{
+			uint32_t   *t = a;
+
+			a = b;
+			b = t;
+		}
+	}
+	if (a != ord)
+		memcpy(ord, a, n * sizeof(uint32_t));
+	an_free(tmp);
+	return true;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static double
+median_sorted(const double *s, size_t n)
+{
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
+}
+
+/*
+ * center = median, scale = MAD * 1.4826, falling back to the standard
+ * deviation when more than half the values are equal, and to 1 for a
+ * constant feature; then x is scaled in place.
+ */
+static bool
+standardize(double *x, size_t n, size_t d, double *center, double *scale)
+{
+	double	   *col = an_alloc_array(n, sizeof(double));
+
+	if (!col)
+		return false;
+	for (size_t k = 0; k < d; k++)
+	{
+		double		med,
+					mad,
+					mean = 0.0,
+					ss = 0.0;
+
+		an_check_interrupts();
+		for (size_t i = 0; i < n; i++)
+			col[i] = x[i * d + k];
+		qsort(col, n, sizeof(double), cmp_double);
+		med = median_sorted(col, n);
+		for (size_t i = 0; i < n; i++)
+		{
+			mean += x[i * d + k];
+			col[i] = fabs(x[i * d + k] - med);
+		}
+		qsort(col, n, sizeof(double), cmp_double);
+		mad = median_sorted(col, n) * MAD_TO_SIGMA;
+		mean /= (double) n;
+		for (size_t i = 0; i < n; i++)
+			ss += (x[i * d + k] - mean) * (x[i * d + k] - mean);
+		center[k] = med;
+		scale[k] = mad > 0.0 && isfinite(mad) ? mad : sqrt(ss / (double) n);
+		if (!(scale[k] > 0.0) || !isfinite(scale[k]))
+			scale[k] = 1.0;
+		for (size_t i = 0; i < n; i++)
+			x[i * d + k] = (x[i * d + k] - center[k]) / scale[k];
+	}
+	an_free(col);
+	return true;
+}
+
+an_status
+an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
+		  uint8_t **out, size_t *out_len, an_mv_fit_info *info_out)
+{
+	uint32_t   *ord = NULL;
+	double	   *xs = NULL,
+			   *center = NULL,
+			   *scale = NULL,
+			   *loc = NULL,
+			   *cov = NULL,
+			   *l = NULL,
+			   *raw_loc = NULL,
+			   *raw_cov = NULL;
+	an_mv_fit_info info;
+	double		threshold,
+				far,
+				ld;
+	int			floored;
+	an_writer	w;
+	an_status	st = AN_ENOMEM;
+	char		err[128];
+
+	*out = NULL;
+	*out_len = 0;
+	if (d < 1 || d > AN_MV_MAX_DIMS || n < 2 || an_mv_options_check(opt, err, sizeof(err)) != AN_OK)
+		return AN_EINVAL;
+	if (n > AN_MV_MAX_ROWS)
+		return AN_ETOOMANY;
+	for (size_t i = 0; i < n * d; i++)
+		if (!isfinite(x[i]))
+			return AN_ENONFINITE;
+	memset(&info, 0, sizeof(info));
+	ord = an_alloc_array(n, sizeof(uint32_t));
+	xs = an_alloc_array(n, d * sizeof(double));
+	center = an_alloc_array(d, sizeof(double));
+	scale = an_alloc_array(d, sizeof(double));
+	loc = an_alloc_array(d, sizeof(double));
+	cov = an_alloc_array(d, d * sizeof(double));
+	l = an_alloc_array(d, d * sizeof(double));
+	raw_loc = an_alloc_array(d, sizeof(double));
+	raw_cov = an_alloc_array(d, d * sizeof(double));
+	if (!ord || !xs || !center || !scale || !loc || !cov || !l || !raw_loc || !raw_cov ||
+		!sort_rows(x, n, d, ord))
+		goto done;
+	/* the canonical order: the model must not depend on the order rows arrived in */
+	for (size_t i = 0; i < n; i++)
+		memcpy(xs + i * d, x + (size_t) ord[i] * d, d * sizeof(double));
+	if (opt->standardize)
+	{
+		if (!standardize(xs, n, d, center, scale))
+			goto done;
+	}
+	else
+		for (size_t k = 0; k < d; k++)
+		{
+			center[k] = 0.0;
+			scale[k] = 1.0;
+		}
+	for (size_t i = 0; i < n * d; i++)
+		if (!isfinite(xs[i]))
+		{
+			st = AN_ENONFINITE;	/* scaling overflowed */
+			goto done;
+		}
+	st = an_mv_mcd_raw(xs, n, d, loc, cov, NULL, &info, raw_loc, raw_cov);
+	if (st != AN_OK)
+		goto done;
+	st = AN_ENOMEM;
+	floored = mv_floor_eigen(cov, d);
+	if (floored < 0)
+		goto done;
+	info.n_floored = (uint32_t) floored;
+	for (size_t i = 0; i < d * d; i++)
+		if (!isfinite(cov[i]))
+		{
+			st = AN_ENONFINITE;
+			goto done;
+		}
+	if (!mv_cholesky(cov, d, l, &ld))
+	{
+		st = AN_ECORRUPT;		/* cannot happen after flooring */
+		goto done;
+	}
+	if (opt->threshold > 0.0)
+	{
+		threshold = opt->threshold;
+		far = 0.0;
+	}
+	else
+	{
+		far = opt->false_alarm_rate;
+		threshold = sqrt(an_chi2_ppf(1.0 - far, (double) d));
+	}
+
+	an_writer_init(&w);
+	an_writer_reserve(&w, 64 + (4 * d + 2 * d * d) * 8);
+	an_put_u8(&w, AN_MV_PAYLOAD_VERSION);
+	an_put_u8(&w, (uint8_t) opt->method);
+	an_put_u8(&w, opt->standardize ? 1 : 0);
+	an_put_u8(&w, 0);
+	an_put_u32(&w, (uint32_t) d);
+	an_put_u64(&w, n);
+	an_put_u64(&w, info.n_support);
+	an_put_u64(&w, info.n_reweighted);
+	an_put_u32(&w, info.n_floored);
+	an_put_f64(&w, threshold);
+	an_put_f64(&w, far);
+	an_put_f64_array(&w, center, d);
+	an_put_f64_array(&w, scale, d);
+	an_put_f64_array(&w, loc, d);
+	an_put_f64_array(&w, cov, d * d);
+	an_put_f64_array(&w, raw_loc, d);
+	an_put_f64_array(&w, raw_cov, d * d);
+	st = an_writer_finish(&w, AN_KIND_MV, out, out_len);
+	if (info_out)
+		*info_out = info;
+done:
+	an_free(ord);
+	an_free(xs);
+	an_free(center);
+	an_free(scale);
+	an_free(loc);
+	an_free(cov);
+	an_free(l);
+	an_free(raw_loc);
+	an_free(raw_cov);
+	return st;
+}
+
+void
+an_mv_model_free(an_mv_model *m)
+{
+	an_free(m->center);
+	an_free(m->scale);
+	an_free(m->location);
+	an_free(m->covariance);
+	an_free(m->chol);
+	an_free(m->prec_diag);
+	an_free(m->raw_location);
+	an_free(m->raw_covariance);
+	memset(m, 0, sizeof(*m));
+}
+
+an_status
+an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
+{
+	an_reader	r;
+	uint8_t		version,
+				method,
+				standardized,
+				reserved;
+	uint64_t	d;
+	an_status	st;
+
+	memset(m, 0, sizeof(*m));
+	an_reader_init(&r, payload, len);
+	version = an_get_u8(&r);
+	method = an_get_u8(&r);
+	standardized = an_get_u8(&r);
+	reserved = an_get_u8(&r);
+	d = an_get_u32(&r);
+	m->n_rows = an_get_u64(&r);
+	m->n_support = an_get_u64(&r);
+	m->n_reweighted = an_get_u64(&r);
+	m->n_floored = an_get_u32(&r);
+	m->threshold = an_get_f64_finite(&r);
+	m->false_alarm_rate = an_get_f64_finite(&r);
+	if (r.status != AN_OK)
+		return r.status;
+	if (version == 0)
+		return AN_ECORRUPT;
+	if (version > AN_MV_PAYLOAD_VERSION)
+		return AN_EVERSION;
+	if (an_mv_method_name((an_mv_method) method) == NULL || standardized > 1 || reserved != 0 ||
+		d < 1 || d > AN_MV_MAX_DIMS || m->n_rows < 2 || m->n_rows > AN_MV_MAX_ROWS ||
+		m->n_support > m->n_rows || m->n_reweighted > m->n_rows || m->n_floored > d ||
+		!(m->threshold > 0.0) ||
+		!(m->false_alarm_rate == 0.0 || (m->false_alarm_rate > 0.0 && m->false_alarm_rate < 0.5)))
+		return AN_ECORRUPT;
+	m->method = (an_mv_method) method;
+	m->standardized = standardized;
+	m->d = (uint32_t) d;
+	/* d <= 1024: the sizes below cannot overflow */
+	if (an_reader_remaining(&r) != (4 * d + 2 * d * d) * 8)
+		return an_reader_remaining(&r) < (4 * d + 2 * d * d) * 8 ? AN_ETRUNCATED : AN_ELENGTH;
+	m->center = an_alloc_array(d, sizeof(double));
+	m->scale = an_alloc_array(d, sizeof(double));
+	m->location = an_alloc_array(d, sizeof(double));
+	m->covariance = an_alloc_array(d * d, sizeof(double));
+	m->chol = an_alloc_array(d * d, sizeof(double));
+	m->prec_diag = an_alloc_array(d, sizeof(double));
+	m->raw_location = an_alloc_array(d, sizeof(double));
+	m->raw_covariance = an_alloc_array(d * d, sizeof(double));
+	if (!m->center || !m->scale || !m->location || !m->covariance || !m->chol || !m->prec_diag ||
+		!m->raw_location || !m->raw_covariance)
+	{
+		an_mv_model_free(m);
+		return AN_ENOMEM;
+	}
+	for (size_t k = 0; k < d; k++)
+		m->center[k] = an_get_f64_finite(&r);
+	for (size_t k = 0; k < d; k++)
+	{
+		m->scale[k] = an_get_f64_finite(&r);
+		if (r.status == AN_OK && !(m->scale[k] > 0.0))
+			an_reader_fail(&r, AN_ECORRUPT);
+	}
+	for (size_t k = 0; k < d; k++)
+		m->location[k] = an_get_f64_finite(&r);
+	for (size_t k = 0; k < d * d; k++)
+		m->covariance[k] = an_get_f64_finite(&r);
+	for (size_t k = 0; k < d; k++)
+		m->raw_location[k] = an_get_f64_finite(&r);
+	for (size_t k = 0; k < d * d; k++)
+		m->raw_covariance[k] = an_get_f64_finite(&r);
+	st = an_reader_finish(&r);
+	if (st == AN_OK)
+	{
+		for (size_t j = 0; j < d && st == AN_OK; j++)
+			for (size_t i = j + 1; i < d; i++)
+				if (m->covariance[j * d + i] != m->covariance[i * d + j] ||
+					m->raw_covariance[j * d + i] != m->raw_covariance[i * d + j])
+				{
+					st = AN_ECORRUPT;
+					break;
+				}
+		if (st == AN_OK && !mv_cholesky(m->covariance, d, m->chol, &m->log_det))
+			st = AN_ECORRUPT;
+		if (st == AN_OK)
+		{
+			/* the diagonal of S^-1, for the contributions: dpotri on a copy of the factor */
+			double	   *inv = an_alloc_array(d * d, sizeof(double));
+			int			n = (int) d,
+						info = 0;
+
+			if (!inv)
+				st = AN_ENOMEM;
+			else
+			{
+				memcpy(inv, m->chol, d * d * sizeof(double));
+				dpotri_("L", &n, inv, &n, &info, 1);
+				for (size_t k = 0; k < d; k++)
+				{
+					m->prec_diag[k] = inv[k * d + k];
+					if (info != 0 || !(m->prec_diag[k] > 0.0) || !isfinite(m->prec_diag[k]))
+						st = AN_ECORRUPT;
+				}
+				an_free(inv);
+			}
+		}
+	}
+	if (st != AN_OK)
+		an_mv_model_free(m);
+	return st;
+}
+
+an_status
+an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
+			an_mv_result *res, double *contrib)
+{
+	double	   *u = work,
+			   *z = work + d;
+	double		d2 = 0.0;
+	int			n = (int) d;
+
+	if (d != m->d)
+		return AN_EINVAL;
+	for (size_t k = 0; k < d; k++)
+	{
+		if (!isfinite(x[k]))
+			return AN_ENONFINITE;
+		u[k] = (x[k] - m->center[k]) / m->scale[k] - m->location[k];
+		z[k] = u[k];
+	}
+	/* z = L^-1 u, so that d^2 = u' S^-1 u = z'z */
+	cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, m->chol, n, z, 1);
+	for (size_t k = 0; k < d; k++)
+		d2 += z[k] * z[k];
+	res->distance = sqrt(d2);
+	res->score = res->distance / m->threshold;
+	res->is_anomaly = res->score > 1.0;
+	if (contrib)
+	{
+		double		total = 0.0;
+
+		/* w = S^-1 u = L^-T z */
+		cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, n, m->chol, n, z, 1);
+		for (size_t k = 0; k < d; k++)
+		{
+			contrib[k] = z[k] * z[k] / m->prec_diag[k];
+			total += contrib[k];
+		}
+		for (size_t k = 0; k < d; k++)
+			contrib[k] = total > 0.0 && isfinite(total) ? contrib[k] / total : 0.0;
+	}
+	if (!isfinite(res->score))
+	{
+		/* a vector so far out that its distance overflows: as far as a double says */
+		res->distance = INFINITY;
+		res->score = INFINITY;
+		res->is_anomaly = true;
+	}
+	return AN_OK;
+}

@@ -1,0 +1,332 @@
+/*
+ * mv_fit_agg.c: mv_fit(features float8[] [, options jsonb]), the aggregate
+ * that fits a multivariate model (src/core/mv) over the feature vectors of
+ * its rows.
+ *
+ * The state keeps the vectors in one array in the aggregate context, grown
+ * geometrically (no palloc per row), and the options as parsed from the
+ * first row's jsonb; later rows must pass the same options (compared as
+ * bytes first, so that a constant options argument costs a memcmp per row).
+ * The core sorts the rows before fitting, so the model does not depend on
+ * row order or on how parallel workers split the input.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#include "core/mv/mv.h"
+#include "pg/agg_support.h"
+#include "pg/dbscan_common.h"
+#include "pg/error_report.h"
+#include "pg/mv_common.h"
+
+typedef struct mv_state
+{
+	int32		d;				/* 0 until the first row */
+	an_mv_options opt;
+	bytea	   *opt_raw;		/* the options jsonb as last seen (aggregate context), or NULL */
+	int64		n;
+	int64		cap;
+	double	   *x;				/* n * d */
+} mv_state;
+
+static void
+option_error(const char *fmt, const char *arg)
+{
+	ereport(ERROR,
+			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			errmsg(fmt, arg),
+			errhint("Valid mv_fit options are method (\"gaussian\"), standardize (boolean), threshold (a Mahalanobis distance > 0) and false_alarm_rate (between 0 and 0.5)."));
+}
+
+static double
+numeric_option(const JsonbValue *v, const char *key)
+{
+	if (v->type != jbvNumeric)
+		option_error("mv_fit option \"%s\" must be a number", key);
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(v->val.numeric)));
+}
+
+void
+mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+	bool		have_threshold = false,
+				have_far = false;
+	char		err[128];
+
+	an_mv_options_default(opt);
+	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("mv_fit options must be a jsonb object"),
+				errhint("For example '{\"false_alarm_rate\": 0.01}'."));
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+			continue;
+		}
+		if (tok != WJB_VALUE || key == NULL)
+			continue;
+		if (strcmp(key, "method") == 0)
+		{
+			if (v.type != jbvString)
+				option_error("mv_fit option \"%s\" must be a string", key);
+			if (v.val.string.len == 8 && strncmp(v.val.string.val, "gaussian", 8) == 0)
+				opt->method = AN_MV_GAUSSIAN;
+			else
+				option_error("unknown mv_fit method \"%s\"", pnstrdup(v.val.string.val, v.val.string.len));
+		}
+		else if (strcmp(key, "standardize") == 0)
+		{
+			if (v.type != jbvBool)
+				option_error("mv_fit option \"%s\" must be true or false", key);
+			opt->standardize = v.val.boolean;
+		}
+		else if (strcmp(key, "threshold") == 0)
+		{
+			opt->threshold = numeric_option(&v, key);
+			if (!(opt->threshold > 0.0) || !isfinite(opt->threshold))
+				option_error("mv_fit option \"%s\" must be a positive number", key);
+			have_threshold = true;
+		}
+		else if (strcmp(key, "false_alarm_rate") == 0)
+		{
+			opt->false_alarm_rate = numeric_option(&v, key);
+			have_far = true;
+		}
+		else
+			option_error("unknown mv_fit option \"%s\"", key);
+		key = NULL;
+	}
+	if (have_threshold && have_far)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("mv_fit options threshold and false_alarm_rate cannot both be given"),
+				errhint("threshold is the Mahalanobis distance at score 1; false_alarm_rate derives it from the chi-square distribution."));
+	if (an_mv_options_check(opt, err, sizeof(err)) != AN_OK)
+		option_error("mv_fit option %s", err);
+}
+
+static void
+reserve(mv_state *s, MemoryContext cxt, int64 more)
+{
+	int64		want = s->n + more;
+	int64		cap;
+
+	if (want <= s->cap)
+		return;
+	if ((uint64) want > AN_MV_MAX_ROWS)
+		report_status(AN_ETOOMANY, "mv_fit", "At most %zu rows can be aggregated into one model.",
+					  (size_t) AN_MV_MAX_ROWS);
+	cap = Max(s->cap * 2, 256);
+	if (cap < want)
+		cap = want;
+	if ((Size) cap > MaxAllocHugeSize / sizeof(double) / (Size) s->d)
+		report_status(AN_ENOMEM, "mv_fit", "%lld rows of %d features do not fit in memory.",
+					  (long long) cap, s->d);
+	if (s->x == NULL)
+		s->x = MemoryContextAllocHuge(cxt, (Size) cap * s->d * sizeof(double));
+	else
+		s->x = repalloc_huge(s->x, (Size) cap * s->d * sizeof(double));
+	s->cap = cap;
+}
+
+static bool
+same_options(const an_mv_options *a, const an_mv_options *b)
+{
+	return a->method == b->method && a->standardize == b->standardize &&
+		a->threshold == b->threshold && a->false_alarm_rate == b->false_alarm_rate;
+}
+
+/* mv_fit transition: (state, features [, options]) */
+PG_FUNCTION_INFO_V1(mv_fit_trans);
+Datum
+mv_fit_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
+	mv_state   *s = PG_GETARG_STATE(0, mv_state);
+	bool		has_opt = PG_NARGS() > 2 && !PG_ARGISNULL(2);
+	int			n;
+
+	/* a row with NULL features is left out, as by a strict aggregate */
+	if (PG_ARGISNULL(1))
+		PG_RETURN_STATE(s);
+	if (s == NULL)
+	{
+		s = MemoryContextAllocZero(aggcxt, sizeof(mv_state));
+		an_mv_options_default(&s->opt);
+		if (has_opt)
+		{
+			bytea	   *raw = PG_GETARG_BYTEA_PP(2);
+
+			mv_options_from_jsonb(PG_GETARG_JSONB_P(2), &s->opt);
+			s->opt_raw = MemoryContextAlloc(aggcxt, VARSIZE_ANY(raw));
+			memcpy(s->opt_raw, raw, VARSIZE_ANY(raw));
+		}
+	}
+	else if (has_opt)
+	{
+		bytea	   *raw = PG_GETARG_BYTEA_PP(2);
+
+		/* the common case, the same options on every row, costs a memcmp */
+		if (s->opt_raw == NULL || VARSIZE_ANY(raw) != VARSIZE_ANY(s->opt_raw) ||
+			memcmp(raw, s->opt_raw, VARSIZE_ANY(raw)) != 0)
+		{
+			an_mv_options o;
+
+			mv_options_from_jsonb(PG_GETARG_JSONB_P(2), &o);
+			if (!same_options(&o, &s->opt))
+				report_varying_parameters("mv_fit options", "Pass the same options on every row of a group.");
+		}
+	}
+	if (s->d == 0)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(PG_GETARG_DATUM(1));
+		ArrayType  *copy;
+
+		/* our bound first: dbscan_features knows only DBSCAN's larger one */
+		if (ARR_NDIM(arr) == 1 && ARR_DIMS(arr)[0] > AN_MV_MAX_DIMS)
+			mv_report_too_many_dims(ARR_DIMS(arr)[0]);
+		(void) dbscan_features(PointerGetDatum(arr), "features", 0, &n, &copy);
+		s->d = n;
+		if ((Pointer) arr != DatumGetPointer(PG_GETARG_DATUM(1)))
+			pfree(arr);
+	}
+	reserve(s, aggcxt, 1);
+	n = dbscan_features_copy(PG_GETARG_DATUM(1), "features", 0, s->x + s->n * s->d, s->d);
+	if (n != s->d)
+		dbscan_report_length_mismatch(n, s->d, 0);
+	s->n++;
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(mv_fit_combine);
+Datum
+mv_fit_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
+	mv_state   *a = PG_GETARG_STATE(0, mv_state);
+	mv_state   *b = PG_GETARG_STATE(1, mv_state);
+	mv_state   *r;
+
+	if (b == NULL || b->n == 0)
+		PG_RETURN_STATE(a);
+	if (a == NULL || a->n == 0)
+	{
+		/* copy into the aggregate context: b may live elsewhere */
+		r = MemoryContextAllocZero(aggcxt, sizeof(mv_state));
+		r->d = b->d;
+		r->opt = b->opt;
+	}
+	else
+	{
+		r = a;
+		if (b->d != r->d)
+			dbscan_report_length_mismatch(b->d, r->d, 0);
+		if (!same_options(&b->opt, &r->opt))
+			report_varying_parameters("mv_fit options", "Pass the same options on every row of a group.");
+	}
+	reserve(r, aggcxt, b->n);
+	memcpy(r->x + r->n * r->d, b->x, (Size) b->n * b->d * sizeof(double));
+	r->n += b->n;
+	PG_RETURN_POINTER(r);
+}
+
+PG_FUNCTION_INFO_V1(mv_fit_serial);
+Datum
+mv_fit_serial(PG_FUNCTION_ARGS)
+{
+	mv_state   *s = (mv_state *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, s->d);
+	pq_sendbyte(&buf, (uint8) s->opt.method);
+	pq_sendbyte(&buf, s->opt.standardize ? 1 : 0);
+	pq_sendfloat8(&buf, s->opt.threshold);
+	pq_sendfloat8(&buf, s->opt.false_alarm_rate);
+	pq_sendint64(&buf, s->n);
+	for (int64 i = 0; i < s->n * s->d; i++)
+		pq_sendfloat8(&buf, s->x[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(mv_fit_deserial);
+Datum
+mv_fit_deserial(PG_FUNCTION_ARGS)
+{
+	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
+	StringInfoData buf;
+	mv_state   *s;
+	int64		n;
+	char		err[128];
+
+	buf.data = VARDATA_ANY(raw);
+	buf.len = VARSIZE_ANY_EXHDR(raw);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	s = MemoryContextAllocZero(aggcxt, sizeof(mv_state));
+	s->d = pq_getmsgint(&buf, 4);
+	s->opt.method = (an_mv_method) pq_getmsgbyte(&buf);
+	s->opt.standardize = pq_getmsgbyte(&buf) != 0;
+	s->opt.threshold = pq_getmsgfloat8(&buf);
+	s->opt.false_alarm_rate = pq_getmsgfloat8(&buf);
+	n = pq_getmsgint64(&buf);
+	if (s->d < 0 || s->d > AN_MV_MAX_DIMS || n < 0 || (uint64) n > AN_MV_MAX_ROWS ||
+		(s->d == 0 && n != 0) || an_mv_options_check(&s->opt, err, sizeof(err)) != AN_OK ||
+		(uint64) (buf.len - buf.cursor) != (uint64) n * (uint64) s->d * 8)
+		report_bad_state("mv_fit");
+	if (n > 0)
+	{
+		reserve(s, aggcxt, n);
+		for (int64 i = 0; i < n * s->d; i++)
+		{
+			s->x[i] = pq_getmsgfloat8(&buf);
+			if (!isfinite(s->x[i]))
+				report_bad_state("mv_fit");
+		}
+		s->n = n;
+	}
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(mv_fit_final);
+Datum
+mv_fit_final(PG_FUNCTION_ARGS)
+{
+	mv_state   *s = PG_GETARG_STATE(0, mv_state);
+	uint8_t    *blob;
+	size_t		len;
+	an_status	st;
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	if (s->n < 2)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("mv_fit needs at least 2 rows"),
+				errdetail("Got 1 row of %d features.", s->d),
+				errhint("A model needs at least 2 rows; with fewer rows than features + 1 its covariance is regularised (see mv_model_info)."));
+	st = an_mv_fit(s->x, (size_t) s->n, (size_t) s->d, &s->opt, &blob, &len, NULL);
+	if (st == AN_ENONFINITE)
+		report_status(st, "mv_fit", "Standardising or the covariance of the features overflowed.");
+	report_status(st, "mv_fit", NULL);
+	PG_RETURN_BYTEA_P(bytea_from_core(blob, len));
+}

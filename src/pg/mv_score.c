@@ -1,0 +1,196 @@
+/*
+ * mv_score.c: mv_score, mv_detect and mv_model_info over a model of mv_fit,
+ * decoded once per distinct model through the shared model cache.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "core/model_format.h"
+#include "core/mv/mv.h"
+#include "pg/dbscan_common.h"
+#include "pg/error_report.h"
+#include "pg/model_cache.h"
+#include "pg/mv_common.h"
+
+void
+mv_report_too_many_dims(int n)
+{
+	ereport(ERROR,
+			errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			errmsg("features has too many elements for mv_fit"),
+			errdetail("Got %d elements; at most %d are supported.", n, AN_MV_MAX_DIMS));
+}
+
+/* Decode and validate a model (in the cache's memory context). */
+static void *
+mv_decode(const uint8 *bytes, Size len, const char *fname)
+{
+	an_model_header h;
+	const uint8_t *payload;
+	an_mv_model *m = palloc0(sizeof(an_mv_model));
+	an_status	st;
+
+	st = an_model_open(bytes, len, &h, &payload);
+	report_model_status(st, fname);
+	if (h.kind != AN_KIND_MV)
+		report_wrong_kind(bytes, len, fname, "multivariate");
+	st = an_mv_model_decode(payload, h.payload_len, m);
+	/* the envelope was sound: a payload that does not decode is corrupt unless cut short or newer */
+	if (st != AN_OK && st != AN_ENOMEM && st != AN_ETRUNCATED && st != AN_EVERSION)
+		st = AN_ECORRUPT;
+	report_model_status(st, fname);
+	return m;
+}
+
+static void
+mv_free(void *model)
+{
+	an_mv_model_free((an_mv_model *) model);
+	pfree(model);
+}
+
+static const ModelCacheKind mv_kind = {mv_decode, mv_free};
+
+/*
+ * Score the features argument (argno 1) against the model (argno 0);
+ * contrib (model d entries) may be NULL.
+ */
+static const an_mv_model *
+score_args(FunctionCallInfo fcinfo, const char *fname, an_mv_result *res, double **contrib)
+{
+	const an_mv_model *m = model_cache_get(fcinfo, 0, &mv_kind, fname);
+	double		buf[3 * 16];
+	double	   *x = m->d <= 16 ? buf : palloc(3 * m->d * sizeof(double));
+	int			n;
+
+	n = dbscan_features_copy(PG_GETARG_DATUM(1), "features", 0, x, (int) m->d);
+	if ((uint32) n != m->d)
+		ereport(ERROR,
+				errcode(ERRCODE_DATA_EXCEPTION),
+				errmsg("features has %d elements but the model has %u", n, m->d));
+	if (contrib)
+		*contrib = palloc(m->d * sizeof(double));
+	report_status(an_mv_score(m, x, m->d, x + m->d, res, contrib ? *contrib : NULL), fname, NULL);
+	if (x != buf)
+		pfree(x);
+	return m;
+}
+
+PG_FUNCTION_INFO_V1(mv_score);
+/* mv_score(model, features): 0 at the centre, 1 at the edge of normal */
+Datum
+mv_score(PG_FUNCTION_ARGS)
+{
+	an_mv_result r;
+
+	score_args(fcinfo, "mv_score", &r, NULL);
+	PG_RETURN_FLOAT8(r.score);
+}
+
+PG_FUNCTION_INFO_V1(mv_detect);
+/* mv_detect(model, features): (score, is_anomaly, distance, contributions) */
+Datum
+mv_detect(PG_FUNCTION_ARGS)
+{
+	an_mv_result r;
+	double	   *contrib;
+	const an_mv_model *m = score_args(fcinfo, "mv_detect", &r, &contrib);
+	TupleDesc	tupdesc = model_cached_result_desc(fcinfo);
+	Datum	   *elems = palloc(m->d * sizeof(Datum));
+	Datum		values[4];
+	bool		nulls[4] = {false};
+
+	for (uint32 k = 0; k < m->d; k++)
+		elems[k] = Float8GetDatum(contrib[k]);
+	values[0] = Float8GetDatum(r.score);
+	values[1] = BoolGetDatum(r.is_anomaly);
+	values[2] = Float8GetDatum(r.distance);
+	values[3] = PointerGetDatum(construct_array(elems, (int) m->d, FLOAT8OID, sizeof(float8),
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+static void
+append_array(StringInfo s, const char *key, const double *v, uint32 n)
+{
+	appendStringInfo(s, ", \"%s\": [", key);
+	for (uint32 k = 0; k < n; k++)
+		appendStringInfo(s, "%s%.17g", k ? ", " : "", v[k]);
+	appendStringInfoChar(s, ']');
+}
+
+PG_FUNCTION_INFO_V1(mv_model_info);
+/*
+ * mv_model_info(model): what the model learned, as jsonb.  Location and
+ * covariance are given in the units of the features (the model keeps them
+ * in the standardised space when standardize was on).
+ */
+Datum
+mv_model_info(PG_FUNCTION_ARGS)
+{
+	const an_mv_model *m = model_cache_get(fcinfo, 0, &mv_kind, "mv_model_info");
+	uint32		d = m->d;
+	double	   *loc = palloc(d * sizeof(double));
+	double	   *row = palloc(d * sizeof(double));
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfo(&s, "{\"kind\": \"mv\", \"method\": \"%s\", \"dimensions\": %u",
+					 an_mv_method_name(m->method), d);
+	appendStringInfo(&s, ", \"rows\": " UINT64_FORMAT ", \"support\": " UINT64_FORMAT
+					 ", \"reweighted\": " UINT64_FORMAT,
+					 m->n_rows, m->n_support, m->n_reweighted);
+	appendStringInfo(&s, ", \"standardize\": %s, \"threshold\": %.17g",
+					 m->standardized ? "true" : "false", m->threshold);
+	if (m->false_alarm_rate > 0.0)
+		appendStringInfo(&s, ", \"false_alarm_rate\": %.17g", m->false_alarm_rate);
+	else
+		appendStringInfoString(&s, ", \"false_alarm_rate\": null");
+	appendStringInfo(&s, ", \"regularized\": %s, \"floored_eigenvalues\": %u",
+					 m->n_floored > 0 ? "true" : "false", m->n_floored);
+	for (uint32 k = 0; k < d; k++)
+		loc[k] = m->center[k] + m->scale[k] * m->location[k];
+	append_array(&s, "location", loc, d);
+	appendStringInfoString(&s, ", \"covariance\": [");
+	for (uint32 i = 0; i < d; i++)
+	{
+		for (uint32 j = 0; j < d; j++)
+			row[j] = m->scale[i] * m->scale[j] * m->covariance[(size_t) i * d + j];
+		appendStringInfo(&s, "%s[", i ? ", " : "");
+		for (uint32 j = 0; j < d; j++)
+			appendStringInfo(&s, "%s%.17g", j ? ", " : "", row[j]);
+		appendStringInfoChar(&s, ']');
+	}
+	appendStringInfoChar(&s, ']');
+	/* the raw MCD estimate, before the consistency correction and the reweighting */
+	for (uint32 k = 0; k < d; k++)
+		loc[k] = m->center[k] + m->scale[k] * m->raw_location[k];
+	append_array(&s, "raw_location", loc, d);
+	appendStringInfoString(&s, ", \"raw_covariance\": [");
+	for (uint32 i = 0; i < d; i++)
+	{
+		appendStringInfo(&s, "%s[", i ? ", " : "");
+		for (uint32 j = 0; j < d; j++)
+			appendStringInfo(&s, "%s%.17g", j ? ", " : "",
+							 m->scale[i] * m->scale[j] * m->raw_covariance[(size_t) i * d + j]);
+		appendStringInfoChar(&s, ']');
+	}
+	appendStringInfoChar(&s, ']');
+	if (m->standardized)
+	{
+		append_array(&s, "center", m->center, d);
+		append_array(&s, "scale", m->scale, d);
+	}
+	appendStringInfoChar(&s, '}');
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data)));
+}
