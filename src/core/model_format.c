@@ -28,6 +28,12 @@ an_model_kind_name(int kind)
 	return NULL;
 }
 
+int
+an_model_kind_newest_version(int kind)
+{
+	return kind == AN_KIND_TS_LEVEL || kind == AN_KIND_TS_SEASONAL ? AN_FORMAT_VERSION : AN_FORMAT_VERSION_BASE;
+}
+
 static uint16_t
 load_u16(const uint8_t *p)
 {
@@ -74,6 +80,8 @@ an_model_open(const uint8_t *buf, size_t len, an_model_header *header, const uin
 		return AN_EVERSION;
 	if (an_model_kind_name(header->kind) == NULL)
 		return AN_EKIND;
+	if (header->version > an_model_kind_newest_version(header->kind))
+		return AN_EVERSION;
 	if (header->flags & ~AN_MODEL_KNOWN_FLAGS)
 		return AN_EFLAGS;
 	if (header->payload_len > AN_MODEL_MAX_PAYLOAD)

@@ -56,6 +56,13 @@ typedef enum an_model_kind
 /* Human-readable name of a kind ("ts_level", ...), or NULL if unknown. */
 const char *an_model_kind_name(int kind);
 
+/*
+ * The newest format version a kind is written with: version 2 exists only
+ * for the time-series kinds, so a model of another kind labelled 2 is from a
+ * newer build (and a partial state keeps a single encoding).
+ */
+int			an_model_kind_newest_version(int kind);
+
 typedef struct an_model_header
 {
 	uint8_t		version;

@@ -93,6 +93,11 @@ test_rejections(void)
 	CHECK_EQ_INT(an_model_open(buf, len, &h, &payload), AN_EVERSION);
 	buf[4] = 0;
 	CHECK_EQ_INT(an_model_open(buf, len, &h, &payload), AN_ECORRUPT);
+	/* version 2 exists for the time-series kinds only: a DBSCAN model labelled 2 is from a newer build */
+	buf[4] = 2;
+	CHECK_EQ_INT(an_model_open(buf, len, &h, &payload), AN_EVERSION);
+	buf[5] = AN_KIND_TS_SEASONAL;
+	CHECK_EQ_INT(an_model_open(buf, len, &h, &payload), AN_OK);
 
 	memcpy(buf, m, len);
 	buf[5] = 99;
