@@ -4,8 +4,10 @@
 # Installs what is missing, builds and installs the extension, starts a
 # throwaway PostgreSQL, loads a month of hourly request counts for 50
 # services with a few injected incidents, fits one model per service,
-# scores the last week and prints the anomalies it found.  The cluster is
-# removed at the end.
+# scores the last week and prints the anomalies it found; then runs the
+# demo/NN_*.sql parts in order (DBSCAN on taxi rides, catch22, a memory
+# leak on one of 100 hosts found by mv_detect, a scheduled detector).  The
+# cluster is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib.sh
