@@ -1095,3 +1095,66 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.mv_model_info(bytea) IS
 'What an mv_fit model holds, as jsonb: method, dimensions, rows, support sizes, threshold, regularisation, location and covariance in the units of the features.';
+
+-- ---------------------------------------------------------------------------
+-- Two-level mv_fit (issue 17): mv_fit_state(features [, options]) and
+-- mv_fit_state(state) return kind mv_fit_state, mv_fit_merge(state) the mv_fit model.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.mv_fit_state_final(internal)
+RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mv_fit_state_final(internal) IS
+  'final function of mv_fit_state: the vectors sorted and the options, as an mv_fit_state value (NULL for an empty group)';
+
+CREATE FUNCTION @extschema@.mv_fit_merge_transition(internal, bytea)
+RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mv_fit_merge_transition(internal, bytea) IS
+  'transition function of mv_fit_merge and mv_fit_state(bytea): validates a state and adds its vectors (NULL states are skipped)';
+
+CREATE AGGREGATE @extschema@.mv_fit_state(features float8[]) (
+  SFUNC = @extschema@.mv_fit_trans,
+  STYPE = internal,
+  FINALFUNC = @extschema@.mv_fit_state_final,
+  COMBINEFUNC = @extschema@.mv_fit_combine,
+  SERIALFUNC = @extschema@.mv_fit_serial,
+  DESERIALFUNC = @extschema@.mv_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mv_fit_state(float8[]) IS
+  'partial state of mv_fit(features) as bytea, for mv_fit_merge';
+
+CREATE AGGREGATE @extschema@.mv_fit_state(features float8[], options jsonb) (
+  SFUNC = @extschema@.mv_fit_trans,
+  STYPE = internal,
+  FINALFUNC = @extschema@.mv_fit_state_final,
+  COMBINEFUNC = @extschema@.mv_fit_combine,
+  SERIALFUNC = @extschema@.mv_fit_serial,
+  DESERIALFUNC = @extschema@.mv_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mv_fit_state(float8[], jsonb) IS
+  'partial state of mv_fit(features, options) as bytea, for mv_fit_merge';
+
+CREATE AGGREGATE @extschema@.mv_fit_state(state bytea) (
+  SFUNC = @extschema@.mv_fit_merge_transition,
+  STYPE = internal,
+  FINALFUNC = @extschema@.mv_fit_state_final,
+  COMBINEFUNC = @extschema@.mv_fit_combine,
+  SERIALFUNC = @extschema@.mv_fit_serial,
+  DESERIALFUNC = @extschema@.mv_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mv_fit_state(bytea) IS
+  'merges mv_fit_state values into one (rollups, adding new rows to a kept state)';
+
+CREATE AGGREGATE @extschema@.mv_fit_merge(state bytea) (
+  SFUNC = @extschema@.mv_fit_merge_transition,
+  STYPE = internal,
+  FINALFUNC = @extschema@.mv_fit_final,
+  COMBINEFUNC = @extschema@.mv_fit_combine,
+  SERIALFUNC = @extschema@.mv_fit_serial,
+  DESERIALFUNC = @extschema@.mv_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mv_fit_merge(bytea) IS
+  'the model mv_fit returns over all the rows of the mv_fit_state values merged';

@@ -1,6 +1,6 @@
 /*
- * mv_common.h: what mv_fit (mv_fit_agg.c) and the scoring functions
- * (mv_score.c) share.
+ * mv_common.h: what mv_fit (mv_fit_agg.c), its two-level form
+ * (mv_two_level.c) and the scoring functions (mv_score.c) share.
  */
 #ifndef ANOMALY_MV_COMMON_H
 #define ANOMALY_MV_COMMON_H
@@ -10,6 +10,26 @@
 #include "utils/jsonb.h"
 
 #include "core/mv/mv.h"
+
+/*
+ * The state of mv_fit (and of mv_fit_state, mv_fit_merge): the vectors in
+ * one array in the aggregate context, grown geometrically.
+ */
+typedef struct mv_state
+{
+	int32		d;				/* 0 until the first row */
+	an_mv_options opt;
+	bytea	   *opt_raw;		/* the options jsonb as last seen (aggregate context), or NULL */
+	int64		n;
+	int64		cap;
+	double	   *x;				/* n * d */
+} mv_state;
+
+/* Make room for more rows in s (s->d set); an error above the row limit or memory. */
+void		mv_fit_reserve(mv_state *s, MemoryContext cxt, int64 more);
+
+/* Whether two parsed option sets fit the same model. */
+bool		mv_same_options(const an_mv_options *a, const an_mv_options *b);
 
 /* Parse and validate mv_fit's options; raises an error naming the offending key. */
 void		mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt);

@@ -28,15 +28,6 @@
 #include "pg/error_report.h"
 #include "pg/mv_common.h"
 
-typedef struct mv_state
-{
-	int32		d;				/* 0 until the first row */
-	an_mv_options opt;
-	bytea	   *opt_raw;		/* the options jsonb as last seen (aggregate context), or NULL */
-	int64		n;
-	int64		cap;
-	double	   *x;				/* n * d */
-} mv_state;
 
 static void
 option_error(const char *fmt, const char *arg)
@@ -122,8 +113,9 @@ mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
 		option_error("mv_fit option %s", err);
 }
 
-static void
-reserve(mv_state *s, MemoryContext cxt, int64 more)
+/* room for more rows in s (its d set), or an error */
+void
+mv_fit_reserve(mv_state *s, MemoryContext cxt, int64 more)
 {
 	int64		want = s->n + more;
 	int64		cap;
@@ -146,8 +138,8 @@ reserve(mv_state *s, MemoryContext cxt, int64 more)
 	s->cap = cap;
 }
 
-static bool
-same_options(const an_mv_options *a, const an_mv_options *b)
+bool
+mv_same_options(const an_mv_options *a, const an_mv_options *b)
 {
 	return a->method == b->method && a->standardize == b->standardize &&
 		a->threshold == b->threshold && a->false_alarm_rate == b->false_alarm_rate;
@@ -190,7 +182,7 @@ mv_fit_trans(PG_FUNCTION_ARGS)
 			an_mv_options o;
 
 			mv_options_from_jsonb(PG_GETARG_JSONB_P(2), &o);
-			if (!same_options(&o, &s->opt))
+			if (!mv_same_options(&o, &s->opt))
 				report_varying_parameters("mv_fit options", "Pass the same options on every row of a group.");
 		}
 	}
@@ -207,7 +199,7 @@ mv_fit_trans(PG_FUNCTION_ARGS)
 		if ((Pointer) arr != DatumGetPointer(PG_GETARG_DATUM(1)))
 			pfree(arr);
 	}
-	reserve(s, aggcxt, 1);
+	mv_fit_reserve(s, aggcxt, 1);
 	n = dbscan_features_copy(PG_GETARG_DATUM(1), "features", 0, s->x + s->n * s->d, s->d);
 	if (n != s->d)
 		dbscan_report_length_mismatch(n, s->d, 0);
@@ -238,10 +230,10 @@ mv_fit_combine(PG_FUNCTION_ARGS)
 		r = a;
 		if (b->d != r->d)
 			dbscan_report_length_mismatch(b->d, r->d, 0);
-		if (!same_options(&b->opt, &r->opt))
+		if (!mv_same_options(&b->opt, &r->opt))
 			report_varying_parameters("mv_fit options", "Pass the same options on every row of a group.");
 	}
-	reserve(r, aggcxt, b->n);
+	mv_fit_reserve(r, aggcxt, b->n);
 	memcpy(r->x + r->n * r->d, b->x, (Size) b->n * b->d * sizeof(double));
 	r->n += b->n;
 	PG_RETURN_POINTER(r);
@@ -294,7 +286,7 @@ mv_fit_deserial(PG_FUNCTION_ARGS)
 		report_bad_state("mv_fit");
 	if (n > 0)
 	{
-		reserve(s, aggcxt, n);
+		mv_fit_reserve(s, aggcxt, n);
 		for (int64 i = 0; i < n * s->d; i++)
 		{
 			s->x[i] = pq_getmsgfloat8(&buf);

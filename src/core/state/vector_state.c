@@ -1,0 +1,291 @@
+/*
+ * vector_state.c: writing and validating the partial state of mv_fit (see
+ * vector_state.h for the layout).
+ */
+#include "core/state/vector_state.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPT_HEAD "{\"method\": \"gaussian\", \"standardize\": "
+#define OPT_FAR ", \"false_alarm_rate\": "
+#define OPT_THRESHOLD ", \"threshold\": "
+
+/* A total order on finite doubles: -0 before +0, so that sorted rows are unique bytes. */
+static int
+cmp_double(double a, double b)
+{
+	if (a != b)
+		return a < b ? -1 : 1;
+	if (signbit(a) != signbit(b))
+		return signbit(a) ? -1 : 1;
+	return 0;
+}
+
+static int
+cmp_rows(const double *a, const double *b, size_t d)
+{
+	for (size_t k = 0; k < d; k++)
+	{
+		int			c = cmp_double(a[k], b[k]);
+
+		if (c != 0)
+			return c;
+	}
+	return 0;
+}
+
+/* Bottom-up merge sort of row indexes (C11 has no qsort with a context). */
+static an_status
+sort_rows(const double *x, size_t n, size_t d, uint32_t *ord)
+{
+	uint32_t   *tmp = an_alloc_array(n, sizeof(uint32_t));
+	uint32_t   *a = ord,
+			   *b = tmp;
+
+	if (tmp == NULL)
+		return AN_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		ord[i] = (uint32_t) i;
+	for (size_t w = 1; w < n; w *= 2)
+	{
+		uint32_t   *t;
+
+		/* a pass is O(n d); there are log2(n) of them */
+		an_check_interrupts();
+		for (size_t lo = 0; lo < n; lo += 2 * w)
+		{
+			size_t		mid = lo + w < n ? lo + w : n,
+						hi = lo + 2 * w < n ? lo + 2 * w : n,
+						i = lo,
+						j = mid,
+						k = lo;
+
+			while (i < mid && j < hi)
+				b[k++] = cmp_rows(x + (size_t) a[j] * d, x + (size_t) a[i] * d, d) < 0 ? a[j++] : a[i++];
+			while (i < mid)
+				b[k++] = a[i++];
+			while (j < hi)
+				b[k++] = a[j++];
+		}
+		t = a;
+		a = b;
+		b = t;
+	}
+	if (a != ord)
+		memcpy(ord, a, n * sizeof(uint32_t));
+	an_free(tmp);
+	return AN_OK;
+}
+
+/* The shortest %.*g form of v that reads back to v. */
+static int
+put_double(char *buf, size_t cap, double v)
+{
+	int			len = 0;
+
+	for (int prec = 1; prec <= 17; prec++)
+	{
+		len = snprintf(buf, cap, "%.*g", prec, v);
+		if (len > 0 && (size_t) len < cap && strtod(buf, NULL) == v)
+			break;
+	}
+	return len;
+}
+
+size_t
+an_vector_state_options_text(const an_mv_options *opt, char *buf)
+{
+	char		err[128];
+	char		num[40];
+	int			len;
+	bool		by_threshold = opt->threshold > 0.0;
+
+	if (an_mv_options_check(opt, err, sizeof(err)) != AN_OK || opt->method != AN_MV_GAUSSIAN)
+		return 0;
+	/* with a threshold the false-alarm rate is unused and mv_fit leaves it at its default */
+	if (by_threshold && opt->false_alarm_rate != AN_MV_DEFAULT_FALSE_ALARM_RATE)
+		return 0;
+	if (put_double(num, sizeof(num), by_threshold ? opt->threshold : opt->false_alarm_rate) <= 0)
+		return 0;
+	len = snprintf(buf, AN_VECTOR_STATE_OPTIONS_MAX, "%s%s%s%s}", OPT_HEAD,
+				   opt->standardize ? "true" : "false", by_threshold ? OPT_THRESHOLD : OPT_FAR, num);
+	if (len <= 0 || len >= AN_VECTOR_STATE_OPTIONS_MAX)
+		return 0;
+	return (size_t) len;
+}
+
+/* Parse an options text; AN_OK only if it is exactly the canonical text of valid options. */
+static an_status
+parse_options(const char *text, size_t len, an_mv_options *opt)
+{
+	char		buf[AN_VECTOR_STATE_OPTIONS_MAX];
+	char		again[AN_VECTOR_STATE_OPTIONS_MAX];
+	const char *p = buf;
+	char	   *end;
+	double		v;
+
+	if (len < 2 || len >= sizeof(buf) || memchr(text, '\0', len) != NULL)
+		return AN_ECORRUPT;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	an_mv_options_default(opt);
+	if (strncmp(p, OPT_HEAD, strlen(OPT_HEAD)) != 0)
+		return AN_ECORRUPT;
+	p += strlen(OPT_HEAD);
+	if (strncmp(p, "true", 4) == 0)
+		p += 4;
+	else if (strncmp(p, "false", 5) == 0)
+	{
+		opt->standardize = false;
+		p += 5;
+	}
+	else
+		return AN_ECORRUPT;
+	if (strncmp(p, OPT_FAR, strlen(OPT_FAR)) == 0)
+		p += strlen(OPT_FAR);
+	else if (strncmp(p, OPT_THRESHOLD, strlen(OPT_THRESHOLD)) == 0)
+	{
+		p += strlen(OPT_THRESHOLD);
+		opt->threshold = 1.0;	/* marks the form; the number follows */
+	}
+	else
+		return AN_ECORRUPT;
+	/* strtod accepts forms the writer never prints (hex, inf, spaces): the comparison below refuses them */
+	v = strtod(p, &end);
+	if (end == p || strcmp(end, "}") != 0)
+		return AN_ECORRUPT;
+	if (opt->threshold > 0.0)
+		opt->threshold = v;
+	else
+		opt->false_alarm_rate = v;
+	if (an_vector_state_options_text(opt, again) != len || memcmp(again, text, len) != 0)
+		return AN_ECORRUPT;
+	return AN_OK;
+}
+
+an_status
+an_vector_state_write(const an_mv_options *opt, const double *x, size_t n, size_t d,
+					  uint8_t **out, size_t *out_len)
+{
+	char		text[AN_VECTOR_STATE_OPTIONS_MAX];
+	size_t		text_len = an_vector_state_options_text(opt, text);
+	uint32_t   *ord;
+	an_writer	w;
+	an_status	s = AN_OK;
+
+	if (text_len == 0 || d == 0 || d > AN_MV_MAX_DIMS || n == 0)
+		return AN_EINVAL;
+	if (n > AN_MV_MAX_ROWS || n > (AN_MODEL_MAX_PAYLOAD - 17 - text_len) / 8 / d)
+		return AN_ETOOMANY;
+	AN_FOR_CHECKED(i, n * d)
+	{
+		if (!isfinite(x[i]))
+			s = AN_EINVAL;
+	}
+	if (s != AN_OK)
+		return s;
+	ord = an_alloc_array(n, sizeof(uint32_t));
+	if (ord == NULL)
+		return AN_ENOMEM;
+	s = sort_rows(x, n, d, ord);
+	if (s != AN_OK)
+	{
+		an_free(ord);
+		return s;
+	}
+	an_writer_init(&w);
+	an_writer_reserve(&w, 17 + text_len + n * d * 8);
+	an_put_u8(&w, AN_VECTOR_STATE_VERSION);
+	an_put_u32(&w, (uint32_t) text_len);
+	for (size_t i = 0; i < text_len; i++)
+		an_put_u8(&w, (uint8_t) text[i]);
+	an_put_u32(&w, (uint32_t) d);
+	an_put_u64(&w, (uint64_t) n);
+	AN_FOR_CHECKED(i, n)
+	{
+		an_put_f64_array(&w, x + (size_t) ord[i] * d, d);
+	}
+	an_free(ord);
+	return an_writer_finish(&w, AN_KIND_MV_FIT_STATE, out, out_len);
+}
+
+an_status
+an_vector_state_open(const uint8_t *buf, size_t len, an_vector_state *st)
+{
+	an_model_header h;
+	const uint8_t *payload;
+	an_reader	r;
+	an_status	s;
+	uint8_t		version;
+	uint32_t	options_len,
+				d;
+	uint64_t	n;
+	const char *options;
+	double	   *prev,
+			   *cur;
+
+	s = an_model_open(buf, len, &h, &payload);
+	if (s != AN_OK)
+		return s;
+	if (h.kind != AN_KIND_MV_FIT_STATE)
+		return AN_EKIND;
+	an_reader_init(&r, payload, h.payload_len);
+	version = an_get_u8(&r);
+	options_len = an_get_u32(&r);
+	if (r.status != AN_OK)
+		return r.status;
+	if (version == 0)
+		return AN_ECORRUPT;
+	if (version > AN_VECTOR_STATE_VERSION)
+		return AN_EVERSION;
+	if (options_len > an_reader_remaining(&r))
+		return AN_ETRUNCATED;
+	options = (const char *) payload + r.pos;
+	r.pos += options_len;
+	d = an_get_u32(&r);
+	n = an_get_u64(&r);
+	if (r.status != AN_OK)
+		return r.status;
+	if (d == 0 || d > AN_MV_MAX_DIMS || n == 0 || n > AN_MV_MAX_ROWS)
+		return AN_ECORRUPT;
+	if (n > an_reader_remaining(&r) / 8 / d)
+		return AN_ETRUNCATED;
+	if (n * d * 8 != an_reader_remaining(&r))
+		return AN_ELENGTH;
+	s = parse_options(options, options_len, &st->opt);
+	if (s != AN_OK)
+		return s;
+	st->d = d;
+	st->n = (size_t) n;
+	st->rows = payload + r.pos;
+	/* two rows decoded at a time: finite, each not before the previous */
+	prev = an_alloc_array(2 * (size_t) d, sizeof(double));
+	if (prev == NULL)
+		return AN_ENOMEM;
+	cur = prev + d;
+	AN_FOR_CHECKED(i, st->n)
+	{
+		an_vector_state_rows(st, i, 1, cur);
+		for (size_t k = 0; k < d; k++)
+			if (!isfinite(cur[k]))
+				s = AN_ECORRUPT;
+		if (i > 0 && cmp_rows(prev, cur, d) > 0)
+			s = AN_ECORRUPT;
+		memcpy(prev, cur, d * sizeof(double));
+	}
+	an_free(prev);
+	return s;
+}
+
+void
+an_vector_state_rows(const an_vector_state *st, size_t from, size_t count, double *dst)
+{
+	an_reader	r;
+
+	an_reader_init(&r, st->rows + from * st->d * 8, count * st->d * 8);
+	for (size_t i = 0; i < count * st->d; i++)
+		dst[i] = an_get_f64(&r);
+}

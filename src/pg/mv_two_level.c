@@ -1,0 +1,96 @@
+/*
+ * mv_two_level.c: the two-level form of mv_fit (see two_level.c for the
+ * pattern; format and validation in core/state/vector_state.h).
+ *
+ *   mv_fit_state(features [, options]) -> bytea   kind mv_fit_state
+ *   mv_fit_state(state bytea)          -> bytea   states merged into one
+ *   mv_fit_merge(state bytea)          -> bytea   the model mv_fit returns
+ *
+ * The states carry the rows' vectors and the options mv_fit parsed; the
+ * merge feeds them to mv_fit's own state, combine and final functions, and
+ * the fit sorts the rows first, so the model is byte for byte mv_fit's over
+ * all the rows whatever the split.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+
+#include "core/state/vector_state.h"
+#include "pg/agg_support.h"
+#include "pg/dbscan_common.h"
+#include "pg/error_report.h"
+#include "pg/mv_common.h"
+
+/* Rows decoded between interrupt checks. */
+#define DECODE_ROWS 4096
+
+PG_FUNCTION_INFO_V1(mv_fit_state_final);
+/* final function of mv_fit_state: the vectors (sorted by the writer) and the options */
+Datum
+mv_fit_state_final(PG_FUNCTION_ARGS)
+{
+	mv_state   *s = PG_GETARG_STATE(0, mv_state);
+	uint8_t    *out;
+	size_t		len;
+	an_status	st;
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	st = an_vector_state_write(&s->opt, s->x, (size_t) s->n, (size_t) s->d, &out, &len);
+	if (st == AN_ETOOMANY)
+		report_status(st, "mv_fit_state", "%lld rows of %d features do not fit in one state (1 GB).",
+					  (long long) s->n, s->d);
+	report_status(st, "mv_fit_state", NULL);
+	PG_RETURN_BYTEA_P(bytea_from_core(out, len));
+}
+
+PG_FUNCTION_INFO_V1(mv_fit_merge_transition);
+/* transition of mv_fit_merge and mv_fit_state(bytea): validate a state and add its rows */
+Datum
+mv_fit_merge_transition(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
+	mv_state   *s = PG_GETARG_STATE(0, mv_state);
+	bytea	   *b;
+	const uint8_t *buf;
+	size_t		len;
+	an_vector_state vs;
+	an_status	st;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_STATE(s);
+	b = PG_GETARG_BYTEA_PP(1);
+	buf = (const uint8_t *) VARDATA_ANY(b);
+	len = VARSIZE_ANY_EXHDR(b);
+	st = an_vector_state_open(buf, len, &vs);
+	if (st == AN_EKIND && len >= AN_MODEL_HEADER_SIZE && an_model_kind_name(buf[5]) != NULL)
+		report_wrong_kind(buf, len, "mv_fit_merge", "mv_fit_state");
+	if (st != AN_OK)
+		report_model_status(st, "mv_fit_merge");
+
+	if (s == NULL)
+	{
+		s = MemoryContextAllocZero(aggcxt, sizeof(mv_state));
+		s->d = (int32) vs.d;
+		s->opt = vs.opt;
+	}
+	else
+	{
+		if ((int32) vs.d != s->d)
+			dbscan_report_length_mismatch((int) vs.d, s->d, 0);
+		if (!mv_same_options(&vs.opt, &s->opt))
+			report_varying_parameters("mv_fit options", "Merge only states made with the same options.");
+	}
+	mv_fit_reserve(s, aggcxt, (int64) vs.n);
+	for (size_t from = 0; from < vs.n; from += DECODE_ROWS)
+	{
+		size_t		k = Min(DECODE_ROWS, vs.n - from);
+
+		CHECK_FOR_INTERRUPTS();
+		an_vector_state_rows(&vs, from, k, s->x + (s->n + (int64) from) * s->d);
+	}
+	s->n += (int64) vs.n;
+	PG_RETURN_POINTER(s);
+}
