@@ -11,29 +11,23 @@ overlapping an earlier one); distances must agree to 1e-9 relative (see
 check).  Last, statement_timeout stops a long self-join.
 """
 import os
-import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from pgtest import missing_package, psql as psql_with  # noqa: E402
 
 try:
     import numpy as np
 except ImportError:
-    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    print("python3-numpy is not installed")
-    print("0 passed, 1 failed")
-    sys.exit(1)
+    missing_package("python3-numpy is not installed")
 
 passed = 0
 failed = 0
 
 
 def psql(sql):
-    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-F", ",", "-c", sql],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(r.stderr.strip())
-    return r.stdout
+    return psql_with(sql, separator=",")
 
 
 def znorm_windows(x, w):

@@ -1,0 +1,38 @@
+"""Shared by the Python integration tests (test/integration/*.py).
+
+They run against the server named by PGHOST/PGPORT/PGUSER/PGDATABASE (as
+test/run_all.sh sets them) through psql, and use Debian's python3-numpy and
+python3-sklearn, which live under /usr/bin/python3.
+"""
+import os
+import subprocess
+import sys
+
+
+def missing_package(message):
+    """Call where importing numpy or sklearn failed: retry under Debian's
+    python3 (a pyenv python may shadow it), or fail with a count."""
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    print(message)
+    print("0 passed, 1 failed")
+    sys.exit(1)
+
+
+def psql(sql, stdin=None, separator=None):
+    """The unaligned, tuples-only output of one psql -c call; raises on error."""
+    args = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At"]
+    if separator is not None:
+        args += ["-F", separator]
+    r = subprocess.run(args + ["-c", sql], input=stdin, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr.strip())
+    return r.stdout
+
+
+def load_vectors(schema, name, X):
+    """Table schema.name (id int, f float8[]) holding the rows of X, sent with
+    repr's 17 significant digits so that both sides see the same doubles."""
+    rows = "".join("%d\t{%s}\n" % (i, ",".join(repr(float(v)) for v in row)) for i, row in enumerate(X))
+    psql("DROP TABLE IF EXISTS %s.%s; CREATE TABLE %s.%s (id int, f float8[]);" % (schema, name, schema, name))
+    psql("COPY %s.%s FROM STDIN" % (schema, name), stdin=rows)
