@@ -35,7 +35,7 @@ option_error(const char *fmt, const char *arg)
 	ereport(ERROR,
 			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			errmsg(fmt, arg),
-			errhint("Valid mv_fit options are method (\"gaussian\"), standardize (boolean), threshold (a Mahalanobis distance > 0) and false_alarm_rate (between 0 and 0.5)."));
+			errhint("Valid mv_fit options are method (\"gaussian\" or \"pca\"), standardize (boolean), threshold (a Mahalanobis distance > 0, gaussian only), false_alarm_rate (between 0 and 0.5) and components (pca only: a share of variance between 0 and 1 or a whole number of components)."));
 }
 
 static double
@@ -79,6 +79,8 @@ mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
 				option_error("mv_fit option \"%s\" must be a string", key);
 			if (v.val.string.len == 8 && strncmp(v.val.string.val, "gaussian", 8) == 0)
 				opt->method = AN_MV_GAUSSIAN;
+			else if (v.val.string.len == 3 && strncmp(v.val.string.val, "pca", 3) == 0)
+				opt->method = AN_MV_PCA;
 			else
 				option_error("unknown mv_fit method \"%s\"", pnstrdup(v.val.string.val, v.val.string.len));
 		}
@@ -94,6 +96,12 @@ mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
 			if (!(opt->threshold > 0.0) || !isfinite(opt->threshold))
 				option_error("mv_fit option \"%s\" must be a positive number", key);
 			have_threshold = true;
+		}
+		else if (strcmp(key, "components") == 0)
+		{
+			opt->components = numeric_option(&v, key);
+			if (!(opt->components > 0.0))
+				option_error("mv_fit option \"%s\" must be a positive number", key);
 		}
 		else if (strcmp(key, "false_alarm_rate") == 0)
 		{
@@ -142,7 +150,8 @@ bool
 mv_same_options(const an_mv_options *a, const an_mv_options *b)
 {
 	return a->method == b->method && a->standardize == b->standardize &&
-		a->threshold == b->threshold && a->false_alarm_rate == b->false_alarm_rate;
+		a->threshold == b->threshold && a->false_alarm_rate == b->false_alarm_rate &&
+		a->components == b->components;
 }
 
 /* mv_fit transition: (state, features [, options]) */
@@ -252,6 +261,7 @@ mv_fit_serial(PG_FUNCTION_ARGS)
 	pq_sendbyte(&buf, s->opt.standardize ? 1 : 0);
 	pq_sendfloat8(&buf, s->opt.threshold);
 	pq_sendfloat8(&buf, s->opt.false_alarm_rate);
+	pq_sendfloat8(&buf, s->opt.components);
 	pq_sendint64(&buf, s->n);
 	for (int64 i = 0; i < s->n * s->d; i++)
 		pq_sendfloat8(&buf, s->x[i]);
@@ -279,6 +289,7 @@ mv_fit_deserial(PG_FUNCTION_ARGS)
 	s->opt.standardize = pq_getmsgbyte(&buf) != 0;
 	s->opt.threshold = pq_getmsgfloat8(&buf);
 	s->opt.false_alarm_rate = pq_getmsgfloat8(&buf);
+	s->opt.components = pq_getmsgfloat8(&buf);
 	n = pq_getmsgint64(&buf);
 	if (s->d < 0 || s->d > AN_MV_MAX_DIMS || n < 0 || (uint64) n > AN_MV_MAX_ROWS ||
 		(s->d == 0 && n != 0) || an_mv_options_check(&s->opt, err, sizeof(err)) != AN_OK ||
@@ -316,6 +327,17 @@ mv_fit_final(PG_FUNCTION_ARGS)
 				errmsg("mv_fit needs at least 2 rows"),
 				errdetail("Got 1 row of %d features.", s->d),
 				errhint("A model needs at least 2 rows; with fewer rows than features + 1 its covariance is regularised (see mv_model_info)."));
+	if (s->opt.method == AN_MV_PCA && s->d < 2)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("mv_fit method pca needs at least 2 features"),
+				errhint("With one feature use method gaussian."));
+	if (s->opt.method == AN_MV_PCA && s->opt.components >= 1.0 && s->opt.components > s->d - 1)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("mv_fit option components must be less than the number of features"),
+				errdetail("Got components %g with %d features.", s->opt.components, s->d),
+				errhint("Keep at most %d components, or give a share of variance between 0 and 1.", s->d - 1));
 	st = an_mv_fit(s->x, (size_t) s->n, (size_t) s->d, &s->opt, &blob, &len, NULL);
 	if (st == AN_ENONFINITE)
 		report_status(st, "mv_fit", "Standardising or the covariance of the features overflowed.");

@@ -186,6 +186,37 @@ mv_model_info(PG_FUNCTION_ARGS)
 		appendStringInfoChar(&s, ']');
 	}
 	appendStringInfoChar(&s, ']');
+	if (m->method == AN_MV_PCA)
+	{
+		/* in the model's space: standardised units when standardize was on */
+		double		total = 0.0,
+					cum = 0.0;
+
+		for (uint32 k = 0; k < d; k++)
+			total += m->eigenvalues[k];
+		appendStringInfo(&s, ", \"pca\": {\"components\": %u", m->pca_k);
+		if (m->pca_components_option > 0.0)
+			appendStringInfo(&s, ", \"components_option\": %.17g", m->pca_components_option);
+		else
+			appendStringInfo(&s, ", \"components_option\": null");
+		for (uint32 k = 0; k < m->pca_k; k++)
+			cum += m->eigenvalues[k];
+		appendStringInfo(&s, ", \"explained_variance\": %.17g", cum / total);
+		append_array(&s, "eigenvalues", m->eigenvalues, d);
+		for (uint32 k = 0; k < d; k++)
+			loc[k] = m->eigenvalues[k] / total;
+		append_array(&s, "explained_variance_ratio", loc, d);
+		appendStringInfoString(&s, ", \"axes\": [");
+		for (uint32 i = 0; i < m->pca_k; i++)
+		{
+			appendStringInfo(&s, "%s[", i ? ", " : "");
+			for (uint32 j = 0; j < d; j++)
+				appendStringInfo(&s, "%s%.17g", j ? ", " : "", m->axes[(size_t) i * d + j]);
+			appendStringInfoChar(&s, ']');
+		}
+		appendStringInfo(&s, "], \"t2_threshold\": %.17g, \"spe_threshold\": %.17g}",
+						 m->t2_limit, m->spe_limit);
+	}
 	if (m->standardized)
 	{
 		append_array(&s, "center", m->center, d);

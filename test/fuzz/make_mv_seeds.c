@@ -22,9 +22,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: make_mv_seeds DIR\n");
 		return 2;
 	}
-	for (int i = 0; i < 4; i++)
+	/* i >= 4: method pca (payload version 2) with d = 3 and 5 */
+	for (int i = 0; i < 6; i++)
 	{
-		size_t		d = dims[i],
+		size_t		d = dims[i < 4 ? i : i - 2],
 					n = 60;
 		double	   *x = malloc(n * d * sizeof(double));
 		an_mv_options o;
@@ -43,15 +44,20 @@ main(int argc, char **argv)
 		o.standardize = i % 2 == 0;
 		if (i == 3)
 			o.threshold = 3.5;
+		if (i >= 4)
+		{
+			o.method = AN_MV_PCA;
+			o.components = i == 4 ? 0.0 : 2.0;
+		}
 		if (an_mv_fit(x, n, d, &o, &model, &len, NULL) != AN_OK ||
 			an_model_open(model, len, &h, &payload) != AN_OK)
 		{
 			fprintf(stderr, "could not fit a seed model\n");
 			return 1;
 		}
-		snprintf(name, sizeof(name), "mv_%zu_model", d);
+		snprintf(name, sizeof(name), "mv_%s%zu_model", i >= 4 ? "pca_" : "", d);
 		write_seed(argv[1], name, model, len);
-		snprintf(name, sizeof(name), "mv_%zu_payload", d);
+		snprintf(name, sizeof(name), "mv_%s%zu_payload", i >= 4 ? "pca_" : "", d);
 		write_seed(argv[1], name, payload, h.payload_len);
 		an_free(model);
 		free(x);

@@ -22,6 +22,11 @@ objective, so the raw supports differ by a few rows even on clean data
   5. against MinCovDet's own fit: every planted outlier is flagged by both
      (d^2 > chi2_d.ppf(0.975)), and the covariances agree within 5e-2
      relative (the documented tolerance for different random subsets).
+Method pca: the subspace of the reweighted support (the rows MinCovDet's
+reweight_covariance keeps, started from our raw estimate as in 4.) equals
+scikit-learn's PCA fitted on those rows: all eigenvalues (explained_variance_),
+the explained variance ratios and the kept axes (signs normalised: the entry
+of largest magnitude positive) within 1e-9 relative, and the same k.
 The 1e-9 tolerances cover summation order (numpy sums pairwise, we sum in
 row order; BLAS blocks its dot products).
 """
@@ -34,6 +39,7 @@ try:
     import numpy as np
     from scipy.stats import chi2
     from sklearn.covariance import MinCovDet
+    from sklearn.decomposition import PCA
 except ImportError:
     # Debian's python3-sklearn lives under /usr/bin/python3 (a pyenv python may shadow it).
     if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
@@ -133,6 +139,51 @@ def compare(label, X, planted):
           % (what, planted.sum(), (d2 > cut).sum(), (sk.dist_ > cut).sum(), rel(cov, sk.covariance_)))
 
 
+def support_mask(X, info):
+    """The rows of the reweighted support: MinCovDet's steps from our raw estimate."""
+    n, d = X.shape
+    raw_loc, raw_cov = np.array(info["raw_location"]), np.array(info["raw_covariance"])
+    h = int(np.ceil(0.5 * (n + d + 1)))
+    raw_d2 = np.sum((X - raw_loc) @ np.linalg.pinv(raw_cov) * (X - raw_loc), axis=1)
+    sup = np.argsort(raw_d2, kind="stable")[:h]
+    m = MinCovDet(random_state=0)
+    m.raw_location_, m.raw_covariance_ = raw_loc, raw_cov
+    m.location_, m.support_ = raw_loc, np.isin(np.arange(n), sup)
+    m.dist_ = raw_d2
+    m.correct_covariance(X)
+    m.reweight_covariance(X)
+    return m.support_
+
+
+def signed(v):
+    return v * np.sign(v[np.argmax(np.abs(v))])
+
+
+def compare_pca(label, X, options):
+    name = "p_" + "".join(c if c.isalnum() else "_" for c in label)[:40]
+    n, d = X.shape
+    load(name, X)
+    opts = dict(options, method="pca", standardize=False)
+    info = json.loads(psql("SELECT mv_model_info(mv_fit(f, '%s')) FROM %s.%s" % (json.dumps(opts), SCHEMA, name)))
+    mask = support_mask(X, info)
+    c = options.get("components", 0.9)
+    sk = PCA(n_components=c if c < 1 else int(c), svd_solver="full").fit(X[mask])
+    full = PCA(svd_solver="full").fit(X[mask])
+    p = info["pca"]
+    k = p["components"]
+    eig = np.array(p["eigenvalues"])
+    ratio = np.array(p["explained_variance_ratio"])
+    axes = np.array([signed(np.array(a)) for a in p["axes"]])
+    sk_axes = np.array([signed(a) for a in sk.components_])
+    e_eig, e_ratio = rel(eig, full.explained_variance_), rel(ratio, full.explained_variance_ratio_)
+    e_axes = rel(axes, sk_axes) if axes.shape == sk_axes.shape else float("inf")
+    check("%s: pca equals sklearn PCA on the support" % label,
+          mask.sum() == info["reweighted"] and k == min(sk.n_components_, d - 1) and
+          e_eig <= 1e-9 and e_ratio <= 1e-9 and e_axes <= 1e-9,
+          "n=%d d=%d k=%d (sklearn %d), support %d (ours %d), rel. error eigenvalues %.1e ratios %.1e axes %.1e"
+          % (n, d, k, sk.n_components_, mask.sum(), info["reweighted"], e_eig, e_ratio, e_axes))
+
+
 def contaminated(rng, n, d, frac, shift):
     A = rng.normal(size=(d, d)) * 0.5 + np.eye(d)
     X = rng.normal(size=(n, d)) @ A.T + rng.uniform(-5, 5, size=d)
@@ -161,6 +212,12 @@ def main():
     compare("2-D n=3000", *contaminated(rng, 3000, 2, 0.1, 12.0))
     compare("5-D n=10000", *contaminated(rng, 10000, 5, 0.05, 15.0))
     compare("8-D n=2000", *contaminated(rng, 2000, 8, 0.1, 12.0))
+    # method pca: k by the default 90 % of variance, and fixed
+    X, _ = contaminated(rng, 500, 4, 0.1, 12.0)
+    compare_pca("pca 4-D default k", X, {})
+    X, _ = contaminated(rng, 2000, 6, 0.05, 15.0)
+    compare_pca("pca 6-D k=2", X, {"components": 2})
+    compare_pca("pca 6-D 0.75 of variance", X, {"components": 0.75})
     psql("DROP SCHEMA %s CASCADE" % SCHEMA)
 
 

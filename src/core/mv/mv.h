@@ -43,14 +43,19 @@
 #define AN_MV_EIG_FLOOR 1e-9
 /* The default false-alarm rate under the Gaussian model. */
 #define AN_MV_DEFAULT_FALSE_ALARM_RATE 0.001
-/* Payload layout version written (see mv_model.c). */
+/* Payload layout version written for gaussian models (see mv_model.c). */
 #define AN_MV_PAYLOAD_VERSION 1
+/* ... and for pca models (version 1 plus the pca section, see mv_pca.c). */
+#define AN_MV_PAYLOAD_VERSION_PCA 2
+/* The default share of the variance the pca subspace explains. */
+#define AN_MV_DEFAULT_PCA_VARIANCE 0.9
 /* The fixed seed of the random subsets. */
 #define AN_MV_SEED UINT64_C(0x5eed00a1b2c3d4e5)
 
 typedef enum an_mv_method
 {
-	AN_MV_GAUSSIAN = 1
+	AN_MV_GAUSSIAN = 1,
+	AN_MV_PCA = 2
 } an_mv_method;
 
 typedef struct an_mv_options
@@ -59,6 +64,7 @@ typedef struct an_mv_options
 	bool		standardize;	/* scale each feature by median / MAD first (default true) */
 	double		threshold;		/* distance at score 1; 0 = from false_alarm_rate */
 	double		false_alarm_rate;	/* in (0, 0.5) */
+	double		components;		/* pca only: 0 = default, (0, 1) = share of variance, integer k >= 1 */
 } an_mv_options;
 
 void		an_mv_options_default(an_mv_options *o);
@@ -87,6 +93,13 @@ typedef struct an_mv_model
 	double	   *chol;			/* d * d: lower Cholesky factor (column-major), derived on decode */
 	double	   *prec_diag;		/* d: the diagonal of the inverse covariance, derived on decode */
 	double		log_det;		/* log det(covariance), derived */
+	/* method pca only (see mv_pca.c); in the scaled space */
+	uint32_t	pca_k;			/* components kept, 1..d-1 */
+	double		pca_components_option;	/* the option as given (0 = default) */
+	double		t2_limit;		/* Hotelling's T^2 at the edge of normal */
+	double		spe_limit;		/* SPE (Q) at the edge of normal */
+	double	   *eigenvalues;	/* d, descending, > 0: variances along the axes (divided by m - 1) */
+	double	   *axes;			/* k * d: axis i is axes[i * d .. i * d + d), unit length */
 } an_mv_model;
 
 /* Fit statistics the glue may report. */
@@ -116,6 +129,8 @@ typedef struct an_mv_result
 	double		score;			/* distance / threshold */
 	double		distance;		/* robust Mahalanobis distance (not squared) */
 	bool		is_anomaly;		/* score > 1 */
+	double		t2;				/* pca: Hotelling's T^2 in the subspace (else 0) */
+	double		spe;			/* pca: squared reconstruction error (else 0) */
 } an_mv_result;
 
 /*
@@ -139,6 +154,13 @@ double		an_chi2_ppf(double p, double k);
 double		an_gamma_p(double a, double x);
 
 const char *an_mv_method_name(an_mv_method m);
+
+/*
+ * The SPE (Q statistic) at false-alarm rate far when the residual variances
+ * are res[0..r): Jackson & Mudholkar (1979), or Box's (1954) scaled
+ * chi-square where their power transform is undefined (h0 <= 0).
+ */
+double		an_mv_spe_limit(const double *res, size_t r, double far);
 
 /*
  * FastMCD + correction + reweighting on n rows of d (already sorted and

@@ -10,6 +10,7 @@
 #define ANOMALY_MV_INTERNAL_H
 
 #include "core/mv/mv.h"
+#include "core/model_format.h"
 
 #include <cblas.h>
 
@@ -85,6 +86,20 @@ int			mv_floor_eigen(double *cov, size_t d);
  * out of memory.
  */
 bool		mv_factor_regularised(const double *cov, size_t d, double *l, double *log_det, double *tmp);
+
+/*
+ * The pca section (mv_pca.c).  mv_pca_build: from the reweighted covariance
+ * cov (d * d, biased over m rows, already floored) the eigenvalues (d,
+ * descending, times m / (m - 1)), k and the k axes (axes: d * d doubles of
+ * room), and the two limits; AN_EINVAL if the option asks for k >= d.
+ */
+an_status	mv_pca_build(const double *cov, size_t d, uint64_t m, double components, double far,
+						 uint32_t *k, double *eig, double *axes, double *t2_limit, double *spe_limit);
+/* Append / read and validate the section (the reader allocates the model's arrays). */
+void		mv_pca_put(an_writer *w, const an_mv_model *m);
+an_status	mv_pca_get(an_reader *r, an_mv_model *m);
+/* Score u = x' - location (d, overwritten); work d doubles; contrib may be NULL. */
+void		mv_pca_score(const an_mv_model *m, double *u, double *work, an_mv_result *res, double *contrib);
 
 /* The k-th smallest (0-based) of v[0..n) by selection (v is reordered). */
 double		mv_select(double *v, size_t n, size_t k);

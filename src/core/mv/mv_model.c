@@ -3,7 +3,8 @@
  * model (kind AN_KIND_MV).
  *
  * Payload, version 1 (little-endian, field by field):
- *   u8  payload version (1)       u8  method (1 = gaussian)
+ *   u8  payload version (1; 2 for method pca)
+ *   u8  method (1 = gaussian, 2 = pca)
  *   u8  standardized (0/1)        u8  reserved (0)
  *   u32 d (1..AN_MV_MAX_DIMS)
  *   u64 n_rows (>= 2)  u64 n_support (<= n_rows)  u64 n_reweighted (<= n_rows)
@@ -14,6 +15,10 @@
  *   f64 covariance[d * d] (finite, exactly symmetric, positive definite)
  *   f64 raw_location[d], f64 raw_covariance[d * d] (finite, exactly symmetric):
  *       the raw MCD estimate, for mv_model_info and the exactness tests
+ * Method pca writes version 2: the same fields (covariance = the floored
+ * reweighted estimate its subspace comes from, threshold = sqrt(T^2 limit))
+ * followed by the pca section (mv_pca.c).  Version 1 is gaussian only;
+ * gaussian models are still written as version 1, byte for byte.
  * The reader checks every field and the exact length before allocating by
  * the counts, and factors the covariance (refusing one that does not).
  */
@@ -35,14 +40,31 @@ an_mv_options_default(an_mv_options *o)
 	o->standardize = true;
 	o->threshold = 0.0;
 	o->false_alarm_rate = AN_MV_DEFAULT_FALSE_ALARM_RATE;
+	o->components = 0.0;
 }
 
 an_status
 an_mv_options_check(const an_mv_options *o, char *err, size_t errlen)
 {
-	if (o->method != AN_MV_GAUSSIAN)
+	if (o->method != AN_MV_GAUSSIAN && o->method != AN_MV_PCA)
 	{
 		snprintf(err, errlen, "unknown method");
+		return AN_EINVAL;
+	}
+	if (o->method == AN_MV_PCA && o->threshold != 0.0)
+	{
+		snprintf(err, errlen, "threshold is not supported by method pca (use false_alarm_rate)");
+		return AN_EINVAL;
+	}
+	if (o->method != AN_MV_PCA && o->components != 0.0)
+	{
+		snprintf(err, errlen, "components is only used by method pca");
+		return AN_EINVAL;
+	}
+	if (!(o->components == 0.0 || (o->components > 0.0 && o->components < 1.0) ||
+		  (o->components >= 1.0 && o->components <= AN_MV_MAX_DIMS && o->components == floor(o->components))))
+	{
+		snprintf(err, errlen, "components must be a share of variance between 0 and 1 or a whole number of components");
 		return AN_EINVAL;
 	}
 	if (!(o->threshold >= 0.0) || !isfinite(o->threshold))
@@ -61,7 +83,7 @@ an_mv_options_check(const an_mv_options *o, char *err, size_t errlen)
 const char *
 an_mv_method_name(an_mv_method m)
 {
-	return m == AN_MV_GAUSSIAN ? "gaussian" : NULL;
+	return m == AN_MV_GAUSSIAN ? "gaussian" : m == AN_MV_PCA ? "pca" : NULL;
 }
 
 /* ---- canonical row order ---- */
@@ -200,10 +222,16 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 	an_writer	w;
 	an_status	st = AN_ENOMEM;
 	char		err[128];
+	an_mv_model pca;
+	double	   *eig = NULL,
+			   *axes = NULL;
 
 	*out = NULL;
 	*out_len = 0;
 	if (d < 1 || d > AN_MV_MAX_DIMS || n < 2 || an_mv_options_check(opt, err, sizeof(err)) != AN_OK)
+		return AN_EINVAL;
+	if (opt->method == AN_MV_PCA &&
+		(d < 2 || (opt->components >= 1.0 && opt->components > (double) (d - 1))))
 		return AN_EINVAL;
 	if (n > AN_MV_MAX_ROWS)
 		return AN_ETOOMANY;
@@ -262,7 +290,25 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 		st = AN_ECORRUPT;		/* cannot happen after flooring */
 		goto done;
 	}
-	if (opt->threshold > 0.0)
+	memset(&pca, 0, sizeof(pca));
+	if (opt->method == AN_MV_PCA)
+	{
+		eig = an_alloc_array(d, sizeof(double));
+		axes = an_alloc_array(d, d * sizeof(double));
+		if (!eig || !axes)
+			goto done;
+		st = mv_pca_build(cov, d, info.n_reweighted, opt->components, opt->false_alarm_rate,
+						  &pca.pca_k, eig, axes, &pca.t2_limit, &pca.spe_limit);
+		if (st != AN_OK)
+			goto done;
+		pca.d = (uint32_t) d;
+		pca.pca_components_option = opt->components;
+		pca.eigenvalues = eig;
+		pca.axes = axes;		/* the first k columns are the first k axes */
+		far = opt->false_alarm_rate;
+		threshold = sqrt(pca.t2_limit);
+	}
+	else if (opt->threshold > 0.0)
 	{
 		threshold = opt->threshold;
 		far = 0.0;
@@ -275,7 +321,7 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 
 	an_writer_init(&w);
 	an_writer_reserve(&w, 64 + (4 * d + 2 * d * d) * 8);
-	an_put_u8(&w, AN_MV_PAYLOAD_VERSION);
+	an_put_u8(&w, opt->method == AN_MV_PCA ? AN_MV_PAYLOAD_VERSION_PCA : AN_MV_PAYLOAD_VERSION);
 	an_put_u8(&w, (uint8_t) opt->method);
 	an_put_u8(&w, opt->standardize ? 1 : 0);
 	an_put_u8(&w, 0);
@@ -292,6 +338,8 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 	an_put_f64_array(&w, cov, d * d);
 	an_put_f64_array(&w, raw_loc, d);
 	an_put_f64_array(&w, raw_cov, d * d);
+	if (opt->method == AN_MV_PCA)
+		mv_pca_put(&w, &pca);
 	st = an_writer_finish(&w, AN_KIND_MV, out, out_len);
 	if (info_out)
 		*info_out = info;
@@ -305,6 +353,8 @@ done:
 	an_free(l);
 	an_free(raw_loc);
 	an_free(raw_cov);
+	an_free(eig);
+	an_free(axes);
 	return st;
 }
 
@@ -319,6 +369,8 @@ an_mv_model_free(an_mv_model *m)
 	an_free(m->prec_diag);
 	an_free(m->raw_location);
 	an_free(m->raw_covariance);
+	an_free(m->eigenvalues);
+	an_free(m->axes);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -350,8 +402,11 @@ an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
 		return r.status;
 	if (version == 0)
 		return AN_ECORRUPT;
-	if (version > AN_MV_PAYLOAD_VERSION)
+	if (version > AN_MV_PAYLOAD_VERSION_PCA)
 		return AN_EVERSION;
+	/* version 1 is gaussian only; the pca section comes with version 2 */
+	if ((method == AN_MV_PCA) != (version == AN_MV_PAYLOAD_VERSION_PCA))
+		return AN_ECORRUPT;
 	if (an_mv_method_name((an_mv_method) method) == NULL || standardized > 1 || reserved != 0 ||
 		d < 1 || d > AN_MV_MAX_DIMS || m->n_rows < 2 || m->n_rows > AN_MV_MAX_ROWS ||
 		m->n_support > m->n_rows || m->n_reweighted > m->n_rows || m->n_floored > d ||
@@ -362,8 +417,10 @@ an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
 	m->standardized = standardized;
 	m->d = (uint32_t) d;
 	/* d <= 1024: the sizes below cannot overflow */
-	if (an_reader_remaining(&r) != (4 * d + 2 * d * d) * 8)
-		return an_reader_remaining(&r) < (4 * d + 2 * d * d) * 8 ? AN_ETRUNCATED : AN_ELENGTH;
+	if (method == AN_MV_PCA ? an_reader_remaining(&r) < (4 * d + 2 * d * d) * 8 + 32 :
+		an_reader_remaining(&r) != (4 * d + 2 * d * d) * 8)
+		return method == AN_MV_PCA || an_reader_remaining(&r) < (4 * d + 2 * d * d) * 8 ?
+			AN_ETRUNCATED : AN_ELENGTH;
 	m->center = an_alloc_array(d, sizeof(double));
 	m->scale = an_alloc_array(d, sizeof(double));
 	m->location = an_alloc_array(d, sizeof(double));
@@ -394,7 +451,11 @@ an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
 		m->raw_location[k] = an_get_f64_finite(&r);
 	for (size_t k = 0; k < d * d; k++)
 		m->raw_covariance[k] = an_get_f64_finite(&r);
-	st = an_reader_finish(&r);
+	st = r.status;
+	if (st == AN_OK && method == AN_MV_PCA)
+		st = mv_pca_get(&r, m);
+	if (st == AN_OK)
+		st = an_reader_finish(&r);
 	if (st == AN_OK)
 	{
 		for (size_t j = 0; j < d && st == AN_OK; j++)
@@ -452,6 +513,13 @@ an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
 			return AN_ENONFINITE;
 		u[k] = (x[k] - m->center[k]) / m->scale[k] - m->location[k];
 		z[k] = u[k];
+	}
+	res->t2 = 0.0;
+	res->spe = 0.0;
+	if (m->method == AN_MV_PCA)
+	{
+		mv_pca_score(m, u, z, res, contrib);
+		return AN_OK;
 	}
 	/* z = L^-1 u, so that d^2 = u' S^-1 u = z'z */
 	cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, m->chol, n, z, 1);
