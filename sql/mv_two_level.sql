@@ -213,4 +213,18 @@ BEGIN
   RAISE NOTICE 'corrupted states rejected: %, accepted: %', errors, accepted;
 END $$;
 
+-- The pca method: its options (components as given, the default too) travel
+-- in the state, so the merge of any split is mv_fit's model.
+SELECT o.opts, t.g,
+       (SELECT mv_fit_merge(s) FROM (SELECT mv_fit_state(f, o.opts::jsonb) AS s FROM mt_split p
+                                     WHERE p.t = 7 AND p.g = t.g GROUP BY p.part) x)
+       = (SELECT mv_fit(f, o.opts::jsonb) FROM mt m WHERE m.g = t.g) AS same_bytes,
+       (SELECT mv_model_info(mv_fit(f, o.opts::jsonb))->'pca'->>'components' FROM mt m WHERE m.g = t.g) AS k
+FROM (VALUES ('{"method": "pca"}'), ('{"method": "pca", "components": 1}'),
+             ('{"method": "pca", "components": 0.5, "standardize": false}')) o(opts),
+     generate_series(1, 4) t(g)
+ORDER BY 1, 2;
+SELECT convert_from(substr(s, 22, get_byte(s, 17) + 256 * get_byte(s, 18)), 'UTF8') AS options_text
+FROM (SELECT mv_fit_state(f, '{"method": "pca", "components": 2}') AS s FROM mt WHERE g = 1) x;
+
 DROP TABLE mt, mt_opts, mt_ref, mt_split, mt_states, mt_merged, mt_bad;

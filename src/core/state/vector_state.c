@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OPT_HEAD "{\"method\": \"gaussian\", \"standardize\": "
+#define OPT_METHOD "{\"method\": \""
+#define OPT_STANDARDIZE "\", \"standardize\": "
 #define OPT_FAR ", \"false_alarm_rate\": "
 #define OPT_THRESHOLD ", \"threshold\": "
+#define OPT_COMPONENTS ", \"components\": "
 
 /* A total order on finite doubles: -0 before +0, so that sorted rows are unique bytes. */
 static int
@@ -99,19 +101,27 @@ size_t
 an_vector_state_options_text(const an_mv_options *opt, char *buf)
 {
 	char		err[128];
-	char		num[40];
+	char		num[40],
+				comp[40] = "";
 	int			len;
-	bool		by_threshold = opt->threshold > 0.0;
+	bool		by_threshold = opt->threshold > 0.0,
+				pca = opt->method == AN_MV_PCA;
 
-	if (an_mv_options_check(opt, err, sizeof(err)) != AN_OK || opt->method != AN_MV_GAUSSIAN)
+	if (an_mv_options_check(opt, err, sizeof(err)) != AN_OK || (opt->method != AN_MV_GAUSSIAN && !pca))
 		return 0;
 	/* with a threshold the false-alarm rate is unused and mv_fit leaves it at its default */
 	if (by_threshold && opt->false_alarm_rate != AN_MV_DEFAULT_FALSE_ALARM_RATE)
 		return 0;
+	/* components belongs to pca (0: the default share) */
+	if (!pca && opt->components != 0.0)
+		return 0;
 	if (put_double(num, sizeof(num), by_threshold ? opt->threshold : opt->false_alarm_rate) <= 0)
 		return 0;
-	len = snprintf(buf, AN_VECTOR_STATE_OPTIONS_MAX, "%s%s%s%s}", OPT_HEAD,
-				   opt->standardize ? "true" : "false", by_threshold ? OPT_THRESHOLD : OPT_FAR, num);
+	if (pca && put_double(comp, sizeof(comp), opt->components) <= 0)
+		return 0;
+	len = snprintf(buf, AN_VECTOR_STATE_OPTIONS_MAX, "%s%s%s%s%s%s%s%s}", OPT_METHOD, pca ? "pca" : "gaussian",
+				   OPT_STANDARDIZE, opt->standardize ? "true" : "false", by_threshold ? OPT_THRESHOLD : OPT_FAR, num,
+				   pca ? OPT_COMPONENTS : "", comp);
 	if (len <= 0 || len >= AN_VECTOR_STATE_OPTIONS_MAX)
 		return 0;
 	return (size_t) len;
@@ -132,9 +142,21 @@ parse_options(const char *text, size_t len, an_mv_options *opt)
 	memcpy(buf, text, len);
 	buf[len] = '\0';
 	an_mv_options_default(opt);
-	if (strncmp(p, OPT_HEAD, strlen(OPT_HEAD)) != 0)
+	if (strncmp(p, OPT_METHOD, strlen(OPT_METHOD)) != 0)
 		return AN_ECORRUPT;
-	p += strlen(OPT_HEAD);
+	p += strlen(OPT_METHOD);
+	if (strncmp(p, "gaussian", 8) == 0)
+		p += 8;
+	else if (strncmp(p, "pca", 3) == 0)
+	{
+		opt->method = AN_MV_PCA;
+		p += 3;
+	}
+	else
+		return AN_ECORRUPT;
+	if (strncmp(p, OPT_STANDARDIZE, strlen(OPT_STANDARDIZE)) != 0)
+		return AN_ECORRUPT;
+	p += strlen(OPT_STANDARDIZE);
 	if (strncmp(p, "true", 4) == 0)
 		p += 4;
 	else if (strncmp(p, "false", 5) == 0)
@@ -155,12 +177,23 @@ parse_options(const char *text, size_t len, an_mv_options *opt)
 		return AN_ECORRUPT;
 	/* strtod accepts forms the writer never prints (hex, inf, spaces): the comparison below refuses them */
 	v = strtod(p, &end);
-	if (end == p || strcmp(end, "}") != 0)
+	if (end == p)
 		return AN_ECORRUPT;
 	if (opt->threshold > 0.0)
 		opt->threshold = v;
 	else
 		opt->false_alarm_rate = v;
+	if (opt->method == AN_MV_PCA)
+	{
+		if (strncmp(end, OPT_COMPONENTS, strlen(OPT_COMPONENTS)) != 0)
+			return AN_ECORRUPT;
+		p = end + strlen(OPT_COMPONENTS);
+		opt->components = strtod(p, &end);
+		if (end == p)
+			return AN_ECORRUPT;
+	}
+	if (strcmp(end, "}") != 0)
+		return AN_ECORRUPT;
 	if (an_vector_state_options_text(opt, again) != len || memcmp(again, text, len) != 0)
 		return AN_ECORRUPT;
 	return AN_OK;

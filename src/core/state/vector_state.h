@@ -11,8 +11,10 @@
  *      4  options length in bytes (>= 2)
  *      -  the options as canonical JSON text (an_vector_state_options_text):
  *         {"method": "gaussian", "standardize": true|false, X}, X being
- *         "false_alarm_rate": R or "threshold": T, each number in the
- *         shortest form that reads back to the same double
+ *         "false_alarm_rate": R or "threshold": T, or
+ *         {"method": "pca", "standardize": true|false, "false_alarm_rate": R,
+ *         "components": C} (C as given, 0 for the default), each number in
+ *         the shortest form that reads back to the same double
  *      4  number of features d, 1 <= d <= AN_MV_MAX_DIMS
  *      8  number of rows n, 1 <= n <= AN_MV_MAX_ROWS
  *  8*n*d  the rows, each d f64, sorted lexicographically with -0 before +0
