@@ -32,8 +32,10 @@ row order; BLAS blocks its dot products).
 """
 import json
 import os
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from pgtest import load_vectors, missing_package, psql  # noqa: E402
 
 try:
     import numpy as np
@@ -41,30 +43,15 @@ try:
     from sklearn.covariance import MinCovDet
     from sklearn.decomposition import PCA
 except ImportError:
-    # Debian's python3-sklearn lives under /usr/bin/python3 (a pyenv python may shadow it).
-    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    print("python3-sklearn is not installed")
-    print("0 passed, 1 failed")
-    sys.exit(1)
+    missing_package("python3-sklearn is not installed")
 
 passed = 0
 failed = 0
 SCHEMA = "mv_it"
 
 
-def psql(sql, stdin=None):
-    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-c", sql],
-                       input=stdin, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(r.stderr.strip())
-    return r.stdout
-
-
 def load(name, X):
-    rows = "".join("%d\t{%s}\n" % (i, ",".join(repr(float(v)) for v in row)) for i, row in enumerate(X))
-    psql("DROP TABLE IF EXISTS %s.%s; CREATE TABLE %s.%s (id int, f float8[]);" % (SCHEMA, name, SCHEMA, name))
-    psql("COPY %s.%s FROM STDIN" % (SCHEMA, name), stdin=rows)
+    load_vectors(SCHEMA, name, X)
 
 
 def check(label, ok, detail):
