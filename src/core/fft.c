@@ -149,6 +149,31 @@ butterfly(double *pa, double *pb, double wr, double wi)
 /* Up to this many points z stays in the L1 cache, whatever the order of a stage's butterflies. */
 #define FFT_CACHED_POINTS 2048
 
+void
+an_fft_bit_reverse(double *z, size_t n)
+{
+	for (size_t i = 1, j = 0; i < n; i++)
+	{
+		size_t		bit = n >> 1;
+
+		if ((i & (AN_INTERRUPT_STRIDE - 1)) == 0)
+			an_check_interrupts();
+		for (; j & bit; bit >>= 1)
+			j ^= bit;
+		j ^= bit;
+		if (i < j)
+		{
+			double		re = z[2 * i],
+						im = z[2 * i + 1];
+
+			z[2 * i] = z[2 * j];
+			z[2 * i + 1] = z[2 * j + 1];
+			z[2 * j] = re;
+			z[2 * j + 1] = im;
+		}
+	}
+}
+
 /*
  * The transform of n points with the twiddles of a table made for n * tw_mul
  * points (tw_mul a power of two): the real-input transforms below run a
@@ -159,25 +184,7 @@ fft_with_table(double *z, size_t n, int inverse, const double *tw, size_t tw_mul
 {
 	const double sign = inverse ? 1.0 : -1.0;
 
-	/* bit-reversal permutation */
-	for (size_t i = 1, j = 0; i < n; i++)
-	{
-		size_t		bit = n >> 1;
-
-		for (; j & bit; bit >>= 1)
-			j ^= bit;
-		j ^= bit;
-		if (i < j)
-		{
-			double		tr = z[2 * i],
-						ti = z[2 * i + 1];
-
-			z[2 * i] = z[2 * j];
-			z[2 * i + 1] = z[2 * j + 1];
-			z[2 * j] = tr;
-			z[2 * j + 1] = ti;
-		}
-	}
+	an_fft_bit_reverse(z, n);
 
 	/*
 	 * The butterflies of a stage are independent, so their order changes no

@@ -21,6 +21,14 @@ size_t		an_fft_size(size_t n);
 an_status	an_fft(double *z, size_t n, int inverse);
 
 /*
+ * The bit-reversal permutation of n complex numbers interleaved in z[0..2n-1]
+ * (n a power of two), the first step of every radix-2 transform here.  A
+ * scattered pass over memory: it checks for interrupts every
+ * AN_INTERRUPT_STRIDE elements.
+ */
+void		an_fft_bit_reverse(double *z, size_t n);
+
+/*
  * Autocorrelation of x[0..m-1] (already centred by the caller) for lags
  * 0..maxlag, written to acf[0..maxlag]: acf[k] = sum_i x[i] x[i+k] scaled by
  * m / (m - k) / sum_i x[i]^2 (the unbiased estimate, so acf[0] = 1).  All

@@ -11,6 +11,7 @@
  * describes, so it gives the same bits.
  */
 #include "core/catch22/c22_internal.h"
+#include "core/fft.h"
 
 #include <math.h>
 
@@ -155,28 +156,7 @@ fft_block(double *block, size_t m, const c22_twiddles *t)
 void
 c22_fft(double *buf, size_t m, const c22_twiddles *t)
 {
-	/* Bit-reversal permutation (a scattered pass: check for interrupts on the way). */
-	for (size_t i = 1, j = 0; i < m; i++)
-	{
-		size_t		bit = m >> 1;
-
-		if ((i & (AN_INTERRUPT_STRIDE - 1)) == 0)
-			an_check_interrupts();
-
-		for (; j & bit; bit >>= 1)
-			j ^= bit;
-		j ^= bit;
-		if (i < j)
-		{
-			double		re = buf[2 * i],
-						im = buf[2 * i + 1];
-
-			buf[2 * i] = buf[2 * j];
-			buf[2 * i + 1] = buf[2 * j + 1];
-			buf[2 * j] = re;
-			buf[2 * j + 1] = im;
-		}
-	}
+	an_fft_bit_reverse(buf, m);
 	fft_block(buf, m, t);
 }
 
