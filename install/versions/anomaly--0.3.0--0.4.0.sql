@@ -1158,3 +1158,67 @@ CREATE AGGREGATE @extschema@.mv_fit_merge(state bytea) (
 );
 COMMENT ON AGGREGATE @extschema@.mv_fit_merge(bytea) IS
   'the model mv_fit returns over all the rows of the mv_fit_state values merged';
+
+-- ---------------------------------------------------------------------------
+-- Two-level dbscan_fit (issue 17): dbscan_fit_state(features, eps, min_points
+-- [, standardize]) and dbscan_fit_state(state) return kind dbscan_fit_state,
+-- dbscan_fit_merge(state) the dbscan_fit model.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.dbscan_fit_state_final(internal)
+RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.dbscan_fit_state_final(internal) IS
+  'final function of dbscan_fit_state: the vectors sorted and the parameters, as a dbscan_fit_state value (NULL for an empty group)';
+
+CREATE FUNCTION @extschema@.dbscan_fit_merge_transition(internal, bytea)
+RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.dbscan_fit_merge_transition(internal, bytea) IS
+  'transition function of dbscan_fit_merge and dbscan_fit_state(bytea): validates a state and adds its vectors (NULL states are skipped)';
+
+CREATE AGGREGATE @extschema@.dbscan_fit_state(features float8[], eps float8, min_points int) (
+  SFUNC = @extschema@.dbscan_fit_trans,
+  STYPE = internal,
+  FINALFUNC = @extschema@.dbscan_fit_state_final,
+  COMBINEFUNC = @extschema@.dbscan_fit_combine,
+  SERIALFUNC = @extschema@.dbscan_fit_serial,
+  DESERIALFUNC = @extschema@.dbscan_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.dbscan_fit_state(float8[], float8, int) IS
+  'partial state of dbscan_fit(features, eps, min_points) as bytea, for dbscan_fit_merge';
+
+CREATE AGGREGATE @extschema@.dbscan_fit_state(features float8[], eps float8, min_points int, standardize boolean) (
+  SFUNC = @extschema@.dbscan_fit_trans,
+  STYPE = internal,
+  FINALFUNC = @extschema@.dbscan_fit_state_final,
+  COMBINEFUNC = @extschema@.dbscan_fit_combine,
+  SERIALFUNC = @extschema@.dbscan_fit_serial,
+  DESERIALFUNC = @extschema@.dbscan_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.dbscan_fit_state(float8[], float8, int, boolean) IS
+  'partial state of dbscan_fit(features, eps, min_points, standardize) as bytea, for dbscan_fit_merge';
+
+CREATE AGGREGATE @extschema@.dbscan_fit_state(state bytea) (
+  SFUNC = @extschema@.dbscan_fit_merge_transition,
+  STYPE = internal,
+  FINALFUNC = @extschema@.dbscan_fit_state_final,
+  COMBINEFUNC = @extschema@.dbscan_fit_combine,
+  SERIALFUNC = @extschema@.dbscan_fit_serial,
+  DESERIALFUNC = @extschema@.dbscan_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.dbscan_fit_state(bytea) IS
+  'merges dbscan_fit_state values into one (rollups, adding new rows to a kept state)';
+
+CREATE AGGREGATE @extschema@.dbscan_fit_merge(state bytea) (
+  SFUNC = @extschema@.dbscan_fit_merge_transition,
+  STYPE = internal,
+  FINALFUNC = @extschema@.dbscan_fit_final,
+  COMBINEFUNC = @extschema@.dbscan_fit_combine,
+  SERIALFUNC = @extschema@.dbscan_fit_serial,
+  DESERIALFUNC = @extschema@.dbscan_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.dbscan_fit_merge(bytea) IS
+  'the model dbscan_fit returns over all the rows of the dbscan_fit_state values merged';

@@ -24,6 +24,8 @@ an_model_kind_name(int kind)
 			return "ts_fit_state";
 		case AN_KIND_CATCH22_STATE:
 			return "catch22_state";
+		case AN_KIND_DBSCAN_FIT_STATE:
+			return "dbscan_fit_state";
 		case AN_KIND_MV_FIT_STATE:
 			return "mv_fit_state";
 	}

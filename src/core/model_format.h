@@ -49,7 +49,7 @@ typedef enum an_model_kind
 	AN_KIND_MV = 4,				/* multivariate model (src/core/mv) */
 	AN_KIND_TS_FIT_STATE = 5,	/* partial state of ts_fit (core/state/point_state.h) */
 	AN_KIND_CATCH22_STATE = 6,	/* partial state of catch22 / catch24 over (ts, value) */
-	/* 7 is reserved for the partial state of dbscan_fit */
+	AN_KIND_DBSCAN_FIT_STATE = 7,	/* partial state of dbscan_fit (core/state/dbscan_state.h) */
 	AN_KIND_MV_FIT_STATE = 8	/* partial state of mv_fit (core/state/vector_state.h) */
 } an_model_kind;
 

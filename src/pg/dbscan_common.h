@@ -1,7 +1,8 @@
 /*
- * dbscan_common.h: what the DBSCAN window functions and the model functions
- * share: reading a float8[] feature vector and turning core status codes into
- * errors.
+ * dbscan_common.h: what the DBSCAN window functions, the model functions and
+ * the two-level form of dbscan_fit (dbscan_two_level.c) share: reading a
+ * float8[] feature vector, dbscan_fit's aggregate state and turning core
+ * status codes into errors.
  */
 #ifndef ANOMALY_DBSCAN_COMMON_H
 #define ANOMALY_DBSCAN_COMMON_H
@@ -9,6 +10,25 @@
 #include "postgres.h"
 
 #include "core/dbscan/dbscan.h"
+
+/*
+ * The state of dbscan_fit (and of dbscan_fit_state, dbscan_fit_merge): the
+ * parameters and the vectors in one array in the aggregate context, grown
+ * geometrically.
+ */
+typedef struct dbscan_agg_state
+{
+	int32		d;				/* 0 until the first row */
+	double		eps;
+	int64		min_points;
+	bool		standardize;
+	int64		n;
+	int64		cap;
+	double	   *x;				/* n * d */
+} dbscan_agg_state;
+
+/* Make room for more rows in s (s->d set); an error above the row limit or memory. */
+void		dbscan_fit_reserve(dbscan_agg_state *s, MemoryContext cxt, int64 more);
 
 /*
  * Point at the elements of a float8[] feature vector (detoasting into the

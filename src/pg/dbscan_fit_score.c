@@ -6,7 +6,10 @@
  * The aggregate keeps the feature vectors in one array grown geometrically
  * in the aggregate context.  To make the model independent of row order and
  * of parallel plans, the final function sorts the points by their
- * coordinates before clustering: cluster numbers follow that order.
+ * coordinates before clustering (the total order of core/state/row_order.h,
+ * -0 before +0, so one multiset of rows has one sorted sequence of bytes):
+ * cluster numbers follow that order.  The state and its reserve function
+ * are shared with the two-level form (dbscan_two_level.c).
  */
 #include "postgres.h"
 
@@ -18,30 +21,21 @@
 
 #include "core/dbscan/dbscan.h"
 #include "core/model_format.h"
+#include "core/state/row_order.h"
 #include "pg/agg_support.h"
 #include "pg/dbscan_common.h"
 #include "pg/error_report.h"
 #include "pg/model_cache.h"
 
-typedef struct fit_state
-{
-	int32		d;				/* 0 until the first row */
-	double		eps;
-	int64		min_points;
-	bool		standardize;
-	int64		n;
-	int64		cap;
-	double	   *x;				/* n * d */
-} fit_state;
 
-static fit_state *
+static dbscan_agg_state *
 new_state(MemoryContext cxt)
 {
-	return MemoryContextAllocZero(cxt, sizeof(fit_state));
+	return MemoryContextAllocZero(cxt, sizeof(dbscan_agg_state));
 }
 
-static void
-reserve(fit_state *s, MemoryContext cxt, int64 more)
+void
+dbscan_fit_reserve(dbscan_agg_state *s, MemoryContext cxt, int64 more)
 {
 	int64		want = s->n + more;
 	int64		cap;
@@ -66,7 +60,7 @@ reserve(fit_state *s, MemoryContext cxt, int64 more)
 
 /* The same parameters for every row and every partial state. */
 static void
-check_same(fit_state *s, int d, double eps, int64 min_points, bool standardize)
+check_same(dbscan_agg_state *s, int d, double eps, int64 min_points, bool standardize)
 {
 	if (d != s->d)
 		dbscan_report_length_mismatch(d, s->d, 0);
@@ -80,7 +74,7 @@ Datum
 dbscan_fit_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
-	fit_state  *s = PG_GETARG_STATE(0, fit_state);
+	dbscan_agg_state *s = PG_GETARG_STATE(0, dbscan_agg_state);
 	ArrayType  *copy;
 	const double *f;
 	double		eps;
@@ -112,7 +106,7 @@ dbscan_fit_trans(PG_FUNCTION_ARGS)
 	}
 	else
 		check_same(s, n, eps, min_points, standardize);
-	reserve(s, aggcxt, 1);
+	dbscan_fit_reserve(s, aggcxt, 1);
 	memcpy(s->x + s->n * s->d, f, (Size) n * sizeof(double));
 	s->n++;
 	if (copy)
@@ -125,9 +119,9 @@ Datum
 dbscan_fit_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
-	fit_state  *a = PG_GETARG_STATE(0, fit_state);
-	fit_state  *b = PG_GETARG_STATE(1, fit_state);
-	fit_state  *r;
+	dbscan_agg_state *a = PG_GETARG_STATE(0, dbscan_agg_state);
+	dbscan_agg_state *b = PG_GETARG_STATE(1, dbscan_agg_state);
+	dbscan_agg_state *r;
 
 	if (b == NULL || b->n == 0)
 		PG_RETURN_STATE(a);
@@ -145,7 +139,7 @@ dbscan_fit_combine(PG_FUNCTION_ARGS)
 		r = a;
 		check_same(r, b->d, b->eps, b->min_points, b->standardize);
 	}
-	reserve(r, aggcxt, b->n);
+	dbscan_fit_reserve(r, aggcxt, b->n);
 	memcpy(r->x + r->n * r->d, b->x, (Size) b->n * b->d * sizeof(double));
 	r->n += b->n;
 	PG_RETURN_POINTER(r);
@@ -155,7 +149,7 @@ PG_FUNCTION_INFO_V1(dbscan_fit_serial);
 Datum
 dbscan_fit_serial(PG_FUNCTION_ARGS)
 {
-	fit_state  *s = (fit_state *) PG_GETARG_POINTER(0);
+	dbscan_agg_state *s = (dbscan_agg_state *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
@@ -176,7 +170,7 @@ dbscan_fit_deserial(PG_FUNCTION_ARGS)
 	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
 	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
 	StringInfoData buf;
-	fit_state  *s;
+	dbscan_agg_state *s;
 	int64		n;
 
 	buf.data = VARDATA_ANY(raw);
@@ -195,7 +189,7 @@ dbscan_fit_deserial(PG_FUNCTION_ARGS)
 		report_bad_state("dbscan_fit");
 	if (n > 0)
 	{
-		reserve(s, aggcxt, n);
+		dbscan_fit_reserve(s, aggcxt, n);
 		for (int64 i = 0; i < n * s->d; i++)
 			s->x[i] = pq_getmsgfloat8(&buf);
 		s->n = n;
@@ -207,21 +201,14 @@ dbscan_fit_deserial(PG_FUNCTION_ARGS)
 static int
 cmp_points(const void *a, const void *b, void *arg)
 {
-	int			d = *(const int *) arg;
-	const double *x = *(const double *const *) a;
-	const double *y = *(const double *const *) b;
-
-	for (int k = 0; k < d; k++)
-		if (x[k] != y[k])
-			return x[k] < y[k] ? -1 : 1;
-	return 0;
+	return an_row_cmp(*(const double *const *) a, *(const double *const *) b, *(const int *) arg);
 }
 
 PG_FUNCTION_INFO_V1(dbscan_fit_final);
 Datum
 dbscan_fit_final(PG_FUNCTION_ARGS)
 {
-	fit_state  *s = PG_GETARG_STATE(0, fit_state);
+	dbscan_agg_state *s = PG_GETARG_STATE(0, dbscan_agg_state);
 	const double **order;
 	double	   *x,
 			   *mean,

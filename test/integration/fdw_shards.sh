@@ -10,7 +10,8 @@
 # - ts_score, IMMUTABLE, is shipped in a remote WHERE, with the same count;
 # - grouped by another key (region), the one-level aggregates ship every row,
 #   while ts_fit_merge(ts_fit_state(...)) / catch22_merge(catch22_state(...))
-#   with the states computed on the shards give the same models;
+#   with the states computed on the shards give the same models, and so does
+#   dbscan_fit_merge(dbscan_fit_state(...));
 # - a detector over the partitioned table whose partitions are foreign tables
 #   runs and gives the results of one over the local copy.
 # FDW_SERIES / FDW_POINTS scale the data (default 40 series of 300 points);
@@ -171,6 +172,18 @@ check "two levels by region, states from the shards = ts_fit / catch22 on one no
 	"$(q "$(printf "$digest" "$(printf "$two_level" metrics)")")" "$reference"
 check "one level by region over the shards = one node" \
 	"$(q "$(printf "$digest" "$(printf "$one_level" metrics)")")" "$reference"
+# dbscan_fit the same way: the states (every row's features) come from the shards
+dbscan_one="SELECT region, dbscan_fit(ARRAY[v, (series_id %% 10)::float8], 1.5, 5) AS m
+            FROM %s WHERE v IS NOT NULL GROUP BY region"
+dbscan_two="SELECT region, dbscan_fit_merge(s) AS m
+            FROM (SELECT region, series_id, dbscan_fit_state(ARRAY[v, (series_id %% 10)::float8], 1.5, 5) AS s
+                  FROM %s WHERE v IS NOT NULL GROUP BY region, series_id) p GROUP BY region"
+dbscan_digest="SELECT count(m) || ' ' || string_agg(region || ':' || md5(m), ' ' ORDER BY region) FROM (%s) x"
+check "two levels by region: dbscan_fit_state in the Remote SQL of each shard" \
+	"$(remote_with "$(printf "$dbscan_two" metrics)" 'public.dbscan_fit_state(')" "2"
+dbscan_reference=$(q "$(printf "$dbscan_digest" "$(printf "$dbscan_one" metrics_local)")")
+check "dbscan_fit_merge of the shards' states = dbscan_fit on one node" \
+	"$(q "$(printf "$dbscan_digest" "$(printf "$dbscan_two" metrics)")")|${dbscan_reference%% *}" "$dbscan_reference|4"
 
 # rows coming back from the shards, and time (EXPLAIN ANALYZE: the Foreign Scan rows, summed)
 shipped() {

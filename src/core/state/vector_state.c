@@ -4,6 +4,8 @@
  */
 #include "core/state/vector_state.h"
 
+#include "core/state/row_order.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,73 +16,6 @@
 #define OPT_FAR ", \"false_alarm_rate\": "
 #define OPT_THRESHOLD ", \"threshold\": "
 #define OPT_COMPONENTS ", \"components\": "
-
-/* A total order on finite doubles: -0 before +0, so that sorted rows are unique bytes. */
-static int
-cmp_double(double a, double b)
-{
-	if (a != b)
-		return a < b ? -1 : 1;
-	if (signbit(a) != signbit(b))
-		return signbit(a) ? -1 : 1;
-	return 0;
-}
-
-static int
-cmp_rows(const double *a, const double *b, size_t d)
-{
-	for (size_t k = 0; k < d; k++)
-	{
-		int			c = cmp_double(a[k], b[k]);
-
-		if (c != 0)
-			return c;
-	}
-	return 0;
-}
-
-/* Bottom-up merge sort of row indexes (C11 has no qsort with a context). */
-static an_status
-sort_rows(const double *x, size_t n, size_t d, uint32_t *ord)
-{
-	uint32_t   *tmp = an_alloc_array(n, sizeof(uint32_t));
-	uint32_t   *a = ord,
-			   *b = tmp;
-
-	if (tmp == NULL)
-		return AN_ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		ord[i] = (uint32_t) i;
-	for (size_t w = 1; w < n; w *= 2)
-	{
-		uint32_t   *t;
-
-		/* a pass is O(n d); there are log2(n) of them */
-		an_check_interrupts();
-		for (size_t lo = 0; lo < n; lo += 2 * w)
-		{
-			size_t		mid = lo + w < n ? lo + w : n,
-						hi = lo + 2 * w < n ? lo + 2 * w : n,
-						i = lo,
-						j = mid,
-						k = lo;
-
-			while (i < mid && j < hi)
-				b[k++] = cmp_rows(x + (size_t) a[j] * d, x + (size_t) a[i] * d, d) < 0 ? a[j++] : a[i++];
-			while (i < mid)
-				b[k++] = a[i++];
-			while (j < hi)
-				b[k++] = a[j++];
-		}
-		t = a;
-		a = b;
-		b = t;
-	}
-	if (a != ord)
-		memcpy(ord, a, n * sizeof(uint32_t));
-	an_free(tmp);
-	return AN_OK;
-}
 
 /* The shortest %.*g form of v that reads back to v. */
 static int
@@ -205,7 +140,6 @@ an_vector_state_write(const an_mv_options *opt, const double *x, size_t n, size_
 {
 	char		text[AN_VECTOR_STATE_OPTIONS_MAX];
 	size_t		text_len = an_vector_state_options_text(opt, text);
-	uint32_t   *ord;
 	an_writer	w;
 	an_status	s = AN_OK;
 
@@ -220,15 +154,6 @@ an_vector_state_write(const an_mv_options *opt, const double *x, size_t n, size_
 	}
 	if (s != AN_OK)
 		return s;
-	ord = an_alloc_array(n, sizeof(uint32_t));
-	if (ord == NULL)
-		return AN_ENOMEM;
-	s = sort_rows(x, n, d, ord);
-	if (s != AN_OK)
-	{
-		an_free(ord);
-		return s;
-	}
 	an_writer_init(&w);
 	an_writer_reserve(&w, 17 + text_len + n * d * 8);
 	an_put_u8(&w, AN_VECTOR_STATE_VERSION);
@@ -237,11 +162,12 @@ an_vector_state_write(const an_mv_options *opt, const double *x, size_t n, size_
 		an_put_u8(&w, (uint8_t) text[i]);
 	an_put_u32(&w, (uint32_t) d);
 	an_put_u64(&w, (uint64_t) n);
-	AN_FOR_CHECKED(i, n)
+	s = an_row_put_sorted(&w, x, n, d);
+	if (s != AN_OK)
 	{
-		an_put_f64_array(&w, x + (size_t) ord[i] * d, d);
+		an_writer_discard(&w);
+		return s;
 	}
-	an_free(ord);
 	return an_writer_finish(&w, AN_KIND_MV_FIT_STATE, out, out_len);
 }
 
@@ -257,8 +183,6 @@ an_vector_state_open(const uint8_t *buf, size_t len, an_vector_state *st)
 				d;
 	uint64_t	n;
 	const char *options;
-	double	   *prev,
-			   *cur;
 
 	s = an_model_open(buf, len, &h, &payload);
 	if (s != AN_OK)
@@ -294,31 +218,11 @@ an_vector_state_open(const uint8_t *buf, size_t len, an_vector_state *st)
 	st->d = d;
 	st->n = (size_t) n;
 	st->rows = payload + r.pos;
-	/* two rows decoded at a time: finite, each not before the previous */
-	prev = an_alloc_array(2 * (size_t) d, sizeof(double));
-	if (prev == NULL)
-		return AN_ENOMEM;
-	cur = prev + d;
-	AN_FOR_CHECKED(i, st->n)
-	{
-		an_vector_state_rows(st, i, 1, cur);
-		for (size_t k = 0; k < d; k++)
-			if (!isfinite(cur[k]))
-				s = AN_ECORRUPT;
-		if (i > 0 && cmp_rows(prev, cur, d) > 0)
-			s = AN_ECORRUPT;
-		memcpy(prev, cur, d * sizeof(double));
-	}
-	an_free(prev);
-	return s;
+	return an_row_check_sorted(st->rows, st->n, st->d);
 }
 
 void
 an_vector_state_rows(const an_vector_state *st, size_t from, size_t count, double *dst)
 {
-	an_reader	r;
-
-	an_reader_init(&r, st->rows + from * st->d * 8, count * st->d * 8);
-	for (size_t i = 0; i < count * st->d; i++)
-		dst[i] = an_get_f64(&r);
+	an_row_decode(st->rows, st->d, from, count, dst);
 }

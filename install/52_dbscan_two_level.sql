@@ -1,0 +1,63 @@
+-- The two-level form of dbscan_fit (docs/scaling.md): dbscan_fit_state(features, eps,
+-- min_points [, standardize]) returns the partial state as a self-contained bytea (kind
+-- dbscan_fit_state: every row, as DBSCAN needs every point), dbscan_fit_merge(state) the
+-- model dbscan_fit returns over all the rows, byte for byte.  The support functions are
+-- dbscan_fit's.
+
+CREATE FUNCTION dbscan_fit_state_final(internal)
+RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dbscan_fit_state_final(internal) IS
+  'final function of dbscan_fit_state: the vectors sorted and the parameters, as a dbscan_fit_state value (NULL for an empty group)';
+
+CREATE FUNCTION dbscan_fit_merge_transition(internal, bytea)
+RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dbscan_fit_merge_transition(internal, bytea) IS
+  'transition function of dbscan_fit_merge and dbscan_fit_state(bytea): validates a state and adds its vectors (NULL states are skipped)';
+
+CREATE AGGREGATE dbscan_fit_state(features float8[], eps float8, min_points int) (
+  SFUNC = dbscan_fit_trans,
+  STYPE = internal,
+  FINALFUNC = dbscan_fit_state_final,
+  COMBINEFUNC = dbscan_fit_combine,
+  SERIALFUNC = dbscan_fit_serial,
+  DESERIALFUNC = dbscan_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dbscan_fit_state(float8[], float8, int) IS
+  'partial state of dbscan_fit(features, eps, min_points) as bytea, for dbscan_fit_merge';
+
+CREATE AGGREGATE dbscan_fit_state(features float8[], eps float8, min_points int, standardize boolean) (
+  SFUNC = dbscan_fit_trans,
+  STYPE = internal,
+  FINALFUNC = dbscan_fit_state_final,
+  COMBINEFUNC = dbscan_fit_combine,
+  SERIALFUNC = dbscan_fit_serial,
+  DESERIALFUNC = dbscan_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dbscan_fit_state(float8[], float8, int, boolean) IS
+  'partial state of dbscan_fit(features, eps, min_points, standardize) as bytea, for dbscan_fit_merge';
+
+CREATE AGGREGATE dbscan_fit_state(state bytea) (
+  SFUNC = dbscan_fit_merge_transition,
+  STYPE = internal,
+  FINALFUNC = dbscan_fit_state_final,
+  COMBINEFUNC = dbscan_fit_combine,
+  SERIALFUNC = dbscan_fit_serial,
+  DESERIALFUNC = dbscan_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dbscan_fit_state(bytea) IS
+  'merges dbscan_fit_state values into one (rollups, adding new rows to a kept state)';
+
+CREATE AGGREGATE dbscan_fit_merge(state bytea) (
+  SFUNC = dbscan_fit_merge_transition,
+  STYPE = internal,
+  FINALFUNC = dbscan_fit_final,
+  COMBINEFUNC = dbscan_fit_combine,
+  SERIALFUNC = dbscan_fit_serial,
+  DESERIALFUNC = dbscan_fit_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dbscan_fit_merge(bytea) IS
+  'the model dbscan_fit returns over all the rows of the dbscan_fit_state values merged';

@@ -1,0 +1,107 @@
+/*
+ * dbscan_state.c: writing and validating the partial state of dbscan_fit
+ * (see dbscan_state.h for the layout).
+ */
+#include "core/state/dbscan_state.h"
+
+#include <math.h>
+
+#include "core/state/row_order.h"
+
+/* The parameters dbscan_fit accepts (as dbscan_check_params in the glue, and an SQL int). */
+static bool
+params_ok(double eps, int64_t min_points)
+{
+	return isfinite(eps) && eps > 0.0 && eps <= AN_DBSCAN_MAX_EPS && min_points >= 1 && min_points <= INT32_MAX;
+}
+
+an_status
+an_dbscan_state_write(double eps, int64_t min_points, bool standardize, const double *x,
+					  size_t n, size_t d, uint8_t **out, size_t *out_len)
+{
+	an_writer	w;
+	an_status	s = AN_OK;
+
+	if (!params_ok(eps, min_points) || d == 0 || d > AN_DBSCAN_MAX_DIMS || n == 0)
+		return AN_EINVAL;
+	if (n > AN_DBSCAN_MAX_POINTS || n > (AN_MODEL_MAX_PAYLOAD - AN_DBSCAN_STATE_FIXED_BYTES) / 8 / d)
+		return AN_ETOOMANY;
+	AN_FOR_CHECKED(i, n * d)
+	{
+		if (!isfinite(x[i]))
+			s = AN_EINVAL;
+	}
+	if (s != AN_OK)
+		return s;
+	an_writer_init(&w);
+	an_writer_reserve(&w, AN_DBSCAN_STATE_FIXED_BYTES + n * d * 8);
+	an_put_u8(&w, AN_DBSCAN_STATE_VERSION);
+	an_put_u32(&w, (uint32_t) d);
+	an_put_f64(&w, eps);
+	an_put_i64(&w, min_points);
+	an_put_u8(&w, standardize ? 1 : 0);
+	an_put_u64(&w, (uint64_t) n);
+	s = an_row_put_sorted(&w, x, n, d);
+	if (s != AN_OK)
+	{
+		an_writer_discard(&w);
+		return s;
+	}
+	return an_writer_finish(&w, AN_KIND_DBSCAN_FIT_STATE, out, out_len);
+}
+
+an_status
+an_dbscan_state_open(const uint8_t *buf, size_t len, an_dbscan_state *st)
+{
+	an_model_header h;
+	const uint8_t *payload;
+	an_reader	r;
+	an_status	s;
+	uint8_t		version,
+				standardize;
+	uint32_t	d;
+	uint64_t	n;
+	double		eps;
+	int64_t		min_points;
+
+	s = an_model_open(buf, len, &h, &payload);
+	if (s != AN_OK)
+		return s;
+	if (h.kind != AN_KIND_DBSCAN_FIT_STATE)
+		return AN_EKIND;
+	an_reader_init(&r, payload, h.payload_len);
+	version = an_get_u8(&r);
+	if (r.status != AN_OK)
+		return r.status;
+	if (version == 0)
+		return AN_ECORRUPT;
+	if (version > AN_DBSCAN_STATE_VERSION)
+		return AN_EVERSION;
+	d = an_get_u32(&r);
+	eps = an_get_f64(&r);
+	min_points = an_get_i64(&r);
+	standardize = an_get_u8(&r);
+	n = an_get_u64(&r);
+	if (r.status != AN_OK)
+		return r.status;
+	if (d == 0 || d > AN_DBSCAN_MAX_DIMS || !params_ok(eps, min_points) || standardize > 1 ||
+		n == 0 || n > AN_DBSCAN_MAX_POINTS)
+		return AN_ECORRUPT;
+	if (n > an_reader_remaining(&r) / 8 / d)
+		return AN_ETRUNCATED;
+	if (n * d * 8 != an_reader_remaining(&r))
+		return AN_ELENGTH;
+	st->eps = eps;
+	st->min_points = min_points;
+	st->standardize = standardize == 1;
+	st->d = d;
+	st->n = (size_t) n;
+	st->rows = payload + r.pos;
+	return an_row_check_sorted(st->rows, st->n, st->d);
+}
+
+void
+an_dbscan_state_rows(const an_dbscan_state *st, size_t from, size_t count, double *dst)
+{
+	an_row_decode(st->rows, st->d, from, count, dst);
+}

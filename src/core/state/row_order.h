@@ -1,0 +1,41 @@
+/*
+ * row_order.h: the rows of feature vectors that the partial states of
+ * mv_fit (vector_state.h) and dbscan_fit (dbscan_state.h) carry, in their
+ * one canonical order.
+ *
+ * Rows are compared feature by feature, with -0 before +0 (a total order on
+ * finite doubles), so that one multiset of rows has exactly one sorted
+ * sequence of bytes, whatever the row order or the split.  On the wire a
+ * row is d f64, little-endian (model_format.h).
+ */
+#ifndef ANOMALY_ROW_ORDER_H
+#define ANOMALY_ROW_ORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "core/model_format.h"
+
+/* <0, 0, >0 as row a (d finite doubles) sorts before, with, after row b. */
+int			an_row_cmp(const double *a, const double *b, size_t d);
+
+/*
+ * The order of n rows (row-major, n <= UINT32_MAX) as indexes into ord[n]:
+ * a stable merge sort, interruptible between passes.  AN_ENOMEM.
+ */
+an_status	an_row_sort(const double *x, size_t n, size_t d, uint32_t *ord);
+
+/* Write the n rows of x sorted (AN_ENOMEM if the order cannot be made; w is then left as it was). */
+an_status	an_row_put_sorted(an_writer *w, const double *x, size_t n, size_t d);
+
+/* Decode rows [from, from + count) of encoded rows of d features into dst. */
+void		an_row_decode(const uint8_t *rows, size_t d, size_t from, size_t count, double *dst);
+
+/*
+ * Check n encoded rows of d features: every value finite and each row not
+ * before the previous one.  AN_ECORRUPT otherwise, AN_ENOMEM.
+ */
+an_status	an_row_check_sorted(const uint8_t *rows, size_t n, size_t d);
+
+#endif

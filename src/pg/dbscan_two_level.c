@@ -1,0 +1,113 @@
+/*
+ * dbscan_two_level.c: the two-level form of dbscan_fit (see two_level.c for
+ * the pattern; format and validation in core/state/dbscan_state.h).
+ *
+ *   dbscan_fit_state(features, eps, min_points [, standardize]) -> bytea   kind dbscan_fit_state
+ *   dbscan_fit_state(state bytea)                               -> bytea   states merged into one
+ *   dbscan_fit_merge(state bytea)                               -> bytea   the model dbscan_fit returns
+ *
+ * The states carry the rows' vectors and the parameters; the merge feeds
+ * them to dbscan_fit's own state, combine and final functions, and the fit
+ * sorts the rows first, so the model is byte for byte dbscan_fit's over all
+ * the rows whatever the split.  DBSCAN needs every point, so a state is as
+ * large as its rows (docs/scaling.md).
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/float.h"
+
+#include "core/state/dbscan_state.h"
+#include "pg/agg_support.h"
+#include "pg/dbscan_common.h"
+#include "pg/error_report.h"
+
+/* Rows decoded between interrupt checks. */
+#define DECODE_ROWS 4096
+
+PG_FUNCTION_INFO_V1(dbscan_fit_state_final);
+/* final function of dbscan_fit_state: the vectors (sorted by the writer) and the parameters */
+Datum
+dbscan_fit_state_final(PG_FUNCTION_ARGS)
+{
+	dbscan_agg_state *s = PG_GETARG_STATE(0, dbscan_agg_state);
+	uint8_t    *out;
+	size_t		len;
+	an_status	st;
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	st = an_dbscan_state_write(s->eps, s->min_points, s->standardize, s->x, (size_t) s->n, (size_t) s->d,
+							   &out, &len);
+	if (st == AN_ETOOMANY)
+		report_status(st, "dbscan_fit_state", "%lld rows of %d features do not fit in one state (1 GB).",
+					  (long long) s->n, s->d);
+	report_status(st, "dbscan_fit_state", NULL);
+	PG_RETURN_BYTEA_P(bytea_from_core(out, len));
+}
+
+/* States made with other parameters: name both sets. */
+static void
+report_other_parameters(const an_dbscan_state *vs, const dbscan_agg_state *s)
+{
+	ereport(ERROR,
+			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			errmsg("eps, min_points and standardize must be the same for every row of a group"),
+			errdetail("A state has eps %s, min_points %lld, standardize %s; the first had eps %s, min_points %lld, standardize %s.",
+					  float8out_internal(vs->eps), (long long) vs->min_points, vs->standardize ? "true" : "false",
+					  float8out_internal(s->eps), (long long) s->min_points, s->standardize ? "true" : "false"),
+			errhint("Merge only states made with the same eps, min_points and standardize."));
+}
+
+PG_FUNCTION_INFO_V1(dbscan_fit_merge_transition);
+/* transition of dbscan_fit_merge and dbscan_fit_state(bytea): validate a state and add its rows */
+Datum
+dbscan_fit_merge_transition(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
+	dbscan_agg_state *s = PG_GETARG_STATE(0, dbscan_agg_state);
+	bytea	   *b;
+	const uint8_t *buf;
+	size_t		len;
+	an_dbscan_state vs;
+	an_status	st;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_STATE(s);
+	b = PG_GETARG_BYTEA_PP(1);
+	buf = (const uint8_t *) VARDATA_ANY(b);
+	len = VARSIZE_ANY_EXHDR(b);
+	st = an_dbscan_state_open(buf, len, &vs);
+	if (st == AN_EKIND && len >= AN_MODEL_HEADER_SIZE && an_model_kind_name(buf[5]) != NULL)
+		report_wrong_kind(buf, len, "dbscan_fit_merge", "dbscan_fit_state");
+	if (st != AN_OK)
+		report_model_status(st, "dbscan_fit_merge");
+
+	if (s == NULL)
+	{
+		s = MemoryContextAllocZero(aggcxt, sizeof(dbscan_agg_state));
+		s->d = (int32) vs.d;
+		s->eps = vs.eps;
+		s->min_points = vs.min_points;
+		s->standardize = vs.standardize;
+	}
+	else
+	{
+		if ((int32) vs.d != s->d)
+			dbscan_report_length_mismatch((int) vs.d, s->d, 0);
+		if (vs.eps != s->eps || vs.min_points != s->min_points || vs.standardize != s->standardize)
+			report_other_parameters(&vs, s);
+	}
+	dbscan_fit_reserve(s, aggcxt, (int64) vs.n);
+	for (size_t from = 0; from < vs.n; from += DECODE_ROWS)
+	{
+		size_t		k = Min(DECODE_ROWS, vs.n - from);
+
+		CHECK_FOR_INTERRUPTS();
+		an_dbscan_state_rows(&vs, from, k, s->x + (s->n + (int64) from) * s->d);
+	}
+	s->n += (int64) vs.n;
+	PG_RETURN_POINTER(s);
+}
