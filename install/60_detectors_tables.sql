@@ -27,7 +27,8 @@ CREATE TABLE @extschema@.anomaly_detectors (
 COMMENT ON TABLE @extschema@.anomaly_detectors IS
 	'anomaly: registered detectors (one row per anomaly_create_detector call)';
 COMMENT ON COLUMN @extschema@.anomaly_detectors.source IS 'table or view the detector reads';
-COMMENT ON COLUMN @extschema@.anomaly_detectors.options IS 'ts_fit options plus the refit policy keys';
+COMMENT ON COLUMN @extschema@.anomaly_detectors.options IS
+	'ts_fit options (mv_fit options for a multivariate detector) plus the refit and missing-data policy keys';
 COMMENT ON COLUMN @extschema@.anomaly_detectors.value_column IS 'the value column of a univariate (ts_fit) detector';
 COMMENT ON COLUMN @extschema@.anomaly_detectors.value_columns IS
 	'the value columns of a multivariate (mv_fit) detector, in the order of its feature vectors';
@@ -110,6 +111,7 @@ CREATE TABLE @extschema@.anomaly_results (
 	run_id     bigint      NOT NULL,
 	scored_at  timestamptz NOT NULL DEFAULT now(),
 	series_id  bigint      NOT NULL,
+	-- Multivariate detectors only; last because version 0.4.0 added them.
 	contributions float8[],
 	top_column    text,
 	PRIMARY KEY (ts, series_id)

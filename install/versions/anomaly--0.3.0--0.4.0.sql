@@ -1170,6 +1170,8 @@ ALTER TABLE @extschema@.anomaly_detectors ALTER COLUMN value_column DROP NOT NUL
 ALTER TABLE @extschema@.anomaly_detectors ADD COLUMN value_columns text[];
 ALTER TABLE @extschema@.anomaly_detectors
 	ADD CONSTRAINT anomaly_detectors_values CHECK ((value_column IS NULL) <> (value_columns IS NULL));
+COMMENT ON COLUMN @extschema@.anomaly_detectors.options IS
+	'ts_fit options (mv_fit options for a multivariate detector) plus the refit and missing-data policy keys';
 COMMENT ON COLUMN @extschema@.anomaly_detectors.value_column IS 'the value column of a univariate (ts_fit) detector';
 COMMENT ON COLUMN @extschema@.anomaly_detectors.value_columns IS
 	'the value columns of a multivariate (mv_fit) detector, in the order of its feature vectors';
