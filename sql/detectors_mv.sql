@@ -86,7 +86,7 @@ SELECT p -> 'detector' AS detector, p -> 'new_events' AS new_events, p -> 'anoma
        p -> 'missing_events' AS missing_events, jsonb_path_query_array(p, '$.top_series[*].series') AS top_series,
        jsonb_path_query_array(p, '$.top_series[*].top_column') AS top_column
 FROM (SELECT :'payload'::jsonb AS p) x;
-SELECT run_id, series, fitted, rows_scored, anomalies, new_events, missing_events FROM anomaly_runs
+SELECT series, fitted, rows_scored, anomalies, new_events, missing_events FROM anomaly_runs
 WHERE detector = 'mv' ORDER BY run_id;
 
 -- The one flagged row, its top column and the value written (that column's).
