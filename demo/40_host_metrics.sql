@@ -87,3 +87,18 @@ SELECT count(*) AS rows_scored,
        count(*) FILTER (WHERE s.is_anomaly) AS mv_detect,
        count(*) FILTER (WHERE s.is_anomaly AND s.host = 'host-042') AS mv_detect_on_host_042
 FROM host_scored s JOIN host_metric_models USING (host);
+
+\echo
+\echo '== the same, as a multivariate detector: one mv_fit model per host over (cpu, mem, latency_ms) =='
+\echo '   (a view shows the rows up to a clock: the first run fits on October 28-30, the second scores October 31)'
+DO $$ BEGIN PERFORM anomaly_drop_detector(name) FROM anomaly_detectors WHERE name = 'host_joint'; END $$;
+CREATE TABLE host_clock (upto timestamptz);
+INSERT INTO host_clock VALUES ('2026-10-30 23:50+00');
+CREATE VIEW host_feed AS SELECT * FROM host_metrics WHERE ts <= (SELECT upto FROM host_clock);
+SELECT anomaly_create_detector('host_joint', 'host_feed', 'ts', ARRAY['cpu', 'mem', 'latency_ms'], 'host');
+SELECT series, fitted, rows_scored FROM anomaly_run('host_joint');
+UPDATE host_clock SET upto = '2026-10-31 23:50+00';
+SELECT series, fitted, rows_scored, anomalies, new_events FROM anomaly_run('host_joint');
+SELECT series, started_at, ended_at, anomalous_rows, round(peak_score::numeric, 2) AS peak_score, top_column
+FROM anomaly_events WHERE detector = 'host_joint' AND kind = 'anomaly' AND started_at >= '2026-10-31'
+ORDER BY peak_score DESC LIMIT 3;

@@ -14,16 +14,24 @@ CREATE TABLE @extschema@.anomaly_detectors (
 	name          text        PRIMARY KEY CHECK (name <> '' AND octet_length(name) <= 55),
 	source        regclass    NOT NULL,
 	time_column   text        NOT NULL,
-	value_column  text        NOT NULL,
+	value_column  text,
 	series_column text,
 	options       jsonb       NOT NULL DEFAULT '{}',
 	owner         regrole     NOT NULL,
-	created_at    timestamptz NOT NULL DEFAULT now()
+	created_at    timestamptz NOT NULL DEFAULT now(),
+	value_columns text[],
+	-- A detector reads one value column (ts_fit) or several (mv_fit).
+	-- value_columns is last because version 0.4.0 added it.
+	CONSTRAINT anomaly_detectors_values CHECK ((value_column IS NULL) <> (value_columns IS NULL))
 );
 COMMENT ON TABLE @extschema@.anomaly_detectors IS
 	'anomaly: registered detectors (one row per anomaly_create_detector call)';
 COMMENT ON COLUMN @extschema@.anomaly_detectors.source IS 'table or view the detector reads';
-COMMENT ON COLUMN @extschema@.anomaly_detectors.options IS 'ts_fit options plus the refit policy keys';
+COMMENT ON COLUMN @extschema@.anomaly_detectors.options IS
+	'ts_fit options (mv_fit options for a multivariate detector) plus the refit and missing-data policy keys';
+COMMENT ON COLUMN @extschema@.anomaly_detectors.value_column IS 'the value column of a univariate (ts_fit) detector';
+COMMENT ON COLUMN @extschema@.anomaly_detectors.value_columns IS
+	'the value columns of a multivariate (mv_fit) detector, in the order of its feature vectors';
 COMMENT ON COLUMN @extschema@.anomaly_detectors.owner IS 'role whose members may change and run the detector';
 
 CREATE SEQUENCE @extschema@.anomaly_models_model_id_seq;
@@ -47,7 +55,8 @@ COMMENT ON TABLE @extschema@.anomaly_models IS
 	'anomaly: every model a detector fitted, per series; is_current marks the one in use';
 COMMENT ON COLUMN @extschema@.anomaly_models.train_from IS 'oldest timestamp of the training rows';
 COMMENT ON COLUMN @extschema@.anomaly_models.train_to IS 'newest timestamp of the training rows';
-COMMENT ON COLUMN @extschema@.anomaly_models.info IS 'ts_model_info(model)';
+COMMENT ON COLUMN @extschema@.anomaly_models.info IS
+	'ts_model_info(model); for a multivariate detector mv_model_info(model) and the sampling interval';
 
 CREATE SEQUENCE @extschema@.anomaly_series_series_id_seq;
 COMMENT ON SEQUENCE @extschema@.anomaly_series_series_id_seq IS 'anomaly: identifiers of detector series';
@@ -102,6 +111,9 @@ CREATE TABLE @extschema@.anomaly_results (
 	run_id     bigint      NOT NULL,
 	scored_at  timestamptz NOT NULL DEFAULT now(),
 	series_id  bigint      NOT NULL,
+	-- Multivariate detectors only; last because version 0.4.0 added them.
+	contributions float8[],
+	top_column    text,
 	PRIMARY KEY (ts, series_id)
 );
 COMMENT ON TABLE @extschema@.anomaly_results IS
@@ -109,6 +121,10 @@ COMMENT ON TABLE @extschema@.anomaly_results IS
 COMMENT ON COLUMN @extschema@.anomaly_results.model_id IS 'anomaly_models.model_id of the model that scored the row';
 COMMENT ON COLUMN @extschema@.anomaly_results.run_id IS 'anomaly_runs.run_id of the run that wrote the row';
 COMMENT ON COLUMN @extschema@.anomaly_results.series_id IS 'anomaly_series.series_id of the detector and series';
+COMMENT ON COLUMN @extschema@.anomaly_results.contributions IS
+	'multivariate detectors: each value column''s share of the anomaly (mv_detect), in the order of value_columns';
+COMMENT ON COLUMN @extschema@.anomaly_results.top_column IS
+	'multivariate detectors: the value column with the largest contribution (value holds its value)';
 
 CREATE SEQUENCE @extschema@.anomaly_runs_run_id_seq;
 COMMENT ON SEQUENCE @extschema@.anomaly_runs_run_id_seq IS 'anomaly: identifiers of detector runs';

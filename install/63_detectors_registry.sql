@@ -104,13 +104,16 @@ $$;
 COMMENT ON FUNCTION @extschema@._anomaly_policy(jsonb) IS
 	'anomaly (internal): splits detector options into the ts_fit options, the refit policy and the missing-data policy';
 
-CREATE FUNCTION @extschema@.anomaly_create_detector(
+-- Checks and registers a detector: value_column for a univariate (ts_fit)
+-- detector, value_columns (at least 2) for a multivariate (mv_fit) one.
+CREATE FUNCTION @extschema@._anomaly_create_detector(
 	name text,
 	source regclass,
 	time_column text,
 	value_column text,
-	series_column text DEFAULT NULL,
-	options jsonb DEFAULT '{}')
+	value_columns text[],
+	series_column text,
+	options jsonb)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -121,10 +124,6 @@ DECLARE
 	typ oid;
 	me regrole;
 BEGIN
-	IF name IS NULL OR source IS NULL OR time_column IS NULL OR value_column IS NULL THEN
-		RAISE EXCEPTION 'name, source, time_column and value_column must not be NULL'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
 	IF name = '' OR octet_length(name) > 55 THEN
 		RAISE EXCEPTION 'invalid detector name'
 			USING ERRCODE = 'invalid_parameter_value',
@@ -136,7 +135,7 @@ BEGIN
 	END IF;
 	policy := @extschema@._anomaly_policy(coalesce(options, '{}'));
 
-	FOREACH col IN ARRAY ARRAY[time_column, value_column, series_column] LOOP
+	FOREACH col IN ARRAY ARRAY[time_column, value_column, series_column] || value_columns LOOP
 		CONTINUE WHEN col IS NULL;
 		SELECT a.atttypid INTO typ FROM pg_attribute a
 		WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
@@ -155,25 +154,31 @@ BEGIN
 				      DETAIL = format('Column "%s" is of type %s.', col, format_type(typ, NULL)),
 				      HINT = 'Point the detector at a view that converts it, for example ts AT TIME ZONE ''UTC''.';
 		END IF;
-		IF col = value_column AND NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = typ AND t.typcategory = 'N') THEN
+		IF (col = value_column OR col = ANY (value_columns))
+		   AND NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = typ AND t.typcategory = 'N') THEN
 			RAISE EXCEPTION 'value column "%" must be numeric', col
 				USING ERRCODE = 'datatype_mismatch',
 				      DETAIL = format('Column "%s" is of type %s.', col, format_type(typ, NULL));
 		END IF;
 	END LOOP;
 
-	-- ts_fit validates its own options; ask it now rather than at the first run.
-	PERFORM @extschema@._anomaly_check_fit_options(policy.fit_options);
+	-- The fitting function validates its own options; ask it now rather than at the first run.
+	IF value_columns IS NULL THEN
+		PERFORM @extschema@._anomaly_check_fit_options(policy.fit_options);
+	ELSE
+		PERFORM @extschema@._anomaly_check_mv_fit_options(policy.fit_options, cardinality(value_columns));
+	END IF;
 
 	SELECT r.oid::regrole INTO me FROM pg_roles r WHERE r.rolname = current_user;
 	BEGIN
-		INSERT INTO @extschema@.anomaly_detectors (name, source, time_column, value_column, series_column, options, owner)
-		VALUES (name, source, time_column, value_column, series_column, coalesce(options, '{}'), me);
+		INSERT INTO @extschema@.anomaly_detectors (name, source, time_column, value_column, series_column, options, owner,
+		                                           value_columns)
+		VALUES (name, source, time_column, value_column, series_column, coalesce(options, '{}'), me, value_columns);
 	EXCEPTION WHEN unique_violation THEN
 		-- Names are unique over all roles (they name the pg_cron jobs and key the
 		-- other tables).  A detector the caller may not see is not confirmed:
 		-- the name is only said to be taken.
-		IF EXISTS (SELECT 1 FROM @extschema@.anomaly_detectors x WHERE x.name = anomaly_create_detector.name) THEN
+		IF EXISTS (SELECT 1 FROM @extschema@.anomaly_detectors x WHERE x.name = _anomaly_create_detector.name) THEN
 			RAISE EXCEPTION 'detector "%" already exists', name USING ERRCODE = 'duplicate_object';
 		END IF;
 		RAISE EXCEPTION 'detector name "%" is not available', name
@@ -183,8 +188,81 @@ BEGIN
 	END;
 END
 $$;
+COMMENT ON FUNCTION @extschema@._anomaly_create_detector(text, regclass, text, text, text[], text, jsonb) IS
+	'anomaly (internal): checks and registers a univariate or multivariate detector';
+
+CREATE FUNCTION @extschema@.anomaly_create_detector(
+	name text,
+	source regclass,
+	time_column text,
+	value_column text,
+	series_column text DEFAULT NULL,
+	options jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF name IS NULL OR source IS NULL OR time_column IS NULL OR value_column IS NULL THEN
+		RAISE EXCEPTION 'name, source, time_column and value_column must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM @extschema@._anomaly_create_detector(name, source, time_column, value_column, NULL, series_column, options);
+END
+$$;
 COMMENT ON FUNCTION @extschema@.anomaly_create_detector(text, regclass, text, text, text, jsonb) IS
 	'anomaly: registers a detector over a table or view (time, value and optional series columns; ts_fit options plus train_window, refit_every, min_train_points, late_window, missing_after, missing_clock)';
+
+-- A multivariate detector: one mv_fit model per series over the vector of the
+-- value columns, in their order.  One column is refused rather than taken as
+-- a one-feature mv model: the one-column call (value_column text) fits ts_fit,
+-- which knows the seasonality that a one-feature mv model would not.
+CREATE FUNCTION @extschema@.anomaly_create_detector(
+	name text,
+	source regclass,
+	time_column text,
+	value_columns text[],
+	series_column text DEFAULT NULL,
+	options jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF name IS NULL OR source IS NULL OR time_column IS NULL OR value_columns IS NULL THEN
+		RAISE EXCEPTION 'name, source, time_column and value_columns must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF array_ndims(value_columns) > 1 THEN
+		RAISE EXCEPTION 'value_columns must be a one-dimensional array of column names'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = format('Got an array of %s dimensions.', array_ndims(value_columns));
+	END IF;
+	IF array_position(value_columns, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'value_columns must not contain NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF cardinality(value_columns) < 2 THEN
+		RAISE EXCEPTION 'a multivariate detector needs at least 2 value columns'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = format('Got %s.', cardinality(value_columns)),
+			      HINT = 'For one column pass its name as text, not as an array: the detector then fits ts_fit.';
+	END IF;
+	IF cardinality(value_columns) > 1024 THEN
+		RAISE EXCEPTION 'a multivariate detector reads at most 1024 value columns'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = format('Got %s.', cardinality(value_columns));
+	END IF;
+	IF (SELECT count(DISTINCT c) FROM unnest(value_columns) c) < cardinality(value_columns) THEN
+		RAISE EXCEPTION 'value column "%" is given more than once',
+			(SELECT c FROM unnest(value_columns) c GROUP BY c HAVING count(*) > 1 ORDER BY min(c) LIMIT 1)
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM @extschema@._anomaly_create_detector(name, source, time_column, NULL, value_columns, series_column, options);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.anomaly_create_detector(text, regclass, text, text[], text, jsonb) IS
+	'anomaly: registers a multivariate detector over a table or view (time column, 2 or more value columns scored jointly by one mv_fit model per series, optional series column; mv_fit options plus train_window, refit_every, min_train_points, late_window, missing_after, missing_clock)';
 
 CREATE FUNCTION @extschema@.anomaly_drop_detector(name text)
 RETURNS void
@@ -252,6 +330,27 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@._anomaly_check_fit_options(jsonb) IS
 	'anomaly (internal): raises the ts_fit option error, if any, for the given options';
+
+-- The same for mv_fit, on synthetic vectors of the detector's dimension (an
+-- option such as the number of pca components is valid for some dimensions
+-- only): 200 rows, or dims + 50 when that is more.
+CREATE FUNCTION @extschema@._anomaly_check_mv_fit_options(fit_options jsonb, dims integer)
+RETURNS void
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM @extschema@.mv_fit(g.v, fit_options)
+	FROM (SELECT array_agg(sin(i * (k + 1) * 0.7) + cos(i * 0.3 + k) + ((i * (k + 3)) % 11) * 0.1 ORDER BY k) AS v
+	      FROM generate_series(0, greatest(199, dims + 49)) i, generate_series(1, dims) k
+	      GROUP BY i) g;
+EXCEPTION
+	WHEN invalid_parameter_value THEN RAISE;
+	WHEN OTHERS THEN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_check_mv_fit_options(jsonb, integer) IS
+	'anomaly (internal): raises the mv_fit option error, if any, for the given options and number of value columns';
 
 -- Marks a series as retired (dropped from the source): it raises no more
 -- missing-data events, and its open stale event is closed.  New rows of the

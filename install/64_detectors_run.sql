@@ -6,9 +6,11 @@
 -- are new events.
 -- ---------------------------------------------------------------------------
 
--- The source rows a detector reads, as (series text, ts timestamptz, value float8).
--- Rows with a NULL time, a NULL series or a NULL, NaN or infinite value are left out.
--- Without with_value, the value column is neither read nor checked (series discovery).
+-- The source rows a detector reads, as (series text, ts timestamptz, value
+-- float8), or for a multivariate detector value float8[] (the value columns
+-- in their order).  Rows with a NULL time, a NULL series or a NULL, NaN or
+-- infinite value (in any of the value columns) are left out.
+-- Without with_value, the value columns are neither read nor checked (series discovery).
 CREATE FUNCTION @extschema@._anomaly_source_sql(d @extschema@.anomaly_detectors, with_value boolean)
 RETURNS text
 LANGUAGE sql STABLE
@@ -17,9 +19,15 @@ AS $$
 	SELECT format('SELECT %s AS series, %I AS ts%s FROM %s WHERE %I IS NOT NULL%s%s',
 	              CASE WHEN d.series_column IS NULL THEN '''''::text' ELSE format('(%I)::text', d.series_column) END,
 	              d.time_column,
-	              CASE WHEN with_value THEN format(', (%I)::float8 AS value', d.value_column) ELSE '' END,
+	              CASE WHEN NOT with_value THEN ''
+	                   WHEN d.value_columns IS NULL THEN format(', (%I)::float8 AS value', d.value_column)
+	                   ELSE format(', ARRAY[%s] AS value',
+	                               (SELECT string_agg(format('(%I)::float8', v.c), ', ' ORDER BY v.k)
+	                                FROM unnest(d.value_columns) WITH ORDINALITY AS v(c, k))) END,
 	              d.source::text, d.time_column,
-	              CASE WHEN with_value THEN format(' AND abs((%I)::float8) < ''Infinity''::float8', d.value_column) ELSE '' END,
+	              CASE WHEN NOT with_value THEN ''
+	                   ELSE (SELECT string_agg(format(' AND abs((%I)::float8) < ''Infinity''::float8', v.c), '' ORDER BY v.k)
+	                         FROM unnest(coalesce(d.value_columns, ARRAY[d.value_column])) WITH ORDINALITY AS v(c, k)) END,
 	              CASE WHEN d.series_column IS NULL THEN '' ELSE format(' AND %I IS NOT NULL', d.series_column) END)
 $$;
 COMMENT ON FUNCTION @extschema@._anomaly_source_sql(@extschema@.anomaly_detectors, boolean) IS
@@ -37,6 +45,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	p record := @extschema@._anomaly_policy(d.options);
+	mv boolean := d.value_columns IS NOT NULL;
 	q text;
 	lower_bound timestamptz := '-infinity';
 	fitted_series text[];
@@ -50,18 +59,18 @@ BEGIN
 	END IF;
 	q := format($q$
 		WITH fit AS (
-			SELECT t.series, @extschema@.ts_fit(t.ts, t.value, $3) AS model,
-			       min(t.ts) AS train_from, max(t.ts) AS train_to, count(*) AS n
-			FROM (SELECT src.series, src.ts, src.value%s
+			SELECT t.series, %s AS model,
+			       min(t.ts) AS train_from, max(t.ts) AS train_to, count(*) AS n%s
+			FROM %s(SELECT src.series, src.ts, src.value%s
 			      FROM (%s) src
 			      JOIN unnest($1::text[], $2::timestamptz[]) AS need(series, cutoff) ON need.series = src.series
 			      WHERE src.ts <= need.cutoff AND src.ts > $4%s) t
-			%s
+			%s%s
 			GROUP BY t.series
 			HAVING count(*) >= $5
 		), ins AS (
 			INSERT INTO @extschema@.anomaly_models (detector, series, model, train_from, train_to, train_points, info)
-			SELECT $8, fit.series, fit.model, fit.train_from, fit.train_to, fit.n, @extschema@.ts_model_info(fit.model)
+			SELECT $8, fit.series, fit.model, fit.train_from, fit.train_to, fit.n, %s
 			FROM fit WHERE fit.model IS NOT NULL
 			RETURNING model_id, series
 		), upd AS (
@@ -72,6 +81,14 @@ BEGIN
 		)
 		SELECT array_agg(series), array_agg(model_id) FROM upd
 		$q$,
+		CASE WHEN mv THEN '@extschema@.mv_fit(t.value, $3)' ELSE '@extschema@.ts_fit(t.ts, t.value, $3)' END,
+		-- An mv model knows no time: the sampling interval that missing-data
+		-- events need is the median spacing of the distinct timestamps of the
+		-- training rows (as ts_fit infers it, to the microsecond), added to
+		-- the model's info as interval_seconds (0: unknown, as in ts_fit).
+		CASE WHEN mv THEN ', coalesce(round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.gap))'
+		                  ' FILTER (WHERE t.gap > interval ''0''))::numeric, 6)::float8, 0) AS spacing' ELSE '' END,
+		CASE WHEN mv THEN '(SELECT t.*, t.ts - lag(t.ts) OVER (PARTITION BY t.series ORDER BY t.ts) AS gap FROM ' ELSE '' END,
 		CASE WHEN p.train_window IS NOT NULL THEN ', max(src.ts) OVER (PARTITION BY src.series) AS newest'
 		     WHEN p.train_points IS NOT NULL THEN ', row_number() OVER (PARTITION BY src.series ORDER BY src.ts DESC) AS rn'
 		     ELSE '' END,
@@ -79,7 +96,10 @@ BEGIN
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $9' END,
 		CASE WHEN p.train_window IS NOT NULL THEN 'WHERE t.ts > t.newest - $6'
 		     WHEN p.train_points IS NOT NULL THEN 'WHERE t.rn <= $7'
-		     ELSE '' END);
+		     ELSE '' END,
+		CASE WHEN mv THEN ') t' ELSE '' END,
+		CASE WHEN mv THEN '@extschema@.mv_model_info(fit.model) || jsonb_build_object(''interval_seconds'', fit.spacing)'
+		     ELSE '@extschema@.ts_model_info(fit.model)' END);
 	EXECUTE q INTO fitted_series, fitted_ids
 		USING need_series, need_cutoff, p.fit_options, lower_bound, p.min_train_points,
 		      p.train_window, p.train_points, d.name, only_series;
@@ -98,7 +118,8 @@ COMMENT ON FUNCTION @extschema@._anomaly_fit(@extschema@.anomaly_detectors, text
 -- (and the late rows within late_window that have no result yet), writes the
 -- results and advances the watermarks.  only_series restricts it to one series.
 -- ev_* give, per series with anomalies in this run, the anomalies
--- known to start an event (ev_starts) and the highest score; u_* list the
+-- known to start an event (ev_starts), the highest score and (multivariate
+-- detectors) the top column of the row with that score; u_* list the
 -- anomalies for which the caller must look at the neighbouring rows in
 -- anomaly_results (rows this statement writes are not visible to it).
 -- Without skip_duplicates, a source with two rows for one series and timestamp
@@ -111,13 +132,15 @@ CREATE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late
                                            only_series text, skip_duplicates boolean,
                                            OUT rows_scored bigint, OUT anomalies bigint,
                                            OUT ev_series_id bigint[], OUT ev_series text[], OUT ev_starts bigint[],
-                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[])
+                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[],
+                                           OUT ev_top text[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	bound timestamptz;
 	missing_after float8 := (@extschema@._anomaly_policy(d.options)).missing_after;
+	mv boolean := d.value_columns IS NOT NULL;
 BEGIN
 	-- Rows older than every series' watermark minus late_window need not be read.
 	SELECT min(coalesce(s.watermark - late_window, '-infinity')) INTO bound
@@ -186,11 +209,11 @@ BEGIN
 		), scored AS (
 			INSERT INTO @extschema@.anomaly_results AS r
 				(detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id, scored_at,
-				 series_id)
-			SELECT $1, q.series, q.ts, q.value, (q.d).expected, (q.d).lower, (q.d).upper, (q.d).score,
-			       (q.d).is_anomaly, q.model_id, $3, now(), q.series_id
+				 series_id, contributions, top_column)
+			SELECT $1, q.series, q.ts, %s, (q.d).score,
+			       (q.d).is_anomaly, q.model_id, $3, now(), q.series_id, %s
 			FROM (SELECT j.series, j.series_id, j.ts, j.value, j.model_id,
-			             @extschema@.ts_detect(j.model, j.ts, j.value) AS d
+			             %s AS d
 			      FROM (SELECT src.series, s.series_id, src.ts, src.value, m.model_id, m.model, s.watermark
 			            FROM (%s) src
 			            JOIN @extschema@.anomaly_series s ON s.detector = $1 AND s.series = src.series%s
@@ -200,9 +223,9 @@ BEGIN
 			      WHERE j.watermark IS NULL OR j.ts > j.watermark
 			         OR NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_results o
 			                        WHERE o.ts = j.ts AND o.series_id = j.series_id AND o.ts > $2)
-			      OFFSET 0) q
+			      OFFSET 0) q%s
 			%s
-			RETURNING r.series_id, r.ts, r.is_anomaly, CASE WHEN r.is_anomaly THEN r.score END AS score
+			RETURNING r.series_id, r.ts, r.is_anomaly, CASE WHEN r.is_anomaly THEN r.score END AS score, r.top_column
 		), per AS (
 			SELECT sc.series_id, max(sc.ts) AS newest, min(sc.ts) AS oldest, count(*) AS n,
 			       count(*) FILTER (WHERE sc.is_anomaly) AS a
@@ -250,9 +273,10 @@ BEGIN
 			FROM gap g WHERE g.m >= 1
 			ON CONFLICT (series_id, started_at) DO NOTHING
 		), anoms AS (
-			SELECT a.series_id, a.ts, a.score, st.series, st.watermark, per.oldest,
+			SELECT a.series_id, a.ts, a.score, a.top, st.series, st.watermark, per.oldest,
 			       cardinality(a.ts) > 1 OR coalesce(per.oldest <= st.watermark, false) AS needs_gaps
-			FROM (SELECT sc.series_id, array_agg(sc.ts ORDER BY sc.ts) AS ts, array_agg(sc.score ORDER BY sc.ts) AS score
+			FROM (SELECT sc.series_id, array_agg(sc.ts ORDER BY sc.ts) AS ts, array_agg(sc.score ORDER BY sc.ts) AS score,
+			             array_agg(sc.top_column ORDER BY sc.ts) AS top
 			      FROM scored sc
 			      WHERE sc.is_anomaly
 			      GROUP BY sc.series_id) a
@@ -265,7 +289,7 @@ BEGIN
 			  ON an.series_id = sc.series_id
 			WHERE NOT sc.is_anomaly AND (an.watermark IS NULL OR sc.ts > an.watermark)
 		), marked AS (
-			SELECT an.series_id, an.series, u.ts, u.score,
+			SELECT an.series_id, an.series, u.ts, u.score, u.top,
 			       CASE WHEN g.gap IS NOT NULL OR (NOT an.needs_gaps AND u.ts > an.oldest) THEN 's'
 			            WHEN u.k = 1 AND an.watermark IS NULL THEN 's'
 			            WHEN u.k > 1 AND (an.watermark IS NULL OR an.ts[u.k - 1] > an.watermark) THEN 'c'
@@ -275,29 +299,39 @@ BEGIN
 			                      ELSE 's' END
 			            ELSE 'u' END AS mark
 			FROM anoms an
-			CROSS JOIN LATERAL unnest(an.ts, an.score) WITH ORDINALITY AS u(ts, score, k)
+			CROSS JOIN LATERAL unnest(an.ts, an.score, an.top) WITH ORDINALITY AS u(ts, score, top, k)
 			LEFT JOIN gaps g ON g.series_id = an.series_id AND g.gap = u.k - 1
 		)
 		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
 		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
-		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts
+		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts, e.top
 		FROM (SELECT coalesce(array_agg(m.series_id ORDER BY m.series), '{}') AS series_id,
 		             coalesce(array_agg(m.series ORDER BY m.series), '{}') AS series,
 		             coalesce(array_agg(m.starts ORDER BY m.series), '{}') AS starts,
-		             coalesce(array_agg(m.peak ORDER BY m.series), '{}') AS peak
-		      FROM (SELECT m.series_id, m.series, count(*) FILTER (WHERE m.mark = 's') AS starts, max(m.score) AS peak
+		             coalesce(array_agg(m.peak ORDER BY m.series), '{}') AS peak,
+		             coalesce(array_agg(m.top ORDER BY m.series), '{}') AS top
+		      FROM (SELECT m.series_id, m.series, count(*) FILTER (WHERE m.mark = 's') AS starts, max(m.score) AS peak,
+		                   (array_agg(m.top ORDER BY m.score DESC NULLS LAST, m.ts))[1] AS top
 		            FROM marked m GROUP BY m.series_id, m.series) m) e,
 		     (SELECT coalesce(array_agg(m.series_id ORDER BY m.series_id, m.ts), '{}') AS series_id,
 		             coalesce(array_agg(m.ts ORDER BY m.series_id, m.ts), '{}') AS ts
 		      FROM marked m WHERE m.mark = 'u') un
 		$q$,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
+		-- value, expected, lower, upper; contributions, top_column; the scoring.
+		-- A multivariate row's value is that of its top column (the first of
+		-- the largest contributions; at distance 0 they are all 0: the first column).
+		CASE WHEN mv THEN 'q.value[top.k], NULL, NULL, NULL' ELSE 'q.value, (q.d).expected, (q.d).lower, (q.d).upper' END,
+		CASE WHEN mv THEN '(q.d).contributions, $7[top.k]' ELSE 'NULL, NULL' END,
+		CASE WHEN mv THEN '@extschema@.mv_detect(j.model, j.value)' ELSE '@extschema@.ts_detect(j.model, j.ts, j.value)' END,
 		@extschema@._anomaly_source_sql(d, true),
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END,
+		CASE WHEN mv THEN E'\n\t\t\tCROSS JOIN LATERAL (SELECT array_position((q.d).contributions, '
+		                  '(SELECT max(c) FROM unnest((q.d).contributions) c)) AS k) top' ELSE '' END,
 		CASE WHEN skip_duplicates THEN ' ON CONFLICT (ts, series_id) DO NOTHING' ELSE '' END)
-	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts
-	USING d.name, bound, run_id, late_window, only_series, missing_after;
+	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts, ev_top
+	USING d.name, bound, run_id, late_window, only_series, missing_after, d.value_columns;
 END
 $$;
 COMMENT ON FUNCTION @extschema@._anomaly_score(@extschema@.anomaly_detectors, interval, bigint, text, boolean) IS
@@ -364,6 +398,7 @@ DECLARE
 	ev_series text[] := '{}';
 	ev_starts bigint[] := '{}';
 	ev_peak float8[] := '{}';
+	ev_top text[] := '{}';
 	u_series_id bigint[] := '{}';
 	u_ts timestamptz[] := '{}';
 	top jsonb;
@@ -385,7 +420,7 @@ BEGIN
 			      DETAIL = 'The table or view was dropped after the detector was created.';
 	END IF;
 	-- Checked up front so that the error names the table, not a series.
-	FOREACH col IN ARRAY ARRAY[d.time_column, d.value_column, d.series_column] LOOP
+	FOREACH col IN ARRAY ARRAY[d.time_column, d.value_column, d.series_column] || d.value_columns LOOP
 		CONTINUE WHEN col IS NULL;
 		IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = col
 		               AND a.attnum > 0 AND NOT a.attisdropped) THEN
@@ -461,6 +496,7 @@ BEGIN
 		ev_series := one.ev_series;
 		ev_starts := one.ev_starts;
 		ev_peak := one.ev_peak;
+		ev_top := one.ev_top;
 		u_series_id := one.u_series_id;
 		u_ts := one.u_ts;
 	EXCEPTION WHEN OTHERS THEN
@@ -476,6 +512,7 @@ BEGIN
 				ev_series := ev_series || one.ev_series;
 				ev_starts := ev_starts || one.ev_starts;
 				ev_peak := ev_peak || one.ev_peak;
+				ev_top := ev_top || one.ev_top;
 				u_series_id := u_series_id || one.u_series_id;
 				u_ts := u_ts || one.u_ts;
 			EXCEPTION WHEN OTHERS THEN
@@ -545,14 +582,16 @@ BEGIN
 		                    ORDER BY o.ts LIMIT 1), false)
 		GROUP BY u.series_id
 	), ranked AS (
-		SELECT e.series, e.starts + coalesce(l.starts, 0) AS events, e.peak
-		FROM unnest(ev_series_id, ev_series, ev_starts, ev_peak) AS e(series_id, series, starts, peak)
+		SELECT e.series, e.starts + coalesce(l.starts, 0) AS events, e.peak, e.top
+		FROM unnest(ev_series_id, ev_series, ev_starts, ev_peak, ev_top) AS e(series_id, series, starts, peak, top)
 		LEFT JOIN looked l ON l.series_id = e.series_id
 		WHERE e.starts + coalesce(l.starts, 0) > 0
 	)
 	SELECT coalesce(sum(r.events), 0),
 	       coalesce(jsonb_agg(jsonb_build_object('series', left(r.series, 100), 'new_events', r.events,
 	                                             'peak_score', r.peak)
+	                          -- multivariate detectors: the column that contributes most at the peak
+	                          || CASE WHEN r.top IS NOT NULL THEN jsonb_build_object('top_column', r.top) ELSE '{}' END
 	                          ORDER BY r.peak DESC NULLS LAST, r.series)
 	                FILTER (WHERE r.rank <= 5), '[]')
 	INTO new_events, top

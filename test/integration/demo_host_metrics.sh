@@ -47,6 +47,15 @@ check "window rows with a per-metric |z| > 3" "$(q "
   SELECT count(*) FROM host_metrics x JOIN host_metric_models USING (host)
   WHERE host = 'host-042' AND $window
     AND greatest(abs(cpu - cpu_avg) / cpu_sd, abs(mem - mem_avg) / mem_sd, abs(latency_ms - latency_avg) / latency_sd) > 3")" "0"
+# the detector over the same columns fits the same models on October 28-30: its results for October 31 are host_scored's
+check "detector results equal mv_detect's (rows, mismatches)" "$(q "
+  SELECT count(*) || ' ' || count(*) FILTER (WHERE r.score <> s.score OR r.is_anomaly <> s.is_anomaly
+                                             OR r.top_column <> s.top_metric OR r.contributions <> s.contributions)
+  FROM anomaly_results r JOIN host_scored s ON s.host = r.series AND s.ts = r.ts
+  WHERE r.detector = 'host_joint'")" "14400 0"
+check "detector's biggest event: host-042, memory, inside the window" "$(q "
+  SELECT series || ' ' || top_column || ' ' || (started_at >= '2026-10-31 02:00+00' AND ended_at < '2026-10-31 05:00+00')
+  FROM anomaly_events WHERE detector = 'host_joint' AND kind = 'anomaly' ORDER BY peak_score DESC LIMIT 1")" "host-042 mem true"
 psql -X -q -c "DROP DATABASE $db" >/dev/null
 echo "demo_host_metrics: $passed passed, $failed failed"
 [ $failed -eq 0 ]

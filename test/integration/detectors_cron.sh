@@ -46,6 +46,16 @@ SELECT s, timestamptz '2026-05-01 00:00+00' + i * interval '5 minutes',
 FROM unnest(ARRAY['api', 'db', 'web']) s, generate_series(0, 199) i;
 SELECT anomaly_create_detector('it_cron', 'detectors_it.metrics', 'ts', 'requests', 'service', '{"threshold": 5}');
 SELECT anomaly_create_detector('it_notify', 'detectors_it.metrics', 'ts', 'requests', 'service', '{"threshold": 5}');
+-- Two hosts, 200 five-minute points of CPU and memory that follow one load;
+-- on b at point 150 memory says idle while CPU says half load.
+CREATE TABLE detectors_it.hosts (host text, ts timestamptz, cpu float8, mem float8);
+INSERT INTO detectors_it.hosts
+SELECT h, timestamptz '2026-05-01 00:00+00' + i * interval '5 minutes',
+       10 + 80 * ((i * 37) % 100) / 100.0 + (i % 5) * 0.3,
+       CASE WHEN h = 'b' AND i = 150 THEN 20 ELSE 20 + 60 * ((i * 37) % 100) / 100.0 + (i % 3) * 0.4 END
+FROM unnest(ARRAY['a', 'b']) h, generate_series(0, 199) i;
+SELECT anomaly_create_detector('it_mv_notify', 'detectors_it.hosts', 'ts', ARRAY['cpu', 'mem'], 'host');
+SELECT anomaly_create_detector('it_mv_cron', 'detectors_it.hosts', 'ts', ARRAY['cpu', 'mem'], 'host');
 SQL
 
 # --- NOTIFY: one message per run that finds new events, none otherwise -------
@@ -58,6 +68,13 @@ check "payload counts new events" "$(echo "$payload" | python3 -c 'import json,s
 check "payload names the top series" "$(echo "$payload" | python3 -c 'import json,sys; t=json.load(sys.stdin)["top_series"]; print(len(t), t[0]["series"], t[0]["new_events"], t[0]["peak_score"] >= 1)' 2>&1)" "1 web 1 True"
 out=$("${PSQL[@]}" -c "LISTEN anomaly" -c "SELECT new_events FROM anomaly_run('it_notify')" -c "SELECT 1" 2>&1)
 check "a run without new events sends nothing" "$(echo "$out" | grep -c 'Asynchronous notification')" "0"
+
+# --- NOTIFY of a multivariate detector names the top column -----------------
+out=$("${PSQL[@]}" -c "LISTEN anomaly" -c "SELECT new_events FROM anomaly_run('it_mv_notify')" -c "SELECT 1" 2>&1)
+payload=$(echo "$out" | sed -n 's/^Asynchronous notification "anomaly" with payload "\(.*\)" received from server process with PID [0-9]*\.$/\1/p')
+check "multivariate: one new event, notified" "$(echo "$out" | sed -n 1p)|$(echo "$out" | grep -c '^Asynchronous notification "anomaly"')" "1|1"
+check "multivariate: payload names the series and its top column" \
+	"$(echo "$payload" | python3 -c 'import json,sys; p=json.load(sys.stdin); print(";".join("%s %s" % (s["series"], s["top_column"]) for s in p["top_series"]))' 2>&1)" "b mem"
 
 # --- NOTIFY of missing data: a stale series and a gap --------------------------
 # Five-minute rows from 00:00: "on" 0 .. 99, "off" stops after row 79 (20 rows
@@ -89,11 +106,13 @@ check "dropping the detector unschedules it" "$("${PSQL[@]}" -c "SELECT count(*)
 
 # --- a detector run by pg_cron every minute -----------------------------------
 job=$("${PSQL[@]}" -c "SELECT anomaly_schedule('it_cron', '* * * * *')")
+job_mv=$("${PSQL[@]}" -c "SELECT anomaly_schedule('it_mv_cron', '* * * * *')")
 check "schedule returns the job id" "$("${PSQL[@]}" -c "SELECT count(*) FROM cron.job WHERE jobid = ${job:-0} AND schedule = '* * * * *' AND command LIKE '%anomaly_run(''it_cron'')'")" "1"
-status=""
+status=""; status_mv=""
 for _ in $(seq 1 130); do
 	status=$("${PSQL[@]}" -c "SELECT status FROM cron.job_run_details WHERE jobid = ${job:-0} AND status IN ('succeeded', 'failed') ORDER BY start_time LIMIT 1")
-	[ -n "$status" ] && break
+	status_mv=$("${PSQL[@]}" -c "SELECT status FROM cron.job_run_details WHERE jobid = ${job_mv:-0} AND status IN ('succeeded', 'failed') ORDER BY start_time LIMIT 1")
+	[ -n "$status" ] && [ -n "$status_mv" ] && break
 	sleep 1
 done
 check "pg_cron ran the detector" "$status" "succeeded"
@@ -104,6 +123,12 @@ check "the scheduled run is logged" \
 	"$("${PSQL[@]}" -c "SELECT series, fitted, rows_scored, failures, run_by FROM anomaly_runs WHERE detector = 'it_cron' ORDER BY run_id LIMIT 1")" "3|3|600|0|postgres"
 check "the anomaly is one event" \
 	"$("${PSQL[@]}" -c "SELECT series, anomalous_rows FROM anomaly_events WHERE detector = 'it_cron'")" "web|1"
+check "pg_cron ran the multivariate detector" "$status_mv" "succeeded"
+[ "$status_mv" = "failed" ] && "${PSQL[@]}" -c "SELECT return_message FROM cron.job_run_details WHERE jobid = ${job_mv:-0}"
+check "the scheduled multivariate run: results, anomaly, event and top column" \
+	"$("${PSQL[@]}" -c "SELECT count(*), count(*) FILTER (WHERE is_anomaly), (SELECT string_agg(series || ' ' || top_column, ',') FROM anomaly_events WHERE detector = 'it_mv_cron') FROM anomaly_results WHERE detector = 'it_mv_cron'")" \
+	"400|1|b mem"
+check "unschedule the multivariate job" "$("${PSQL[@]}" -c "SELECT anomaly_unschedule('it_mv_cron')")" "t"
 check "unschedule finds the job" "$("${PSQL[@]}" -c "SELECT anomaly_unschedule('it_cron')")" "t"
 check "unschedule again finds none" "$("${PSQL[@]}" -c "SELECT anomaly_unschedule('it_cron')")" "f"
 check "no job left" "$("${PSQL[@]}" -c "SELECT count(*) FROM cron.job WHERE jobname LIKE 'anomaly:it\_%'")" "0"
