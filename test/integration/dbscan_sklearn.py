@@ -40,7 +40,8 @@ def ours(name, eps, min_points, extra="", order="id"):
 def check(label, got, want, describe=True):
     if got.shape == want.shape and np.array_equal(got, want):
         if describe:
-            tally.record(True, "%s (%d points, %d clusters, %d noise)" % (label, len(want), want.max() + 1, (want < 0).sum()))
+            tally.record(True, "%s (%d points, %d clusters, %d noise)"
+                         % (label, len(want), want.max() + 1, (want < 0).sum()))
         else:
             tally.record(True, label)
     else:

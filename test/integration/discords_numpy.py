@@ -99,8 +99,9 @@ def check(label, x, w, k):
             near_ties += 1
         allowed[max(0, i - w + 1):i + w] = False
     if ok:
-        tally.record(True, "%s (n = %d, w = %d): %s%s" % (label, len(x), w, ", ".join("%d at %.6f" % (i, d) for i, d, _ in got),
-                                                       " (%d near ties)" % near_ties if near_ties else ""))
+        found = ", ".join("%d at %.6f" % (i, d) for i, d, _ in got)
+        tally.record(True, "%s (n = %d, w = %d): %s%s"
+                     % (label, len(x), w, found, " (%d near ties)" % near_ties if near_ties else ""))
     else:
         tally.record(False, "%s (n = %d, w = %d)\n  got  %s\n  want %s" % (label, len(x), w, got, want))
 
