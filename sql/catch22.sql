@@ -101,11 +101,7 @@ SELECT g AS series, timestamptz '2026-01-01' + make_interval(secs => i) AS ts,
        sin(i * g / 50.0) + ((i * 7919 + g * 104729) % 1000) / 1000.0 AS value
 FROM generate_series(1, 40) g, generate_series(1, 400) i;
 ANALYZE c22_many;
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
-SET parallel_leader_participation = off;
+\i sql/include/force_parallel.sql
 EXPLAIN (COSTS OFF) SELECT series, catch22(ts, value) FROM c22_many GROUP BY series;
 SET extra_float_digits = 3;
 SELECT md5(string_agg(f::text, ';' ORDER BY series)) AS par_hash

@@ -72,11 +72,7 @@ WHERE f.k >= 1;
 -- combines the deserialized states; the result equals the serial one.
 CREATE TABLE c22_big_par AS SELECT * FROM big;
 ANALYZE c22_big_par;
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
-SET parallel_leader_participation = off;
+\i sql/include/force_parallel.sql
 EXPLAIN (COSTS OFF) SELECT catch22(ts, v) FROM c22_big_par;
 SELECT catch22(ts, v) = (SELECT catch22(array_agg(v ORDER BY ts)) FROM big) AS parallel_big_ok FROM c22_big_par;
 RESET ALL;

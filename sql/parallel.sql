@@ -27,11 +27,7 @@ SELECT ts_fit(ts, value, NULL::jsonb) = ts_fit(ts, value) AS null_options_are_de
 FROM par_data WHERE series = 0;
 
 -- parallel, forced
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
-SET parallel_leader_participation = off;
+\i sql/include/force_parallel.sql
 SET enable_hashagg = off;
 
 EXPLAIN (COSTS OFF)

@@ -153,27 +153,7 @@ SELECT ts_fit_merge(c) FROM (SELECT catch22_state(ts, v) AS c FROM tl WHERE seri
 SELECT catch22_merge(s) FROM tl_bad;
 SELECT ts_score(s, now(), 1) FROM tl_bad;
 -- damage behind a valid checksum: pg_temp.reseal recomputes the CRC-32C
-CREATE FUNCTION pg_temp.crc32c(b bytea) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE crc bigint := 4294967295;
-BEGIN
-  FOR i IN 0 .. length(b) - 1 LOOP
-    crc := crc # get_byte(b, i);
-    FOR k IN 1 .. 8 LOOP
-      crc := CASE WHEN crc & 1 = 1 THEN (crc >> 1) # 2197175160 ELSE crc >> 1 END;
-    END LOOP;
-  END LOOP;
-  RETURN crc # 4294967295;
-END $$;
-CREATE FUNCTION pg_temp.reseal(b bytea) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE crc bigint := pg_temp.crc32c(substring(b FROM 17));
-BEGIN
-  b := set_byte(b, 8, (length(b) - 16) % 256);
-  b := set_byte(b, 9, (length(b) - 16) / 256);
-  FOR k IN 0 .. 3 LOOP
-    b := set_byte(b, 12 + k, ((crc >> (8 * k)) & 255)::int);
-  END LOOP;
-  RETURN b;
-END $$;
+\i sql/include/state_corruption.sql
 -- resealing the intact state changes nothing
 SELECT pg_temp.reseal(s) = s AS reseal_ok FROM tl_bad;
 -- a newer payload version, an unknown options code, options with no options code
@@ -200,27 +180,6 @@ SELECT ts_fit_merge(pg_temp.reseal(overlay(s PLACING '\x000000000000f87f'::bytea
 SELECT ts_fit_merge(pg_temp.reseal(overlay(s PLACING '\xffffffffffffff7f'::bytea FROM 31 + get_byte(s, 18) + 32))) FROM tl_bad;
 -- with only the CRC kept right, every single-byte corruption and every cut is an error or
 -- still a valid state (a changed value or timestamp that keeps the order), never a crash
-DO $$
-DECLARE
-  state bytea := (SELECT s FROM tl_bad);
-  errors int := 0;
-  accepted int := 0;
-BEGIN
-  FOR pos IN 16 .. length(state) - 1 LOOP
-    BEGIN
-      PERFORM ts_fit_merge(s) FROM (SELECT pg_temp.reseal(set_byte(state, pos, (get_byte(state, pos) + 101) % 256)) AS s) x;
-      accepted := accepted + 1;
-    EXCEPTION WHEN OTHERS THEN errors := errors + 1;
-    END;
-  END LOOP;
-  FOR cut IN 16 .. length(state) - 1 LOOP
-    BEGIN
-      PERFORM ts_fit_merge(s) FROM (SELECT pg_temp.reseal(substring(state FROM 1 FOR cut)) AS s) x;
-      accepted := accepted + 1;
-    EXCEPTION WHEN OTHERS THEN errors := errors + 1;
-    END;
-  END LOOP;
-  RAISE NOTICE 'corrupted states rejected: %, accepted: %', errors, accepted;
-END $$;
+SELECT * FROM pg_temp.corrupt_every_byte((SELECT s FROM tl_bad), 'ts_fit_merge');
 
 DROP TABLE tl, tl_opts, tl_ref, tl_split, tl_states, tl_merged, tl_bad;

@@ -4,7 +4,9 @@
 #include "postgres.h"
 
 #include "core/core.h"
+#include "core/model_format.h"
 #include "pg/agg_support.h"
+#include "pg/error_report.h"
 
 static void not_an_aggregate(const char *fname) pg_attribute_noreturn();
 
@@ -40,6 +42,15 @@ report_bad_state(const char *fname)
 	ereport(ERROR,
 			errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 			errmsg("invalid serialized aggregate state for %s", fname));
+}
+
+void
+report_state_status(an_status st, const uint8_t *buf, size_t len, const char *fname, const char *expected)
+{
+	if (st == AN_EKIND && len >= AN_MODEL_HEADER_SIZE && an_model_kind_name(buf[5]) != NULL)
+		report_wrong_kind(buf, len, fname, expected);
+	if (st != AN_OK)
+		report_model_status(st, fname);
 }
 
 bytea *

@@ -9,6 +9,8 @@
 
 #include "fmgr.h"
 
+#include "core/core.h"
+
 /*
  * The aggregate memory context of this call; elog(ERROR) if the function was
  * not called as part of an aggregate.  fname is the C support function.
@@ -20,6 +22,16 @@ int			agg_kind_or_error(FunctionCallInfo fcinfo, const char *fname);
 
 /* A partial state from a parallel worker that does not deserialize. */
 void		report_bad_state(const char *fname) pg_attribute_noreturn();
+
+/*
+ * Raise the error for status st of the reader of a partial state (the
+ * an_*_state_open functions) given the len bytes at buf by the user of fname:
+ * a model or state of another known kind is named as such (expected is the
+ * kind fname wants), any other failure is reported as a bad model.  Returns
+ * only for AN_OK.
+ */
+void		report_state_status(an_status st, const uint8_t *buf, size_t len, const char *fname,
+								const char *expected);
 
 /* A bytea copy of len bytes that src/core allocated, which are then freed. */
 bytea	   *bytea_from_core(uint8_t *bytes, size_t len);

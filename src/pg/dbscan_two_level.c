@@ -72,18 +72,13 @@ dbscan_fit_merge_transition(PG_FUNCTION_ARGS)
 	const uint8_t *buf;
 	size_t		len;
 	an_dbscan_state vs;
-	an_status	st;
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_STATE(s);
 	b = PG_GETARG_BYTEA_PP(1);
 	buf = (const uint8_t *) VARDATA_ANY(b);
 	len = VARSIZE_ANY_EXHDR(b);
-	st = an_dbscan_state_open(buf, len, &vs);
-	if (st == AN_EKIND && len >= AN_MODEL_HEADER_SIZE && an_model_kind_name(buf[5]) != NULL)
-		report_wrong_kind(buf, len, "dbscan_fit_merge", "dbscan_fit_state");
-	if (st != AN_OK)
-		report_model_status(st, "dbscan_fit_merge");
+	report_state_status(an_dbscan_state_open(buf, len, &vs), buf, len, "dbscan_fit_merge", "dbscan_fit_state");
 
 	if (s == NULL)
 	{

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "seed_file.h"
+#include "seed_writer.h"
 
 #include "core/dbscan/dbscan.h"
 #include "core/model_format.h"
@@ -14,13 +14,9 @@
 int
 main(int argc, char **argv)
 {
+	const char *dir = seed_dir(argc, argv, "make_dbscan_seeds");
 	const size_t dims[] = {1, 2, 3, 5};
 
-	if (argc != 2)
-	{
-		fprintf(stderr, "usage: make_dbscan_seeds DIR\n");
-		return 2;
-	}
 	for (int i = 0; i < 4; i++)
 	{
 		size_t		d = dims[i],
@@ -44,9 +40,9 @@ main(int argc, char **argv)
 			return 1;
 		}
 		snprintf(name, sizeof(name), "dbscan_%zu_model", d);
-		write_seed(argv[1], name, model, len);
+		write_seed(dir, name, model, len);
 		snprintf(name, sizeof(name), "dbscan_%zu_payload", d);
-		write_seed(argv[1], name, payload, h.payload_len);
+		write_seed(dir, name, payload, h.payload_len);
 		an_free(model);
 		free(x);
 	}

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "seed_file.h"
+#include "seed_writer.h"
 
 #include "core/state/point_state.h"
 
@@ -17,6 +17,7 @@ seed(const char *dir, const char *name, an_model_kind kind, an_state_options see
 	an_point   *pts = malloc(n * sizeof(an_point));
 	uint8_t    *out;
 	size_t		len;
+	an_status	st;
 
 	for (size_t i = 0; i < n; i++)
 	{
@@ -32,29 +33,20 @@ seed(const char *dir, const char *name, an_model_kind kind, an_state_options see
 			pts[i].value = pts[i + 1].value;
 			pts[i + 1].value = v;
 		}
-	if (an_point_state_write(kind, seen, options, options ? strlen(options) : 0, pts, n, 1u << 20,
-							 &out, &len) != AN_OK)
-	{
-		fprintf(stderr, "make_state_seeds: %s failed\n", name);
-		exit(1);
-	}
-	write_seed(dir, name, out, len);
-	an_free(out);
+	st = an_point_state_write(kind, seen, options, options ? strlen(options) : 0, pts, n, 1u << 20, &out, &len);
+	seed_write_result("make_state_seeds", dir, name, st, out, len);
 	free(pts);
 }
 
 int
 main(int argc, char **argv)
 {
-	if (argc != 2)
-	{
-		fprintf(stderr, "usage: make_state_seeds DIR\n");
-		return 2;
-	}
-	seed(argv[1], "ts_fit_state_plain", AN_KIND_TS_FIT_STATE, AN_STATE_OPTIONS_NONE, NULL, 1);
-	seed(argv[1], "ts_fit_state_null", AN_KIND_TS_FIT_STATE, AN_STATE_OPTIONS_NULL, NULL, 40);
-	seed(argv[1], "ts_fit_state_options", AN_KIND_TS_FIT_STATE, AN_STATE_OPTIONS_GIVEN,
+	const char *dir = seed_dir(argc, argv, "make_state_seeds");
+
+	seed(dir, "ts_fit_state_plain", AN_KIND_TS_FIT_STATE, AN_STATE_OPTIONS_NONE, NULL, 1);
+	seed(dir, "ts_fit_state_null", AN_KIND_TS_FIT_STATE, AN_STATE_OPTIONS_NULL, NULL, 40);
+	seed(dir, "ts_fit_state_options", AN_KIND_TS_FIT_STATE, AN_STATE_OPTIONS_GIVEN,
 		 "{\"method\": \"seasonal\", \"period\": 24}", 100);
-	seed(argv[1], "catch22_state", AN_KIND_CATCH22_STATE, AN_STATE_OPTIONS_NONE, NULL, 30);
+	seed(dir, "catch22_state", AN_KIND_CATCH22_STATE, AN_STATE_OPTIONS_NONE, NULL, 30);
 	return 0;
 }

@@ -12,10 +12,9 @@ fitted model scoring its own training points.
 """
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pgtest import load_vectors, missing_package, psql  # noqa: E402
+from pgtest import Tally, error_with_timeout, fresh_schema, load_vectors, missing_package, psql, run_main  # noqa: E402
 
 try:
     import numpy as np
@@ -24,8 +23,7 @@ try:
 except ImportError:
     missing_package("python3-sklearn is not installed")
 
-passed = 0
-failed = 0
+tally = Tally()
 SCHEMA = "dbscan_it"
 
 
@@ -40,17 +38,15 @@ def ours(name, eps, min_points, extra="", order="id"):
 
 
 def check(label, got, want, describe=True):
-    global passed, failed
     if got.shape == want.shape and np.array_equal(got, want):
-        passed += 1
         if describe:
-            print("ok   %s (%d points, %d clusters, %d noise)" % (label, len(want), want.max() + 1, (want < 0).sum()))
+            tally.record(True, "%s (%d points, %d clusters, %d noise)"
+                         % (label, len(want), want.max() + 1, (want < 0).sum()))
         else:
-            print("ok   %s" % label)
+            tally.record(True, label)
     else:
-        failed += 1
         bad = np.nonzero(got != want)[0] if got.shape == want.shape else []
-        print("FAIL %s: %d of %d labels differ, first %s" % (label, len(bad), len(want), list(bad[:5])))
+        tally.record(False, "%s: %d of %d labels differ, first %s" % (label, len(bad), len(want), list(bad[:5])))
 
 
 def compare(label, X, eps, min_points, algorithm="auto"):
@@ -75,8 +71,7 @@ def blobs(rng, n, d, centres, spread, noise):
 
 def main():
     rng = np.random.default_rng(20261122)
-    psql("CREATE EXTENSION IF NOT EXISTS anomaly; DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s;"
-         % (SCHEMA, SCHEMA))
+    fresh_schema(SCHEMA)
 
     for d, n, eps, mp in [(1, 2000, 0.05, 8), (2, 4000, 0.3, 10), (2, 4000, 0.2, 20), (3, 3000, 0.5, 10),
                           (5, 3000, 1.0, 10), (22, 2000, 2.5, 10)]:
@@ -161,25 +156,12 @@ def main():
     # allowed, and reading the rows takes a fraction of it.
     psql("CREATE TABLE %s.big AS SELECT g AS id, ARRAY(SELECT random() + 0 * g FROM generate_series(1, 22)) AS f "
          "FROM generate_series(1, 200000) g" % SCHEMA)
-    t0 = time.time()
-    try:
-        psql("SET statement_timeout = '1s'; SELECT count(c) FROM (SELECT dbscan_cluster(f, 1.0, 5) OVER () AS c "
-             "FROM %s.big) s" % SCHEMA)
-        err = ""
-    except RuntimeError as e:
-        err = str(e)
-    elapsed = time.time() - t0
-    print("statement_timeout: %r after %.2f s" % (err, elapsed))
+    err, elapsed = error_with_timeout("SELECT count(c) FROM (SELECT dbscan_cluster(f, 1.0, 5) OVER () AS c "
+                                      "FROM %s.big) s" % SCHEMA)
     check("statement_timeout cancels within 2 s", np.array([int("statement timeout" in err and elapsed < 2.0)]),
           np.array([1]), False)
 
     psql("DROP SCHEMA %s CASCADE" % SCHEMA)
 
 
-try:
-    main()
-except Exception as e:  # a crash counts as a failure, with the reason
-    print("error: %s" % e)
-    failed += 1
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+run_main(main, tally)

@@ -12,18 +12,16 @@ check).  Last, statement_timeout stops a long self-join.
 """
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pgtest import missing_package, psql as psql_with  # noqa: E402
+from pgtest import Tally, error_with_timeout, missing_package, psql as psql_with, run_main  # noqa: E402
 
 try:
     import numpy as np
 except ImportError:
     missing_package("python3-numpy is not installed")
 
-passed = 0
-failed = 0
+tally = Tally()
 
 
 def psql(sql):
@@ -85,7 +83,6 @@ def check(label, x, w, k):
     that distance.  Windows whose profile values differ by 1e-15 may come in
     either order (the two computations round differently): the indexes must
     be the brute-force ones except on such a near tie, which is counted."""
-    global passed, failed
     want, dist, nn = brute_discords(x, w, k)
     got = ours(x, w, k)
     z = znorm_windows(x, w)
@@ -102,12 +99,11 @@ def check(label, x, w, k):
             near_ties += 1
         allowed[max(0, i - w + 1):i + w] = False
     if ok:
-        passed += 1
-        print("ok   %s (n = %d, w = %d): %s%s" % (label, len(x), w, ", ".join("%d at %.6f" % (i, d) for i, d, _ in got),
-                                                 " (%d near ties)" % near_ties if near_ties else ""))
+        found = ", ".join("%d at %.6f" % (i, d) for i, d, _ in got)
+        tally.record(True, "%s (n = %d, w = %d): %s%s"
+                     % (label, len(x), w, found, " (%d near ties)" % near_ties if near_ties else ""))
     else:
-        failed += 1
-        print("FAIL %s (n = %d, w = %d)\n  got  %s\n  want %s" % (label, len(x), w, got, want))
+        tally.record(False, "%s (n = %d, w = %d)\n  got  %s\n  want %s" % (label, len(x), w, got, want))
 
 
 def main():
@@ -131,27 +127,12 @@ def main():
 
     # statement_timeout stops the diagonal loop promptly: 300,000 points take
     # far longer than the 1 s allowed.
-    t0 = time.time()
-    try:
-        psql("SET statement_timeout = '1s'; SELECT ts_discords(array_agg(sin(i * 0.01) + random()), 100, 1) "
-             "FROM generate_series(1, 300000) i")
-        err = ""
-    except RuntimeError as e:
-        err = str(e)
-    elapsed = time.time() - t0
-    print("statement_timeout: %r after %.2f s" % (err, elapsed))
-    global passed, failed
+    err, elapsed = error_with_timeout("SELECT ts_discords(array_agg(sin(i * 0.01) + random()), 100, 1) "
+                                      "FROM generate_series(1, 300000) i")
     if "statement timeout" in err and elapsed < 2.5:
-        passed += 1
+        tally.passed += 1
     else:
-        failed += 1
-        print("FAIL statement_timeout did not cancel within 2.5 s")
+        tally.record(False, "statement_timeout did not cancel within 2.5 s")
 
 
-try:
-    main()
-except Exception as e:  # a crash counts as a failure, with the reason
-    print("error: %s" % e)
-    failed += 1
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+run_main(main, tally)

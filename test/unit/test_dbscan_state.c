@@ -11,6 +11,7 @@
 #include "core/state/dbscan_state.h"
 #include "core/state/row_order.h"
 #include "test_random.h"
+#include "test_fixtures.h"
 #include "unit.h"
 
 /* 3 rows of 2 features, out of order; sorted: (-1, 5), (-0, 2), (0, 1) */
@@ -22,20 +23,14 @@ enum
 	OFF_VERSION = 16, OFF_D = 17, OFF_EPS = 21, OFF_MINPTS = 29, OFF_STD = 37, OFF_N = 38, OFF_ROWS = 46
 };
 
-static void
-reseal(uint8_t *buf, size_t len)
+/* Reseal copy after an edit, as a forger would, and read it. */
+static an_status
+open_forged(uint8_t *copy, size_t len)
 {
-	uint32_t	crc = an_crc32c(buf + AN_MODEL_HEADER_SIZE, len - AN_MODEL_HEADER_SIZE);
+	an_dbscan_state st;
 
-	for (int k = 0; k < 4; k++)
-		buf[12 + k] = (uint8_t) (crc >> (8 * k));
-}
-
-static void
-put_le(uint8_t *p, uint64_t v, int bytes)
-{
-	for (int k = 0; k < bytes; k++)
-		p[k] = (uint8_t) (v >> (8 * k));
+	unit_reseal(copy, len);
+	return an_dbscan_state_open(copy, len, &st);
 }
 
 static void
@@ -86,8 +81,7 @@ test_layout_and_roundtrip(void)
 	CHECK_EQ_INT(st.d, 2);
 	CHECK_EQ_INT(st.n, 3);
 	an_dbscan_state_rows(&st, 0, 3, back);
-	CHECK(back[0] == -1.0 && back[1] == 5.0 && back[2] == 0.0 && signbit(back[2]) && back[3] == 2.0 &&
-		  back[4] == 0.0 && !signbit(back[4]) && back[5] == 1.0);
+	CHECK(unit_rows3_sorted(back));
 	/* rows from the middle */
 	an_dbscan_state_rows(&st, 2, 1, back);
 	CHECK(back[0] == 0.0 && back[1] == 1.0);
@@ -175,99 +169,75 @@ test_reader_refuses_forged(void)
 	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, rows3, 3, 2, &out, &len), AN_OK);
 	CHECK(len <= sizeof(copy));
 	memcpy(copy, out, len);
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_OK);
+	CHECK_EQ_INT(open_forged(copy, len), AN_OK);
 	/* payload version 2: newer; 0: corrupt */
 	copy[OFF_VERSION] = 2;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_EVERSION);
+	CHECK_EQ_INT(open_forged(copy, len), AN_EVERSION);
 	copy[OFF_VERSION] = 0;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* another kind, both ways */
 	memcpy(copy, out, len);
 	copy[5] = AN_KIND_MV_FIT_STATE;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_EKIND);
+	CHECK_EQ_INT(open_forged(copy, len), AN_EKIND);
 	/* eps 0, negative, NaN, past AN_DBSCAN_MAX_EPS */
 	memcpy(copy, out, len);
-	put_le(copy + OFF_EPS, 0, 8);
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
-	put_le(copy + OFF_EPS, 0xBFE0000000000000ULL, 8);
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
-	put_le(copy + OFF_EPS, 0x7FF8000000000000ULL, 8);
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
-	put_le(copy + OFF_EPS, 0x7E00000000000000ULL, 8);	/* about 1e299 */
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
+	unit_put_le(copy + OFF_EPS, 0, 8);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	unit_put_le(copy + OFF_EPS, 0xBFE0000000000000ULL, 8);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	unit_put_le(copy + OFF_EPS, 0x7FF8000000000000ULL, 8);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	unit_put_le(copy + OFF_EPS, 0x7E00000000000000ULL, 8);	/* about 1e299 */
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* min_points 0, negative, 2^31 */
 	memcpy(copy, out, len);
-	put_le(copy + OFF_MINPTS, 0, 8);
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
-	put_le(copy + OFF_MINPTS, UINT64_MAX, 8);
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
-	put_le(copy + OFF_MINPTS, (uint64_t) 1 << 31, 8);
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
+	unit_put_le(copy + OFF_MINPTS, 0, 8);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	unit_put_le(copy + OFF_MINPTS, UINT64_MAX, 8);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	unit_put_le(copy + OFF_MINPTS, (uint64_t) 1 << 31, 8);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* standardize 2 */
 	memcpy(copy, out, len);
 	copy[OFF_STD] = 2;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* d 0, d 4097 */
 	memcpy(copy, out, len);
 	copy[OFF_D] = 0;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
-	put_le(copy + OFF_D, AN_DBSCAN_MAX_DIMS + 1, 4);
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	unit_put_le(copy + OFF_D, AN_DBSCAN_MAX_DIMS + 1, 4);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* d 1 with n 3: bytes left over; d 3: too few; n 2: left over; n 0; n huge */
 	memcpy(copy, out, len);
 	copy[OFF_D] = 1;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ELENGTH);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ELENGTH);
 	copy[OFF_D] = 3;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ETRUNCATED);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ETRUNCATED);
 	memcpy(copy, out, len);
 	copy[OFF_N] = 2;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ELENGTH);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ELENGTH);
 	copy[OFF_N] = 0;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
-	put_le(copy + OFF_N, UINT64_MAX, 8);
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
-	put_le(copy + OFF_N, 1000, 8);
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ETRUNCATED);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	unit_put_le(copy + OFF_N, UINT64_MAX, 8);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	unit_put_le(copy + OFF_N, 1000, 8);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ETRUNCATED);
 	/* rows out of order: the first row's first feature made +1 */
 	memcpy(copy, out, len);
 	copy[OFF_ROWS + 7] = 0x3F;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* -0 and +0 swapped: equal values, but not the canonical order */
 	memcpy(copy, out, len);
 	copy[OFF_ROWS + 16 + 7] = 0x00;
 	copy[OFF_ROWS + 32 + 7] = 0x80;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* a NaN and an infinity as the last feature */
 	memcpy(copy, out, len);
 	copy[len - 2] = 0xF8;
 	copy[len - 1] = 0x7F;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	copy[len - 2] = 0xF0;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* a byte flipped without resealing: the checksum */
 	memcpy(copy, out, len);
 	copy[OFF_ROWS] ^= 1;

@@ -24,6 +24,20 @@ brute_median(const double *v, size_t n)
 	return m;
 }
 
+/* The median of v and (in *mad) the median of the absolute deviations from it. */
+static double
+brute_median_mad(const double *v, size_t n, double *mad)
+{
+	double	   *dev = malloc(n * sizeof(double));
+	double		med = brute_median(v, n);
+
+	for (size_t i = 0; i < n; i++)
+		dev[i] = fabs(v[i] - med);
+	*mad = brute_median(dev, n);
+	free(dev);
+	return med;
+}
+
 static void
 test_durations(void)
 {
@@ -107,7 +121,6 @@ test_level_fit_matches_brute_force(void)
 	size_t		n = 1001;
 	an_point   *pts = malloc(n * sizeof(an_point));
 	double	   *v = malloc(n * sizeof(double));
-	double	   *dev = malloc(n * sizeof(double));
 	an_ts_options o;
 	size_t		len;
 	uint8_t    *model;
@@ -122,10 +135,7 @@ test_level_fit_matches_brute_force(void)
 		pts[i].ts = (int64_t) ((i * 7919) % n) * AN_USECS_PER_HOUR;
 		v[i] = pts[i].value = sin((double) i) * 10 + (i % 100 == 0 ? 500 : 0);
 	}
-	med = brute_median(v, n);
-	for (size_t i = 0; i < n; i++)
-		dev[i] = fabs(v[i] - med);
-	mad = brute_median(dev, n);
+	med = brute_median_mad(v, n, &mad);
 
 	an_ts_options_default(&o);
 	o.method = AN_TS_METHOD_ROBUST;
@@ -152,7 +162,6 @@ test_level_fit_matches_brute_force(void)
 	an_free(model);
 	free(pts);
 	free(v);
-	free(dev);
 }
 
 /*
@@ -166,7 +175,6 @@ test_auto_level_tail_sigma(void)
 	size_t		n = 1000;
 	an_point   *pts = malloc(n * sizeof(an_point));
 	double	   *v = malloc(n * sizeof(double));
-	double	   *dev = malloc(n * sizeof(double));
 	an_ts_options o;
 	size_t		len;
 	uint8_t    *model;
@@ -184,10 +192,7 @@ test_auto_level_tail_sigma(void)
 		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		v[i] = pts[i].value = (double) (x >> 11) / 9007199254740992.0 + (i % 33 == 0 ? 50 : 0);
 	}
-	med = brute_median(v, n);
-	for (size_t i = 0; i < n; i++)
-		dev[i] = fabs(v[i] - med);
-	mad = brute_median(dev, n);
+	med = brute_median_mad(v, n, &mad);
 	qsort(v, n, sizeof(double), unit_cmp_double);
 	tail = fmax(v[(99 * n) / 100] - med, med - v[n / 100]) / 2.3263478740408408;
 	want = fmax(AN_MAD_TO_SIGMA * mad, tail);
@@ -210,7 +215,6 @@ test_auto_level_tail_sigma(void)
 	an_free(model);
 	free(pts);
 	free(v);
-	free(dev);
 }
 
 static void

@@ -8,18 +8,20 @@
 #include <string.h>
 
 #include "core/state/vector_state.h"
+#include "test_fixtures.h"
 #include "unit.h"
 
 /* 3 rows of 2 features, out of order; sorted: (-1, 5), (-0, 2), (0, 1) */
 static const double rows3[6] = {0.0, 1.0, -1.0, 5.0, -0.0, 2.0};
 
-static void
-reseal(uint8_t *buf, size_t len)
+/* Reseal copy after an edit, as a forger would, and read it. */
+static an_status
+open_forged(uint8_t *copy, size_t len)
 {
-	uint32_t	crc = an_crc32c(buf + AN_MODEL_HEADER_SIZE, len - AN_MODEL_HEADER_SIZE);
+	an_vector_state st;
 
-	for (int k = 0; k < 4; k++)
-		buf[12 + k] = (uint8_t) (crc >> (8 * k));
+	unit_reseal(copy, len);
+	return an_vector_state_open(copy, len, &st);
 }
 
 static void
@@ -78,8 +80,7 @@ test_layout_and_roundtrip(void)
 	CHECK_EQ_INT(st.n, 3);
 	CHECK(st.opt.standardize && st.opt.threshold == 0.0 && st.opt.false_alarm_rate == 0.001);
 	an_vector_state_rows(&st, 0, 3, back);
-	CHECK(back[0] == -1.0 && back[1] == 5.0 && back[2] == 0.0 && signbit(back[2]) && back[3] == 2.0 &&
-		  back[4] == 0.0 && !signbit(back[4]) && back[5] == 1.0);
+	CHECK(unit_rows3_sorted(back));
 	/* every truncation fails */
 	for (size_t cut = 0; cut < len; cut++)
 		CHECK(an_vector_state_open(out, cut, &st) != AN_OK);
@@ -111,7 +112,6 @@ test_reader_refuses_forged(void)
 	an_mv_options o;
 	uint8_t    *out = NULL;
 	size_t		len = 0;
-	an_vector_state st;
 	uint8_t		copy[256];
 
 	an_mv_options_default(&o);
@@ -120,69 +120,54 @@ test_reader_refuses_forged(void)
 	/* payload version 2: newer; 0: corrupt */
 	memcpy(copy, out, len);
 	copy[16] = 2;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_EVERSION);
+	CHECK_EQ_INT(open_forged(copy, len), AN_EVERSION);
 	copy[16] = 0;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* another kind */
 	memcpy(copy, out, len);
 	copy[5] = AN_KIND_TS_FIT_STATE;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_EKIND);
+	CHECK_EQ_INT(open_forged(copy, len), AN_EKIND);
 	/* options: 0.001 written 0.0010 (not canonical), "true" as "trUe" */
 	memcpy(copy, out, len);
 	memcpy(copy + 21 + 64, "0.0010", 6);	/* overwrites "0.001}" */
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	memcpy(copy, out, len);
 	copy[21 + 40] = 'U';
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* d 0, d 1025 */
 	memcpy(copy, out, len);
 	copy[91] = 0;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	copy[91] = 1;
 	copy[92] = 4;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* d 1 with n 3: bytes left over; d 3: too few; n 2: left over; n 0 */
 	memcpy(copy, out, len);
 	copy[91] = 1;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ELENGTH);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ELENGTH);
 	copy[91] = 3;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ETRUNCATED);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ETRUNCATED);
 	memcpy(copy, out, len);
 	copy[95] = 2;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ELENGTH);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ELENGTH);
 	copy[95] = 0;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* rows out of order: the first row's first feature made +1 */
 	memcpy(copy, out, len);
 	copy[110] = 0x3F;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* -0 and +0 swapped: equal values, but not the canonical order */
 	memcpy(copy, out, len);
 	copy[103 + 16 + 7] = 0x00;
 	copy[103 + 32 + 7] = 0x80;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	/* a NaN and an infinity as the last feature */
 	memcpy(copy, out, len);
 	copy[len - 2] = 0xF8;
 	copy[len - 1] = 0x7F;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	copy[len - 2] = 0xF0;
-	reseal(copy, len);
-	CHECK_EQ_INT(an_vector_state_open(copy, len, &st), AN_ECORRUPT);
+	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	an_free(out);
 }
 

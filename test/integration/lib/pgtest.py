@@ -7,6 +7,7 @@ python3-sklearn, which live under /usr/bin/python3.
 import os
 import subprocess
 import sys
+import time
 
 
 def missing_package(message):
@@ -36,3 +37,52 @@ def load_vectors(schema, name, X):
     rows = "".join("%d\t{%s}\n" % (i, ",".join(repr(float(v)) for v in row)) for i, row in enumerate(X))
     psql("DROP TABLE IF EXISTS %s.%s; CREATE TABLE %s.%s (id int, f float8[]);" % (schema, name, schema, name))
     psql("COPY %s.%s FROM STDIN" % (schema, name), stdin=rows)
+
+
+def fresh_schema(schema):
+    """The extension installed and an empty schema for one test's tables."""
+    psql("CREATE EXTENSION IF NOT EXISTS anomaly; DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s;"
+         % (schema, schema))
+
+
+def error_with_timeout(sql, timeout="1s"):
+    """Run sql under statement_timeout: the error it raised ("" for none) and
+    the seconds until it came back, both printed."""
+    t0 = time.time()
+    try:
+        psql("SET statement_timeout = '%s'; %s" % (timeout, sql))
+        err = ""
+    except RuntimeError as e:
+        err = str(e)
+    elapsed = time.time() - t0
+    print("statement_timeout: %r after %.2f s" % (err, elapsed))
+    return err, elapsed
+
+
+class Tally:
+    """The passed and failed checks of one test script."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def record(self, ok, line):
+        """Count one check and print line after "ok   " or "FAIL "."""
+        if ok:
+            self.passed += 1
+            print("ok   " + line)
+        else:
+            self.failed += 1
+            print("FAIL " + line)
+
+
+def run_main(main, tally):
+    """Run main(): a crash counts as a failure, with the reason.  Prints
+    "N passed, N failed" and exits non-zero on any failure."""
+    try:
+        main()
+    except Exception as e:
+        print("error: %s" % e)
+        tally.failed += 1
+    print("%d passed, %d failed" % (tally.passed, tally.failed))
+    sys.exit(1 if tally.failed else 0)
