@@ -18,7 +18,7 @@ UNIT_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Werror -
 .PHONY: build run
 build: $(BINS)
 
-$(BUILD)/%: test/unit/%.c $(CORE_SRCS) $(CORE_HDRS) test/unit/unit.h test/unit/test_random.h test/unit/test_clock.h
+$(BUILD)/%: test/unit/%.c $(CORE_SRCS) $(CORE_HDRS) $(wildcard test/unit/*.h)
 	@mkdir -p $(BUILD)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(OPENBLAS_LIBS) -lm
 
