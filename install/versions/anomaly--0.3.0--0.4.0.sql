@@ -1158,3 +1158,19 @@ CREATE AGGREGATE @extschema@.mv_fit_merge(state bytea) (
 );
 COMMENT ON AGGREGATE @extschema@.mv_fit_merge(bytea) IS
   'the model mv_fit returns over all the rows of the mv_fit_state values merged';
+
+-- ---------------------------------------------------------------------------
+-- mv-gmm: method gmm of mv_fit (a Gaussian mixture, k by BIC), its options in
+-- the comment of mv_fit(float8[], jsonb), and mv_log_likelihood.
+-- ---------------------------------------------------------------------------
+
+COMMENT ON AGGREGATE @extschema@.mv_fit(float8[], jsonb) IS
+'As mv_fit(features), with options: method ("gaussian", "pca" or "gmm"), standardize (default true), threshold (the distance at score 1) or false_alarm_rate (default 0.001); pca: components (share of variance or count); gmm: components (the most mixture components BIC chooses among, default 5, at most 16), min_components (default 1), reg_covar (default 1e-6). NULL options are the defaults.';
+
+CREATE FUNCTION @extschema@.mv_log_likelihood(model bytea, features float8[])
+RETURNS float8
+AS 'MODULE_PATHNAME', 'mv_log_likelihood'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mv_log_likelihood(bytea, float8[]) IS
+'Log density of a feature vector under an mv_fit model, in the units of the features: the mixture''s for method gmm, the robust Gaussian''s for gaussian; NULL for pca.';
