@@ -179,7 +179,8 @@ append_gmm(StringInfo s, const an_mv_model *m)
 					 k, m->gmm_min_k, m->gmm_max_k);
 	appendStringInfo(s, ", \"iterations\": %u, \"converged\": %s, \"reg_covar\": %.17g",
 					 m->gmm_iter, m->gmm_converged ? "true" : "false", m->gmm_reg_covar);
-	appendStringInfo(s, ", \"lower_bound\": %.17g", m->gmm_lower_bound - m->log_scale_sum);
+	appendStringInfo(s, ", \"lower_bound\": %.17g, \"regularized_features\": %u",
+					 m->gmm_lower_bound - m->log_scale_sum, m->n_floored);
 	appendStringInfoString(s, ", \"bic\": [");
 	for (uint32 j = m->gmm_min_k; j <= m->gmm_hi_k; j++)
 		appendStringInfo(s, "%s{\"components\": %u, \"bic\": %.17g}", j > m->gmm_min_k ? ", " : "", j,
