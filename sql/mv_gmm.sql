@@ -87,6 +87,11 @@ SELECT (SELECT mv_fit_merge(s) FROM gstate) = (SELECT mv_fit(f, '{"method": "gmm
        position(convert_to('{"method": "gmm", "standardize": true, "false_alarm_rate": 0.001, "components": 5, "min_components": 1, "reg_covar": 1e-06}', 'UTF8') IN s) > 0 AS options_text
 FROM gstate;
 SELECT get_byte(m, 16) AS payload_version, get_byte(m, 17) AS method FROM gmodel;
+-- The same model frozen from payload version 3 (test/fixtures/mv_gmm_v3.hex): read as written.
+SELECT i->'gmm'->'components' AS k, i->'gmm'->'iterations' AS iterations,
+       round(mv_score(b, '{0.6}')::numeric, 9) AS score,
+       round((0.5 / sqrt(0.02 / 3 + 1e-6) / 3.2905267314918945)::numeric, 9) AS by_hand
+FROM (SELECT b, mv_model_info(b) AS i FROM (SELECT '\x414e4f4d01040000c4000000fbb480b9030300000100000006000000000000000600000000000000060000000000000000000000c3f8d2adff520a40fca9f1d24d62503f0000000000000000000000000000f03f0200000001000000030000000300000003000000010000008dedb5a0f7c6b03ea3a2423fb62ad93f89642a3e7bf6434008ae4249c6f5104058ebd0b79e292240000000000000e03f000000000000e03f2f33333333332440959999999999b93f712662248e4f7b3fa92662248e4f7b3f66666666666624409a9999999999b93f'::bytea AS b) x) s;
 -- mv_log_likelihood for the other methods: gaussian's robust Gaussian density, NULL for pca
 SELECT round(mv_log_likelihood(m, '{0.6}')::numeric, 9) AS gaussian_ll,
        round((-(ln(2 * pi() * (i->'covariance'->0->>0)::float8) + (0.6 - (i->'location'->>0)::float8) ^ 2
