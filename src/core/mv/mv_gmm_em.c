@@ -155,7 +155,7 @@ typedef struct em_work
 	size_t		n,
 				d;
 	uint32_t	k;
-	double	   *lp;				/* n * k: log p, then log responsibilities, then responsibilities */
+	double	   *lp;				/* n * k: log p, then the responsibilities */
 	double	   *work;			/* n * d */
 	double	   *dist;			/* n */
 	double	   *chol;			/* k * d * d */
@@ -174,7 +174,7 @@ factor_all(em_work *e, const double *covs)
 	return true;
 }
 
-/* E-step: lp = log responsibilities; returns the mean log-likelihood. */
+/* E-step: lp = the responsibilities; returns the mean log-likelihood. */
 static double
 e_step(em_work *e, const double *weights, const double *means)
 {
@@ -203,16 +203,20 @@ e_step(em_work *e, const double *weights, const double *means)
 			if (row[j] > mx)
 				mx = row[j];
 		for (size_t j = 0; j < k; j++)
-			s += exp(row[j] - mx);
+		{
+			row[j] = exp(row[j] - mx);
+			s += row[j];
+		}
 		norm = mx + log(s);
+		/* exp(log p - norm) as exp(log p - max) / s: one exp per entry, not two */
 		for (size_t j = 0; j < k; j++)
-			row[j] -= norm;
+			row[j] /= s;
 		total += norm;
 	}
 	return total / (double) n;
 }
 
-/* M-step from the log responsibilities in lp (made responsibilities). */
+/* M-step from the responsibilities in lp. */
 static void
 m_step(em_work *e, double reg_covar, double *weights, double *means, double *covs)
 {
@@ -226,10 +230,7 @@ m_step(em_work *e, double reg_covar, double *weights, double *means, double *cov
 	AN_FOR_CHECKED(i, n)
 	{
 		for (size_t j = 0; j < k; j++)
-		{
-			e->lp[i * k + j] = exp(e->lp[i * k + j]);
 			weights[j] += e->lp[i * k + j];
-		}
 	}
 	for (size_t j = 0; j < k; j++)
 	{
