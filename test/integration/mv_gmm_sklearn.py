@@ -176,6 +176,9 @@ def main():
     exact("5-D k=4 overlapping", blobs(rng, [500, 500, 300, 200], 5, spread=3.0), 4, False)
     exact("4-D k=2 reg 1e-3", blobs(rng, [300, 300], 4), 2, False, reg=1e-3)
     exact("2-D k=1", rng.normal(size=(500, 2)) @ np.array([[2.0, 0.5], [0.0, 1.0]]), 1, False)
+    # overlapping clusters: many EM steps, and still the same path as scikit-learn's
+    exact("2-D k=3 overlapping", blobs(rng, [300, 300, 300], 2, spread=2.0), 3, False)
+    exact("4-D k=5 overlapping standardized", blobs(rng, [400, 300, 300, 200, 200], 4, spread=2.5), 5, True)
     # 2. BIC on well-separated clusters
     select("1 cluster 3-D", rng.normal(size=(600, 3)) + 5, 1)
     select("2 clusters 2-D", blobs(rng, [400, 300], 2, spread=20.0), 2)

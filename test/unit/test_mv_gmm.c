@@ -75,7 +75,7 @@ test_one_component(void)
 	f.means = means;
 	f.covs = covs;
 	f.init_means = init;
-	CHECK_EQ_INT(an_mv_gmm_em(x, 4, 1, 1, 1e-6, &f), AN_OK);
+	CHECK_EQ_INT(an_mv_gmm_em(x, 4, 1, 1, 1e-6, 0, &f), AN_OK);
 	CHECK_NEAR(means[0], 2.5, 1e-14, 0);
 	CHECK_NEAR(covs[0], v, 1e-12, 0);
 	CHECK_NEAR(weights[0], 1.0, 1e-15, 0);

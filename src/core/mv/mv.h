@@ -61,8 +61,10 @@
 /* gmm: EM stops when the mean log-likelihood changes by less than this, or after that many steps. */
 #define AN_MV_GMM_TOL 1e-3
 #define AN_MV_GMM_MAX_ITER 100
-/* gmm: the seed of k-means++ (the same for every k, so each fit is reproducible alone). */
+/* gmm: the seed of k-means++ (start s uses the seed plus s times the golden ratio; the same for every k). */
 #define AN_MV_GMM_SEED UINT64_C(0x9a55c0de5eed0001)
+/* gmm: EM starts per k (k > 1), the one of highest final log-likelihood kept. */
+#define AN_MV_GMM_STARTS 3
 
 typedef enum an_mv_method
 {
@@ -185,7 +187,7 @@ an_status	an_mv_score(const an_mv_model *m, const double *x, size_t d, double *w
 
 /*
  * gmm: the EM fit of k components on n scaled rows (row-major), from the
- * k-means++ centres; exposed for the unit tests.  weights (k), means (k * d),
+ * k-means++ centres of start number start; exposed for the unit tests.  weights (k), means (k * d),
  * covs (k * d * d), init_means (k * d, may be NULL); *mean_ll the mean
  * log-likelihood of the final parameters, *bic their BIC (scaled space).
  * AN_ENONFINITE when a covariance cannot be factored.
@@ -205,7 +207,7 @@ typedef struct an_mv_gmm_fit
 } an_mv_gmm_fit;
 
 an_status	an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar,
-						 an_mv_gmm_fit *fit);
+						 uint32_t start, an_mv_gmm_fit *fit);
 
 /* The effective gmm bounds and regularisation of opt. */
 uint32_t	an_mv_gmm_components(const an_mv_options *o);

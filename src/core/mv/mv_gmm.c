@@ -4,8 +4,10 @@
  *
  * k: BIC (scikit-learn's: -2 n mean log-likelihood + p log n, p = k d (d+1)/2
  * + k d + k - 1) chooses among min_components .. components (default 1 ..
- * AN_MV_GMM_DEFAULT_COMPONENTS), each fitted once from its own k-means++
- * start; the lowest BIC wins, the smaller k on a tie.  k never exceeds the
+ * AN_MV_GMM_DEFAULT_COMPONENTS), each fitted from AN_MV_GMM_STARTS k-means++
+ * starts (one for k = 1, where every start gives the same fit), keeping the
+ * start of highest final log-likelihood (the first on a tie); the lowest
+ * BIC wins, the smaller k on a tie.  k never exceeds the
  * number of rows nor the number of distinct rows (k-means++ needs k distinct
  * centres); if a k cannot be fitted (a covariance that does not factor even
  * with reg_covar) the larger ones are not tried.
@@ -190,11 +192,13 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 				best_bic = INFINITY;
 	size_t		distinct = n > 0 ? 1 : 0;
 	an_mv_gmm_fit cur,
+				kbest,
 				best;
 	an_status	st = AN_ENOMEM;
 
 	memset(g, 0, sizeof(*g));
 	memset(&best, 0, sizeof(best));
+	memset(&kbest, 0, sizeof(kbest));
 	memset(&cur, 0, sizeof(cur));
 	if (min_k < 1 || min_k > max_k || max_k > AN_MV_GMM_MAX_COMPONENTS)
 		return AN_EINVAL;
@@ -216,9 +220,9 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 	g->gmm_max_k = max_k;
 	g->gmm_reg_covar = reg;
 	g->gmm_bic = an_alloc_array(max_k - min_k + 1, sizeof(double));
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < 3; s++)
 	{
-		an_mv_gmm_fit *f = s ? &best : &cur;
+		an_mv_gmm_fit *f = s == 2 ? &kbest : s ? &best : &cur;
 
 		f->weights = an_alloc_array(max_k, sizeof(double));
 		f->means = an_alloc_array(max_k, d * sizeof(double));
@@ -231,26 +235,47 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 		goto done;
 	for (uint32_t k = min_k; k <= hi_k; k++)
 	{
-		st = an_mv_gmm_em(xs, n, d, k, reg, &cur);
-		if (st == AN_EINVAL || st == AN_ENONFINITE)
+		bool		have = false;
+		an_status	last = AN_OK;
+
+		/* a few starts: one k-means++ draw can put two centres in one cluster (k = 1 needs one) */
+		for (uint32_t s = 0; s < (k == 1 ? 1 : AN_MV_GMM_STARTS); s++)
 		{
-			/* k distinct centres not found, or a covariance that does not factor: stop here */
+			last = an_mv_gmm_em(xs, n, d, k, reg, s, &cur);
+			if (last == AN_ENOMEM)
+			{
+				st = last;
+				goto done;
+			}
+			if (last != AN_OK)
+				continue;		/* k distinct centres not found, or a covariance that does not factor */
+			if (!have || cur.mean_ll > kbest.mean_ll)
+			{
+				an_mv_gmm_fit t = kbest;
+
+				kbest = cur;
+				cur = t;
+				have = true;
+			}
+		}
+		if (!have)
+		{
+			/* no start fitted this k: stop here */
+			st = last;
 			if (k == min_k)
 				goto done;
 			hi_k = k - 1;
 			break;
 		}
-		if (st != AN_OK)
-			goto done;
 		/* in the units of the features: the log density falls by sum log scale per row */
-		g->gmm_bic[k - min_k] = cur.bic + 2.0 * (double) n * log_scale;
-		if (cur.bic < best_bic)
+		g->gmm_bic[k - min_k] = kbest.bic + 2.0 * (double) n * log_scale;
+		if (kbest.bic < best_bic)
 		{
 			an_mv_gmm_fit t = best;
 
-			best_bic = cur.bic;
-			best = cur;
-			cur = t;
+			best_bic = kbest.bic;
+			best = kbest;
+			kbest = t;
 		}
 	}
 	g->gmm_hi_k = hi_k;
@@ -289,9 +314,9 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 	}
 	st = isfinite(*threshold) && *threshold > 0.0 ? AN_OK : AN_ENONFINITE;
 done:
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < 3; s++)
 	{
-		an_mv_gmm_fit *f = s ? &best : &cur;
+		an_mv_gmm_fit *f = s == 2 ? &kbest : s ? &best : &cur;
 
 		an_free(f->weights);
 		an_free(f->means);

@@ -22,7 +22,7 @@
  *
  * k-means++ is the greedy variant (Arthur & Vassilvitskii 2007; 2 + ln k
  * candidates per centre, the one that lowers the potential most kept), with
- * splitmix64 from a fixed seed, so every fit is reproducible.
+ * splitmix64 from a fixed seed (one per start), so every fit is reproducible.
  */
 #include "core/mv/mv_internal.h"
 
@@ -55,9 +55,10 @@ dist2(const double *a, const double *b, size_t d)
  * potential reaches 0 before k centres).
  */
 static bool
-kmeans_pp(const double *x, size_t n, size_t d, uint32_t k, double *centres, double *closest, double *cum)
+kmeans_pp(const double *x, size_t n, size_t d, uint32_t k, uint32_t start, double *centres, double *closest,
+		  double *cum)
 {
-	mv_rng		rng = {AN_MV_GMM_SEED};
+	mv_rng		rng = {AN_MV_GMM_SEED + (uint64_t) start * UINT64_C(0x9e3779b97f4a7c15)};
 	size_t		first = mv_rng_below(&rng, (uint32_t) n);
 	int			trials = 2 + (int) log((double) k);
 
@@ -269,7 +270,8 @@ m_step(em_work *e, double reg_covar, double *weights, double *means, double *cov
 }
 
 an_status
-an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, an_mv_gmm_fit *fit)
+an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, uint32_t start,
+			 an_mv_gmm_fit *fit)
 {
 	em_work		e;
 	double	   *cum = NULL,
@@ -297,7 +299,7 @@ an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, 
 	fit->k = k;
 	fit->converged = false;
 	fit->n_iter = 0;
-	if (!kmeans_pp(x, n, d, k, fit->means, closest, cum))
+	if (!kmeans_pp(x, n, d, k, start, fit->means, closest, cum))
 	{
 		st = AN_EINVAL;			/* fewer distinct rows than k */
 		goto done;
