@@ -21,6 +21,10 @@
  *
  * The fit sorts the rows canonically (lexicographically by coordinates)
  * before anything else, so the model bytes do not depend on row order.
+ * Method "pca" (mv_pca.c) scores the MCD support's principal subspace by
+ * SPE and T^2; method "gmm" (mv_gmm.c, mv_gmm_em.c) is a Gaussian mixture by
+ * EM, k by BIC, scored by its log-likelihood (docs/multivariate.md).
+ *
  * A singular covariance (a constant feature, fewer rows than d + 1, more
  * than h identical rows) is regularised by raising its eigenvalues to at
  * least AN_MV_EIG_FLOOR times the largest (or to 1 when all are 0); the
