@@ -11,7 +11,7 @@ CREATE TYPE mv_detection AS (
 );
 
 COMMENT ON TYPE mv_detection IS
-'result of mv_detect: score (0 at the centre, 1 at the edge of normal), flag (score > 1), robust Mahalanobis distance, and each feature''s share of the squared distance (they sum to 1)';
+'result of mv_detect: score (0 at the centre, 1 at the edge of normal), flag (score > 1), distance (robust Mahalanobis; for gmm sqrt(2 (peak - log-likelihood)); score = distance / threshold), and each feature''s share of the squared distance (they sum to 1)';
 
 CREATE FUNCTION mv_fit_trans(internal, float8[])
 RETURNS internal

@@ -1161,7 +1161,8 @@ COMMENT ON AGGREGATE @extschema@.mv_fit_merge(bytea) IS
 
 -- ---------------------------------------------------------------------------
 -- mv-gmm: method gmm of mv_fit (a Gaussian mixture, k by BIC), its options in
--- the comment of mv_fit(float8[], jsonb), and mv_log_likelihood.
+-- the comment of mv_fit(float8[], jsonb), mv_log_likelihood, and the comment
+-- of mv_detection (what distance means for gmm).
 -- ---------------------------------------------------------------------------
 
 COMMENT ON AGGREGATE @extschema@.mv_fit(float8[], jsonb) IS
@@ -1174,3 +1175,6 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.mv_log_likelihood(bytea, float8[]) IS
 'Log density of a feature vector under an mv_fit model, in the units of the features: the mixture''s for method gmm, the robust Gaussian''s for gaussian; NULL for pca.';
+
+COMMENT ON TYPE @extschema@.mv_detection IS
+'result of mv_detect: score (0 at the centre, 1 at the edge of normal), flag (score > 1), distance (robust Mahalanobis; for gmm sqrt(2 (peak - log-likelihood)); score = distance / threshold), and each feature''s share of the squared distance (they sum to 1)';
