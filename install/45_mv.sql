@@ -11,7 +11,7 @@ CREATE TYPE mv_detection AS (
 );
 
 COMMENT ON TYPE mv_detection IS
-'result of mv_detect: score (0 at the centre, 1 at the edge of normal), flag (score > 1), robust Mahalanobis distance, and each feature''s share of the squared distance (they sum to 1)';
+'result of mv_detect: score (0 at the centre, 1 at the edge of normal), flag (score > 1), distance (robust Mahalanobis; for gmm sqrt(2 (peak - log-likelihood)); score = distance / threshold), and each feature''s share of the squared distance (they sum to 1)';
 
 CREATE FUNCTION mv_fit_trans(internal, float8[])
 RETURNS internal
@@ -85,7 +85,7 @@ CREATE AGGREGATE mv_fit(features float8[], options jsonb) (
 );
 
 COMMENT ON AGGREGATE mv_fit(float8[], jsonb) IS
-'As mv_fit(features), with options: method ("gaussian"), standardize (default true), threshold (the Mahalanobis distance at score 1) or false_alarm_rate (default 0.001). NULL options are the defaults.';
+'As mv_fit(features), with options: method ("gaussian", "pca" or "gmm"), standardize (default true), threshold (the distance at score 1) or false_alarm_rate (default 0.001); pca: components (share of variance or count); gmm: components (the most mixture components BIC chooses among, default 5, at most 16), min_components (default 1), reg_covar (default 1e-6). NULL options are the defaults.';
 
 CREATE FUNCTION mv_score(model bytea, features float8[])
 RETURNS float8
@@ -110,3 +110,11 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION mv_model_info(bytea) IS
 'What an mv_fit model holds, as jsonb: method, dimensions, rows, support sizes, threshold, regularisation, location and covariance in the units of the features.';
+
+CREATE FUNCTION mv_log_likelihood(model bytea, features float8[])
+RETURNS float8
+AS 'MODULE_PATHNAME', 'mv_log_likelihood'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION mv_log_likelihood(bytea, float8[]) IS
+'Log density of a feature vector under an mv_fit model, in the units of the features: the mixture''s for method gmm, the robust Gaussian''s for gaussian; NULL for pca.';

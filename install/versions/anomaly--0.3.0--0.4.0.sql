@@ -2074,3 +2074,23 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@._anomaly_run(text, name) IS
 	'anomaly (internal): the run of anomaly_run, called as the detector''s owner';
+
+-- ---------------------------------------------------------------------------
+-- mv-gmm: method gmm of mv_fit (a Gaussian mixture, k by BIC), its options in
+-- the comment of mv_fit(float8[], jsonb), mv_log_likelihood, and the comment
+-- of mv_detection (what distance means for gmm).
+-- ---------------------------------------------------------------------------
+
+COMMENT ON AGGREGATE @extschema@.mv_fit(float8[], jsonb) IS
+'As mv_fit(features), with options: method ("gaussian", "pca" or "gmm"), standardize (default true), threshold (the distance at score 1) or false_alarm_rate (default 0.001); pca: components (share of variance or count); gmm: components (the most mixture components BIC chooses among, default 5, at most 16), min_components (default 1), reg_covar (default 1e-6). NULL options are the defaults.';
+
+CREATE FUNCTION @extschema@.mv_log_likelihood(model bytea, features float8[])
+RETURNS float8
+AS 'MODULE_PATHNAME', 'mv_log_likelihood'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mv_log_likelihood(bytea, float8[]) IS
+'Log density of a feature vector under an mv_fit model, in the units of the features: the mixture''s for method gmm, the robust Gaussian''s for gaussian; NULL for pca.';
+
+COMMENT ON TYPE @extschema@.mv_detection IS
+'result of mv_detect: score (0 at the centre, 1 at the edge of normal), flag (score > 1), distance (robust Mahalanobis; for gmm sqrt(2 (peak - log-likelihood)); score = distance / threshold), and each feature''s share of the squared distance (they sum to 1)';

@@ -35,7 +35,7 @@ option_error(const char *fmt, const char *arg)
 	ereport(ERROR,
 			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			errmsg(fmt, arg),
-			errhint("Valid mv_fit options are method (\"gaussian\" or \"pca\"), standardize (boolean), threshold (a Mahalanobis distance > 0, gaussian only), false_alarm_rate (between 0 and 0.5) and components (pca only: a share of variance between 0 and 1 or a whole number of components)."));
+			errhint("Valid mv_fit options are method (\"gaussian\", \"pca\" or \"gmm\"), standardize (boolean), threshold (a distance > 0, gaussian and gmm), false_alarm_rate (between 0 and 0.5), components (pca: a share of variance between 0 and 1 or a whole number of components; gmm: the most mixture components, 1 to %d), min_components and reg_covar (gmm only).", AN_MV_GMM_MAX_COMPONENTS));
 }
 
 static double
@@ -81,6 +81,8 @@ mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
 				opt->method = AN_MV_GAUSSIAN;
 			else if (v.val.string.len == 3 && strncmp(v.val.string.val, "pca", 3) == 0)
 				opt->method = AN_MV_PCA;
+			else if (v.val.string.len == 3 && strncmp(v.val.string.val, "gmm", 3) == 0)
+				opt->method = AN_MV_GMM;
 			else
 				option_error("unknown mv_fit method \"%s\"", pnstrdup(v.val.string.val, v.val.string.len));
 		}
@@ -103,6 +105,18 @@ mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
 			if (!(opt->components > 0.0))
 				option_error("mv_fit option \"%s\" must be a positive number", key);
 		}
+		else if (strcmp(key, "min_components") == 0)
+		{
+			opt->min_components = numeric_option(&v, key);
+			if (!(opt->min_components > 0.0))
+				option_error("mv_fit option \"%s\" must be a positive number", key);
+		}
+		else if (strcmp(key, "reg_covar") == 0)
+		{
+			opt->reg_covar = numeric_option(&v, key);
+			if (!(opt->reg_covar > 0.0) || !isfinite(opt->reg_covar))
+				option_error("mv_fit option \"%s\" must be a positive number", key);
+		}
 		else if (strcmp(key, "false_alarm_rate") == 0)
 		{
 			opt->false_alarm_rate = numeric_option(&v, key);
@@ -119,6 +133,13 @@ mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
 				errhint("threshold is the Mahalanobis distance at score 1; false_alarm_rate derives it from the chi-square distribution."));
 	if (an_mv_options_check(opt, err, sizeof(err)) != AN_OK)
 		option_error("mv_fit option %s", err);
+	/* gmm: the defaults made explicit, so that equal models have equal options (and states) */
+	if (opt->method == AN_MV_GMM)
+	{
+		opt->components = an_mv_gmm_components(opt);
+		opt->min_components = an_mv_gmm_min_components(opt);
+		opt->reg_covar = an_mv_gmm_reg_covar(opt);
+	}
 }
 
 /* room for more rows in s (its d set), or an error */
@@ -151,7 +172,8 @@ mv_same_options(const an_mv_options *a, const an_mv_options *b)
 {
 	return a->method == b->method && a->standardize == b->standardize &&
 		a->threshold == b->threshold && a->false_alarm_rate == b->false_alarm_rate &&
-		a->components == b->components;
+		a->components == b->components && a->min_components == b->min_components &&
+		a->reg_covar == b->reg_covar;
 }
 
 /* mv_fit transition: (state, features [, options]) */
@@ -262,6 +284,8 @@ mv_fit_serial(PG_FUNCTION_ARGS)
 	pq_sendfloat8(&buf, s->opt.threshold);
 	pq_sendfloat8(&buf, s->opt.false_alarm_rate);
 	pq_sendfloat8(&buf, s->opt.components);
+	pq_sendfloat8(&buf, s->opt.min_components);
+	pq_sendfloat8(&buf, s->opt.reg_covar);
 	pq_sendint64(&buf, s->n);
 	for (int64 i = 0; i < s->n * s->d; i++)
 		pq_sendfloat8(&buf, s->x[i]);
@@ -290,6 +314,8 @@ mv_fit_deserial(PG_FUNCTION_ARGS)
 	s->opt.threshold = pq_getmsgfloat8(&buf);
 	s->opt.false_alarm_rate = pq_getmsgfloat8(&buf);
 	s->opt.components = pq_getmsgfloat8(&buf);
+	s->opt.min_components = pq_getmsgfloat8(&buf);
+	s->opt.reg_covar = pq_getmsgfloat8(&buf);
 	n = pq_getmsgint64(&buf);
 	if (s->d < 0 || s->d > AN_MV_MAX_DIMS || n < 0 || (uint64) n > AN_MV_MAX_ROWS ||
 		(s->d == 0 && n != 0) || an_mv_options_check(&s->opt, err, sizeof(err)) != AN_OK ||
@@ -338,7 +364,23 @@ mv_fit_final(PG_FUNCTION_ARGS)
 				errmsg("mv_fit option components must be less than the number of features"),
 				errdetail("Got components %g with %d features.", s->opt.components, s->d),
 				errhint("Keep at most %d components, or give a share of variance between 0 and 1.", s->d - 1));
+	if (s->opt.method == AN_MV_GMM && s->n < an_mv_gmm_min_components(&s->opt))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("mv_fit method gmm needs at least as many rows as min_components"),
+				errdetail("Got %lld rows for min_components %u.", (long long) s->n,
+						  an_mv_gmm_min_components(&s->opt)),
+				errhint("Lower min_components, or fit over more rows."));
 	st = an_mv_fit(s->x, (size_t) s->n, (size_t) s->d, &s->opt, &blob, &len, NULL);
+	if (st == AN_EINVAL && s->opt.method == AN_MV_GMM)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("mv_fit method gmm needs at least as many distinct rows as min_components"),
+				errdetail("The %lld rows have fewer than %u distinct feature vectors.", (long long) s->n,
+						  an_mv_gmm_min_components(&s->opt)),
+				errhint("Lower min_components: a mixture component needs a distinct centre."));
+	if (st == AN_ENONFINITE && s->opt.method == AN_MV_GMM)
+		report_status(st, "mv_fit", "A mixture covariance could not be factored; raise reg_covar or keep standardize on.");
 	if (st == AN_ENONFINITE)
 		report_status(st, "mv_fit", "Standardising or the covariance of the features overflowed.");
 	report_status(st, "mv_fit", NULL);

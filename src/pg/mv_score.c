@@ -120,6 +120,23 @@ mv_detect(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
+PG_FUNCTION_INFO_V1(mv_log_likelihood);
+/*
+ * mv_log_likelihood(model, features): the log density of the features under
+ * the model, in their units (gaussian: the robust Gaussian; gmm: the
+ * mixture); NULL for pca, whose score is not a density.
+ */
+Datum
+mv_log_likelihood(PG_FUNCTION_ARGS)
+{
+	an_mv_result r;
+
+	score_args(fcinfo, "mv_log_likelihood", &r, NULL);
+	if (isnan(r.log_likelihood))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(r.log_likelihood);
+}
+
 static void
 append_array(StringInfo s, const char *key, const double *v, uint32 n)
 {
@@ -127,6 +144,77 @@ append_array(StringInfo s, const char *key, const double *v, uint32 n)
 	for (uint32 k = 0; k < n; k++)
 		appendStringInfo(s, "%s%.17g", k ? ", " : "", v[k]);
 	appendStringInfoChar(s, ']');
+}
+
+/* A matrix (d x d, symmetric) in the units of the features. */
+static void
+append_matrix(StringInfo s, const an_mv_model *m, const double *a)
+{
+	uint32		d = m->d;
+
+	appendStringInfoChar(s, '[');
+	for (uint32 i = 0; i < d; i++)
+	{
+		appendStringInfo(s, "%s[", i ? ", " : "");
+		for (uint32 j = 0; j < d; j++)
+			appendStringInfo(s, "%s%.17g", j ? ", " : "", m->scale[i] * m->scale[j] * a[(size_t) i * d + j]);
+		appendStringInfoChar(s, ']');
+	}
+	appendStringInfoChar(s, ']');
+}
+
+/*
+ * The gmm section: components, weights, means, covariances and the
+ * k-means++ centres EM started from, in the units of the features; BIC per
+ * k tried (in feature units too); iterations, convergence, regularisation.
+ */
+static void
+append_gmm(StringInfo s, const an_mv_model *m)
+{
+	uint32		d = m->d,
+				k = m->gmm_k;
+	double	   *v = palloc(d * sizeof(double));
+
+	appendStringInfo(s, ", \"gmm\": {\"components\": %u, \"min_components\": %u, \"max_components\": %u",
+					 k, m->gmm_min_k, m->gmm_max_k);
+	appendStringInfo(s, ", \"iterations\": %u, \"converged\": %s, \"reg_covar\": %.17g",
+					 m->gmm_iter, m->gmm_converged ? "true" : "false", m->gmm_reg_covar);
+	appendStringInfo(s, ", \"lower_bound\": %.17g, \"regularized_features\": %u",
+					 m->gmm_lower_bound - m->log_scale_sum, m->n_floored);
+	appendStringInfoString(s, ", \"bic\": [");
+	for (uint32 j = m->gmm_min_k; j <= m->gmm_hi_k; j++)
+		appendStringInfo(s, "%s{\"components\": %u, \"bic\": %.17g}", j > m->gmm_min_k ? ", " : "", j,
+						 m->gmm_bic[j - m->gmm_min_k]);
+	appendStringInfoChar(s, ']');
+	append_array(s, "weights", m->gmm_weights, k);
+	appendStringInfoString(s, ", \"means\": [");
+	for (uint32 j = 0; j < k; j++)
+	{
+		for (uint32 c = 0; c < d; c++)
+			v[c] = m->center[c] + m->scale[c] * m->gmm_means[(size_t) j * d + c];
+		appendStringInfo(s, "%s[", j ? ", " : "");
+		for (uint32 c = 0; c < d; c++)
+			appendStringInfo(s, "%s%.17g", c ? ", " : "", v[c]);
+		appendStringInfoChar(s, ']');
+	}
+	appendStringInfoString(s, "], \"covariances\": [");
+	for (uint32 j = 0; j < k; j++)
+	{
+		if (j)
+			appendStringInfoString(s, ", ");
+		append_matrix(s, m, m->gmm_covs + (size_t) j * d * d);
+	}
+	appendStringInfoString(s, "], \"init_means\": [");
+	for (uint32 j = 0; j < k; j++)
+	{
+		appendStringInfo(s, "%s[", j ? ", " : "");
+		for (uint32 c = 0; c < d; c++)
+			appendStringInfo(s, "%s%.17g", c ? ", " : "",
+							 m->center[c] + m->scale[c] * m->gmm_init_means[(size_t) j * d + c]);
+		appendStringInfoChar(s, ']');
+	}
+	appendStringInfo(s, "], \"peak_log_likelihood\": %.17g}", m->gmm_peak - m->log_scale_sum);
+	pfree(v);
 }
 
 PG_FUNCTION_INFO_V1(mv_model_info);
@@ -172,12 +260,16 @@ mv_model_info(PG_FUNCTION_ARGS)
 		appendStringInfoChar(&s, ']');
 	}
 	appendStringInfoChar(&s, ']');
+	if (m->method == AN_MV_GMM)
+		append_gmm(&s, m);
 	/* the raw MCD estimate, before the consistency correction and the reweighting */
-	for (uint32 k = 0; k < d; k++)
+	for (uint32 k = 0; k < d && m->raw_location; k++)
 		loc[k] = m->center[k] + m->scale[k] * m->raw_location[k];
-	append_array(&s, "raw_location", loc, d);
-	appendStringInfoString(&s, ", \"raw_covariance\": [");
-	for (uint32 i = 0; i < d; i++)
+	if (m->raw_location)
+		append_array(&s, "raw_location", loc, d);
+	if (m->raw_covariance)
+		appendStringInfoString(&s, ", \"raw_covariance\": [");
+	for (uint32 i = 0; i < d && m->raw_covariance; i++)
 	{
 		appendStringInfo(&s, "%s[", i ? ", " : "");
 		for (uint32 j = 0; j < d; j++)
@@ -185,7 +277,8 @@ mv_model_info(PG_FUNCTION_ARGS)
 							 m->scale[i] * m->scale[j] * m->raw_covariance[(size_t) i * d + j]);
 		appendStringInfoChar(&s, ']');
 	}
-	appendStringInfoChar(&s, ']');
+	if (m->raw_covariance)
+		appendStringInfoChar(&s, ']');
 	if (m->method == AN_MV_PCA)
 	{
 		/* in the model's space: standardised units when standardize was on */

@@ -1,7 +1,8 @@
 /*
  * make_mv_seeds.c: writes valid multivariate models (whole, and their bare
  * payloads) into a directory as seeds for fuzz_mv_model: 1 to 5
- * dimensions, standardised or not, a regularised one, an explicit threshold.
+ * dimensions, standardised or not, a regularised one, an explicit threshold;
+ * pca models; gmm models (payload version 3) with one and several components.
  */
 #include <math.h>
 #include <stdio.h>
@@ -58,6 +59,38 @@ main(int argc, char **argv)
 		snprintf(name, sizeof(name), "mv_%s%zu_model", i >= 4 ? "pca_" : "", d);
 		write_seed(argv[1], name, model, len);
 		snprintf(name, sizeof(name), "mv_%s%zu_payload", i >= 4 ? "pca_" : "", d);
+		write_seed(argv[1], name, payload, h.payload_len);
+		an_free(model);
+		free(x);
+	}
+	/* method gmm: two clusters in d = 1, 2, 3 (k = 2 by BIC), and a fixed k = 1 */
+	for (int i = 0; i < 4; i++)
+	{
+		size_t		d = i < 3 ? (size_t) i + 1 : 2,
+					n = 80;
+		double	   *x = malloc(n * d * sizeof(double));
+		an_mv_options o;
+		uint8_t    *model;
+		size_t		len;
+		char		name[64];
+		an_model_header h;
+		const uint8_t *payload;
+
+		for (size_t j = 0; j < n * d; j++)
+			x[j] = sin((double) j * 1.3) * (1.0 + (double) (j % d)) + (j / d % 2 ? 15.0 : 0.0);
+		an_mv_options_default(&o);
+		o.method = AN_MV_GMM;
+		o.standardize = i % 2 == 0;
+		o.components = i == 3 ? 1.0 : 3.0;
+		if (an_mv_fit(x, n, d, &o, &model, &len, NULL) != AN_OK ||
+			an_model_open(model, len, &h, &payload) != AN_OK)
+		{
+			fprintf(stderr, "could not fit a gmm seed model\n");
+			return 1;
+		}
+		snprintf(name, sizeof(name), "mv_gmm_%d_model", i);
+		write_seed(argv[1], name, model, len);
+		snprintf(name, sizeof(name), "mv_gmm_%d_payload", i);
 		write_seed(argv[1], name, payload, h.payload_len);
 		an_free(model);
 		free(x);

@@ -36,5 +36,11 @@ main(int argc, char **argv)
 	an_mv_options_default(&o);
 	o.threshold = 3.5;
 	seed(dir, "mv_fit_state_threshold", &o, 12, 5);
+	an_mv_options_default(&o);
+	o.method = AN_MV_GMM;
+	o.components = 5;
+	o.min_components = 1;
+	o.reg_covar = 1e-6;
+	seed(dir, "mv_fit_state_gmm", &o, 30, 2);
 	return 0;
 }

@@ -316,7 +316,7 @@ test_decode_corrupt(void)
 		}
 	/* the version byte: newer is refused as such, 0 as corrupt */
 	memcpy(copy, payload, h.payload_len);
-	copy[0] = AN_MV_PAYLOAD_VERSION_PCA + 1;
+	copy[0] = AN_MV_PAYLOAD_VERSION_GMM + 1;
 	CHECK_EQ_INT(an_mv_model_decode(copy, h.payload_len, &m), AN_EVERSION);
 	copy[0] = 0;
 	CHECK_EQ_INT(an_mv_model_decode(copy, h.payload_len, &m), AN_ECORRUPT);

@@ -21,6 +21,10 @@
  *
  * The fit sorts the rows canonically (lexicographically by coordinates)
  * before anything else, so the model bytes do not depend on row order.
+ * Method "pca" (mv_pca.c) scores the MCD support's principal subspace by
+ * SPE and T^2; method "gmm" (mv_gmm.c, mv_gmm_em.c) is a Gaussian mixture by
+ * EM, k by BIC, scored by its log-likelihood (docs/multivariate.md).
+ *
  * A singular covariance (a constant feature, fewer rows than d + 1, more
  * than h identical rows) is regularised by raising its eigenvalues to at
  * least AN_MV_EIG_FLOOR times the largest (or to 1 when all are 0); the
@@ -49,13 +53,28 @@
 #define AN_MV_PAYLOAD_VERSION_PCA 2
 /* The default share of the variance the pca subspace explains. */
 #define AN_MV_DEFAULT_PCA_VARIANCE 0.9
+/* ... and for gmm models (the common head plus the gmm section, see mv_gmm.c). */
+#define AN_MV_PAYLOAD_VERSION_GMM 3
 /* The fixed seed of the random subsets. */
 #define AN_MV_SEED UINT64_C(0x5eed00a1b2c3d4e5)
+/* gmm: the bound on the components BIC chooses among, by default and at most. */
+#define AN_MV_GMM_DEFAULT_COMPONENTS 5
+#define AN_MV_GMM_MAX_COMPONENTS 16
+/* gmm: added to the diagonal of every component covariance (scikit-learn's default). */
+#define AN_MV_GMM_DEFAULT_REG_COVAR 1e-6
+/* gmm: EM stops when the mean log-likelihood changes by less than this, or after that many steps. */
+#define AN_MV_GMM_TOL 1e-3
+#define AN_MV_GMM_MAX_ITER 100
+/* gmm: the seed of k-means++ (start s uses the seed plus s times the golden ratio; the same for every k). */
+#define AN_MV_GMM_SEED UINT64_C(0x9a55c0de5eed0001)
+/* gmm: EM starts per k (k > 1), the one of highest final log-likelihood kept. */
+#define AN_MV_GMM_STARTS 3
 
 typedef enum an_mv_method
 {
 	AN_MV_GAUSSIAN = 1,
-	AN_MV_PCA = 2
+	AN_MV_PCA = 2,
+	AN_MV_GMM = 3
 } an_mv_method;
 
 typedef struct an_mv_options
@@ -64,7 +83,10 @@ typedef struct an_mv_options
 	bool		standardize;	/* scale each feature by median / MAD first (default true) */
 	double		threshold;		/* distance at score 1; 0 = from false_alarm_rate */
 	double		false_alarm_rate;	/* in (0, 0.5) */
-	double		components;		/* pca only: 0 = default, (0, 1) = share of variance, integer k >= 1 */
+	double		components;		/* pca: 0 = default, (0, 1) = share of variance, integer k >= 1;
+								 * gmm: 0 = default, integer bound 1..AN_MV_GMM_MAX_COMPONENTS */
+	double		min_components; /* gmm only: 0 = 1, else an integer 1..components */
+	double		reg_covar;		/* gmm only: 0 = default, else > 0 */
 } an_mv_options;
 
 void		an_mv_options_default(an_mv_options *o);
@@ -100,6 +122,25 @@ typedef struct an_mv_model
 	double		spe_limit;		/* SPE (Q) at the edge of normal */
 	double	   *eigenvalues;	/* d, descending, > 0: variances along the axes (divided by m - 1) */
 	double	   *axes;			/* k * d: axis i is axes[i * d .. i * d + d), unit length */
+	/* method gmm only (see mv_gmm.c); in the scaled space */
+	uint32_t	gmm_k;			/* components chosen */
+	uint32_t	gmm_min_k;		/* the range BIC chose from: min_k .. hi_k */
+	uint32_t	gmm_max_k;		/* the components option (the bound asked for) */
+	uint32_t	gmm_hi_k;		/* the largest k fitted (<= max_k: at most the distinct rows) */
+	uint32_t	gmm_iter;		/* EM steps of the chosen fit */
+	bool		gmm_converged;
+	double		gmm_reg_covar;
+	double		gmm_lower_bound;	/* mean log-likelihood at the last step (scaled space) */
+	double	   *gmm_bic;		/* hi_k - min_k + 1, in the units of the features */
+	double	   *gmm_weights;	/* k, > 0, sum 1 */
+	double	   *gmm_means;		/* k * d */
+	double	   *gmm_covs;		/* k * d * d */
+	double	   *gmm_init_means; /* k * d: the k-means++ centres EM started from */
+	double	   *gmm_chol;		/* k * d * d, derived */
+	double	   *gmm_prec_diag;	/* k * d, derived */
+	double	   *gmm_log_norm;	/* k: log w - log det / 2 - d log(2 pi) / 2, derived */
+	double		gmm_peak;		/* max of gmm_log_norm, derived */
+	double		log_scale_sum;	/* sum of log scale, derived (all methods) */
 } an_mv_model;
 
 /* Fit statistics the glue may report. */
@@ -131,6 +172,7 @@ typedef struct an_mv_result
 	bool		is_anomaly;		/* score > 1 */
 	double		t2;				/* pca: Hotelling's T^2 in the subspace (else 0) */
 	double		spe;			/* pca: squared reconstruction error (else 0) */
+	double		log_likelihood; /* log density in the units of the features (gaussian, gmm; NaN for pca) */
 } an_mv_result;
 
 /*
@@ -146,6 +188,35 @@ typedef struct an_mv_result
  */
 an_status	an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
 						an_mv_result *res, double *contrib);
+
+/*
+ * gmm: the EM fit of k components on n scaled rows (row-major), from the
+ * k-means++ centres of start number start; exposed for the unit tests.  weights (k), means (k * d),
+ * covs (k * d * d), init_means (k * d, may be NULL); *mean_ll the mean
+ * log-likelihood of the final parameters, *bic their BIC (scaled space).
+ * AN_ENONFINITE when a covariance cannot be factored.
+ */
+typedef struct an_mv_gmm_fit
+{
+	uint32_t	k;
+	uint32_t	n_iter;
+	bool		converged;
+	double		lower_bound;
+	double		mean_ll;
+	double		bic;
+	double	   *weights;
+	double	   *means;
+	double	   *covs;
+	double	   *init_means;
+} an_mv_gmm_fit;
+
+an_status	an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar,
+						 uint32_t start, an_mv_gmm_fit *fit);
+
+/* The effective gmm bounds and regularisation of opt. */
+uint32_t	an_mv_gmm_components(const an_mv_options *o);
+uint32_t	an_mv_gmm_min_components(const an_mv_options *o);
+double		an_mv_gmm_reg_covar(const an_mv_options *o);
 
 /* chi-square quantile: the x with P(X <= x) = p for X ~ chi2(k); p in (0, 1). */
 double		an_chi2_ppf(double p, double k);

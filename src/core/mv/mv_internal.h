@@ -101,6 +101,20 @@ an_status	mv_pca_get(an_reader *r, an_mv_model *m);
 /* Score u = x' - location (d, overwritten); work d doubles; contrib may be NULL. */
 void		mv_pca_score(const an_mv_model *m, double *u, double *work, an_mv_result *res, double *contrib);
 
+/*
+ * The gmm section (mv_gmm.c).  mv_gmm_build: choose k by BIC on the sorted,
+ * scaled rows xs and fill g's gmm fields (and location / covariance: the
+ * mixture's moments), n_floored and the threshold; g is freed by
+ * an_mv_model_free even on failure.  AN_EINVAL when the rows have fewer
+ * distinct points than min_components.
+ */
+an_status	mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt,
+						 const double *scale, an_mv_model *g, double *threshold, double *far);
+void		mv_gmm_put(an_writer *w, const an_mv_model *m);
+an_status	mv_gmm_get(an_reader *r, an_mv_model *m);
+/* Score the scaled vector u (d); z: d doubles of scratch; contrib may be NULL. */
+void		mv_gmm_score(const an_mv_model *m, const double *u, double *z, an_mv_result *res, double *contrib);
+
 /* The k-th smallest (0-based) of v[0..n) by selection (v is reordered). */
 double		mv_select(double *v, size_t n, size_t k);
 

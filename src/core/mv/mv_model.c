@@ -46,7 +46,7 @@ an_mv_options_default(an_mv_options *o)
 an_status
 an_mv_options_check(const an_mv_options *o, char *err, size_t errlen)
 {
-	if (o->method != AN_MV_GAUSSIAN && o->method != AN_MV_PCA)
+	if (o->method != AN_MV_GAUSSIAN && o->method != AN_MV_PCA && o->method != AN_MV_GMM)
 	{
 		snprintf(err, errlen, "unknown method");
 		return AN_EINVAL;
@@ -56,10 +56,37 @@ an_mv_options_check(const an_mv_options *o, char *err, size_t errlen)
 		snprintf(err, errlen, "threshold is not supported by method pca (use false_alarm_rate)");
 		return AN_EINVAL;
 	}
-	if (o->method != AN_MV_PCA && o->components != 0.0)
+	if (o->method == AN_MV_GAUSSIAN && o->components != 0.0)
 	{
-		snprintf(err, errlen, "components is only used by method pca");
+		snprintf(err, errlen, "components is only used by methods pca and gmm");
 		return AN_EINVAL;
+	}
+	if (o->method != AN_MV_GMM && (o->min_components != 0.0 || o->reg_covar != 0.0))
+	{
+		snprintf(err, errlen, "%s is only used by method gmm", o->min_components != 0.0 ? "min_components" : "reg_covar");
+		return AN_EINVAL;
+	}
+	if (o->method == AN_MV_GMM)
+	{
+		if (!(o->components == 0.0 || (o->components >= 1.0 && o->components <= AN_MV_GMM_MAX_COMPONENTS &&
+									   o->components == floor(o->components))))
+		{
+			snprintf(err, errlen, "components must be a whole number between 1 and %d for method gmm",
+					 AN_MV_GMM_MAX_COMPONENTS);
+			return AN_EINVAL;
+		}
+		if (!(o->min_components == 0.0 || (o->min_components >= 1.0 && o->min_components == floor(o->min_components) &&
+										   o->min_components <= (double) an_mv_gmm_components(o))))
+		{
+			snprintf(err, errlen, "min_components must be a whole number between 1 and components (%u)",
+					 an_mv_gmm_components(o));
+			return AN_EINVAL;
+		}
+		if (!(o->reg_covar >= 0.0) || !isfinite(o->reg_covar))
+		{
+			snprintf(err, errlen, "reg_covar must be a positive number");
+			return AN_EINVAL;
+		}
 	}
 	if (!(o->components == 0.0 || (o->components > 0.0 && o->components < 1.0) ||
 		  (o->components >= 1.0 && o->components <= AN_MV_MAX_DIMS && o->components == floor(o->components))))
@@ -83,7 +110,7 @@ an_mv_options_check(const an_mv_options *o, char *err, size_t errlen)
 const char *
 an_mv_method_name(an_mv_method m)
 {
-	return m == AN_MV_GAUSSIAN ? "gaussian" : m == AN_MV_PCA ? "pca" : NULL;
+	return m == AN_MV_GAUSSIAN ? "gaussian" : m == AN_MV_PCA ? "pca" : m == AN_MV_GMM ? "gmm" : NULL;
 }
 
 /* ---- canonical row order ---- */
@@ -201,6 +228,27 @@ standardize(double *x, size_t n, size_t d, double *center, double *scale)
 	return true;
 }
 
+/* The fields every method writes first: the head and center / scale. */
+static void
+write_head(an_writer *w, const an_mv_options *opt, size_t d, size_t n, const an_mv_fit_info *info,
+		   double threshold, double far, const double *center, const double *scale)
+{
+	an_put_u8(w, opt->method == AN_MV_GMM ? AN_MV_PAYLOAD_VERSION_GMM :
+			  opt->method == AN_MV_PCA ? AN_MV_PAYLOAD_VERSION_PCA : AN_MV_PAYLOAD_VERSION);
+	an_put_u8(w, (uint8_t) opt->method);
+	an_put_u8(w, opt->standardize ? 1 : 0);
+	an_put_u8(w, 0);
+	an_put_u32(w, (uint32_t) d);
+	an_put_u64(w, n);
+	an_put_u64(w, info->n_support);
+	an_put_u64(w, info->n_reweighted);
+	an_put_u32(w, info->n_floored);
+	an_put_f64(w, threshold);
+	an_put_f64(w, far);
+	an_put_f64_array(w, center, d);
+	an_put_f64_array(w, scale, d);
+}
+
 an_status
 an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 		  uint8_t **out, size_t *out_len, an_mv_fit_info *info_out)
@@ -271,6 +319,26 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 			st = AN_ENONFINITE;	/* scaling overflowed */
 			goto done;
 		}
+	if (opt->method == AN_MV_GMM)
+	{
+		an_mv_model g;
+
+		st = mv_gmm_build(xs, n, d, opt, scale, &g, &threshold, &far);
+		if (st == AN_OK)
+		{
+			info.n_support = n;
+			info.n_reweighted = n;
+			info.n_floored = g.n_floored;
+			an_writer_init(&w);
+			write_head(&w, opt, d, n, &info, threshold, far, center, scale);
+			mv_gmm_put(&w, &g);
+			st = an_writer_finish(&w, AN_KIND_MV, out, out_len);
+			if (info_out)
+				*info_out = info;
+		}
+		an_mv_model_free(&g);
+		goto done;
+	}
 	st = an_mv_mcd_raw(xs, n, d, loc, cov, NULL, &info, raw_loc, raw_cov);
 	if (st != AN_OK)
 		goto done;
@@ -321,19 +389,7 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 
 	an_writer_init(&w);
 	an_writer_reserve(&w, 64 + (4 * d + 2 * d * d) * 8);
-	an_put_u8(&w, opt->method == AN_MV_PCA ? AN_MV_PAYLOAD_VERSION_PCA : AN_MV_PAYLOAD_VERSION);
-	an_put_u8(&w, (uint8_t) opt->method);
-	an_put_u8(&w, opt->standardize ? 1 : 0);
-	an_put_u8(&w, 0);
-	an_put_u32(&w, (uint32_t) d);
-	an_put_u64(&w, n);
-	an_put_u64(&w, info.n_support);
-	an_put_u64(&w, info.n_reweighted);
-	an_put_u32(&w, info.n_floored);
-	an_put_f64(&w, threshold);
-	an_put_f64(&w, far);
-	an_put_f64_array(&w, center, d);
-	an_put_f64_array(&w, scale, d);
+	write_head(&w, opt, d, n, &info, threshold, far, center, scale);
 	an_put_f64_array(&w, loc, d);
 	an_put_f64_array(&w, cov, d * d);
 	an_put_f64_array(&w, raw_loc, d);
@@ -371,7 +427,59 @@ an_mv_model_free(an_mv_model *m)
 	an_free(m->raw_covariance);
 	an_free(m->eigenvalues);
 	an_free(m->axes);
+	an_free(m->gmm_bic);
+	an_free(m->gmm_weights);
+	an_free(m->gmm_means);
+	an_free(m->gmm_covs);
+	an_free(m->gmm_init_means);
+	an_free(m->gmm_chol);
+	an_free(m->gmm_prec_diag);
+	an_free(m->gmm_log_norm);
 	memset(m, 0, sizeof(*m));
+}
+
+/* Read center and scale (shared by every method's head). */
+static void
+read_center_scale(an_reader *r, an_mv_model *m)
+{
+	for (size_t k = 0; k < m->d; k++)
+		m->center[k] = an_get_f64_finite(r);
+	for (size_t k = 0; k < m->d; k++)
+	{
+		m->scale[k] = an_get_f64_finite(r);
+		if (r->status == AN_OK && !(m->scale[k] > 0.0))
+			an_reader_fail(r, AN_ECORRUPT);
+	}
+}
+
+/* The rest of a gmm payload after its head (version 3, see mv_gmm.c). */
+static an_status
+decode_gmm(an_reader *r, an_mv_model *m)
+{
+	size_t		d = m->d;
+	an_status	st;
+
+	if (an_reader_remaining(r) < 2 * d * 8)
+		return AN_ETRUNCATED;
+	m->center = an_alloc_array(d, sizeof(double));
+	m->scale = an_alloc_array(d, sizeof(double));
+	if (!m->center || !m->scale)
+	{
+		an_mv_model_free(m);
+		return AN_ENOMEM;
+	}
+	read_center_scale(r, m);
+	st = r->status;
+	if (st == AN_OK)
+		st = mv_gmm_get(r, m);
+	if (st == AN_OK)
+		st = an_reader_finish(r);
+	if (st == AN_OK)
+		for (size_t k = 0; k < d; k++)
+			m->log_scale_sum += log(m->scale[k]);
+	if (st != AN_OK)
+		an_mv_model_free(m);
+	return st;
 }
 
 an_status
@@ -402,10 +510,11 @@ an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
 		return r.status;
 	if (version == 0)
 		return AN_ECORRUPT;
-	if (version > AN_MV_PAYLOAD_VERSION_PCA)
+	if (version > AN_MV_PAYLOAD_VERSION_GMM)
 		return AN_EVERSION;
-	/* version 1 is gaussian only; the pca section comes with version 2 */
-	if ((method == AN_MV_PCA) != (version == AN_MV_PAYLOAD_VERSION_PCA))
+	/* version 1 is gaussian only; the pca section comes with version 2, gmm with 3 */
+	if ((method == AN_MV_PCA) != (version == AN_MV_PAYLOAD_VERSION_PCA) ||
+		(method == AN_MV_GMM) != (version == AN_MV_PAYLOAD_VERSION_GMM))
 		return AN_ECORRUPT;
 	if (an_mv_method_name((an_mv_method) method) == NULL || standardized > 1 || reserved != 0 ||
 		d < 1 || d > AN_MV_MAX_DIMS || m->n_rows < 2 || m->n_rows > AN_MV_MAX_ROWS ||
@@ -416,6 +525,8 @@ an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
 	m->method = (an_mv_method) method;
 	m->standardized = standardized;
 	m->d = (uint32_t) d;
+	if (method == AN_MV_GMM)
+		return decode_gmm(&r, m);
 	/* d <= 1024: the sizes below cannot overflow */
 	if (method == AN_MV_PCA ? an_reader_remaining(&r) < (4 * d + 2 * d * d) * 8 + 32 :
 		an_reader_remaining(&r) != (4 * d + 2 * d * d) * 8)
@@ -435,14 +546,7 @@ an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
 		an_mv_model_free(m);
 		return AN_ENOMEM;
 	}
-	for (size_t k = 0; k < d; k++)
-		m->center[k] = an_get_f64_finite(&r);
-	for (size_t k = 0; k < d; k++)
-	{
-		m->scale[k] = an_get_f64_finite(&r);
-		if (r.status == AN_OK && !(m->scale[k] > 0.0))
-			an_reader_fail(&r, AN_ECORRUPT);
-	}
+	read_center_scale(&r, m);
 	for (size_t k = 0; k < d; k++)
 		m->location[k] = an_get_f64_finite(&r);
 	for (size_t k = 0; k < d * d; k++)
@@ -491,6 +595,9 @@ an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
 			}
 		}
 	}
+	if (st == AN_OK)
+		for (size_t k = 0; k < d; k++)
+			m->log_scale_sum += log(m->scale[k]);
 	if (st != AN_OK)
 		an_mv_model_free(m);
 	return st;
@@ -508,14 +615,23 @@ an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
 	if (d != m->d)
 		return AN_EINVAL;
 	for (size_t k = 0; k < d; k++)
-	{
 		if (!isfinite(x[k]))
 			return AN_ENONFINITE;
+	res->t2 = 0.0;
+	res->spe = 0.0;
+	res->log_likelihood = NAN;
+	if (m->method == AN_MV_GMM)
+	{
+		for (size_t k = 0; k < d; k++)
+			u[k] = (x[k] - m->center[k]) / m->scale[k];
+		mv_gmm_score(m, u, z, res, contrib);
+		return AN_OK;
+	}
+	for (size_t k = 0; k < d; k++)
+	{
 		u[k] = (x[k] - m->center[k]) / m->scale[k] - m->location[k];
 		z[k] = u[k];
 	}
-	res->t2 = 0.0;
-	res->spe = 0.0;
 	if (m->method == AN_MV_PCA)
 	{
 		mv_pca_score(m, u, z, res, contrib);
@@ -526,6 +642,8 @@ an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
 	for (size_t k = 0; k < d; k++)
 		d2 += z[k] * z[k];
 	res->distance = sqrt(d2);
+	/* the Gaussian log density of the features under the robust estimate */
+	res->log_likelihood = -0.5 * (d2 + m->log_det + (double) d * 1.8378770664093454836) - m->log_scale_sum;
 	res->score = res->distance / m->threshold;
 	res->is_anomaly = res->score > 1.0;
 	if (contrib)

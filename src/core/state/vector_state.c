@@ -16,6 +16,8 @@
 #define OPT_FAR ", \"false_alarm_rate\": "
 #define OPT_THRESHOLD ", \"threshold\": "
 #define OPT_COMPONENTS ", \"components\": "
+#define OPT_MIN_COMPONENTS ", \"min_components\": "
+#define OPT_REG_COVAR ", \"reg_covar\": "
 
 /* The shortest %.*g form of v that reads back to v. */
 static int
@@ -37,26 +39,36 @@ an_vector_state_options_text(const an_mv_options *opt, char *buf)
 {
 	char		err[128];
 	char		num[40],
-				comp[40] = "";
+				comp[40] = "",
+				minc[40] = "",
+				reg[40] = "";
 	int			len;
 	bool		by_threshold = opt->threshold > 0.0,
-				pca = opt->method == AN_MV_PCA;
+				pca = opt->method == AN_MV_PCA,
+				gmm = opt->method == AN_MV_GMM;
 
-	if (an_mv_options_check(opt, err, sizeof(err)) != AN_OK || (opt->method != AN_MV_GAUSSIAN && !pca))
+	if (an_mv_options_check(opt, err, sizeof(err)) != AN_OK)
 		return 0;
 	/* with a threshold the false-alarm rate is unused and mv_fit leaves it at its default */
 	if (by_threshold && opt->false_alarm_rate != AN_MV_DEFAULT_FALSE_ALARM_RATE)
 		return 0;
-	/* components belongs to pca (0: the default share) */
-	if (!pca && opt->components != 0.0)
+	/* components belongs to pca (0: the default share) and gmm (always explicit, as mv_fit makes them) */
+	if (!pca && !gmm && opt->components != 0.0)
+		return 0;
+	if (gmm && (opt->components == 0.0 || opt->min_components == 0.0 || opt->reg_covar == 0.0))
 		return 0;
 	if (put_double(num, sizeof(num), by_threshold ? opt->threshold : opt->false_alarm_rate) <= 0)
 		return 0;
-	if (pca && put_double(comp, sizeof(comp), opt->components) <= 0)
+	if ((pca || gmm) && put_double(comp, sizeof(comp), opt->components) <= 0)
 		return 0;
-	len = snprintf(buf, AN_VECTOR_STATE_OPTIONS_MAX, "%s%s%s%s%s%s%s%s}", OPT_METHOD, pca ? "pca" : "gaussian",
+	if (gmm && (put_double(minc, sizeof(minc), opt->min_components) <= 0 ||
+				put_double(reg, sizeof(reg), opt->reg_covar) <= 0))
+		return 0;
+	len = snprintf(buf, AN_VECTOR_STATE_OPTIONS_MAX, "%s%s%s%s%s%s%s%s%s%s%s%s}", OPT_METHOD,
+				   gmm ? "gmm" : pca ? "pca" : "gaussian",
 				   OPT_STANDARDIZE, opt->standardize ? "true" : "false", by_threshold ? OPT_THRESHOLD : OPT_FAR, num,
-				   pca ? OPT_COMPONENTS : "", comp);
+				   pca || gmm ? OPT_COMPONENTS : "", comp,
+				   gmm ? OPT_MIN_COMPONENTS : "", minc, gmm ? OPT_REG_COVAR : "", reg);
 	if (len <= 0 || len >= AN_VECTOR_STATE_OPTIONS_MAX)
 		return 0;
 	return (size_t) len;
@@ -85,6 +97,11 @@ parse_options(const char *text, size_t len, an_mv_options *opt)
 	else if (strncmp(p, "pca", 3) == 0)
 	{
 		opt->method = AN_MV_PCA;
+		p += 3;
+	}
+	else if (strncmp(p, "gmm", 3) == 0)
+	{
+		opt->method = AN_MV_GMM;
 		p += 3;
 	}
 	else
@@ -118,12 +135,25 @@ parse_options(const char *text, size_t len, an_mv_options *opt)
 		opt->threshold = v;
 	else
 		opt->false_alarm_rate = v;
-	if (opt->method == AN_MV_PCA)
+	if (opt->method == AN_MV_PCA || opt->method == AN_MV_GMM)
 	{
 		if (strncmp(end, OPT_COMPONENTS, strlen(OPT_COMPONENTS)) != 0)
 			return AN_ECORRUPT;
 		p = end + strlen(OPT_COMPONENTS);
 		opt->components = strtod(p, &end);
+		if (end == p)
+			return AN_ECORRUPT;
+	}
+	if (opt->method == AN_MV_GMM)
+	{
+		if (strncmp(end, OPT_MIN_COMPONENTS, strlen(OPT_MIN_COMPONENTS)) != 0)
+			return AN_ECORRUPT;
+		p = end + strlen(OPT_MIN_COMPONENTS);
+		opt->min_components = strtod(p, &end);
+		if (end == p || strncmp(end, OPT_REG_COVAR, strlen(OPT_REG_COVAR)) != 0)
+			return AN_ECORRUPT;
+		p = end + strlen(OPT_REG_COVAR);
+		opt->reg_covar = strtod(p, &end);
 		if (end == p)
 			return AN_ECORRUPT;
 	}

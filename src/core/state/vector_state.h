@@ -13,7 +13,9 @@
  *         {"method": "gaussian", "standardize": true|false, X}, X being
  *         "false_alarm_rate": R or "threshold": T, or
  *         {"method": "pca", "standardize": true|false, "false_alarm_rate": R,
- *         "components": C} (C as given, 0 for the default), each number in
+ *         "components": C} (C as given, 0 for the default), or
+ *         {"method": "gmm", "standardize": ..., X, "components": C,
+ *         "min_components": M, "reg_covar": G} (all explicit), each number in
  *         the shortest form that reads back to the same double
  *      4  number of features d, 1 <= d <= AN_MV_MAX_DIMS
  *      8  number of rows n, 1 <= n <= AN_MV_MAX_ROWS
@@ -35,8 +37,8 @@
 #include "core/mv/mv.h"
 
 #define AN_VECTOR_STATE_VERSION 1
-/* The longest options text: two 17-digit doubles' worth of room and the keys. */
-#define AN_VECTOR_STATE_OPTIONS_MAX 128
+/* The longest options text: four 17-digit doubles' worth of room and the keys. */
+#define AN_VECTOR_STATE_OPTIONS_MAX 256
 
 /* A validated state: the options parsed, the rows a view into the caller's buffer. */
 typedef struct an_vector_state

@@ -10,6 +10,12 @@ scoring query is also run with a trivial function in place of mv_score, to
 show what the scan and the join alone cost.  Peer: MinCovDet(random_state=0)
 per model, and MinCovDet.mahalanobis on each model's vectors (vectorised
 numpy, the peer's fastest way).
+
+Method gmm, on the first --gmm-models models (default 5) and their vectors:
+ours mv_fit(f, '{"method": "gmm"}') (BIC over k = 1..5) and mv_score; peer
+GaussianMixture(covariance_type="full", init_params="k-means++", reg_covar=1e-6,
+tol=1e-3, max_iter=100, n_init=3 for k > 1) fitted for k = 1..5 with the lowest
+BIC kept (the same work as ours), and score_samples on the vectors.
 """
 import argparse
 import fcntl
@@ -20,6 +26,7 @@ import time
 
 import numpy as np
 from sklearn.covariance import MinCovDet
+from sklearn.mixture import GaussianMixture
 
 
 def psql(sql, stdin=None):
@@ -61,6 +68,7 @@ def main():
     ap.add_argument("--points", type=int, default=10000)
     ap.add_argument("--vectors", type=int, default=1000000)
     ap.add_argument("--dims", type=int, default=5)
+    ap.add_argument("--gmm-models", type=int, default=5)
     ap.add_argument("--lock-fd", type=int, default=None)
     a = ap.parse_args()
     rng = np.random.default_rng(16)
@@ -81,6 +89,11 @@ def main():
     t_score, s = timed(settings + "SELECT sum(mv_score(m.m, v.f)) FROM vecs v JOIN models m USING (model)")
     t_base, _ = timed(settings + "SELECT sum(array_length(v.f, 1)) FROM vecs v JOIN models m USING (model)")
     flagged = float(psql(settings + "SELECT avg((mv_score(m.m, v.f) > 1)::int) FROM vecs v JOIN models m USING (model)"))
+    g = min(a.gmm_models, a.models)
+    t_gfit, _ = timed(settings + "CREATE TABLE gmodels AS SELECT model, mv_fit(f, '{\"method\": \"gmm\"}') AS m "
+                      "FROM pts WHERE model < %d GROUP BY model" % g)
+    t_gscore, _ = timed(settings + "SELECT sum(mv_score(m.m, v.f)) FROM vecs v JOIN gmodels m USING (model)")
+    ks = psql("SELECT string_agg(mv_model_info(m)->'gmm'->>'components', ',' ORDER BY model) FROM gmodels").strip()
     if a.lock_fd is not None:
         fcntl.flock(a.lock_fd, fcntl.LOCK_UN)   # scikit-learn does not use our build
 
@@ -93,6 +106,18 @@ def main():
         total += np.sqrt(fits[k].mahalanobis(V[k])).sum()
     sk_score = time.perf_counter() - t0
 
+    t0 = time.perf_counter()
+    gfits = []
+    for k in range(g):
+        cands = [GaussianMixture(n_components=c, covariance_type="full", init_params="k-means++", reg_covar=1e-6,
+                                 tol=1e-3, max_iter=100, n_init=1 if c == 1 else 3, random_state=0).fit(X[k]) for c in range(1, 6)]
+        gfits.append(min(cands, key=lambda m: m.bic(X[k])))
+    sk_gfit = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for k in range(g):
+        total += gfits[k].score_samples(V[k]).sum()
+    sk_gscore = time.perf_counter() - t0
+
     n_fit = a.models * a.points
     n_vec = a.models * per
     print("fit   ours (mv_fit, SQL, GROUP BY)   %8.2f s  %10.0f rows/s  %6.3f s/model" % (t_fit, n_fit / t_fit, t_fit / a.models))
@@ -103,6 +128,15 @@ def main():
     print("score ours net of scan + join        %8.2f s  %10.0f vectors/s" % (t_score - t_base, n_vec / max(t_score - t_base, 1e-9)))
     print("score scikit-learn mahalanobis       %8.2f s  %10.0f vectors/s (vectorised numpy per model)" % (sk_score, n_vec / sk_score))
     print("score ratio scikit-learn / ours      %8.2f x" % (sk_score / t_score))
+    n_gfit, n_gvec = g * a.points, g * per
+    print("== method gmm: %d models (k by BIC over 1..5: ours chose %s; sklearn chose %s)"
+          % (g, ks, ",".join(str(m.n_components) for m in gfits)))
+    print("fit   ours (mv_fit gmm, SQL)         %8.2f s  %10.0f rows/s  %6.3f s/model" % (t_gfit, n_gfit / t_gfit, t_gfit / g))
+    print("fit   scikit-learn GaussianMixture   %8.2f s  %10.0f rows/s  %6.3f s/model" % (sk_gfit, n_gfit / sk_gfit, sk_gfit / g))
+    print("fit   ratio scikit-learn / ours      %8.1f x" % (sk_gfit / t_gfit))
+    print("score ours (mv_score gmm, SQL, join) %8.2f s  %10.0f vectors/s" % (t_gscore, n_gvec / t_gscore))
+    print("score scikit-learn score_samples     %8.2f s  %10.0f vectors/s" % (sk_gscore, n_gvec / sk_gscore))
+    print("score ratio scikit-learn / ours      %8.2f x" % (sk_gscore / t_gscore))
     print("flagged by mv_score > 1: %.2f %% of the vectors (2 %% moved far + the 0.1 %% false-alarm rate)" % (100 * flagged))
 
 

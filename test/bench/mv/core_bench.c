@@ -3,7 +3,8 @@
  * models of n 5-D points and scores vectors against them, to separate the
  * algorithm's cost from the SQL executor's (built and run by bench.sh).
  *
- *   mv_core_bench [models [points [vectors]]]     default 20 10000 10000000
+ *   mv_core_bench [models [points [vectors [method]]]]     default 20 10000 10000000 gaussian
+ *   (method gaussian, pca or gmm)
  *
  * Data: per model a correlated Gaussian (fixed seed) with 2 % of the points
  * moved far away; the vectors are drawn from the same models, one model
@@ -82,6 +83,8 @@ main(int argc, char **argv)
 	size_t		flagged = 0;
 
 	an_mv_options_default(&o);
+	if (argc > 4)
+		o.method = strcmp(argv[4], "gmm") == 0 ? AN_MV_GMM : strcmp(argv[4], "pca") == 0 ? AN_MV_PCA : AN_MV_GAUSSIAN;
 	for (size_t j = 0; j < models; j++)
 	{
 		uint8_t    *bytes;
@@ -134,10 +137,10 @@ main(int argc, char **argv)
 			batch -= b;
 		}
 	}
-	printf("core  fit   %zu models x %zu points x %d dims: %.3f s/model, %.0f rows/s\n",
-		   models, n, D, t_fit / models, models * n / t_fit);
-	printf("core  score %zu vectors: %.0f vectors/s (%.1f ns each), %.2f %% flagged (checksum %.6g)\n",
-		   vectors, vectors / t_score, 1e9 * t_score / vectors, 100.0 * flagged / vectors, sum);
+	printf("core  %s fit   %zu models x %zu points x %d dims: %.3f s/model, %.0f rows/s\n",
+		   an_mv_method_name(o.method), models, n, D, t_fit / models, models * n / t_fit);
+	printf("core  %s score %zu vectors: %.0f vectors/s (%.1f ns each), %.2f %% flagged (checksum %.6g)\n",
+		   an_mv_method_name(o.method), vectors, vectors / t_score, 1e9 * t_score / vectors, 100.0 * flagged / vectors, sum);
 	for (size_t j = 0; j < models; j++)
 		an_mv_model_free(&m[j]);
 	free(m);

@@ -1,0 +1,283 @@
+/*
+ * test_mv_gmm.c: method gmm of mv_fit against values known in closed form.
+ *
+ * - k = 1 on x = {1, 2, 3, 4} (d = 1): EM's M-step is the sample mean 2.5
+ *   and the biased variance 1.25 + reg_covar at once; the second step sees
+ *   the same parameters, so it stops after 3 steps.  BIC =
+ *   -2 sum log N(x; 2.5, v) + 2 log 4, v = 1.25 + 1e-6.
+ * - two tight 1-D clusters {0, 0.1, 0.2} and {10, 10.1, 10.2}: with k = 2,
+ *   whatever the k-means++ start (the centres are two distinct rows; the
+ *   first E-step is a hard assignment with variance reg_covar), EM lands on
+ *   means 0.1 and 10.1, variances 0.02 / 3 + 1e-6, weights 1/2; BIC prefers
+ *   k = 2 to k = 1 (a 100-fold smaller variance for one more mean, weight
+ *   and variance).
+ * - scoring with k = 1 is the Mahalanobis distance to (mean, variance) and
+ *   the threshold gaussian's chi-square one: sqrt(chi2_1.ppf(0.999)) =
+ *   3.2905267314918945 (scipy).
+ * - the model bytes are the same for any row order and on every run.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+
+#include "core/model_format.h"
+#include "core/mv/mv.h"
+
+#define LOG_2PI 1.8378770664093454836
+
+static an_status
+fit_decode(const double *x, size_t n, size_t d, const an_mv_options *o, an_mv_model *m,
+		   uint8_t **blob, size_t *len)
+{
+	an_model_header h;
+	const uint8_t *payload;
+	an_status	st = an_mv_fit(x, n, d, o, blob, len, NULL);
+
+	memset(m, 0, sizeof(*m));
+	if (st != AN_OK)
+		return st;
+	CHECK_EQ_INT(an_model_open(*blob, *len, &h, &payload), AN_OK);
+	return an_mv_model_decode(payload, h.payload_len, m);
+}
+
+static void
+gmm_options(an_mv_options *o, double components, double min_components)
+{
+	an_mv_options_default(o);
+	o->method = AN_MV_GMM;
+	o->standardize = false;
+	o->components = components;
+	o->min_components = min_components;
+}
+
+static void
+test_one_component(void)
+{
+	const double x[] = {3.0, 1.0, 4.0, 2.0};
+	double		v = 1.25 + 1e-6,
+				w[2];
+	double		ll = 0.0,
+				bic;
+	an_mv_gmm_fit f;
+	double		weights[1],
+				means[1],
+				covs[1],
+				init[1];
+	an_mv_options o;
+	an_mv_model m;
+	an_mv_result r;
+	uint8_t    *blob;
+	size_t		len;
+
+	f.weights = weights;
+	f.means = means;
+	f.covs = covs;
+	f.init_means = init;
+	CHECK_EQ_INT(an_mv_gmm_em(x, 4, 1, 1, 1e-6, 0, &f), AN_OK);
+	CHECK_NEAR(means[0], 2.5, 1e-14, 0);
+	CHECK_NEAR(covs[0], v, 1e-12, 0);
+	CHECK_NEAR(weights[0], 1.0, 1e-15, 0);
+	CHECK_EQ_INT(f.n_iter, 3);
+	CHECK(f.converged);
+	for (int i = 0; i < 4; i++)
+		ll += -0.5 * (LOG_2PI + log(v) + (x[i] - 2.5) * (x[i] - 2.5) / v);
+	bic = -2.0 * ll + 2.0 * log(4.0);
+	CHECK_NEAR(f.bic, bic, 1e-12, 0);
+	CHECK_NEAR(f.mean_ll, ll / 4, 1e-12, 0);
+	/* the start is one of the rows */
+	CHECK(init[0] == 1.0 || init[0] == 2.0 || init[0] == 3.0 || init[0] == 4.0);
+
+	/* through the model: k = 1 (components 1), scored as a Mahalanobis distance */
+	gmm_options(&o, 1, 0);
+	CHECK_EQ_INT(fit_decode(x, 4, 1, &o, &m, &blob, &len), AN_OK);
+	CHECK_EQ_INT(m.method, AN_MV_GMM);
+	CHECK_EQ_INT(m.gmm_k, 1);
+	CHECK_NEAR(m.threshold, 3.2905267314918945, 1e-9, 0);
+	CHECK_NEAR(m.gmm_bic[0], bic, 1e-12, 0);
+	{
+		double		q = 7.0;
+
+		CHECK_EQ_INT(an_mv_score(&m, &q, 1, w, &r, NULL), AN_OK);
+		CHECK_NEAR(r.distance, 4.5 / sqrt(v), 1e-12, 0);
+		CHECK_NEAR(r.score, 4.5 / sqrt(v) / 3.2905267314918945, 1e-9, 0);
+		CHECK_NEAR(r.log_likelihood, -0.5 * (LOG_2PI + log(v) + 20.25 / v), 1e-12, 0);
+		CHECK(r.is_anomaly);
+		q = 2.5;
+		CHECK_EQ_INT(an_mv_score(&m, &q, 1, w, &r, NULL), AN_OK);
+		CHECK_NEAR(r.score, 0.0, 0, 1e-7);
+	}
+	an_mv_model_free(&m);
+	an_free(blob);
+}
+
+static void
+test_two_clusters(void)
+{
+	const double x[] = {10.1, 0.0, 10.2, 0.1, 10.0, 0.2};
+	double		v = 0.02 / 3 + 1e-6;
+	an_mv_options o;
+	an_mv_model m;
+	uint8_t    *blob;
+	size_t		len;
+	int			lo;
+
+	gmm_options(&o, 3, 0);
+	CHECK_EQ_INT(fit_decode(x, 6, 1, &o, &m, &blob, &len), AN_OK);
+	CHECK_EQ_INT(m.gmm_min_k, 1);
+	CHECK_EQ_INT(m.gmm_hi_k, 3);
+	CHECK(m.gmm_bic[1] < m.gmm_bic[0]);
+	/* k = 3 would split a cluster of 3 rows: its likelihood gain cannot pay for 3 more parameters here */
+	CHECK_EQ_INT(m.gmm_k, 2);
+	lo = m.gmm_means[0] < m.gmm_means[1] ? 0 : 1;
+	CHECK_NEAR(m.gmm_means[lo], 0.1, 1e-9, 0);
+	CHECK_NEAR(m.gmm_means[1 - lo], 10.1, 1e-9, 0);
+	CHECK_NEAR(m.gmm_covs[lo], v, 1e-9, 0);
+	CHECK_NEAR(m.gmm_covs[1 - lo], v, 1e-9, 0);
+	CHECK_NEAR(m.gmm_weights[0], 0.5, 1e-9, 0);
+	CHECK(m.gmm_converged);
+	/* between the clusters: far outside; at a centre: 0 (both components are the peak) */
+	{
+		double		q = 5.0,
+					w[2];
+		an_mv_result r;
+
+		CHECK_EQ_INT(an_mv_score(&m, &q, 1, w, &r, NULL), AN_OK);
+		CHECK(r.score > 10.0);
+		q = 0.1;
+		CHECK_EQ_INT(an_mv_score(&m, &q, 1, w, &r, NULL), AN_OK);
+		CHECK_NEAR(r.score, 0.0, 0, 1e-6);
+	}
+	an_mv_model_free(&m);
+	an_free(blob);
+	/* fixed k = 3 on 3 distinct rows is fine; on 2 distinct rows it is refused */
+	{
+		const double y[] = {1.0, 1.0, 2.0, 2.0};
+
+		gmm_options(&o, 3, 3);
+		CHECK_EQ_INT(an_mv_fit(y, 4, 1, &o, &blob, &len, NULL), AN_EINVAL);
+		gmm_options(&o, 3, 2);
+		CHECK_EQ_INT(fit_decode(y, 4, 1, &o, &m, &blob, &len), AN_OK);
+		CHECK_EQ_INT(m.gmm_k, 2);
+		CHECK_EQ_INT(m.gmm_hi_k, 2);
+		/* each component is one point: its variance is the regularisation alone */
+		CHECK_EQ_INT(m.n_floored, 1);
+		an_mv_model_free(&m);
+		an_free(blob);
+	}
+}
+
+static void
+test_order_and_determinism(void)
+{
+	enum
+	{
+		N = 300, D = 3
+	};
+	double	   *x = malloc(N * D * sizeof(double)),
+			   *y = malloc(N * D * sizeof(double));
+	uint8_t    *b1,
+			   *b2,
+			   *b3;
+	size_t		l1,
+				l2,
+				l3;
+	an_mv_options o;
+	uint64_t	s = 12345;
+
+	for (int i = 0; i < N; i++)
+		for (int c = 0; c < D; c++)
+		{
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			x[i * D + c] = (double) (s >> 11) / 9007199254740992.0 + (i % 3) * 4.0 * (c + 1);
+		}
+	/* a reversed and interleaved copy */
+	for (int i = 0; i < N; i++)
+		memcpy(y + i * D, x + ((i * 7) % N) * D, D * sizeof(double));
+	an_mv_options_default(&o);
+	o.method = AN_MV_GMM;
+	CHECK_EQ_INT(an_mv_fit(x, N, D, &o, &b1, &l1, NULL), AN_OK);
+	CHECK_EQ_INT(an_mv_fit(x, N, D, &o, &b2, &l2, NULL), AN_OK);
+	CHECK_EQ_INT(an_mv_fit(y, N, D, &o, &b3, &l3, NULL), AN_OK);
+	CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
+	CHECK(l1 == l3 && memcmp(b1, b3, l1) == 0);
+	{
+		an_model_header h;
+		const uint8_t *p;
+		an_mv_model m;
+
+		CHECK_EQ_INT(an_model_open(b1, l1, &h, &p), AN_OK);
+		CHECK_EQ_INT(an_mv_model_decode(p, h.payload_len, &m), AN_OK);
+		/* three blobs of 100 rows each: BIC finds them */
+		CHECK_EQ_INT(m.gmm_k, 3);
+		an_mv_model_free(&m);
+	}
+	an_free(b1);
+	an_free(b2);
+	an_free(b3);
+	free(x);
+	free(y);
+}
+
+static void
+test_decode_refuses(void)
+{
+	const double x[] = {3.0, 1.0, 4.0, 2.0, 9.0, 8.5};
+	an_mv_options o;
+	uint8_t    *blob;
+	size_t		len;
+	an_model_header h;
+	const uint8_t *payload;
+	an_mv_model m;
+	uint8_t    *p;
+
+	gmm_options(&o, 2, 0);
+	CHECK_EQ_INT(an_mv_fit(x, 6, 1, &o, &blob, &len, NULL), AN_OK);
+	CHECK_EQ_INT(an_model_open(blob, len, &h, &payload), AN_OK);
+	p = malloc(h.payload_len);
+	memcpy(p, payload, h.payload_len);
+	CHECK_EQ_INT(an_mv_model_decode(p, h.payload_len - 1, &m), AN_ETRUNCATED);
+	p[1] = 1;					/* method gaussian in a version-3 payload */
+	CHECK_EQ_INT(an_mv_model_decode(p, h.payload_len, &m), AN_ECORRUPT);
+	p[1] = 3;
+	p[0] = 4;					/* a newer payload version */
+	CHECK_EQ_INT(an_mv_model_decode(p, h.payload_len, &m), AN_EVERSION);
+	p[0] = 3;
+	CHECK_EQ_INT(an_mv_model_decode(p, h.payload_len, &m), AN_OK);
+	an_mv_model_free(&m);
+	/* k (first field after the head, center and scale: 4+4+24+4+16+16 bytes) above hi_k */
+	p[68] = 9;
+	CHECK_EQ_INT(an_mv_model_decode(p, h.payload_len, &m), AN_ECORRUPT);
+	free(p);
+	an_free(blob);
+	/* options */
+	{
+		char		err[128];
+
+		gmm_options(&o, 17, 0);
+		CHECK_EQ_INT(an_mv_options_check(&o, err, sizeof(err)), AN_EINVAL);
+		gmm_options(&o, 2.5, 0);
+		CHECK_EQ_INT(an_mv_options_check(&o, err, sizeof(err)), AN_EINVAL);
+		gmm_options(&o, 3, 4);
+		CHECK_EQ_INT(an_mv_options_check(&o, err, sizeof(err)), AN_EINVAL);
+		gmm_options(&o, 0, 6);
+		CHECK_EQ_INT(an_mv_options_check(&o, err, sizeof(err)), AN_EINVAL);
+		gmm_options(&o, 0, 0);
+		o.reg_covar = -1;
+		CHECK_EQ_INT(an_mv_options_check(&o, err, sizeof(err)), AN_EINVAL);
+		an_mv_options_default(&o);
+		o.reg_covar = 1e-3;
+		CHECK_EQ_INT(an_mv_options_check(&o, err, sizeof(err)), AN_EINVAL);
+	}
+}
+
+int
+main(void)
+{
+	RUN(test_one_component);
+	RUN(test_two_clusters);
+	RUN(test_order_and_determinism);
+	RUN(test_decode_refuses);
+	UNIT_EXIT();
+}
