@@ -380,6 +380,13 @@ SET search_path = pg_catalog, pg_temp
 -- JIT compiler took about a second to compile the scoring statement, more
 -- than it saved (measured with test/bench/detectors/bench.sh).
 SET jit = off
+-- No nested-loop joins: the statistics of the result tables, and the row
+-- estimates of data-modifying CTEs, lag behind a run (a new detector's tables
+-- were empty when last analysed), and with an estimate of one row the planner
+-- joined 200,000 scored rows to 1,000 series by a nested loop: 97 s for the
+-- first run of 1,000 series instead of about 2 s (docs/performance.md).  Lookups of
+-- single rows stay index scans (subplans are not joins).
+SET enable_nestloop = off
 AS $$
 DECLARE
 	started timestamptz := clock_timestamp();
