@@ -30,6 +30,11 @@ SELECT ts_fit(ts, value, '{"shape": 1}') FROM train;
 SELECT (SELECT ts_fit(ts, value, '{"shape": true}' ORDER BY value) FROM train) =
        (SELECT ts_fit(ts, value, '{"shape": true}' ORDER BY ts DESC) FROM train) AS order_free;
 
+-- ts_fit_merge over states of parts of the rows: the same model, shape block included
+SELECT (SELECT ts_fit_merge(st) FROM (SELECT ts_fit_state(ts, value, '{"shape": true}') AS st FROM train
+                                      GROUP BY extract(minute FROM ts)::int % 3) s) = model AS merge_same
+FROM m;
+
 -- test rows: 3000..3499; rows 3200..3249 (one cycle) distorted by a square wave
 -- of 0.6 times the band's half-width (every value inside the band); from row
 -- 3350 on a sustained level shift of three sigma_high.
@@ -51,16 +56,16 @@ SELECT bool_and(s.expected = d.expected AND s.lower = d.lower AND s.upper = d.up
 FROM scored s, m, ts_detect(m.model, s.ts, s.value) d;
 -- before the distortion everything is normal; in it, the points are inside the band but the shape is not
 SELECT 'normal' AS part, max(point_score) < 1 AS points_in_band, max(shape_score) < 1 AS shape_normal,
-       max(shift_score) < 1 AS no_shift, bool_or(is_anomaly) AS flagged
+       max(shift_score) < 1 AS no_shift, bool_or(is_anomaly) AS flagged, max(score) > 1 AS score_above
 FROM scored WHERE i BETWEEN 3049 AND 3199
 UNION ALL
-SELECT 'distorted', max(point_score) < 1, max(shape_score) < 1, max(shift_score) < 1, bool_or(is_anomaly)
+SELECT 'distorted', max(point_score) < 1, max(shape_score) < 1, max(shift_score) < 1, bool_or(is_anomaly), max(score) > 1
 FROM scored WHERE i BETWEEN 3200 AND 3249
 UNION ALL
-SELECT 'after', max(point_score) < 1, max(shape_score) < 1, max(shift_score) < 1, bool_or(is_anomaly)
+SELECT 'after', max(point_score) < 1, max(shape_score) < 1, max(shift_score) < 1, bool_or(is_anomaly), max(score) > 1
 FROM scored WHERE i BETWEEN 3300 AND 3349;
--- score is the largest part
-SELECT bool_and(score = greatest(point_score, coalesce(shape_score, 0), shift_score)) FROM scored;
+-- score is the larger of point_score and shape_score (shift_score stays apart), is_anomaly score > 1
+SELECT bool_and(score = greatest(point_score, coalesce(shape_score, 0)) AND is_anomaly = (score > 1)) FROM scored;
 
 -- the shift: three sigma from row 3350 on crosses 1 after about h / (3 - k) = 5 rows
 SELECT min(i) - 3350 AS rows_to_cross FROM scored WHERE i >= 3350 AND shift_score > 1;

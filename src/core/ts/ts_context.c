@@ -110,6 +110,7 @@ an_ts_context_push(an_ts_context *c, int64_t ts, double value, an_ts_anomaly *ou
 	}
 	c->have_last = true;
 	c->last_ts = ts;
-	out->score = larger(larger(out->point.score, out->shape_score), out->shift_score);
+	/* the shift score stays apart: see ts_context.h */
+	out->score = larger(out->point.score, out->shape_score);
 	out->is_anomaly = out->score > 1;
 }

@@ -131,10 +131,10 @@ release(series *s)
 }
 
 static an_ts_options opt;
-/* SCORE=point (ts_score, the default), anomaly (ts_anomaly's score), shape or shift (its parts) */
+/* SCORE=point (ts_score, the default), anomaly (ts_anomaly's score), shape or shift (its parts), pointshape (the larger of those two) */
 static enum
 {
-	SCORE_POINT, SCORE_ANOMALY, SCORE_SHAPE, SCORE_SHIFT
+	SCORE_POINT, SCORE_ANOMALY, SCORE_SHAPE, SCORE_SHIFT, SCORE_POINT_SHAPE
 }			score_mode;
 static an_point *scratch;
 
@@ -190,6 +190,8 @@ emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_t
 	}
 	an_ts_context_push(c, s->ts[i], s->v[i], &a);
 	score = score_mode == SCORE_ANOMALY ? a.score : (score_mode == SCORE_SHAPE ? a.shape_score : a.shift_score);
+	if (score_mode == SCORE_POINT_SHAPE)
+		score = isnan(a.shape_score) || a.point.score > a.shape_score ? a.point.score : a.shape_score;
 	if (isnan(score))
 		score = 0;
 	flag = score_mode == SCORE_ANOMALY ? a.is_anomaly : score > 1;
@@ -331,7 +333,7 @@ main(int argc, char **argv)
 		const char *sm = getenv("SCORE");
 
 		score_mode = strcmp(sm, "anomaly") == 0 ? SCORE_ANOMALY : strcmp(sm, "shape") == 0 ? SCORE_SHAPE :
-			strcmp(sm, "shift") == 0 ? SCORE_SHIFT : SCORE_POINT;
+			strcmp(sm, "shift") == 0 ? SCORE_SHIFT : strcmp(sm, "pointshape") == 0 ? SCORE_POINT_SHAPE : SCORE_POINT;
 	}
 	an_ts_options_default(&opt);
 	for (int a = 3; a < argc; a++)
