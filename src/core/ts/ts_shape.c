@@ -180,7 +180,10 @@ an_ts_shape_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us, an
 	if (interval_us <= 0 || w < AN_SHAPE_MIN_WINDOW || w > AN_SHAPE_MAX_WINDOW || n < 3 * w)
 		return AN_OK;
 	m = n - w + 1;
-	kmax = AN_SHAPE_BUDGET / w < AN_SHAPE_MAX_REFS ? AN_SHAPE_BUDGET / w : AN_SHAPE_MAX_REFS;
+	/* at most AN_SHAPE_BUDGET values, and at most AN_SHAPE_ROWS_FACTOR times the training rows */
+	kmax = (n * AN_SHAPE_ROWS_FACTOR < AN_SHAPE_BUDGET ? n * AN_SHAPE_ROWS_FACTOR : AN_SHAPE_BUDGET) / w;
+	if (kmax > AN_SHAPE_MAX_REFS)
+		kmax = AN_SHAPE_MAX_REFS;
 	starts = an_alloc_array(kmax, sizeof(size_t));
 	brk = an_alloc_array(n, sizeof(size_t));
 	if (starts == NULL || brk == NULL)

@@ -4,8 +4,9 @@
  * ts_anomaly's shape_score.
  *
  * Summary of the training windows, in bounded space: K reference windows
- * (K <= min(AN_SHAPE_MAX_REFS, AN_SHAPE_BUDGET / w), so at most
- * AN_SHAPE_BUDGET doubles = 128 KiB), each normalised as
+ * (K <= min(AN_SHAPE_MAX_REFS, min(AN_SHAPE_BUDGET, AN_SHAPE_ROWS_FACTOR n) / w)
+ * for n training rows, so at most AN_SHAPE_BUDGET doubles = 128 KiB, and
+ * never more than twice the training data), each normalised as
  *     r^ = (r - mean(r)) / max(sd(r), sigma_floor)
  * (z-normalised, except that a window flatter than sigma_floor keeps its
  * small wiggles small instead of blowing them up to unit variance).  The
@@ -53,6 +54,7 @@
 #define AN_SHAPE_ACF_LEVEL 0.5
 #define AN_SHAPE_ACF_MAX_POINTS 65536
 #define AN_SHAPE_BUDGET 16384
+#define AN_SHAPE_ROWS_FACTOR 2
 #define AN_SHAPE_MAX_REFS 1024
 #define AN_SHAPE_MIN_CHUNKS 4
 #define AN_SHAPE_MAX_STEP 2
