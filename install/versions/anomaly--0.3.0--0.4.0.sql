@@ -1179,7 +1179,7 @@ CREATE TYPE @extschema@.ts_anomaly_result AS (
   shift_score float8
 );
 COMMENT ON TYPE @extschema@.ts_anomaly_result IS
-  'result of ts_anomaly: ts_detect''s fields (score the largest of the parts), and the point, shape and shift scores (1 = edge of normal)';
+  'result of ts_anomaly: ts_detect''s fields (score the larger of point_score and shape_score), and the point, shape and shift scores (1 = edge of normal)';
 
 CREATE FUNCTION @extschema@.ts_anomaly(model bytea, ts timestamptz, value float8)
 RETURNS @extschema@.ts_anomaly_result AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
