@@ -59,7 +59,7 @@ CREATE AGGREGATE ts_fit(timestamptz, float8, jsonb) (
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ts_fit(timestamptz, float8, jsonb) IS
-  'fits a time-series anomaly model to (ts, value) rows with options (method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction)';
+  'fits a time-series anomaly model to (ts, value) rows with options (method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction, shape, window)';
 
 CREATE TYPE ts_detection AS (
   expected float8,
@@ -93,3 +93,23 @@ CREATE FUNCTION ts_model_info(model bytea)
 RETURNS jsonb AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION ts_model_info(bytea) IS
   'what a time-series model learned: kind, training range, points, interval, level, spread, threshold, period, trend';
+
+CREATE TYPE ts_anomaly_result AS (
+  expected float8,
+  lower float8,
+  upper float8,
+  score float8,
+  is_anomaly boolean,
+  level float8,
+  seasonal float8,
+  point_score float8,
+  shape_score float8,
+  shift_score float8
+);
+COMMENT ON TYPE ts_anomaly_result IS
+  'result of ts_anomaly: ts_detect''s fields (score the larger of point_score and shape_score), and the point, shape and shift scores (1 = edge of normal)';
+
+CREATE FUNCTION ts_anomaly(model bytea, ts timestamptz, value float8)
+RETURNS ts_anomaly_result AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+COMMENT ON FUNCTION ts_anomaly(bytea, timestamptz, float8) IS
+  'window function: scores each row with its context (point, shape of the last window, sustained shifts); use OVER (PARTITION BY series ORDER BY ts)';

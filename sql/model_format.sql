@@ -22,6 +22,8 @@ SELECT ts_model_info(substring(m FROM 1 FOR length(m) - 1)) FROM mf;
 -- trailing bytes
 SELECT ts_model_info(m || '\x00'::bytea) FROM mf;
 -- a newer format version
+SELECT ts_model_info(set_byte(m, 4, 4)) FROM mf;
+-- a version 1 payload labelled version 3 lacks the tail and shape blocks that version 3 ends with
 SELECT ts_model_info(set_byte(m, 4, 3)) FROM mf;
 -- a version 1 payload labelled version 2 lacks the tail block that version 2 ends with
 SELECT ts_model_info(set_byte(m, 4, 2)) FROM mf;

@@ -2100,3 +2100,30 @@ COMMENT ON TYPE @extschema@.mv_detection IS
 -- tables made a first run of 1,000 series take 97 s).
 -- ---------------------------------------------------------------------------
 ALTER FUNCTION @extschema@._anomaly_run(text, name) SET enable_nestloop = off;
+
+-- ---------------------------------------------------------------------------
+-- ts-shape: the shape component of ts_fit (options shape and window, model
+-- format version 3) and the window function ts_anomaly (issue 15).
+-- ---------------------------------------------------------------------------
+COMMENT ON AGGREGATE @extschema@.ts_fit(timestamptz, float8, jsonb) IS
+  'fits a time-series anomaly model to (ts, value) rows with options (method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction, shape, window)';
+
+CREATE TYPE @extschema@.ts_anomaly_result AS (
+  expected float8,
+  lower float8,
+  upper float8,
+  score float8,
+  is_anomaly boolean,
+  level float8,
+  seasonal float8,
+  point_score float8,
+  shape_score float8,
+  shift_score float8
+);
+COMMENT ON TYPE @extschema@.ts_anomaly_result IS
+  'result of ts_anomaly: ts_detect''s fields (score the larger of point_score and shape_score), and the point, shape and shift scores (1 = edge of normal)';
+
+CREATE FUNCTION @extschema@.ts_anomaly(model bytea, ts timestamptz, value float8)
+RETURNS @extschema@.ts_anomaly_result AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.ts_anomaly(bytea, timestamptz, float8) IS
+  'window function: scores each row with its context (point, shape of the last window, sustained shifts); use OVER (PARTITION BY series ORDER BY ts)';

@@ -54,3 +54,11 @@ ts_model_load_arg(FunctionCallInfo fcinfo, int argno, const char *fname)
 
 	return load_bytes((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), fname);
 }
+
+an_ts_model *
+ts_model_load_datum(Datum d, const char *fname)
+{
+	bytea	   *raw = DatumGetByteaPP(d);
+
+	return load_bytes((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), fname);
+}

@@ -19,4 +19,7 @@ const an_ts_model *ts_model_from_arg(FunctionCallInfo fcinfo, int argno, const c
 /* Decode without caching (for set-returning functions, whose fn_extra is taken). */
 an_ts_model *ts_model_load_arg(FunctionCallInfo fcinfo, int argno, const char *fname);
 
+/* Decode a model datum without caching (ts_anomaly keeps one per partition). */
+an_ts_model *ts_model_load_datum(Datum d, const char *fname);
+
 #endif

@@ -17,6 +17,7 @@
 #include "core/dbscan/dbscan.h"
 #include "core/model_format.h"
 #include "core/time_units.h"
+#include "core/ts/ts_context.h"
 #include "core/ts/ts_model.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -87,7 +88,8 @@ fit_time_series(recipe *r)
 	int			exponent = (int) (take_u8(r) % 61) * 10 - 300;
 	size_t		n = r->left / 4,
 				len = 0;
-	an_point   *pts;
+	an_point   *pts,
+			   *orig;
 	uint8_t    *model = NULL;
 	char		err[512];
 	an_status	s;
@@ -106,6 +108,14 @@ fit_time_series(recipe *r)
 		set_number(&o, "threshold", take_f64(r));
 	if (flags & 0x80)
 		set_number(&o, "period", (double) (take_u8(r) + 2));
+	{
+		/* the shape component (format version 3), with a given window or not */
+		uint8_t		shape = take_u8(r);
+
+		o.shape = (shape & 1) != 0;
+		if (shape & 2)
+			o.window = 4 + (shape >> 2);
+	}
 	n = r->left / 4;
 	if (n == 0)
 		return;
@@ -123,6 +133,13 @@ fit_time_series(recipe *r)
 	}
 	an_sort_points(pts, n);
 	first = pts[0].value;		/* pts is the fit's scratch */
+	orig = malloc(n * sizeof(an_point));
+	if (orig == NULL)
+	{
+		free(pts);
+		return;
+	}
+	memcpy(orig, pts, n * sizeof(an_point));
 	s = an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err));
 	if (s == AN_OK)
 	{
@@ -139,12 +156,29 @@ fit_time_series(recipe *r)
 		if (isnan(d.score) || isnan(d.expected))
 			abort();
 		an_ts_expect(m, m->t_first - AN_USECS_PER_DAY, &d);
+		/* the training rows again, with their context: the score is NaN only where the point's is */
+		{
+			an_ts_context c;
+			an_ts_anomaly a;
+
+			if (an_ts_context_init(&c, m) == AN_OK)
+			{
+				for (size_t i = 0; i < n; i++)
+				{
+					an_ts_context_push(&c, orig[i].ts, orig[i].value, &a);
+					if (isnan(a.score) != isnan(a.point.score) || isnan(a.shift_score))
+						abort();
+				}
+				an_ts_context_free(&c);
+			}
+		}
 		an_ts_model_free(m);
 		an_free(model);
 	}
 	else if (s != AN_EINVAL && s != AN_ENONFINITE && s != AN_ENOMEM)
 		abort();
 	free(pts);
+	free(orig);
 }
 
 static void

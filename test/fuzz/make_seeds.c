@@ -17,6 +17,8 @@
 #include "core/ts/ts_model.h"
 
 static bool kind_seeded[AN_KIND_MAX + 1];
+/* with the shape component (format version 3) and this window */
+static int	shape_window;
 
 static void
 set_option(an_ts_options *o, const char *name, const char *key, const an_opt_value *v)
@@ -77,6 +79,14 @@ seed_with(const char *dir, const char *name, size_t n, double period, const char
 		for (size_t i = 0; i < n; i++)
 			pts[i].value += 0.3 * sin(1e3 * (double) i * (double) i);
 	}
+	if (shape_window > 0)
+	{
+		an_opt_value sv = {.type = AN_OPT_BOOL, .boolean = true};
+		an_opt_value wv = {.type = AN_OPT_NUMBER, .number = shape_window};
+
+		set_option(&o, name, "shape", &sv);
+		set_option(&o, name, "window", &wv);
+	}
 	if (an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err)) != AN_OK ||
 		an_model_open(model, len, &h, &payload) != AN_OK)
 	{
@@ -115,6 +125,12 @@ main(int argc, char **argv)
 	seed_with(argv[1], "seasonal_tail", 24 * 40, 24, "seasonal", "local", 0, 0.005);
 	seed_with(argv[1], "level_tail", 2000, 24, "robust", NULL, 0, 0.001);
 	seed_with(argv[1], "level_tail_too_few", 100, 24, "robust", NULL, 0, 0.001);
+	/* format version 3: the shape block, after an empty and after a fitted tail block */
+	shape_window = 6;
+	seed(argv[1], "seasonal_shape", 24 * 14, 24, "seasonal");
+	shape_window = 4;
+	seed_with(argv[1], "level_shape_tail", 300, 24, "robust", NULL, 0, 0.001);
+	shape_window = 0;
 	if (!kind_seeded[AN_KIND_TS_LEVEL] || !kind_seeded[AN_KIND_TS_SEASONAL])
 	{
 		fprintf(stderr, "make_seeds: a time-series model kind has no seed\n");

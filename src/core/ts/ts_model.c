@@ -13,6 +13,7 @@
 #include "core/ts/ts_common.h"
 #include "core/ts/ts_level.h"
 #include "core/ts/ts_seasonal.h"
+#include "core/ts/ts_shape.h"
 
 static an_status ts_fit(an_point *pts, size_t n, const an_ts_options *opt, const an_ts_fit_tuning *tuning,
 						uint8_t **model, size_t *len, char *err, size_t errlen);
@@ -54,12 +55,100 @@ readable_or_error(uint8_t **model, const size_t *len, an_status fit_status, char
 	return AN_EINVAL;
 }
 
+/*
+ * The shape component of a fitted model: the window from the option, the
+ * model's shortest period or the autocorrelation rule; then the model
+ * rewritten as format version 3 with the shape block after the tail block
+ * (an empty one when the model had none).  The model stays as it was when
+ * the data cannot support a shape component.
+ */
+static an_status
+add_shape(const an_point *pts, size_t n, const an_ts_options *opt, uint8_t **model, size_t *len)
+{
+	an_ts_model *m = NULL;
+	an_ts_shape *shape = NULL;
+	an_model_header h;
+	const uint8_t *payload;
+	an_shape_source source;
+	double		period = 0,
+			   *v;
+	size_t		nv = n > AN_SHAPE_ACF_MAX_POINTS ? AN_SHAPE_ACF_MAX_POINTS : n,
+				w;
+	int64_t		interval;
+	an_status	s = an_ts_model_load(*model, *len, &m);
+	an_writer	wr;
+	uint8_t    *out;
+	size_t		out_len;
+
+	if (s != AN_OK)
+		return s;
+	interval = m->interval_us;
+	if (m->seasonal && interval > 0)
+		for (int j = 0; j < m->seasonal->nseasons; j++)
+		{
+			double		p = (double) m->seasonal->season[j].period_us / (double) interval;
+
+			if (period == 0 || p < period)
+				period = p;
+		}
+	an_ts_model_free(m);
+	if ((v = an_alloc_array(nv, sizeof(double))) == NULL)
+		return AN_ENOMEM;
+	for (size_t i = 0; i < nv; i++)
+		v[i] = pts[n - nv + i].value;
+	w = an_ts_shape_window(v, nv, (size_t) opt->window, period, &source);
+	an_free(v);
+	if (w == 0)
+		return AN_OK;
+	if ((s = an_ts_shape_fit(pts, n, w, interval, source, &shape)) != AN_OK || shape == NULL)
+		return s;
+	if ((s = an_model_open(*model, *len, &h, &payload)) != AN_OK)
+	{
+		an_ts_shape_free(shape);
+		return s;
+	}
+	an_writer_init(&wr);
+	an_writer_reserve(&wr, h.payload_len + 64 + (size_t) shape->k * shape->w * sizeof(double));
+	for (size_t i = 0; i < h.payload_len; i++)
+		an_put_u8(&wr, payload[i]);
+	if (h.version < 2)
+		an_put_u8(&wr, 0);		/* an unused tail block */
+	an_ts_shape_write(&wr, shape);
+	an_ts_shape_free(shape);
+	s = an_writer_finish_version(&wr, (an_model_kind) h.kind, 3, &out, &out_len);
+	if (s != AN_OK)
+		return s;
+	an_free(*model);
+	*model = out;
+	*len = out_len;
+	return AN_OK;
+}
+
 an_status
 an_ts_fit_tuned(an_point *pts, size_t n, const an_ts_options *opt, const an_ts_fit_tuning *tuning,
 				uint8_t **model, size_t *len, char *err, size_t errlen)
 {
-	an_status	s = ts_fit(pts, n, opt, tuning, model, len, err, errlen);
+	an_point   *copy = NULL;
+	an_status	s;
 
+	/* the fits use pts as scratch: the shape component needs the points as they came */
+	if (opt->shape && n > 0 && pts != NULL)
+	{
+		if ((copy = an_alloc_array(n, sizeof(an_point))) == NULL)
+			return AN_ENOMEM;
+		memcpy(copy, pts, n * sizeof(an_point));
+	}
+	s = ts_fit(pts, n, opt, tuning, model, len, err, errlen);
+	if (s == AN_OK && copy != NULL && *model != NULL)
+	{
+		s = add_shape(copy, n, opt, model, len);
+		if (s != AN_OK)
+		{
+			an_free(*model);
+			*model = NULL;
+		}
+	}
+	an_free(copy);
 	return readable_or_error(model, len, s, err, errlen);
 }
 
@@ -133,6 +222,7 @@ an_ts_model_free(an_ts_model *m)
 		return;
 	an_free(m->level);
 	an_free(m->seasonal);
+	an_ts_shape_free(m->shape);
 	an_free(m);
 }
 
@@ -154,7 +244,26 @@ an_ts_expect(const an_ts_model *m, int64_t ts, an_ts_detection *out)
 an_status
 an_ts_model_info_json(const an_ts_model *m, char **json)
 {
-	if (m->kind == AN_KIND_TS_SEASONAL)
-		return an_ts_seasonal_info_json(m, json);
-	return an_ts_level_info_json(m, json);
+	an_status	s = m->kind == AN_KIND_TS_SEASONAL ? an_ts_seasonal_info_json(m, json) :
+		an_ts_level_info_json(m, json);
+	char		block[512],
+			   *both;
+	size_t		len;
+
+	if (s != AN_OK || m->shape == NULL)
+		return s;
+	/* the kind's object, with the shape member before its closing brace */
+	an_ts_shape_json(m->shape, block, sizeof(block));
+	len = strlen(*json);
+	if ((both = an_alloc(len + strlen(block) + 1)) == NULL)
+	{
+		an_free(*json);
+		return AN_ENOMEM;
+	}
+	memcpy(both, *json, len - 1);
+	strcpy(both + len - 1, block);
+	strcat(both, "}");
+	an_free(*json);
+	*json = both;
+	return AN_OK;
 }

@@ -47,6 +47,7 @@ an_ts_options_default(an_ts_options *o)
 	o->direction = AN_TS_BOTH;
 	o->threshold = DEFAULT_THRESHOLD;
 	o->exclude_outliers = true;
+	o->shape = false;
 }
 
 double
@@ -237,6 +238,19 @@ an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char 
 		}
 		else
 			return add_period(o, v, err, errlen);
+	}
+	else if (strcmp(key, "shape") == 0)
+	{
+		if (v->type != AN_OPT_BOOL)
+			return fail(err, errlen, "option \"%s\" must be true or false, not %s", key, type_name(v->type));
+		o->shape = v->boolean;
+	}
+	else if (strcmp(key, "window") == 0)
+	{
+		if (v->type != AN_OPT_NUMBER || !(v->number >= AN_TS_MIN_WINDOW && v->number <= AN_TS_MAX_WINDOW) ||
+			v->number != floor(v->number))
+			return fail(err, errlen, "option \"%s\" must be an integer between 4 and 1024%s", key, "");
+		o->window = (int) v->number;
 	}
 	else
 		return fail(err, errlen, "unknown ts_fit option \"%s\"%s", key, "");

@@ -14,6 +14,9 @@
 #include "core/core.h"
 
 #define AN_TS_MAX_PERIODS 4
+/* the bounds of the option "window" (AN_SHAPE_MIN_WINDOW, AN_SHAPE_MAX_WINDOW) */
+#define AN_TS_MIN_WINDOW 4
+#define AN_TS_MAX_WINDOW 1024
 
 typedef enum an_ts_method
 {
@@ -53,6 +56,9 @@ typedef struct an_ts_options
 	double		false_alarm_rate;
 	bool		rate_set;
 	bool		exclude_outliers;	/* leave past incidents out of the tail fit (default true) */
+	/* the shape component (ts_shape.h): off unless asked ("shape": true); window 0 = from the period or the data */
+	bool		shape;
+	int			window;
 	int64_t		interval_us;	/* sampling interval; 0 = infer (median spacing) */
 	/* user-given periods: in samples (period_samples) or as durations (period_us) */
 	int			nperiods;

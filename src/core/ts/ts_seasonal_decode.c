@@ -12,7 +12,8 @@
  *   trend none:   f64 level
  *   trend linear: f64 level (at t_last), f64 slope_per_second
  *   trend local:  u32 nknots (>= 1), nknots x (i64 t, f64 level), t non-decreasing
- * Format version 2 appends the tail block (an_ts_tail_write).
+ * Format version 2 appends the tail block (an_ts_tail_write), version 3 the
+ * shape block after it (ts_shape.h; the tail block then always present).
  */
 #include <float.h>
 #include <math.h>
@@ -20,6 +21,7 @@
 
 #include "core/model_format.h"
 #include "core/ts/ts_seasonal_internal.h"
+#include "core/ts/ts_shape.h"
 
 /* ---- decoding ---- */
 
@@ -145,6 +147,8 @@ an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 		m->seasonal = s;
 		if (m->format_version >= 2)
 			an_ts_tail_read(&r, &m->tail);
+		if (m->format_version >= 3)
+			an_ts_shape_read(&r, &m->shape);
 	}
 	return an_reader_finish(&r);
 }

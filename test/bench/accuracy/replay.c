@@ -33,6 +33,7 @@
 
 #include "core/model_format.h"
 #include "core/sort.h"
+#include "core/ts/ts_context.h"
 #include "core/ts/ts_model.h"
 
 #define R_ROWS 100
@@ -130,6 +131,11 @@ release(series *s)
 }
 
 static an_ts_options opt;
+/* SCORE=point (ts_score, the default), anomaly (ts_anomaly's score), shape or shift (its parts), pointshape (the larger of those two) */
+static enum
+{
+	SCORE_POINT, SCORE_ANOMALY, SCORE_SHAPE, SCORE_SHIFT, SCORE_POINT_SHAPE
+}			score_mode;
 static an_point *scratch;
 
 /* ts_fit over rows [from, to) of s; NULL if the fit fails (reported on stderr). */
@@ -158,18 +164,51 @@ fit(const series *s, size_t from, size_t to, const char *name)
 	return m;
 }
 
+/*
+ * Row i scored by m; with a context c (SCORE other than point), the row is
+ * pushed to it (ts_anomaly's order) and scored by it.  A missing part (no
+ * shape score yet) is written as 0.
+ */
 static void
-emit(const char *name, const series *s, size_t i, const an_ts_model *m)
+emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_ts_context *c)
 {
 	an_ts_detection d;
+	an_ts_anomaly a;
+	double		score;
+	bool		flag;
 
 	if (m == NULL)
 	{
 		printf("%s,%zu,%d,,\n", name, i, s->label[i]);
 		return;
 	}
-	an_ts_detect(m, s->ts[i], s->v[i], &d);
-	printf("%s,%zu,%d,%.17g,%d\n", name, i, s->label[i], d.score, d.is_anomaly ? 1 : 0);
+	if (c == NULL)
+	{
+		an_ts_detect(m, s->ts[i], s->v[i], &d);
+		printf("%s,%zu,%d,%.17g,%d\n", name, i, s->label[i], d.score, d.is_anomaly ? 1 : 0);
+		return;
+	}
+	an_ts_context_push(c, s->ts[i], s->v[i], &a);
+	score = score_mode == SCORE_ANOMALY ? a.score : (score_mode == SCORE_SHAPE ? a.shape_score : a.shift_score);
+	if (score_mode == SCORE_POINT_SHAPE)
+		score = isnan(a.shape_score) || a.point.score > a.shape_score ? a.point.score : a.shape_score;
+	if (isnan(score))
+		score = 0;
+	flag = score_mode == SCORE_ANOMALY ? a.is_anomaly : score > 1;
+	printf("%s,%zu,%d,%.17g,%d\n", name, i, s->label[i], score, flag ? 1 : 0);
+}
+
+/* A context for m, or NULL (point scores, or no model). */
+static an_ts_context *
+context_for(const an_ts_model *m)
+{
+	static an_ts_context c;
+
+	if (score_mode == SCORE_POINT || m == NULL)
+		return NULL;
+	if (an_ts_context_init(&c, m) != AN_OK)
+		exit(1);
+	return &c;
 }
 
 static void
@@ -185,11 +224,23 @@ replay_once(const char *name, const series *train, const series *test)
 		start = (size_t) floor(0.2 * (double) test->n);
 		m = fit(test, 0, start, name);
 	}
-	for (size_t i = 0; i < test->n; i++)
-		if (i < start)
-			printf("%s,%zu,%d,,\n", name, i, test->label[i]);
-		else
-			emit(name, test, i, m);
+	{
+		an_ts_context *c = context_for(m);
+		an_ts_anomaly a;
+
+		for (size_t i = 0; i < test->n; i++)
+			if (i < start)
+			{
+				/* the training prefix of the same series is context, not scored */
+				if (c)
+					an_ts_context_push(c, test->ts[i], test->v[i], &a);
+				printf("%s,%zu,%d,,\n", name, i, test->label[i]);
+			}
+			else
+				emit_ctx(name, test, i, m, c);
+		if (c)
+			an_ts_context_free(c);
+	}
 	an_ts_model_free(m);
 }
 
@@ -205,9 +256,21 @@ replay_scheduled(const char *name, const series *test)
 	for (size_t s = prob; s < test->n; s += R_ROWS)
 	{
 		an_ts_model *m = s > 0 ? fit(test, s > W_ROWS ? s - W_ROWS : 0, s, name) : NULL;
+		an_ts_context *c = context_for(m);
 
+		/* as a detector would: the w - 1 rows before the block are context */
+		if (c && c->w > 0)
+		{
+			an_ts_anomaly a;
+
+			for (size_t i = s >= c->w - 1 ? s - (c->w - 1) : 0; i < s; i++)
+				an_ts_context_push(c, test->ts[i], test->v[i], &a);
+			c->up = c->down = c->var = 0;
+		}
 		for (size_t i = s; i < s + R_ROWS && i < test->n; i++)
-			emit(name, test, i, m);
+			emit_ctx(name, test, i, m, c);
+		if (c)
+			an_ts_context_free(c);
 		an_ts_model_free(m);
 	}
 }
@@ -265,6 +328,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	scheduled = strcmp(argv[1], "scheduled") == 0;
+	if (getenv("SCORE"))
+	{
+		const char *sm = getenv("SCORE");
+
+		score_mode = strcmp(sm, "anomaly") == 0 ? SCORE_ANOMALY : strcmp(sm, "shape") == 0 ? SCORE_SHAPE :
+			strcmp(sm, "shift") == 0 ? SCORE_SHIFT : strcmp(sm, "pointshape") == 0 ? SCORE_POINT_SHAPE : SCORE_POINT;
+	}
 	an_ts_options_default(&opt);
 	for (int a = 3; a < argc; a++)
 		set_option(argv[a]);

@@ -8,6 +8,8 @@
 #   NAB=0 test/bench/accuracy/run.sh                  the tsad corpus only (no cluster)
 #   CHECK=1 test/bench/accuracy/run.sh                also replay a few series in SQL and compare
 #   OUT=dir test/bench/accuracy/run.sh                keep the CSVs there (default: a temp dir)
+#   SCORE=anomaly test/bench/accuracy/run.sh shape=true   score with ts_anomaly's core instead of
+#                                                     ts_score (also shape, shift, pointshape: its parts)
 # Prints tsad_metrics.py's per-collection table for each protocol, then the
 # NAB scores.  The CSVs are series,i,label,score,flag (series = collection/name).
 set -euo pipefail

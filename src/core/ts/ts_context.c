@@ -1,0 +1,116 @@
+/*
+ * ts_context.c: scoring rows with their context (see ts_context.h).
+ */
+#include "core/ts/ts_context.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/ts/ts_level.h"
+#include "core/ts/ts_seasonal.h"
+#include "core/ts/ts_shape.h"
+
+double
+an_ts_model_sigma(const an_ts_model *m, double r)
+{
+	if (m->seasonal)
+		return r > 0 ? m->seasonal->sigma_high : m->seasonal->sigma_low;
+	return m->level->sigma;
+}
+
+an_status
+an_ts_context_init(an_ts_context *c, const an_ts_model *m)
+{
+	memset(c, 0, sizeof(*c));
+	c->m = m;
+	if (m->shape)
+	{
+		c->w = m->shape->w;
+		c->ring = an_alloc_array(2 * c->w, sizeof(double));
+		c->scratch = an_alloc_array(c->w + m->shape->k, sizeof(double));
+		if (c->ring == NULL || c->scratch == NULL)
+		{
+			an_ts_context_free(c);
+			return AN_ENOMEM;
+		}
+	}
+	return AN_OK;
+}
+
+void
+an_ts_context_free(an_ts_context *c)
+{
+	an_free(c->ring);
+	an_free(c->scratch);
+	c->ring = c->scratch = NULL;
+}
+
+void
+an_ts_context_reset(an_ts_context *c)
+{
+	c->pos = c->count = 0;
+	c->have_last = false;
+	c->up = c->down = c->var = 0;
+}
+
+static double
+larger(double a, double b)
+{
+	if (isnan(a))
+		return b;
+	if (isnan(b))
+		return a;
+	return a > b ? a : b;
+}
+
+void
+an_ts_context_push(an_ts_context *c, int64_t ts, double value, an_ts_anomaly *out)
+{
+	const an_ts_model *m = c->m;
+	double		r,
+				z,
+				shift;
+
+	an_ts_detect(m, ts, value, &out->point);
+	/* CUSUMs on the clipped standardised residual */
+	r = value - out->point.expected;
+	z = r / an_ts_model_sigma(m, r);
+	if (!(z <= AN_SHIFT_CLIP))
+		z = isnan(z) ? 0 : AN_SHIFT_CLIP;
+	if (z < -AN_SHIFT_CLIP)
+		z = -AN_SHIFT_CLIP;
+	c->up = fmax(0, c->up + z - AN_SHIFT_K);
+	c->down = fmax(0, c->down - z - AN_SHIFT_K);
+	c->var = fmax(0, c->var + z * z - 1 - AN_SHIFT_KV);
+	shift = c->var / AN_SHIFT_HV;
+	if (m->direction != AN_TS_DOWN)
+		shift = fmax(shift, c->up / AN_SHIFT_H);
+	if (m->direction != AN_TS_UP)
+		shift = fmax(shift, c->down / AN_SHIFT_H);
+	out->shift_score = shift;
+	/* the window of the last w rows */
+	out->shape_score = NAN;
+	if (c->w > 0)
+	{
+		bool		brk = !isfinite(value) ||
+			(c->have_last && m->interval_us > 0 &&
+			 (double) ts - (double) c->last_ts > (double) AN_SHAPE_MAX_STEP * (double) m->interval_us);
+
+		if (brk)
+			c->count = 0;
+		if (isfinite(value))
+		{
+			c->ring[c->pos] = value;
+			c->ring[c->pos + c->w] = value;
+			c->pos = c->pos + 1 == c->w ? 0 : c->pos + 1;
+			c->count++;
+			if (c->count >= c->w)
+				out->shape_score = an_ts_shape_distance(m->shape, c->ring + c->pos, c->scratch) / m->shape->edge;
+		}
+	}
+	c->have_last = true;
+	c->last_ts = ts;
+	/* the shift score stays apart: see ts_context.h */
+	out->score = larger(out->point.score, out->shape_score);
+	out->is_anomaly = out->score > 1;
+}

@@ -1,0 +1,407 @@
+/*
+ * ts_shape.c: the shape component (see ts_shape.h): choosing the window,
+ * the reference windows, their calibration, reading and writing the block,
+ * and the nearest-reference distance of a window.
+ */
+#include "core/ts/ts_shape.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/fft.h"
+#include "core/sort.h"
+#include "core/ts/ts_common.h"
+
+static size_t
+clamp_auto(double w)
+{
+	if (!(w >= AN_SHAPE_AUTO_MIN_WINDOW))
+		return AN_SHAPE_AUTO_MIN_WINDOW;
+	if (w > AN_SHAPE_AUTO_MAX_WINDOW)
+		return AN_SHAPE_AUTO_MAX_WINDOW;
+	return (size_t) llround(w);
+}
+
+size_t
+an_ts_shape_window(const double *v, size_t n, size_t window, double period_samples, an_shape_source *source)
+{
+	size_t		m,
+				maxlag,
+				w = AN_SHAPE_AUTO_MAX_WINDOW;
+	double	   *x,
+			   *acf,
+				mean = 0;
+
+	if (window > 0)
+	{
+		*source = AN_SHAPE_FROM_OPTION;
+		return window;
+	}
+	if (period_samples > 0)
+	{
+		*source = AN_SHAPE_FROM_PERIOD;
+		return clamp_auto(period_samples);
+	}
+	/* aperiodic: the first lag at which the autocorrelation of the last rows falls below the level */
+	*source = AN_SHAPE_FROM_ACF;
+	m = n > AN_SHAPE_ACF_MAX_POINTS ? AN_SHAPE_ACF_MAX_POINTS : n;
+	if (m < 3 * AN_SHAPE_AUTO_MIN_WINDOW)
+		return 0;
+	maxlag = m / 3 < AN_SHAPE_AUTO_MAX_WINDOW ? m / 3 : AN_SHAPE_AUTO_MAX_WINDOW;
+	x = an_alloc_array(m, sizeof(double));
+	acf = an_alloc_array(maxlag + 1, sizeof(double));
+	if (x == NULL || acf == NULL)
+	{
+		an_free(x);
+		an_free(acf);
+		return 0;
+	}
+	for (size_t i = 0; i < m; i++)
+		mean += v[n - m + i];
+	mean /= (double) m;
+	for (size_t i = 0; i < m; i++)
+		x[i] = v[n - m + i] - mean;
+	if (an_autocorrelation(x, m, maxlag, acf) == AN_OK)
+	{
+		w = maxlag;
+		for (size_t k = 1; k <= maxlag; k++)
+			if (acf[k] < AN_SHAPE_ACF_LEVEL)
+			{
+				w = k;
+				break;
+			}
+	}
+	an_free(x);
+	an_free(acf);
+	return clamp_auto((double) w);
+}
+
+/* mean and population standard deviation of x[0..w) */
+static void
+window_stats(const double *x, size_t w, double *mean, double *sd)
+{
+	double		s = 0,
+				ss = 0;
+
+	for (size_t i = 0; i < w; i++)
+		s += x[i];
+	s /= (double) w;
+	for (size_t i = 0; i < w; i++)
+		ss += (x[i] - s) * (x[i] - s);
+	*mean = s;
+	*sd = sqrt(ss / (double) w);
+}
+
+/* out = (x - mean) / max(sd, floor); returns the sum of squares of out */
+static double
+normalise(const double *x, size_t w, double floor, double *out)
+{
+	double		mean,
+				sd,
+				den,
+				sq = 0;
+
+	window_stats(x, w, &mean, &sd);
+	den = sd > floor ? sd : floor;
+	for (size_t i = 0; i < w; i++)
+	{
+		out[i] = (x[i] - mean) / den;
+		sq += out[i] * out[i];
+	}
+	return sq;
+}
+
+/*
+ * Candidate starts of the reference windows (see ts_shape.h) into starts
+ * (kmax entries); returns how many.
+ */
+static size_t
+choose_starts(size_t m, size_t w, size_t kmax, size_t *starts)
+{
+	size_t		c = w < kmax / AN_SHAPE_MIN_CHUNKS ? w : kmax / AN_SHAPE_MIN_CHUNKS,
+				st,
+				span,
+				nchunks,
+				k = 0;
+
+	if (c == 0)
+		c = 1;
+	st = (w + c - 1) / c;
+	span = (c - 1) * st + 1;
+	nchunks = kmax / c;
+	if (m <= kmax)
+	{
+		for (size_t i = 0; i < m; i++)
+			starts[k++] = i;
+	}
+	else if (nchunks < 2 || nchunks * span > m)
+	{
+		for (size_t j = 0; j < kmax; j++)
+			starts[k++] = (size_t) (((unsigned long long) j * m) / kmax);
+	}
+	else
+	{
+		for (size_t s = 0; s < nchunks; s++)
+		{
+			size_t		base = (size_t) (((unsigned long long) s * (m - span)) / (nchunks - 1));
+
+			for (size_t i = 0; i < c; i++)
+				starts[k++] = base + i * st;
+		}
+	}
+	return k;
+}
+
+an_status
+an_ts_shape_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us, an_shape_source source,
+				an_ts_shape **out)
+{
+	size_t		m,
+				kmax,
+				k = 0,
+				ncal = 0,
+			   *starts = NULL,
+			   *brk = NULL;
+	double	   *refs = NULL,
+			   *sq = NULL,
+			   *sds = NULL,
+			   *gram = NULL,
+			   *nn = NULL,
+				maxabs = 0,
+				floor_sd,
+				edge;
+	double		limit = (double) interval_us * AN_SHAPE_MAX_STEP;
+	an_ts_shape *s;
+	an_status	st = AN_OK;
+
+	*out = NULL;
+	if (interval_us <= 0 || w < AN_SHAPE_MIN_WINDOW || w > AN_SHAPE_MAX_WINDOW || n < 3 * w)
+		return AN_OK;
+	m = n - w + 1;
+	/* at most AN_SHAPE_BUDGET values, and at most AN_SHAPE_ROWS_FACTOR times the training rows */
+	kmax = (n * AN_SHAPE_ROWS_FACTOR < AN_SHAPE_BUDGET ? n * AN_SHAPE_ROWS_FACTOR : AN_SHAPE_BUDGET) / w;
+	if (kmax > AN_SHAPE_MAX_REFS)
+		kmax = AN_SHAPE_MAX_REFS;
+	starts = an_alloc_array(kmax, sizeof(size_t));
+	brk = an_alloc_array(n, sizeof(size_t));
+	if (starts == NULL || brk == NULL)
+	{
+		st = AN_ENOMEM;
+		goto done;
+	}
+	/* brk[i]: the last row j <= i entered by a step longer than the limit (0 if none) */
+	brk[0] = 0;
+	AN_FOR_CHECKED(i, n)
+	{
+		if (i > 0)
+			brk[i] = (double) pts[i].ts - (double) pts[i - 1].ts > limit ? i : brk[i - 1];
+		if (fabs(pts[i].value) > maxabs)
+			maxabs = fabs(pts[i].value);
+	}
+	{
+		size_t		cand = choose_starts(m, w, kmax, starts);
+
+		/* keep the windows that span no gap */
+		for (size_t j = 0; j < cand; j++)
+			if (brk[starts[j] + w - 1] <= starts[j])
+				starts[k++] = starts[j];
+	}
+	if (k < 2)
+		goto done;
+	refs = an_alloc_array(k * w, sizeof(double));
+	sq = an_alloc_array(k, sizeof(double));
+	sds = an_alloc_array(k, sizeof(double));
+	gram = an_alloc_array(k * k, sizeof(double));
+	nn = an_alloc_array(k, sizeof(double));
+	if (refs == NULL || sq == NULL || sds == NULL || gram == NULL || nn == NULL)
+	{
+		st = AN_ENOMEM;
+		goto done;
+	}
+	for (size_t j = 0; j < k; j++)
+	{
+		double		mean;
+
+		for (size_t i = 0; i < w; i++)
+			refs[j * w + i] = pts[starts[j] + i].value;
+		window_stats(refs + j * w, w, &mean, &sds[j]);
+	}
+	/* the floor of the normalising spread: a fraction of the median reference's */
+	floor_sd = AN_SHAPE_SIGMA_FLOOR * an_median_inplace(sds, k);
+	if (!(floor_sd >= an_ts_sigma_floor(maxabs)))
+		floor_sd = an_ts_sigma_floor(maxabs);
+	for (size_t j = 0; j < k; j++)
+		sq[j] = normalise(refs + j * w, w, floor_sd, refs + j * w);
+	an_check_interrupts();
+	/* every pair's dot product at once: the upper triangle of refs refs^T */
+	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int) k, (int) w, 1.0, refs, (int) w, 0.0,
+				gram, (int) k);
+	an_check_interrupts();
+	for (size_t i = 0; i < k; i++)
+	{
+		double		best = INFINITY;
+
+		for (size_t j = 0; j < k; j++)
+		{
+			size_t		gap = starts[i] > starts[j] ? starts[i] - starts[j] : starts[j] - starts[i];
+			double		dot = i <= j ? gram[i * k + j] : gram[j * k + i],
+						d2;
+
+			if (gap < w)
+				continue;
+			d2 = sq[i] + sq[j] - 2 * dot;
+			if (d2 < best)
+				best = d2;
+		}
+		if (best < INFINITY)
+			nn[ncal++] = sqrt(best > 0 ? best : 0);
+	}
+	if (ncal < 2)
+		goto done;
+	{
+		size_t		q = (size_t) floor(AN_SHAPE_EDGE_QUANTILE * (double) (ncal - 1) + 0.5);
+
+		an_select_double(nn, ncal, q);
+		edge = nn[q] * AN_SHAPE_EDGE_MARGIN;
+	}
+	if (!(edge >= AN_SHAPE_MIN_EDGE * sqrt(2.0 * (double) w)))
+		edge = AN_SHAPE_MIN_EDGE * sqrt(2.0 * (double) w);
+	if (!isfinite(edge) || !isfinite(floor_sd))
+		goto done;
+	s = an_alloc(sizeof(an_ts_shape) + (k * w + k) * sizeof(double));
+	if (s == NULL)
+	{
+		st = AN_ENOMEM;
+		goto done;
+	}
+	s->w = (uint32_t) w;
+	s->k = (uint32_t) k;
+	s->sigma_floor = floor_sd;
+	s->edge = edge;
+	s->source = source;
+	s->refs = (double *) (s + 1);
+	s->ref_sq = s->refs + k * w;
+	memcpy(s->refs, refs, k * w * sizeof(double));
+	memcpy(s->ref_sq, sq, k * sizeof(double));
+	for (size_t j = 0; j < k * w; j++)
+		if (!isfinite(s->refs[j]))
+		{
+			an_free(s);
+			s = NULL;
+			break;
+		}
+	*out = s;
+done:
+	an_free(starts);
+	an_free(brk);
+	an_free(refs);
+	an_free(sq);
+	an_free(sds);
+	an_free(gram);
+	an_free(nn);
+	return st;
+}
+
+void
+an_ts_shape_write(an_writer *w, const an_ts_shape *s)
+{
+	an_put_u32(w, s->w);
+	an_put_u32(w, s->k);
+	an_put_f64(w, s->sigma_floor);
+	an_put_f64(w, s->edge);
+	an_put_u8(w, (uint8_t) s->source);
+	an_put_f64_array(w, s->refs, (size_t) s->k * s->w);
+}
+
+void
+an_ts_shape_read(an_reader *r, an_ts_shape **out)
+{
+	uint32_t	w = an_get_u32(r),
+				k = an_get_u32(r);
+	double		sigma_floor = an_get_f64_finite(r),
+				edge = an_get_f64_finite(r);
+	uint8_t		source = an_get_u8(r);
+	an_ts_shape *s;
+
+	*out = NULL;
+	if (r->status != AN_OK)
+		return;
+	if (w < AN_SHAPE_MIN_WINDOW || w > AN_SHAPE_MAX_WINDOW || k < 2 || k > AN_SHAPE_MAX_REFS ||
+		(size_t) k * w > AN_SHAPE_BUDGET || !(sigma_floor > 0) || !(edge > 0) ||
+		source > AN_SHAPE_FROM_ACF || (size_t) k * w > an_reader_remaining(r) / sizeof(double))
+	{
+		an_reader_fail(r, AN_ECORRUPT);
+		return;
+	}
+	s = an_alloc(sizeof(an_ts_shape) + ((size_t) k * w + k) * sizeof(double));
+	if (s == NULL)
+	{
+		an_reader_fail(r, AN_ENOMEM);
+		return;
+	}
+	s->w = w;
+	s->k = k;
+	s->sigma_floor = sigma_floor;
+	s->edge = edge;
+	s->source = (an_shape_source) source;
+	s->refs = (double *) (s + 1);
+	s->ref_sq = s->refs + (size_t) k * w;
+	for (size_t j = 0; j < k; j++)
+	{
+		double		ss = 0;
+
+		for (size_t i = 0; i < w; i++)
+		{
+			double		x = an_get_f64_finite(r);
+
+			s->refs[j * w + i] = x;
+			ss += x * x;
+		}
+		s->ref_sq[j] = ss;
+	}
+	if (r->status != AN_OK)
+	{
+		an_free(s);
+		return;
+	}
+	*out = s;
+}
+
+void
+an_ts_shape_free(an_ts_shape *s)
+{
+	an_free(s);
+}
+
+double
+an_ts_shape_distance(const an_ts_shape *s, const double *q, double *scratch)
+{
+	double	   *qn = scratch,
+			   *dots = scratch + s->w,
+				qsq = normalise(q, s->w, s->sigma_floor, qn),
+				best = INFINITY;
+
+	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) s->k, (int) s->w, 1.0, s->refs, (int) s->w, qn, 1, 0.0,
+				dots, 1);
+	for (size_t j = 0; j < s->k; j++)
+	{
+		double		d2 = qsq + s->ref_sq[j] - 2 * dots[j];
+
+		if (d2 < best)
+			best = d2;
+	}
+	return sqrt(best > 0 ? best : 0);
+}
+
+static const char *const source_names[] = {"option", "period", "autocorrelation"};
+
+void
+an_ts_shape_json(const an_ts_shape *s, char *buf, size_t cap)
+{
+	snprintf(buf, cap,
+			 ", \"shape\": {\"window\": %u, \"window_from\": \"%s\", \"references\": %u, "
+			 "\"sigma_floor\": %.17g, \"edge\": %.17g}",
+			 s->w, source_names[s->source], s->k, s->sigma_floor, s->edge);
+}

@@ -1,0 +1,241 @@
+/*
+ * test_ts_shape.c: the shape component (ts_shape.h) and scoring with
+ * context (ts_context.h): the window from the period, the distance against
+ * a brute-force nearest neighbour over explicitly normalised windows, the
+ * calibration (normal windows below 1, a distorted cycle above), model
+ * bytes independent of row order, models without the component unchanged,
+ * the version 3 block (round trip, truncations), and the CUSUM's crossing.
+ */
+#include <float.h>
+
+#include "core/model_format.h"
+#include "core/sort.h"
+#include "core/ts/ts_context.h"
+#include "core/ts/ts_model.h"
+#include "core/ts/ts_shape.h"
+#include "test_random.h"
+#include "unit.h"
+
+#define N 3000
+#define P 50
+#define MIN_US 60000000LL
+
+static double
+sine_at(size_t i)
+{
+	return 10 * sin(2 * PI * (double) i / P) + (uniform01() - 0.5);
+}
+
+static uint8_t *
+fit_sine(bool shape, bool shuffle, size_t *len)
+{
+	an_point   *pts = malloc(N * sizeof(an_point));
+	an_ts_options o;
+	uint8_t    *model = NULL;
+	char		err[256];
+
+	rng_state = 88172645463325252ULL;
+	for (size_t i = 0; i < N; i++)
+	{
+		pts[i].ts = (int64_t) i * MIN_US;
+		pts[i].value = sine_at(i);
+	}
+	if (shuffle)
+		for (size_t i = N - 1; i > 0; i--)
+		{
+			size_t		j = (size_t) (uniform01() * (double) (i + 1)) % (i + 1);
+			an_point	t = pts[i];
+
+			pts[i] = pts[j];
+			pts[j] = t;
+		}
+	an_sort_points(pts, N);
+	an_ts_options_default(&o);
+	o.shape = shape;
+	CHECK(an_ts_fit(pts, N, &o, &model, len, err, sizeof(err)) == AN_OK);
+	free(pts);
+	return model;
+}
+
+/* the nearest reference by brute force: each window normalised explicitly */
+static double
+brute_distance(const an_ts_shape *s, const double *q)
+{
+	double		mean = 0,
+				sd = 0,
+				best = INFINITY;
+
+	for (size_t i = 0; i < s->w; i++)
+		mean += q[i];
+	mean /= s->w;
+	for (size_t i = 0; i < s->w; i++)
+		sd += (q[i] - mean) * (q[i] - mean);
+	sd = sqrt(sd / s->w);
+	if (sd < s->sigma_floor)
+		sd = s->sigma_floor;
+	for (size_t j = 0; j < s->k; j++)
+	{
+		double		d = 0;
+
+		for (size_t i = 0; i < s->w; i++)
+		{
+			double		e = (q[i] - mean) / sd - s->refs[j * s->w + i];
+
+			d += e * e;
+		}
+		if (d < best)
+			best = d;
+	}
+	return sqrt(best);
+}
+
+static void
+test_shape_fit_and_distance(void)
+{
+	size_t		len;
+	uint8_t    *bytes = fit_sine(true, false, &len);
+	an_ts_model *m = NULL;
+	double		q[P],
+				scratch[P + AN_SHAPE_MAX_REFS];
+
+	CHECK(an_ts_model_load(bytes, len, &m) == AN_OK);
+	CHECK(m->format_version == 3);
+	CHECK(m->shape != NULL);
+	CHECK_EQ_INT(m->shape->w, P);
+	CHECK(m->shape->k >= 2 && (size_t) m->shape->k * m->shape->w <= AN_SHAPE_BUDGET);
+	/* normal windows (new noise, every phase): below the edge; the same as brute force */
+	rng_state = 12345;
+	for (size_t start = N; start < N + 2 * P; start += 7)
+	{
+		double		d;
+
+		for (size_t i = 0; i < P; i++)
+			q[i] = sine_at(start + i);
+		d = an_ts_shape_distance(m->shape, q, scratch);
+		CHECK_NEAR(d, brute_distance(m->shape, q), 1e-9, 1e-9);
+		CHECK(d / m->shape->edge < 1);
+	}
+	/* a cycle with a square wave of amplitude 1.5 added: above */
+	for (size_t i = 0; i < P; i++)
+		q[i] = sine_at(N + i) + (sin(2 * PI * (i + 0.5) / 10) > 0 ? 1.5 : -1.5);
+	CHECK(an_ts_shape_distance(m->shape, q, scratch) / m->shape->edge > 1);
+	CHECK_NEAR(an_ts_shape_distance(m->shape, q, scratch), brute_distance(m->shape, q), 1e-9, 1e-9);
+	an_ts_model_free(m);
+	free(bytes);
+}
+
+static void
+test_order_and_off(void)
+{
+	size_t		l1,
+				l2,
+				l3;
+	uint8_t    *a = fit_sine(true, false, &l1),
+			   *b = fit_sine(true, true, &l2),
+			   *off = fit_sine(false, false, &l3);
+	an_ts_model *m = NULL;
+
+	CHECK(l1 == l2 && memcmp(a, b, l1) == 0);
+	CHECK(an_ts_model_load(off, l3, &m) == AN_OK);
+	CHECK(m->shape == NULL && m->format_version == 1);
+	an_ts_model_free(m);
+	/* the shape block follows the model without it: the same payload up to an empty tail block */
+	CHECK(l1 > l3 && memcmp(a + AN_MODEL_HEADER_SIZE, off + AN_MODEL_HEADER_SIZE, l3 - AN_MODEL_HEADER_SIZE) == 0);
+	free(a);
+	free(b);
+	free(off);
+}
+
+/* re-envelope a payload with a version */
+static uint8_t *
+envelope(const uint8_t *payload, size_t plen, int kind, int version, size_t *len)
+{
+	an_writer	w;
+	uint8_t    *out = NULL;
+
+	an_writer_init(&w);
+	for (size_t i = 0; i < plen; i++)
+		an_put_u8(&w, payload[i]);
+	CHECK(an_writer_finish_version(&w, (an_model_kind) kind, version, &out, len) == AN_OK);
+	return out;
+}
+
+static void
+test_block_truncations(void)
+{
+	size_t		len,
+				elen;
+	uint8_t    *bytes = fit_sine(true, false, &len);
+	size_t		plen = len - AN_MODEL_HEADER_SIZE;
+	an_ts_model *m = NULL;
+
+	/* every truncation of the payload, re-enveloped with a valid CRC, is refused */
+	for (size_t cut = plen - 1; cut + 200 * sizeof(double) >= plen && cut > 0; cut--)
+	{
+		uint8_t    *e = envelope(bytes + AN_MODEL_HEADER_SIZE, cut, bytes[5], 3, &elen);
+
+		CHECK(an_ts_model_load(e, elen, &m) != AN_OK);
+		free(e);
+	}
+	/* a zero window */
+	{
+		uint8_t    *p = malloc(plen);
+		size_t		wpos = plen - ((size_t) 8 * 0) ;
+		an_ts_model *ok = NULL;
+
+		CHECK(an_ts_model_load(bytes, len, &ok) == AN_OK);
+		wpos = plen - (size_t) ok->shape->k * ok->shape->w * 8 - 1 - 8 - 8 - 4 - 4;
+		memcpy(p, bytes + AN_MODEL_HEADER_SIZE, plen);
+		memset(p + wpos, 0, 4);
+		{
+			uint8_t    *e = envelope(p, plen, bytes[5], 3, &elen);
+
+			CHECK(an_ts_model_load(e, elen, &m) == AN_ECORRUPT);
+			free(e);
+		}
+		an_ts_model_free(ok);
+		free(p);
+	}
+	free(bytes);
+}
+
+static void
+test_cusum_crossing(void)
+{
+	size_t		len;
+	uint8_t    *bytes = fit_sine(false, false, &len);
+	an_ts_model *m = NULL;
+	an_ts_context c;
+	an_ts_anomaly a;
+	int			crossed = -1;
+
+	CHECK(an_ts_model_load(bytes, len, &m) == AN_OK);
+	CHECK(an_ts_context_init(&c, m) == AN_OK);
+	/* exactly the expected value plus 3 sigma_high: z = 3 each row, S+ grows by 2 a row */
+	for (int i = 0; i < 20 && crossed < 0; i++)
+	{
+		an_ts_detection d;
+		int64_t		ts = (int64_t) (N + i) * MIN_US;
+
+		an_ts_expect(m, ts, &d);
+		an_ts_context_push(&c, ts, d.expected + 3 * an_ts_model_sigma(m, 1), &a);
+		CHECK(isnan(a.shape_score));
+		if (a.shift_score > 1)
+			crossed = i + 1;
+	}
+	/* S+ = 2 r after r rows: above h = 10 first at r = 6 (at r = 5 it equals 10: score 1) */
+	CHECK_EQ_INT(crossed, 6);
+	an_ts_context_free(&c);
+	an_ts_model_free(m);
+	free(bytes);
+}
+
+int
+main(void)
+{
+	RUN(test_shape_fit_and_distance);
+	RUN(test_order_and_off);
+	RUN(test_block_truncations);
+	RUN(test_cusum_crossing);
+	UNIT_EXIT();
+}
