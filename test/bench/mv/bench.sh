@@ -5,6 +5,8 @@
 #
 #   test/bench/mv/bench.sh                                  20 models x 10,000 5-D points, 1,000,000 vectors
 #   test/bench/mv/bench.sh --models 1000 --vectors 10000000 the full size (scikit-learn alone takes ~85 min)
+#   test/bench/mv/bench.sh --models 1000 --vectors 10000000 --peer-models 50
+#                                                         the same, scikit-learn on 50 of the models, scaled
 #
 # The core alone (no SQL) is timed first by core_bench.c: CORE_MODELS (20)
 # models of 10,000 points, CORE_VECTORS (10,000,000) vectors scored; then
