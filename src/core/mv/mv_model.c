@@ -24,6 +24,7 @@
  */
 #include "core/mv/mv_internal.h"
 #include "core/model_format.h"
+#include "core/state/row_order.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -111,61 +112,6 @@ const char *
 an_mv_method_name(an_mv_method m)
 {
 	return m == AN_MV_GAUSSIAN ? "gaussian" : m == AN_MV_PCA ? "pca" : m == AN_MV_GMM ? "gmm" : NULL;
-}
-
-/* ---- canonical row order ---- */
-
-static int
-cmp_rows(const double *a, const double *b, size_t d)
-{
-	for (size_t k = 0; k < d; k++)
-		if (a[k] != b[k])
-			return a[k] < b[k] ? -1 : 1;
-	return 0;
-}
-
-/* Bottom-up merge sort of row indexes (C11 has no qsort with a context). */
-static bool
-sort_rows(const double *x, size_t n, size_t d, uint32_t *ord)
-{
-	uint32_t   *tmp = an_alloc_array(n, sizeof(uint32_t));
-	uint32_t   *a = ord,
-			   *b = tmp;
-
-	if (!tmp)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		ord[i] = (uint32_t) i;
-	for (size_t w = 1; w < n; w *= 2)
-	{
-		/* a pass is O(n); there are log2(n) of them */
-		an_check_interrupts();
-		for (size_t lo = 0; lo < n; lo += 2 * w)
-		{
-			size_t		mid = lo + w < n ? lo + w : n,
-						hi = lo + 2 * w < n ? lo + 2 * w : n,
-						i = lo,
-						j = mid,
-						k = lo;
-
-			while (i < mid && j < hi)
-				b[k++] = cmp_rows(x + (size_t) a[j] * d, x + (size_t) a[i] * d, d) < 0 ? a[j++] : a[i++];
-			while (i < mid)
-				b[k++] = a[i++];
-			while (j < hi)
-				b[k++] = a[j++];
-		}
-		{
-			uint32_t   *t = a;
-
-			a = b;
-			b = t;
-		}
-	}
-	if (a != ord)
-		memcpy(ord, a, n * sizeof(uint32_t));
-	an_free(tmp);
-	return true;
 }
 
 static int
@@ -297,9 +243,12 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 	raw_loc = an_alloc_array(d, sizeof(double));
 	raw_cov = an_alloc_array(d, d * sizeof(double));
 	if (!ord || !xs || !center || !scale || !loc || !cov || !l || !raw_loc || !raw_cov ||
-		!sort_rows(x, n, d, ord))
+		an_row_sort(x, n, d, ord) != AN_OK)
 		goto done;
-	/* the canonical order: the model must not depend on the order rows arrived in */
+	/*
+	 * the canonical order (shared with the partial states: -0 before +0): the
+	 * model must not depend on the order rows arrived in
+	 */
 	for (size_t i = 0; i < n; i++)
 		memcpy(xs + i * d, x + (size_t) ord[i] * d, d * sizeof(double));
 	if (opt->standardize)
