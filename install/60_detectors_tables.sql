@@ -114,6 +114,10 @@ CREATE TABLE @extschema@.anomaly_results (
 	-- Multivariate detectors only; last because version 0.4.0 added them.
 	contributions float8[],
 	top_column    text,
+	-- Univariate detectors only (ts_anomaly); last because version 0.4.0 added them.
+	point_score   float8,
+	shape_score   float8,
+	shift_score   float8,
 	PRIMARY KEY (ts, series_id)
 );
 COMMENT ON TABLE @extschema@.anomaly_results IS
@@ -125,6 +129,12 @@ COMMENT ON COLUMN @extschema@.anomaly_results.contributions IS
 	'multivariate detectors: each value column''s share of the anomaly (mv_detect), in the order of value_columns';
 COMMENT ON COLUMN @extschema@.anomaly_results.top_column IS
 	'multivariate detectors: the value column with the largest contribution (value holds its value)';
+COMMENT ON COLUMN @extschema@.anomaly_results.point_score IS
+	'univariate detectors: the row''s own score (ts_score); score is the larger of it and shape_score';
+COMMENT ON COLUMN @extschema@.anomaly_results.shape_score IS
+	'univariate detectors with the shape component: the score of the window of the last w rows ending at the row (NULL for late rows)';
+COMMENT ON COLUMN @extschema@.anomaly_results.shift_score IS
+	'univariate detectors: the sustained level and spread shift score (CUSUM), not part of score (NULL for late rows)';
 
 CREATE SEQUENCE @extschema@.anomaly_runs_run_id_seq;
 COMMENT ON SEQUENCE @extschema@.anomaly_runs_run_id_seq IS 'anomaly: identifiers of detector runs';

@@ -57,7 +57,10 @@ SELECT s.detector,
        o.missing_rows,
        s.retired_at,
        r.top_column,
-       r.contributions
+       r.contributions,
+       r.point_score,
+       r.shape_score,
+       r.shift_score
 FROM @extschema@.anomaly_series s
 LEFT JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
 -- The latest scored row of a series is the one at its watermark.

@@ -114,6 +114,99 @@ $$;
 COMMENT ON FUNCTION @extschema@._anomaly_fit(@extschema@.anomaly_detectors, text[], timestamptz[], text) IS
 	'anomaly (internal): fits and stores the models of the given series';
 
+-- The warm-up span of a univariate model: how far before a series' watermark
+-- a run reads rows to give ts_anomaly the context of the first new rows.
+-- The shape window of a new row is its last w rows, with no step longer than
+-- two sampling intervals between them (else ts_anomaly restarts the window),
+-- so the w - 1 rows before it lie within 2 (w - 1) intervals of it; one more
+-- interval absorbs the rounding of interval_seconds.  At least 10 rows are
+-- read even without the shape component, so that the shift CUSUMs of a
+-- run's first rows are not started from nothing (a run of one row a minute
+-- would otherwise never see a shift).  NULL without a sampling interval
+-- (no warm-up).
+CREATE FUNCTION @extschema@._anomaly_warm_span(info jsonb)
+RETURNS interval
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN (info ->> 'interval_seconds')::float8 > 0 THEN
+	       make_interval(secs => (2 * greatest(coalesce((info -> 'shape' ->> 'window')::int - 1, 0), 10) + 1)
+	                             * (info ->> 'interval_seconds')::float8) END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_warm_span(jsonb) IS
+	'anomaly (internal): how far before the watermark a run reads warm-up rows for a univariate model';
+
+-- The rows a multivariate run scores (q in _anomaly_score): the rows newer
+-- than the watermark and the late rows without a result, each scored on its
+-- own by mv_detect.  one_series: restricted to the series $5.
+CREATE FUNCTION @extschema@._anomaly_rows_mv_sql(d @extschema@.anomaly_detectors, one_series boolean)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT format($q$(SELECT j.series, j.series_id, j.ts, j.value, j.model_id,
+			             @extschema@.mv_detect(j.model, j.value) AS d
+			      FROM (SELECT src.series, s.series_id, src.ts, src.value, m.model_id, m.model, s.watermark
+			            FROM (%s) src
+			            JOIN @extschema@.anomaly_series s ON s.detector = $1 AND s.series = src.series%s
+			            JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+			            WHERE src.ts > $2%s AND (s.watermark IS NULL OR src.ts > s.watermark - $4)
+			            OFFSET 0) j
+			      WHERE j.watermark IS NULL OR j.ts > j.watermark
+			         OR NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_results o
+			                        WHERE o.ts = j.ts AND o.series_id = j.series_id AND o.ts > $2)
+			      OFFSET 0) q$q$,
+	              @extschema@._anomaly_source_sql(d, true),
+	              CASE WHEN one_series THEN ' AND s.series = $5' ELSE '' END,
+	              CASE WHEN one_series THEN ' AND src.series = $5' ELSE '' END)
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_rows_mv_sql(@extschema@.anomaly_detectors, boolean) IS
+	'anomaly (internal): the rows a run of a multivariate detector scores, with mv_detect';
+
+-- The rows a univariate run scores (q in _anomaly_score), with their context:
+-- ts_anomaly runs over each series' rows in time order, from the warm-up rows
+-- (the source rows at or before the watermark within its model's warm-up
+-- span, _anomaly_warm_span) to the newest, and only the rows newer than the
+-- watermark (new) and the late rows without a result (late) are kept.  The
+-- warm-up rows give the first new rows the shape window they would have had
+-- in one run over all rows; the shift CUSUMs start at the warm-up's first
+-- row.  A late row is scored on its own: its score and flag are the point
+-- score's (as ts_detect's), its shape and shift scores NULL, since its
+-- context is not read in full and rows after it were scored without it.
+-- The model's warm-up span is computed once per model (OFFSET 0), not per row.
+CREATE FUNCTION @extschema@._anomaly_rows_ts_sql(d @extschema@.anomaly_detectors, one_series boolean)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT format($q$(SELECT k.series, k.series_id, k.ts, k.value, k.model_id, k.late, k.d
+			      FROM (SELECT j.*, @extschema@.ts_anomaly(j.model, j.ts, j.value)
+			                          OVER (PARTITION BY j.series_id ORDER BY j.ts) AS d
+			            FROM (SELECT j.*, j.watermark IS NULL OR j.ts > j.watermark AS new,
+			                         j.watermark IS NOT NULL AND j.ts <= j.watermark AND j.ts > j.watermark - $4
+			                         AND NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_results o
+			                                         WHERE o.ts = j.ts AND o.series_id = j.series_id
+			                                           AND o.ts > $2) AS late
+			                  FROM (SELECT src.series, s.series_id, src.ts, src.value, m.model_id, m.model,
+			                               s.watermark, m.warm_span
+			                        FROM (%s) src
+			                        JOIN @extschema@.anomaly_series s ON s.detector = $1 AND s.series = src.series%s
+			                        JOIN (SELECT m.model_id, m.model, @extschema@._anomaly_warm_span(m.info) AS warm_span
+			                              FROM @extschema@.anomaly_models m WHERE m.detector = $1 OFFSET 0) m
+			                          ON m.model_id = s.model_id
+			                        WHERE src.ts > $2%s
+			                          AND (s.watermark IS NULL OR src.ts > s.watermark - greatest($4, m.warm_span))
+			                        OFFSET 0) j
+			                  OFFSET 0) j
+			            WHERE j.new OR j.late OR j.ts > j.watermark - j.warm_span) k
+			      WHERE k.new OR k.late) q$q$,
+	              @extschema@._anomaly_source_sql(d, true),
+	              CASE WHEN one_series THEN ' AND s.series = $5' ELSE '' END,
+	              CASE WHEN one_series THEN ' AND src.series = $5' ELSE '' END)
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_rows_ts_sql(@extschema@.anomaly_detectors, boolean) IS
+	'anomaly (internal): the rows a run of a univariate detector scores, with ts_anomaly over their context';
+
 -- Scores the rows of series with a model that are newer than their watermark
 -- (and the late rows within late_window that have no result yet), writes the
 -- results and advances the watermarks.  only_series restricts it to one series.
@@ -142,10 +235,14 @@ DECLARE
 	missing_after float8 := (@extschema@._anomaly_policy(d.options)).missing_after;
 	mv boolean := d.value_columns IS NOT NULL;
 BEGIN
-	-- Rows older than every series' watermark minus late_window need not be read.
-	SELECT min(coalesce(s.watermark - late_window, '-infinity')) INTO bound
+	-- Rows older than every series' watermark minus late_window (and, for a
+	-- univariate detector, minus the warm-up span of its model) need not be read.
+	SELECT min(coalesce(s.watermark - greatest(late_window,
+	                                           CASE WHEN NOT mv THEN @extschema@._anomaly_warm_span(m.info) END),
+	                    '-infinity')) INTO bound
 	FROM @extschema@.anomaly_series s
-	WHERE s.detector = d.name AND s.model_id IS NOT NULL AND (only_series IS NULL OR s.series = only_series);
+	JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+	WHERE s.detector = d.name AND (only_series IS NULL OR s.series = only_series);
 	IF bound IS NULL THEN
 		rows_scored := 0;
 		anomalies := 0;
@@ -209,21 +306,10 @@ BEGIN
 		), scored AS (
 			INSERT INTO @extschema@.anomaly_results AS r
 				(detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id, scored_at,
-				 series_id, contributions, top_column)
-			SELECT $1, q.series, q.ts, %s, (q.d).score,
-			       (q.d).is_anomaly, q.model_id, $3, now(), q.series_id, %s
-			FROM (SELECT j.series, j.series_id, j.ts, j.value, j.model_id,
-			             %s AS d
-			      FROM (SELECT src.series, s.series_id, src.ts, src.value, m.model_id, m.model, s.watermark
-			            FROM (%s) src
-			            JOIN @extschema@.anomaly_series s ON s.detector = $1 AND s.series = src.series%s
-			            JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
-			            WHERE src.ts > $2%s AND (s.watermark IS NULL OR src.ts > s.watermark - $4)
-			            OFFSET 0) j
-			      WHERE j.watermark IS NULL OR j.ts > j.watermark
-			         OR NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_results o
-			                        WHERE o.ts = j.ts AND o.series_id = j.series_id AND o.ts > $2)
-			      OFFSET 0) q%s
+				 series_id, contributions, top_column, point_score, shape_score, shift_score)
+			SELECT $1, q.series, q.ts, %s, %s,
+			       %s, q.model_id, $3, now(), q.series_id, %s, %s
+			FROM %s%s
 			%s
 			RETURNING r.series_id, r.ts, r.is_anomaly, CASE WHEN r.is_anomaly THEN r.score END AS score, r.top_column
 		), per AS (
@@ -318,18 +404,27 @@ BEGIN
 		      FROM marked m WHERE m.mark = 'u') un
 		$q$,
 		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
-		-- value, expected, lower, upper; contributions, top_column; the scoring.
+		-- value, expected, lower, upper; score; is_anomaly; contributions,
+		-- top_column; point, shape and shift scores; the rows with their scores.
 		-- A multivariate row's value is that of its top column (the first of
 		-- the largest contributions; at distance 0 they are all 0: the first column).
 		CASE WHEN mv THEN 'q.value[top.k], NULL, NULL, NULL' ELSE 'q.value, (q.d).expected, (q.d).lower, (q.d).upper' END,
+		-- score, is_anomaly: a late row's are its point score's (row-wise, as ts_detect's)
+		CASE WHEN mv THEN '(q.d).score' ELSE 'CASE WHEN q.late THEN (q.d).point_score ELSE (q.d).score END' END,
+		CASE WHEN mv THEN '(q.d).is_anomaly' ELSE 'CASE WHEN q.late THEN (q.d).point_score > 1 ELSE (q.d).is_anomaly END' END,
 		CASE WHEN mv THEN '(q.d).contributions, $7[top.k]' ELSE 'NULL, NULL' END,
-		CASE WHEN mv THEN '@extschema@.mv_detect(j.model, j.value)' ELSE '@extschema@.ts_detect(j.model, j.ts, j.value)' END,
-		@extschema@._anomaly_source_sql(d, true),
-		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
-		CASE WHEN only_series IS NULL THEN '' ELSE ' AND src.series = $5' END,
+		CASE WHEN mv THEN 'NULL::float8, NULL::float8, NULL::float8'
+		     ELSE '(q.d).point_score, CASE WHEN NOT q.late THEN (q.d).shape_score END, '
+		          'CASE WHEN NOT q.late THEN (q.d).shift_score END' END,
+		CASE WHEN mv THEN @extschema@._anomaly_rows_mv_sql(d, only_series IS NOT NULL)
+		     ELSE @extschema@._anomaly_rows_ts_sql(d, only_series IS NOT NULL) END,
 		CASE WHEN mv THEN E'\n\t\t\tCROSS JOIN LATERAL (SELECT array_position((q.d).contributions, '
 		                  '(SELECT max(c) FROM unnest((q.d).contributions) c)) AS k) top' ELSE '' END,
-		CASE WHEN skip_duplicates THEN ' ON CONFLICT (ts, series_id) DO NOTHING' ELSE '' END)
+		-- ts_anomaly gives the rows series by series; inserted so, they would
+		-- land all over the results' key (ts, series_id) instead of at its right
+		-- edge: sorting them back into time order costs less (docs/performance.md).
+		CASE WHEN mv THEN '' ELSE E'\n\t\t\tORDER BY q.ts, q.series_id' END
+		|| CASE WHEN skip_duplicates THEN ' ON CONFLICT (ts, series_id) DO NOTHING' ELSE '' END)
 	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts, ev_top
 	USING d.name, bound, run_id, late_window, only_series, missing_after, d.value_columns;
 END

@@ -209,8 +209,10 @@ SELECT extversion FROM pg_extension WHERE extname = 'anomaly';
 :schema_sig_sql \gset upgraded_
 SELECT :'upgraded_schema_items' = :'new_schema_items' AS same_objects,
        :'upgraded_schema_md5' = :'new_schema_md5' AS same_definitions;
-SELECT (SELECT md5(string_agg((to_jsonb(r) - ARRAY['contributions', 'top_column'])::text, ';' ORDER BY ts, series_id))
-               = :'results_md5' AND bool_and(r.contributions IS NULL AND r.top_column IS NULL)
+SELECT (SELECT md5(string_agg((to_jsonb(r) - ARRAY['contributions', 'top_column', 'point_score', 'shape_score',
+                                                  'shift_score'])::text, ';' ORDER BY ts, series_id))
+               = :'results_md5' AND bool_and(r.contributions IS NULL AND r.top_column IS NULL AND r.point_score IS NULL
+                                             AND r.shape_score IS NULL AND r.shift_score IS NULL)
         FROM anomaly_results r) AS results_kept,
        (SELECT md5(string_agg((to_jsonb(s) - 'retired_at')::text, ';' ORDER BY series_id)) = :'series_md5'
                AND bool_and(s.retired_at IS NULL) FROM anomaly_series s) AS series_kept,

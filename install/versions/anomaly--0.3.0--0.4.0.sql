@@ -2127,3 +2127,368 @@ CREATE FUNCTION @extschema@.ts_anomaly(model bytea, ts timestamptz, value float8
 RETURNS @extschema@.ts_anomaly_result AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.ts_anomaly(bytea, timestamptz, float8) IS
   'window function: scores each row with its context (point, shape of the last window, sustained shifts); use OVER (PARTITION BY series ORDER BY ts)';
+
+-- ---------------------------------------------------------------------------
+-- ts-anomaly-detectors: univariate detector runs score new rows with
+-- ts_anomaly over warm-up + new rows, and results carry the point, shape and
+-- shift scores (issue 15, item 3).
+-- ---------------------------------------------------------------------------
+ALTER TABLE @extschema@.anomaly_results
+	ADD COLUMN point_score float8, ADD COLUMN shape_score float8, ADD COLUMN shift_score float8;
+COMMENT ON COLUMN @extschema@.anomaly_results.point_score IS
+	'univariate detectors: the row''s own score (ts_score); score is the larger of it and shape_score';
+COMMENT ON COLUMN @extschema@.anomaly_results.shape_score IS
+	'univariate detectors with the shape component: the score of the window of the last w rows ending at the row (NULL for late rows)';
+COMMENT ON COLUMN @extschema@.anomaly_results.shift_score IS
+	'univariate detectors: the sustained level and spread shift score (CUSUM), not part of score (NULL for late rows)';
+
+-- The warm-up span of a univariate model: how far before a series' watermark
+-- a run reads rows to give ts_anomaly the context of the first new rows.
+-- The shape window of a new row is its last w rows, with no step longer than
+-- two sampling intervals between them (else ts_anomaly restarts the window),
+-- so the w - 1 rows before it lie within 2 (w - 1) intervals of it; one more
+-- interval absorbs the rounding of interval_seconds.  At least 10 rows are
+-- read even without the shape component, so that the shift CUSUMs of a
+-- run's first rows are not started from nothing (a run of one row a minute
+-- would otherwise never see a shift).  NULL without a sampling interval
+-- (no warm-up).
+CREATE FUNCTION @extschema@._anomaly_warm_span(info jsonb)
+RETURNS interval
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN (info ->> 'interval_seconds')::float8 > 0 THEN
+	       make_interval(secs => (2 * greatest(coalesce((info -> 'shape' ->> 'window')::int - 1, 0), 10) + 1)
+	                             * (info ->> 'interval_seconds')::float8) END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_warm_span(jsonb) IS
+	'anomaly (internal): how far before the watermark a run reads warm-up rows for a univariate model';
+
+-- The rows a multivariate run scores (q in _anomaly_score): the rows newer
+-- than the watermark and the late rows without a result, each scored on its
+-- own by mv_detect.  one_series: restricted to the series $5.
+CREATE FUNCTION @extschema@._anomaly_rows_mv_sql(d @extschema@.anomaly_detectors, one_series boolean)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT format($q$(SELECT j.series, j.series_id, j.ts, j.value, j.model_id,
+			             @extschema@.mv_detect(j.model, j.value) AS d
+			      FROM (SELECT src.series, s.series_id, src.ts, src.value, m.model_id, m.model, s.watermark
+			            FROM (%s) src
+			            JOIN @extschema@.anomaly_series s ON s.detector = $1 AND s.series = src.series%s
+			            JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+			            WHERE src.ts > $2%s AND (s.watermark IS NULL OR src.ts > s.watermark - $4)
+			            OFFSET 0) j
+			      WHERE j.watermark IS NULL OR j.ts > j.watermark
+			         OR NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_results o
+			                        WHERE o.ts = j.ts AND o.series_id = j.series_id AND o.ts > $2)
+			      OFFSET 0) q$q$,
+	              @extschema@._anomaly_source_sql(d, true),
+	              CASE WHEN one_series THEN ' AND s.series = $5' ELSE '' END,
+	              CASE WHEN one_series THEN ' AND src.series = $5' ELSE '' END)
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_rows_mv_sql(@extschema@.anomaly_detectors, boolean) IS
+	'anomaly (internal): the rows a run of a multivariate detector scores, with mv_detect';
+
+-- The rows a univariate run scores (q in _anomaly_score), with their context:
+-- ts_anomaly runs over each series' rows in time order, from the warm-up rows
+-- (the source rows at or before the watermark within its model's warm-up
+-- span, _anomaly_warm_span) to the newest, and only the rows newer than the
+-- watermark (new) and the late rows without a result (late) are kept.  The
+-- warm-up rows give the first new rows the shape window they would have had
+-- in one run over all rows; the shift CUSUMs start at the warm-up's first
+-- row.  A late row is scored on its own: its score and flag are the point
+-- score's (as ts_detect's), its shape and shift scores NULL, since its
+-- context is not read in full and rows after it were scored without it.
+-- The model's warm-up span is computed once per model (OFFSET 0), not per row.
+CREATE FUNCTION @extschema@._anomaly_rows_ts_sql(d @extschema@.anomaly_detectors, one_series boolean)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT format($q$(SELECT k.series, k.series_id, k.ts, k.value, k.model_id, k.late, k.d
+			      FROM (SELECT j.*, @extschema@.ts_anomaly(j.model, j.ts, j.value)
+			                          OVER (PARTITION BY j.series_id ORDER BY j.ts) AS d
+			            FROM (SELECT j.*, j.watermark IS NULL OR j.ts > j.watermark AS new,
+			                         j.watermark IS NOT NULL AND j.ts <= j.watermark AND j.ts > j.watermark - $4
+			                         AND NOT EXISTS (SELECT 1 FROM @extschema@.anomaly_results o
+			                                         WHERE o.ts = j.ts AND o.series_id = j.series_id
+			                                           AND o.ts > $2) AS late
+			                  FROM (SELECT src.series, s.series_id, src.ts, src.value, m.model_id, m.model,
+			                               s.watermark, m.warm_span
+			                        FROM (%s) src
+			                        JOIN @extschema@.anomaly_series s ON s.detector = $1 AND s.series = src.series%s
+			                        JOIN (SELECT m.model_id, m.model, @extschema@._anomaly_warm_span(m.info) AS warm_span
+			                              FROM @extschema@.anomaly_models m WHERE m.detector = $1 OFFSET 0) m
+			                          ON m.model_id = s.model_id
+			                        WHERE src.ts > $2%s
+			                          AND (s.watermark IS NULL OR src.ts > s.watermark - greatest($4, m.warm_span))
+			                        OFFSET 0) j
+			                  OFFSET 0) j
+			            WHERE j.new OR j.late OR j.ts > j.watermark - j.warm_span) k
+			      WHERE k.new OR k.late) q$q$,
+	              @extschema@._anomaly_source_sql(d, true),
+	              CASE WHEN one_series THEN ' AND s.series = $5' ELSE '' END,
+	              CASE WHEN one_series THEN ' AND src.series = $5' ELSE '' END)
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_rows_ts_sql(@extschema@.anomaly_detectors, boolean) IS
+	'anomaly (internal): the rows a run of a univariate detector scores, with ts_anomaly over their context';
+
+-- Scores the rows of series with a model that are newer than their watermark
+-- (and the late rows within late_window that have no result yet), writes the
+-- results and advances the watermarks.  only_series restricts it to one series.
+-- ev_* give, per series with anomalies in this run, the anomalies
+-- known to start an event (ev_starts), the highest score and (multivariate
+-- detectors) the top column of the row with that score; u_* list the
+-- anomalies for which the caller must look at the neighbouring rows in
+-- anomaly_results (rows this statement writes are not visible to it).
+-- Without skip_duplicates, a source with two rows for one series and timestamp
+-- makes it fail with unique_violation: ON CONFLICT costs 60% more per row
+-- (speculative insertion), so the caller retries with it only then.
+-- It also records the gaps between the rows it scores newer than the old
+-- watermark (and between the watermark and the first of them) in
+-- anomaly_missing, and brings retired series with new rows back.
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late_window interval, run_id bigint,
+                                           only_series text, skip_duplicates boolean,
+                                           OUT rows_scored bigint, OUT anomalies bigint,
+                                           OUT ev_series_id bigint[], OUT ev_series text[], OUT ev_starts bigint[],
+                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[],
+                                           OUT ev_top text[])
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	bound timestamptz;
+	missing_after float8 := (@extschema@._anomaly_policy(d.options)).missing_after;
+	mv boolean := d.value_columns IS NOT NULL;
+BEGIN
+	-- Rows older than every series' watermark minus late_window (and, for a
+	-- univariate detector, minus the warm-up span of its model) need not be read.
+	SELECT min(coalesce(s.watermark - greatest(late_window,
+	                                           CASE WHEN NOT mv THEN @extschema@._anomaly_warm_span(m.info) END),
+	                    '-infinity')) INTO bound
+	FROM @extschema@.anomaly_series s
+	JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+	WHERE s.detector = d.name AND (only_series IS NULL OR s.series = only_series);
+	IF bound IS NULL THEN
+		rows_scored := 0;
+		anomalies := 0;
+		RETURN;
+	END IF;
+	-- The join reads the tables (not st, whose statistics the planner does not
+	-- know) and the late-row check stays out of it (j): the planner then hashes
+	-- the series and streams the source through in its own order.
+	-- OFFSET 0 keeps ts_detect to one call per row.
+	--
+	-- Events: an anomaly starts one when the row before it (in its series) is
+	-- normal.  Sorting every row of the run by series and time to find that
+	-- row costs as much as the scoring, so only the anomalies are sorted
+	-- (anoms); each normal row newer than the old watermark is then placed
+	-- between two anomalies of its series by a binary search (width_bucket):
+	-- gap k holds the normal rows after the k-th anomaly and before the next.
+	-- The k-th anomaly starts an event ('s') when gap k-1 is not empty, and
+	-- continues one ('c') when it is and the (k-1)-th anomaly is newer than the
+	-- old watermark, so that no row of an earlier run lies between them.
+	-- Otherwise ('u') the caller looks its neighbours up.  Series with a single
+	-- anomaly and no row at or below the old watermark need no gaps: gap 0 is
+	-- not empty exactly when the anomaly is not their oldest row of the run.
+	-- An anomaly newer than the old watermark that is still unresolved has no
+	-- row of this run before it, so the row before it is the one at the
+	-- watermark (prev, read by the key only for those anomalies: a join let the
+	-- planner read all results; no earlier run wrote a row after it),
+	-- and a series never scored before (no watermark) has no row before its
+	-- first anomaly.  Only late anomalies are left to the caller ('u'), whose
+	-- lookup scans back through the results of every series (the key starts
+	-- with ts).
+	--
+	-- rows_since_fit counts the results of the current model newer than its
+	-- training range: each run adds its own such rows, so that the count
+	-- costs O(new rows) however many results the series has.  Usually all of
+	-- a series' rows are (oldest > train_to); the rows of the other series
+	-- only are compared one by one (stale, a join that ends at once when
+	-- there is no such series).
+	--
+	-- Gaps: the rows newer than the old watermark, in order with the row
+	-- before each (lag; the watermark before the first), more than
+	-- missing_after sampling intervals (the model's) after it.  The gap
+	-- after the watermark is left to the stale event of a series that has an
+	-- open one (that event covers it) and skipped for a retired series.
+	-- Without missing_after ($6 NULL) step is NULL and adj is empty.
+	-- Ordering every row of the run made the run 40% slower, so only the
+	-- series whose new rows span more sampling intervals than they have rows
+	-- (by more than half an interval: a row is missing on the grid), and
+	-- those with late rows, are ordered (cand).  A series whose rows came
+	-- closer together than the interval elsewhere in the run can hide a
+	-- gap that way; on a regular grid (jitter under a quarter interval) none is.
+	EXECUTE format($q$
+		WITH st AS MATERIALIZED (
+			SELECT s.series_id, s.series, s.watermark, m.train_to,
+			       s.retired_at IS NOT NULL AS retired, o.series_id IS NOT NULL AS stale_open,
+			       CASE WHEN $6 IS NOT NULL AND (m.info ->> 'interval_seconds')::float8 > 0
+			            THEN make_interval(secs => (m.info ->> 'interval_seconds')::float8) END AS step
+			FROM @extschema@.anomaly_series s
+			JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+			LEFT JOIN @extschema@.anomaly_missing o ON o.series_id = s.series_id AND o.is_open
+			WHERE s.detector = $1%s
+		), scored AS (
+			INSERT INTO @extschema@.anomaly_results AS r
+				(detector, series, ts, value, expected, lower, upper, score, is_anomaly, model_id, run_id, scored_at,
+				 series_id, contributions, top_column, point_score, shape_score, shift_score)
+			SELECT $1, q.series, q.ts, %s, %s,
+			       %s, q.model_id, $3, now(), q.series_id, %s, %s
+			FROM %s%s
+			%s
+			RETURNING r.series_id, r.ts, r.is_anomaly, CASE WHEN r.is_anomaly THEN r.score END AS score, r.top_column
+		), per AS (
+			SELECT sc.series_id, max(sc.ts) AS newest, min(sc.ts) AS oldest, count(*) AS n,
+			       count(*) FILTER (WHERE sc.is_anomaly) AS a
+			FROM scored sc
+			GROUP BY sc.series_id
+		), stale AS (
+			SELECT sc.series_id, count(*) AS fresh
+			FROM (SELECT per.series_id, st.train_to FROM per JOIN st ON st.series_id = per.series_id
+			      WHERE per.oldest <= st.train_to) ns
+			JOIN scored sc ON sc.series_id = ns.series_id AND sc.ts > ns.train_to
+			GROUP BY sc.series_id
+		), upd AS (
+			UPDATE @extschema@.anomaly_series s
+			SET watermark = greatest(s.watermark, per.newest), rows_scored = s.rows_scored + per.n,
+			    rows_since_fit = s.rows_since_fit
+			                     + CASE WHEN per.oldest > st.train_to THEN per.n ELSE coalesce(stale.fresh, 0) END,
+			    last_scored_at = now(),
+			    retired_at = CASE WHEN per.newest > s.watermark OR s.watermark IS NULL THEN NULL ELSE s.retired_at END
+			FROM per
+			JOIN st ON st.series_id = per.series_id
+			LEFT JOIN stale ON stale.series_id = per.series_id
+			WHERE s.detector = $1 AND s.series_id = per.series_id
+			RETURNING per.series_id, per.n, per.a
+		), cand AS (
+			SELECT st.*
+			FROM per JOIN st ON st.series_id = per.series_id
+			WHERE st.step IS NOT NULL
+			  AND (per.oldest <= st.watermark
+			       OR per.newest - coalesce(st.watermark, per.oldest)
+			          > st.step * (per.n - CASE WHEN st.watermark IS NULL THEN 1 ELSE 0 END + 0.5))
+		), adj AS (
+			SELECT sc.series_id, sc.ts, c.series, c.step, c.watermark, c.retired, c.stale_open,
+			       lag(sc.ts, 1, c.watermark) OVER (PARTITION BY sc.series_id ORDER BY sc.ts) AS prev
+			FROM scored sc JOIN cand c ON c.series_id = sc.series_id
+			WHERE c.watermark IS NULL OR sc.ts > c.watermark
+		), gap AS (
+			SELECT g.*, (round(extract(epoch FROM g.ts - g.prev) / extract(epoch FROM g.step)) - 1)::bigint AS m
+			FROM adj g
+			WHERE g.ts - g.prev > g.step * $6
+			  AND NOT (g.prev = g.watermark AND (g.retired OR g.stale_open))
+		), gap_ins AS (
+			INSERT INTO @extschema@.anomaly_missing
+				(detector, series, series_id, cause, started_at, ended_at, missing_rows, sampling_interval, run_id)
+			SELECT $1, g.series, g.series_id, 'gap', g.prev + g.step, g.prev + g.step * g.m, g.m, g.step, $3
+			FROM gap g WHERE g.m >= 1
+			ON CONFLICT (series_id, started_at) DO NOTHING
+		), anoms AS (
+			SELECT a.series_id, a.ts, a.score, a.top, st.series, st.watermark, per.oldest,
+			       cardinality(a.ts) > 1 OR coalesce(per.oldest <= st.watermark, false) AS needs_gaps
+			FROM (SELECT sc.series_id, array_agg(sc.ts ORDER BY sc.ts) AS ts, array_agg(sc.score ORDER BY sc.ts) AS score,
+			             array_agg(sc.top_column ORDER BY sc.ts) AS top
+			      FROM scored sc
+			      WHERE sc.is_anomaly
+			      GROUP BY sc.series_id) a
+			JOIN st ON st.series_id = a.series_id
+			JOIN per ON per.series_id = a.series_id
+		), gaps AS (
+			SELECT DISTINCT sc.series_id, width_bucket(sc.ts, an.ts) AS gap
+			FROM scored sc
+			JOIN (SELECT an.series_id, an.ts, an.watermark FROM anoms an WHERE an.needs_gaps) an
+			  ON an.series_id = sc.series_id
+			WHERE NOT sc.is_anomaly AND (an.watermark IS NULL OR sc.ts > an.watermark)
+		), marked AS (
+			SELECT an.series_id, an.series, u.ts, u.score, u.top,
+			       CASE WHEN g.gap IS NOT NULL OR (NOT an.needs_gaps AND u.ts > an.oldest) THEN 's'
+			            WHEN u.k = 1 AND an.watermark IS NULL THEN 's'
+			            WHEN u.k > 1 AND (an.watermark IS NULL OR an.ts[u.k - 1] > an.watermark) THEN 'c'
+			            WHEN u.ts > an.watermark THEN
+			                 CASE WHEN (SELECT prev.is_anomaly FROM @extschema@.anomaly_results prev
+			                            WHERE prev.ts = an.watermark AND prev.series_id = an.series_id) THEN 'c'
+			                      ELSE 's' END
+			            ELSE 'u' END AS mark
+			FROM anoms an
+			CROSS JOIN LATERAL unnest(an.ts, an.score, an.top) WITH ORDINALITY AS u(ts, score, top, k)
+			LEFT JOIN gaps g ON g.series_id = an.series_id AND g.gap = u.k - 1
+		)
+		SELECT (SELECT coalesce(sum(n), 0) FROM upd)::bigint,
+		       (SELECT coalesce(sum(a), 0) FROM upd)::bigint,
+		       e.series_id, e.series, e.starts, e.peak, un.series_id, un.ts, e.top
+		FROM (SELECT coalesce(array_agg(m.series_id ORDER BY m.series), '{}') AS series_id,
+		             coalesce(array_agg(m.series ORDER BY m.series), '{}') AS series,
+		             coalesce(array_agg(m.starts ORDER BY m.series), '{}') AS starts,
+		             coalesce(array_agg(m.peak ORDER BY m.series), '{}') AS peak,
+		             coalesce(array_agg(m.top ORDER BY m.series), '{}') AS top
+		      FROM (SELECT m.series_id, m.series, count(*) FILTER (WHERE m.mark = 's') AS starts, max(m.score) AS peak,
+		                   (array_agg(m.top ORDER BY m.score DESC NULLS LAST, m.ts))[1] AS top
+		            FROM marked m GROUP BY m.series_id, m.series) m) e,
+		     (SELECT coalesce(array_agg(m.series_id ORDER BY m.series_id, m.ts), '{}') AS series_id,
+		             coalesce(array_agg(m.ts ORDER BY m.series_id, m.ts), '{}') AS ts
+		      FROM marked m WHERE m.mark = 'u') un
+		$q$,
+		CASE WHEN only_series IS NULL THEN '' ELSE ' AND s.series = $5' END,
+		-- value, expected, lower, upper; score; is_anomaly; contributions,
+		-- top_column; point, shape and shift scores; the rows with their scores.
+		-- A multivariate row's value is that of its top column (the first of
+		-- the largest contributions; at distance 0 they are all 0: the first column).
+		CASE WHEN mv THEN 'q.value[top.k], NULL, NULL, NULL' ELSE 'q.value, (q.d).expected, (q.d).lower, (q.d).upper' END,
+		-- score, is_anomaly: a late row's are its point score's (row-wise, as ts_detect's)
+		CASE WHEN mv THEN '(q.d).score' ELSE 'CASE WHEN q.late THEN (q.d).point_score ELSE (q.d).score END' END,
+		CASE WHEN mv THEN '(q.d).is_anomaly' ELSE 'CASE WHEN q.late THEN (q.d).point_score > 1 ELSE (q.d).is_anomaly END' END,
+		CASE WHEN mv THEN '(q.d).contributions, $7[top.k]' ELSE 'NULL, NULL' END,
+		CASE WHEN mv THEN 'NULL::float8, NULL::float8, NULL::float8'
+		     ELSE '(q.d).point_score, CASE WHEN NOT q.late THEN (q.d).shape_score END, '
+		          'CASE WHEN NOT q.late THEN (q.d).shift_score END' END,
+		CASE WHEN mv THEN @extschema@._anomaly_rows_mv_sql(d, only_series IS NOT NULL)
+		     ELSE @extschema@._anomaly_rows_ts_sql(d, only_series IS NOT NULL) END,
+		CASE WHEN mv THEN E'\n\t\t\tCROSS JOIN LATERAL (SELECT array_position((q.d).contributions, '
+		                  '(SELECT max(c) FROM unnest((q.d).contributions) c)) AS k) top' ELSE '' END,
+		-- ts_anomaly gives the rows series by series; inserted so, they would
+		-- land all over the results' key (ts, series_id) instead of at its right
+		-- edge: sorting them back into time order costs less (docs/performance.md).
+		CASE WHEN mv THEN '' ELSE E'\n\t\t\tORDER BY q.ts, q.series_id' END
+		|| CASE WHEN skip_duplicates THEN ' ON CONFLICT (ts, series_id) DO NOTHING' ELSE '' END)
+	INTO rows_scored, anomalies, ev_series_id, ev_series, ev_starts, ev_peak, u_series_id, u_ts, ev_top
+	USING d.name, bound, run_id, late_window, only_series, missing_after, d.value_columns;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._anomaly_score(@extschema@.anomaly_detectors, interval, bigint, text, boolean) IS
+	'anomaly (internal): scores new and late rows of a detector and advances the watermarks';
+
+-- anomaly_latest: the component scores of the latest row.
+CREATE OR REPLACE VIEW @extschema@.anomaly_latest WITH (security_invoker = true) AS
+SELECT s.detector,
+       s.series,
+       r.ts,
+       r.value,
+       r.expected,
+       r.lower,
+       r.upper,
+       r.score,
+       r.is_anomaly,
+       r.scored_at,
+       s.watermark,
+       s.rows_scored,
+       s.model_id,
+       m.fitted_at,
+       s.last_error,
+       s.last_error_at,
+       o.started_at AS missing_since,
+       o.missing_rows,
+       s.retired_at,
+       r.top_column,
+       r.contributions,
+       r.point_score,
+       r.shape_score,
+       r.shift_score
+FROM @extschema@.anomaly_series s
+LEFT JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
+-- The latest scored row of a series is the one at its watermark.
+LEFT JOIN @extschema@.anomaly_results r ON r.ts = s.watermark AND r.series_id = s.series_id
+-- The open stale event of a series, if any (at most one: anomaly_missing_open).
+LEFT JOIN @extschema@.anomaly_missing o ON o.series_id = s.series_id AND o.is_open;
