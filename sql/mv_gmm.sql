@@ -124,27 +124,7 @@ SELECT mv_score(m, '{1,2}') FROM gmodel;
 SELECT mv_score(m, '{Infinity}') FROM gmodel;
 SELECT mv_score(substr(m, 1, length(m) - 1), '{1}') FROM gmodel;
 -- a gmm payload (version 3) that claims method gaussian: corrupt (the envelope's crc is fixed up)
-CREATE FUNCTION pg_temp.crc32c(b bytea) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE crc bigint := 4294967295;
-BEGIN
-  FOR i IN 0 .. length(b) - 1 LOOP
-    crc := crc # get_byte(b, i);
-    FOR k IN 1 .. 8 LOOP
-      crc := CASE WHEN crc & 1 = 1 THEN (crc >> 1) # 2197175160 ELSE crc >> 1 END;
-    END LOOP;
-  END LOOP;
-  RETURN crc # 4294967295;
-END $$;
-CREATE FUNCTION pg_temp.reseal(b bytea) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE crc bigint := pg_temp.crc32c(substring(b FROM 17));
-BEGIN
-  b := set_byte(b, 8, (length(b) - 16) % 256);
-  b := set_byte(b, 9, (length(b) - 16) / 256);
-  FOR k IN 0 .. 3 LOOP
-    b := set_byte(b, 12 + k, ((crc >> (8 * k)) & 255)::int);
-  END LOOP;
-  RETURN b;
-END $$;
+\i sql/include/state_corruption.sql
 SELECT mv_model_info(pg_temp.reseal(overlay(m placing '\x01'::bytea from 18 for 1))) FROM gmodel;
 -- weights that do not sum to 1 (the first weight's top byte changed): corrupt
 SELECT mv_model_info(pg_temp.reseal(overlay(m placing '\x40'::bytea from 16 + 68 + 16 + 8 + 16 + 24 + 8 for 1))) FROM gmodel;

@@ -141,27 +141,7 @@ SELECT mv_fit_merge(s) FROM (SELECT ts_fit_state(now(), 1.0::float8) AS s) u;
 SELECT ts_fit_merge(s) FROM mt_bad;
 SELECT mv_score(s, '{1,2,3}') FROM mt_bad;
 -- damage behind a valid checksum: pg_temp.reseal recomputes the CRC-32C
-CREATE FUNCTION pg_temp.crc32c(b bytea) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE crc bigint := 4294967295;
-BEGIN
-  FOR i IN 0 .. length(b) - 1 LOOP
-    crc := crc # get_byte(b, i);
-    FOR k IN 1 .. 8 LOOP
-      crc := CASE WHEN crc & 1 = 1 THEN (crc >> 1) # 2197175160 ELSE crc >> 1 END;
-    END LOOP;
-  END LOOP;
-  RETURN crc # 4294967295;
-END $$;
-CREATE FUNCTION pg_temp.reseal(b bytea) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE crc bigint := pg_temp.crc32c(substring(b FROM 17));
-BEGIN
-  b := set_byte(b, 8, (length(b) - 16) % 256);
-  b := set_byte(b, 9, (length(b) - 16) / 256);
-  FOR k IN 0 .. 3 LOOP
-    b := set_byte(b, 12 + k, ((crc >> (8 * k)) & 255)::int);
-  END LOOP;
-  RETURN b;
-END $$;
+\i sql/include/state_corruption.sql
 SELECT pg_temp.reseal(s) = s AS reseal_ok FROM mt_bad;
 -- a newer payload version, version 0, the kind of another state
 SELECT mv_fit_merge(pg_temp.reseal(set_byte(s, 16, 2))) FROM mt_bad;
@@ -190,28 +170,7 @@ SELECT mv_fit_merge(pg_temp.reseal(overlay(s PLACING '\x000000000000f87f'::bytea
 SELECT mv_fit_merge(pg_temp.reseal(overlay(s PLACING '\x000000000000f07f'::bytea FROM length(s) - 7))) FROM mt_bad;
 -- with only the CRC kept right, every single-byte corruption and every cut is an error or
 -- still a valid state (a changed feature that keeps the order), never a crash
-DO $$
-DECLARE
-  state bytea := (SELECT s FROM mt_bad);
-  errors int := 0;
-  accepted int := 0;
-BEGIN
-  FOR pos IN 16 .. length(state) - 1 LOOP
-    BEGIN
-      PERFORM mv_fit_merge(s) FROM (SELECT pg_temp.reseal(set_byte(state, pos, (get_byte(state, pos) + 101) % 256)) AS s) x;
-      accepted := accepted + 1;
-    EXCEPTION WHEN OTHERS THEN errors := errors + 1;
-    END;
-  END LOOP;
-  FOR cut IN 16 .. length(state) - 1 LOOP
-    BEGIN
-      PERFORM mv_fit_merge(s) FROM (SELECT pg_temp.reseal(substring(state FROM 1 FOR cut)) AS s) x;
-      accepted := accepted + 1;
-    EXCEPTION WHEN OTHERS THEN errors := errors + 1;
-    END;
-  END LOOP;
-  RAISE NOTICE 'corrupted states rejected: %, accepted: %', errors, accepted;
-END $$;
+SELECT * FROM pg_temp.corrupt_every_byte((SELECT s FROM mt_bad), 'mv_fit_merge');
 
 -- The pca method: its options (components as given, the default too) travel
 -- in the state, so the merge of any split is mv_fit's model.
