@@ -29,7 +29,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pgtest import load_vectors, missing_package, psql  # noqa: E402
+from pgtest import Tally, fresh_schema, load_vectors, missing_package, psql, run_main  # noqa: E402
 
 try:
     import numpy as np
@@ -39,19 +39,12 @@ try:
 except ImportError:
     missing_package("python3-sklearn is not installed")
 
-passed = 0
-failed = 0
+tally = Tally()
 SCHEMA = "mv_gmm_it"
 
 
 def check(label, ok, detail):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   %s (%s)" % (label, detail))
-    else:
-        failed += 1
-        print("FAIL %s (%s)" % (label, detail))
+    tally.record(ok, "%s (%s)" % (label, detail))
 
 
 def rel(a, b):
@@ -168,7 +161,7 @@ def score_rule(label, X, far):
 
 def main():
     rng = np.random.default_rng(20261203)
-    psql("DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s" % (SCHEMA, SCHEMA))
+    fresh_schema(SCHEMA)
     # 1. fixed k, from our k-means++ centres
     exact("2-D k=2", blobs(rng, [300, 200], 2), 2, False)
     exact("3-D k=3", blobs(rng, [400, 250, 150], 3), 3, False)
@@ -189,10 +182,4 @@ def main():
     psql("DROP SCHEMA %s CASCADE" % SCHEMA)
 
 
-try:
-    main()
-except Exception as e:  # a crash counts as a failure, with the reason
-    print("error: %s" % e)
-    failed += 1
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+run_main(main, tally)

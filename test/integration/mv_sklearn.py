@@ -35,7 +35,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pgtest import load_vectors, missing_package, psql  # noqa: E402
+from pgtest import Tally, fresh_schema, load_vectors, missing_package, psql, run_main  # noqa: E402
 
 try:
     import numpy as np
@@ -45,8 +45,7 @@ try:
 except ImportError:
     missing_package("python3-sklearn is not installed")
 
-passed = 0
-failed = 0
+tally = Tally()
 SCHEMA = "mv_it"
 
 
@@ -55,13 +54,7 @@ def load(name, X):
 
 
 def check(label, ok, detail):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   %s (%s)" % (label, detail))
-    else:
-        failed += 1
-        print("FAIL %s (%s)" % (label, detail))
+    tally.record(ok, "%s (%s)" % (label, detail))
 
 
 def rel(a, b):
@@ -184,7 +177,7 @@ def contaminated(rng, n, d, frac, shift):
 
 def main():
     rng = np.random.default_rng(20261203)
-    psql("DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s" % (SCHEMA, SCHEMA))
+    fresh_schema(SCHEMA)
     # d = 1: the exact univariate MCD on both sides
     X = rng.standard_t(2, size=(300, 1))
     compare("1-D heavy tails", X, np.abs(X[:, 0] - np.median(X)) > 50)
@@ -208,10 +201,4 @@ def main():
     psql("DROP SCHEMA %s CASCADE" % SCHEMA)
 
 
-try:
-    main()
-except Exception as e:  # a crash counts as a failure, with the reason
-    print("error: %s" % e)
-    failed += 1
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+run_main(main, tally)
