@@ -96,8 +96,8 @@ row_arg(WindowObject win, int argno, int64 row, bool current, bool *isnull)
 
 	/*
 	 * The current row's arguments are evaluated on the row the executor
-	 * already holds: no seek in the partition's tuplestore (three per row
-	 * otherwise, a third of the glue's time).
+	 * already holds, instead of three seeks a row in the partition's
+	 * tuplestore.
 	 */
 	if (current)
 		return WinGetFuncArgCurrent(win, argno, isnull);
