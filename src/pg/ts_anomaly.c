@@ -64,15 +64,13 @@ model_key(Datum d, char *key)
 static void
 use_model(AnomalyPartition *p, Datum d)
 {
-	MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(p));
+	MemoryContext old;
 	char		key[KEY_MAX + sizeof(Size)];
 	Size		len = model_key(d, key);
 
 	if (p->model != NULL && len > 0 && len == p->key_len && memcmp(key, p->key, len) == 0)
-	{
-		MemoryContextSwitchTo(old);
 		return;
-	}
+	old = MemoryContextSwitchTo(GetMemoryChunkContext(p));
 	if (p->model)
 	{
 		an_ts_context_free(&p->ctx);
@@ -89,25 +87,43 @@ use_model(AnomalyPartition *p, Datum d)
 	MemoryContextSwitchTo(old);
 }
 
+/* One argument of row `row`, which is the current row when `current`. */
+static inline Datum
+row_arg(WindowObject win, int argno, int64 row, bool current, bool *isnull)
+{
+	bool		isout = false;
+	Datum		d;
+
+	/*
+	 * The current row's arguments are evaluated on the row the executor
+	 * already holds, instead of three seeks a row in the partition's
+	 * tuplestore.
+	 */
+	if (current)
+		return WinGetFuncArgCurrent(win, argno, isnull);
+	d = WinGetFuncArgInPartition(win, argno, (int) row, WINDOW_SEEK_HEAD, false, isnull, &isout);
+	*isnull = *isnull || isout;
+	return d;
+}
+
 /* Push row `row` of the partition; false when it gives no result (a NULL argument). */
 static bool
-push_row(WindowObject win, AnomalyPartition *p, int64 row, an_ts_anomaly *out)
+push_row(WindowObject win, AnomalyPartition *p, int64 row, bool current, an_ts_anomaly *out)
 {
-	bool		isnull,
-				isout;
-	Datum		model = WinGetFuncArgInPartition(win, 0, (int) row, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+	bool		isnull;
+	Datum		model = row_arg(win, 0, row, current, &isnull);
 	Datum		tsd,
 				vd;
 	TimestampTz ts;
 	double		value;
 
-	if (isnull || isout)
+	if (isnull)
 		return false;
-	tsd = WinGetFuncArgInPartition(win, 1, (int) row, WINDOW_SEEK_HEAD, false, &isnull, &isout);
-	if (isnull || isout)
+	tsd = row_arg(win, 1, row, current, &isnull);
+	if (isnull)
 		return false;
-	vd = WinGetFuncArgInPartition(win, 2, (int) row, WINDOW_SEEK_HEAD, false, &isnull, &isout);
-	if (isnull || isout)
+	vd = row_arg(win, 2, row, current, &isnull);
+	if (isnull)
 		return false;
 	ts = DatumGetTimestampTz(tsd);
 	value = DatumGetFloat8(vd);
@@ -148,7 +164,7 @@ ts_anomaly(PG_FUNCTION_ARGS)
 		for (int64 r = 0; r < row; r++)
 		{
 			CHECK_FOR_INTERRUPTS();
-			(void) push_row(win, p, r, &a);
+			(void) push_row(win, p, r, false, &a);
 		}
 		if (p->desc == NULL)
 		{
@@ -164,7 +180,7 @@ ts_anomaly(PG_FUNCTION_ARGS)
 		}
 		p->started = true;
 	}
-	have = push_row(win, p, row, &a);
+	have = push_row(win, p, row, true, &a);
 	p->next_row = row + 1;
 	if (!have)
 		PG_RETURN_NULL();

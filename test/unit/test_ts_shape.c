@@ -6,7 +6,9 @@
  * bytes independent of row order, models without the component unchanged,
  * the version 3 block (round trip, truncations), and the CUSUM's crossing.
  */
+#include <cblas.h>
 #include <float.h>
+#include <string.h>
 
 #include "core/model_format.h"
 #include "core/sort.h"
@@ -124,6 +126,96 @@ test_shape_fit_and_distance(void)
 	free(bytes);
 }
 
+/*
+ * The distance as the one-pass implementation computed it before the
+ * rolling one (window sums in index order, normalise, dgemv), to check that
+ * sliding along a series changes no bit.
+ */
+static double
+one_pass_distance(const an_ts_shape *s, const double *q)
+{
+	double		qn[P],
+				dots[AN_SHAPE_MAX_REFS],
+				mean = 0,
+				ss = 0,
+				sd,
+				den,
+				qsq = 0,
+				best = INFINITY;
+
+	for (size_t i = 0; i < s->w; i++)
+		mean += q[i];
+	mean /= (double) s->w;
+	for (size_t i = 0; i < s->w; i++)
+		ss += (q[i] - mean) * (q[i] - mean);
+	sd = sqrt(ss / (double) s->w);
+	den = sd > s->sigma_floor ? sd : s->sigma_floor;
+	for (size_t i = 0; i < s->w; i++)
+	{
+		qn[i] = (q[i] - mean) / den;
+		qsq += qn[i] * qn[i];
+	}
+	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) s->k, (int) s->w, 1.0, s->refs, (int) s->w, qn, 1, 0.0,
+				dots, 1);
+	for (size_t j = 0; j < s->k; j++)
+		if (qsq + s->ref_sq[j] - 2 * dots[j] < best)
+			best = qsq + s->ref_sq[j] - 2 * dots[j];
+	return sqrt(best > 0 ? best : 0);
+}
+
+/* the context's shape scores, sliding with carried sums across a gap, a NaN and a reset: bit for bit */
+static void
+test_rolling_bit_identical(void)
+{
+	size_t		len,
+				n = 6 * P,
+				have = 0,
+				scored = 0;
+	uint8_t    *bytes = fit_sine(true, false, &len);
+	an_ts_model *m = NULL;
+	an_ts_context c;
+	double		win[P];
+	int64_t		ts = 0;
+
+	CHECK(an_ts_model_load(bytes, len, &m) == AN_OK);
+	CHECK(an_ts_context_init(&c, m) == AN_OK);
+	rng_state = 4242;
+	for (size_t r = 0; r < 2 * n; r++)
+	{
+		an_ts_anomaly a;
+		double		v = 1e3 + sine_at(r) * (r % 97 == 0 ? 3 : 1);
+
+		if (r == n)
+		{
+			an_ts_context_reset(&c);
+			have = 0;
+		}
+		ts += r == 2 * P + 5 ? 10 * MIN_US : MIN_US;	/* a gap: a break */
+		if (r == 4 * P)
+			v = NAN;
+		if (r == 2 * P + 5 || r == 4 * P)
+			have = 0;
+		an_ts_context_push(&c, ts, v, &a);
+		if (isnan(v))
+			continue;
+		memmove(win, win + 1, (P - 1) * sizeof(double));
+		win[P - 1] = v;
+		if (++have >= P)
+		{
+			double		want = one_pass_distance(m->shape, win + 0) / m->shape->edge;
+
+			scored++;
+			CHECK(memcmp(&a.shape_score, &want, sizeof(double)) == 0);
+		}
+		else
+			CHECK(isnan(a.shape_score));
+	}
+	CHECK(scored > 3 * P);
+	an_ts_context_free(&c);
+	an_ts_model_free(m);
+	free(bytes);
+}
+
 static void
 test_order_and_off(void)
 {
@@ -234,6 +326,7 @@ int
 main(void)
 {
 	RUN(test_shape_fit_and_distance);
+	RUN(test_rolling_bit_identical);
 	RUN(test_order_and_off);
 	RUN(test_block_truncations);
 	RUN(test_cusum_crossing);

@@ -4,7 +4,9 @@
 # cluster with this checkout's build installed.  Run by hand:
 #   test/bench/ts_perf/anomaly.sh [series] [points_per_series]    (default 1000 1000)
 # Prints ts_fit's time without and with {"shape": true}, and the rows per
-# second of ts_score (a join) and of ts_anomaly (a window over each series),
+# second of ts_score (a join), of row_number() over the same join and window
+# (the join, sort and window machinery alone) and of ts_anomaly (a window over
+# each series),
 # without parallel workers.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -34,6 +36,9 @@ echo "rows=$ROWS: ts_fit ${fit0}s, with the shape component ${fit1}s (ratio $(ec
 psql -X -q -At -c "SELECT 'shape window ' || (ts_model_info(model)->'shape'->>'window') || ', references ' || (ts_model_info(model)->'shape'->>'references') || ', model bytes ' || octet_length(model) FROM m1 LIMIT 1"
 sc=$(run score "SELECT count(*) FILTER (WHERE ts_score(model, ts, value) > 1) FROM series JOIN m1 USING (series)")
 echo "rows=$ROWS: ts_score join ${sc}s ($(echo "$ROWS / $sc" | bc) rows/s)"
+# the same join, sort and window with a trivial window function: the floor under ts_anomaly's time
+rn=$(run plumbing "SELECT count(*) FROM (SELECT row_number() OVER (PARTITION BY series ORDER BY ts) AS a FROM series JOIN m1 USING (series)) x")
+echo "rows=$ROWS: row_number window (m1) ${rn}s ($(echo "$ROWS / $rn" | bc) rows/s)"
 for m in m0 m1; do
 	an=$(run anomaly "SELECT count(*) FILTER (WHERE (a).score > 1) FROM (SELECT ts_anomaly(model, ts, value) OVER (PARTITION BY series ORDER BY ts) AS a FROM series JOIN $m USING (series)) x")
 	echo "rows=$ROWS: ts_anomaly window ($m) ${an}s ($(echo "$ROWS / $an" | bc) rows/s)"
