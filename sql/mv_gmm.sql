@@ -128,3 +128,10 @@ SELECT mv_score(substr(m, 1, length(m) - 1), '{1}') FROM gmodel;
 SELECT mv_model_info(pg_temp.reseal(overlay(m placing '\x01'::bytea from 18 for 1))) FROM gmodel;
 -- weights that do not sum to 1 (the first weight's top byte changed): corrupt
 SELECT mv_model_info(pg_temp.reseal(overlay(m placing '\x40'::bytea from 16 + 68 + 16 + 8 + 16 + 24 + 8 for 1))) FROM gmodel;
+-- mv_log_likelihood: NULL in, NULL out; a vector of the wrong length, NaN,
+-- damaged bytes and a model of another kind are errors, as for mv_score
+SELECT mv_log_likelihood(NULL, '{1}') IS NULL AS null_model, mv_log_likelihood(m, NULL) IS NULL AS null_features FROM gmodel;
+SELECT mv_log_likelihood(m, '{1,2}') FROM gmodel;
+SELECT mv_log_likelihood(m, '{NaN}') FROM gmodel;
+SELECT mv_log_likelihood(substr(m, 1, length(m) - 1), '{1}') FROM gmodel;
+SELECT mv_log_likelihood(ts_fit(now() + i * interval '1 hour', i::float8), '{1}') FROM generate_series(1, 20) i;

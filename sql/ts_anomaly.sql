@@ -100,3 +100,7 @@ SELECT count((r).shape_score) AS shapes, count(r) AS results
 FROM (SELECT ts_anomaly(model, ts, value) OVER (ORDER BY ts) AS r FROM test, m_off) x;
 SELECT ts_anomaly(NULL, now(), 1) OVER ();
 SELECT ts_anomaly('\x00'::bytea, now(), 1) OVER ();
+-- bad input: a NaN value, damaged model bytes, a model of another kind
+SELECT (ts_anomaly(model, ts, 'NaN'::float8) OVER (ORDER BY ts)).score FROM m, (SELECT now() AS ts) t;
+SELECT ts_anomaly(substr(model, 1, length(model) - 1), now(), 1) OVER () FROM m;
+SELECT ts_anomaly(mv_fit(ARRAY[i::float8, (i % 7)::float8]), now(), 1) OVER () FROM generate_series(1, 20) i;
