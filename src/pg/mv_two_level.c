@@ -65,10 +65,7 @@ mv_fit_merge_transition(PG_FUNCTION_ARGS)
 	buf = (const uint8_t *) VARDATA_ANY(b);
 	len = VARSIZE_ANY_EXHDR(b);
 	st = an_vector_state_open(buf, len, &vs);
-	if (st == AN_EKIND && len >= AN_MODEL_HEADER_SIZE && an_model_kind_name(buf[5]) != NULL)
-		report_wrong_kind(buf, len, "mv_fit_merge", "mv_fit_state");
-	if (st != AN_OK)
-		report_model_status(st, "mv_fit_merge");
+	report_state_status(st, buf, len, "mv_fit_merge", "mv_fit_state");
 
 	if (s == NULL)
 	{

@@ -41,10 +41,7 @@ open_state(bytea *b, an_model_kind kind, size_t max_points, const char *fname, a
 	size_t		len = VARSIZE_ANY_EXHDR(b);
 	an_status	s = an_point_state_open(buf, len, kind, max_points, st);
 
-	if (s == AN_EKIND && len >= AN_MODEL_HEADER_SIZE && an_model_kind_name(buf[5]) != NULL)
-		report_wrong_kind(buf, len, fname, an_model_kind_name(kind));
-	if (s != AN_OK)
-		report_model_status(s, fname);
+	report_state_status(s, buf, len, fname, an_model_kind_name(kind));
 }
 
 /* Append the points of a validated state to pc. */
