@@ -65,7 +65,8 @@ build/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) $(EXTENSION).control
 # when the object exists, or on the next release's upgrade when it is new.
 $(UPDATE_BUILT): build/$(EXTENSION)--%.sql: install/updates/%.sql $(REPLAY_PARTS) $(EXTENSION).control
 	@! grep -nE '^CREATE +(FUNCTION|AGGREGATE|VIEW|TYPE|TABLE|SEQUENCE|INDEX|UNIQUE|POLICY|TRIGGER)' $(REPLAY_PARTS) \
-		|| { echo "replayed by the upgrade: use CREATE OR REPLACE, or move it to a part of ONCE_PARTS" >&2; exit 1; }
+		|| { echo "the upgrade runs these parts again: use CREATE OR REPLACE; a type, table or policy" \
+		        "goes into a part of ONCE_PARTS and into $<" >&2; exit 1; }
 	@mkdir -p $(@D)
 	cat $< $(REPLAY_PARTS) > $@
 
