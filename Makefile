@@ -15,10 +15,22 @@ OBJS       = $(patsubst %.c,%.o,$(GLUE_SRCS) $(CORE_SRCS))
 # The install script is assembled from one file per concern in install/,
 # concatenated in the order of their names, into build/ (git-ignored).
 INSTALL_PARTS = $(sort $(wildcard install/*.sql))
-DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql
+# The upgrade from the last release is assembled too, as TimescaleDB does:
+# the hand-written install/updates/<release>--<this version>.sql (new types,
+# tables and columns, DROP of functions whose result type changed), then every
+# part that only (re)defines functions, aggregates and views with CREATE OR
+# REPLACE, and their comments and grants, run again as they are.  ONCE_PARTS
+# create what cannot be created twice (types, tables, policies, the header).
+ONCE_PARTS   = install/00_header.sql install/05_types.sql install/60_detectors_tables.sql \
+               install/61_detectors_security.sql
+REPLAY_PARTS = $(filter-out $(ONCE_PARTS),$(INSTALL_PARTS))
+UPDATE_DELTA = $(wildcard install/updates/*--$(EXTVERSION).sql)
+UPDATE_BUILT = $(patsubst install/updates/%,build/$(EXTENSION)--%,$(UPDATE_DELTA))
+DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql $(UPDATE_BUILT)
 # The released upgrade scripts, and the install script of the first release
 # (PostgreSQL installs any older version as 0.1.0 followed by the upgrades),
-# are installed as they are.
+# are installed as they are.  At a release, the built upgrade is copied
+# there and install/updates/ starts the next version's.
 DATA       = $(wildcard install/versions/*.sql)
 
 # Every sql/*.sql is a pg_regress test.
@@ -45,9 +57,18 @@ include $(PGXS)
 # (-ffp-contract=on) would let the JIT fuse multiply-adds: keep it off there too.
 BITCODE_CFLAGS += -ffp-contract=off
 
-$(DATA_built): $(INSTALL_PARTS) $(EXTENSION).control
+build/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) $(EXTENSION).control
 	@mkdir -p $(@D)
 	cat $(INSTALL_PARTS) > $@
+
+# A replayed part must not CREATE without OR REPLACE: that fails on an upgrade
+# when the object exists, or on the next release's upgrade when it is new.
+$(UPDATE_BUILT): build/$(EXTENSION)--%.sql: install/updates/%.sql $(REPLAY_PARTS) $(EXTENSION).control
+	@! grep -nE '^CREATE +(FUNCTION|AGGREGATE|VIEW|TYPE|TABLE|SEQUENCE|INDEX|UNIQUE|POLICY|TRIGGER)' $(REPLAY_PARTS) \
+		|| { echo "the upgrade runs these parts again: use CREATE OR REPLACE; a type, table or policy" \
+		        "goes into a part of ONCE_PARTS and into $<" >&2; exit 1; }
+	@mkdir -p $(@D)
+	cat $< $(REPLAY_PARTS) > $@
 
 # PGXS tracks no header dependencies: a struct changed in a header must not
 # leave objects compiled against its old layout (a stale object crashed).

@@ -1,31 +1,32 @@
--- Time-series models: ts_fit aggregates, scoring, forecasts and model info.
+-- Time-series models: ts_fit aggregates, scoring, forecasts and model info
+-- (the types ts_detection and ts_anomaly_result are created in part 05).
 
-CREATE FUNCTION ts_fit_transition2(internal, timestamptz, float8)
+CREATE OR REPLACE FUNCTION ts_fit_transition2(internal, timestamptz, float8)
 RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ts_fit_transition2(internal, timestamptz, float8) IS
   'transition function of ts_fit(ts, value): collects points in the aggregate memory context';
 
-CREATE FUNCTION ts_fit_transition3(internal, timestamptz, float8, jsonb)
+CREATE OR REPLACE FUNCTION ts_fit_transition3(internal, timestamptz, float8, jsonb)
 RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ts_fit_transition3(internal, timestamptz, float8, jsonb) IS
   'transition function of ts_fit(ts, value, options): collects points, parses the options once';
 
-CREATE FUNCTION ts_fit_combine(internal, internal)
+CREATE OR REPLACE FUNCTION ts_fit_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ts_fit_combine(internal, internal) IS
   'combine function of ts_fit: merges partial states of parallel workers';
 
-CREATE FUNCTION ts_fit_serialize(internal)
+CREATE OR REPLACE FUNCTION ts_fit_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION ts_fit_serialize(internal) IS
   'serial function of ts_fit: partial state to bytea';
 
-CREATE FUNCTION ts_fit_deserialize(bytea, internal)
+CREATE OR REPLACE FUNCTION ts_fit_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION ts_fit_deserialize(bytea, internal) IS
   'deserial function of ts_fit: bytea to partial state';
 
-CREATE FUNCTION ts_fit_final(internal)
+CREATE OR REPLACE FUNCTION ts_fit_final(internal)
 RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ts_fit_final(internal) IS
   'final function of ts_fit: sorts the points and fits the model (NULL for an empty group)';
@@ -33,7 +34,7 @@ COMMENT ON FUNCTION ts_fit_final(internal) IS
 -- SSPACE is the planner's estimate of a group's state: 16 bytes a point, here
 -- a 1,000-point series (the state grows as needed); 1 MB made it sort the
 -- whole input instead of hashing even a few thousand groups.
-CREATE AGGREGATE ts_fit(timestamptz, float8) (
+CREATE OR REPLACE AGGREGATE ts_fit(timestamptz, float8) (
   SFUNC = ts_fit_transition2,
   STYPE = internal,
   SSPACE = 16384,
@@ -47,7 +48,7 @@ CREATE AGGREGATE ts_fit(timestamptz, float8) (
 COMMENT ON AGGREGATE ts_fit(timestamptz, float8) IS
   'fits a time-series anomaly model to (ts, value) rows with default options; returns the model as bytea';
 
-CREATE AGGREGATE ts_fit(timestamptz, float8, jsonb) (
+CREATE OR REPLACE AGGREGATE ts_fit(timestamptz, float8, jsonb) (
   SFUNC = ts_fit_transition3,
   STYPE = internal,
   SSPACE = 16384,
@@ -61,55 +62,34 @@ CREATE AGGREGATE ts_fit(timestamptz, float8, jsonb) (
 COMMENT ON AGGREGATE ts_fit(timestamptz, float8, jsonb) IS
   'fits a time-series anomaly model to (ts, value) rows with options (method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction, shape, window)';
 
-CREATE TYPE ts_detection AS (
-  expected float8,
-  lower float8,
-  upper float8,
-  score float8,
-  is_anomaly boolean,
-  level float8,
-  seasonal float8
-);
-COMMENT ON TYPE ts_detection IS
-  'result of ts_detect: expected value, normal band, score (> 1 outside the band), flag, and the parts of the expectation';
-
-CREATE FUNCTION ts_score(model bytea, ts timestamptz, value float8)
+CREATE OR REPLACE FUNCTION ts_score(model bytea, ts timestamptz, value float8)
 RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION ts_score(bytea, timestamptz, float8) IS
   'anomaly score of value at ts: 0 at the expected value, 1 at the edge of the normal band, above 1 outside it';
 
-CREATE FUNCTION ts_detect(model bytea, ts timestamptz, value float8)
+COMMENT ON TYPE ts_detection IS
+  'result of ts_detect: expected value, normal band, score (> 1 outside the band), flag, and the parts of the expectation';
+
+CREATE OR REPLACE FUNCTION ts_detect(model bytea, ts timestamptz, value float8)
 RETURNS ts_detection AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION ts_detect(bytea, timestamptz, float8) IS
   'expected value, normal band, score, anomaly flag and expectation parts for value at ts';
 
-CREATE FUNCTION ts_forecast(model bytea, start timestamptz, steps integer,
-                            OUT ts timestamptz, OUT expected float8, OUT lower float8, OUT upper float8)
+CREATE OR REPLACE FUNCTION ts_forecast(model bytea, start timestamptz, steps integer,
+                                       OUT ts timestamptz, OUT expected float8, OUT lower float8, OUT upper float8)
 RETURNS SETOF record AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
 COMMENT ON FUNCTION ts_forecast(bytea, timestamptz, integer) IS
   'expected value and normal band at start and every sampling interval after it, steps rows';
 
-CREATE FUNCTION ts_model_info(model bytea)
+CREATE OR REPLACE FUNCTION ts_model_info(model bytea)
 RETURNS jsonb AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION ts_model_info(bytea) IS
   'what a time-series model learned: kind, training range, points, interval, level, spread, threshold, period, trend';
 
-CREATE TYPE ts_anomaly_result AS (
-  expected float8,
-  lower float8,
-  upper float8,
-  score float8,
-  is_anomaly boolean,
-  level float8,
-  seasonal float8,
-  point_score float8,
-  shape_score float8,
-  shift_score float8
-);
 COMMENT ON TYPE ts_anomaly_result IS
   'result of ts_anomaly: ts_detect''s fields (score the larger of point_score and shape_score), and the point, shape and shift scores (1 = edge of normal)';
 
-CREATE FUNCTION ts_anomaly(model bytea, ts timestamptz, value float8)
+CREATE OR REPLACE FUNCTION ts_anomaly(model bytea, ts timestamptz, value float8)
 RETURNS ts_anomaly_result AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
 COMMENT ON FUNCTION ts_anomaly(bytea, timestamptz, float8) IS
   'window function: scores each row with its context (point, shape of the last window, sustained shifts); use OVER (PARTITION BY series ORDER BY ts)';

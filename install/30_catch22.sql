@@ -3,39 +3,39 @@
 -- catch22 / catch24 time-series features (Lubba et al., 2019)
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION catch22(series float8[]) RETURNS float8[]
+CREATE OR REPLACE FUNCTION catch22(series float8[]) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'catch22_array'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION catch22(float8[]) IS
 	'the 22 catch22 features of a series (in array order), in the order of catch22_names(); NaN for a constant series';
 
-CREATE FUNCTION catch24(series float8[]) RETURNS float8[]
+CREATE OR REPLACE FUNCTION catch24(series float8[]) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'catch24_array'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION catch24(float8[]) IS
 	'catch22 plus the mean and the sample standard deviation of the series, in the order of catch24_names()';
 
-CREATE FUNCTION catch22_names() RETURNS text[]
+CREATE OR REPLACE FUNCTION catch22_names() RETURNS text[]
 	AS 'MODULE_PATHNAME', 'catch22_names'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION catch22_names() IS 'full names of the 22 catch22 features, in output order';
 
-CREATE FUNCTION catch24_names() RETURNS text[]
+CREATE OR REPLACE FUNCTION catch24_names() RETURNS text[]
 	AS 'MODULE_PATHNAME', 'catch24_names'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION catch24_names() IS 'full names of the 24 catch24 features, in output order';
 
-CREATE FUNCTION catch22_short_names() RETURNS text[]
+CREATE OR REPLACE FUNCTION catch22_short_names() RETURNS text[]
 	AS 'MODULE_PATHNAME', 'catch22_short_names'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION catch22_short_names() IS 'short names of the 22 catch22 features (mode_5, ...), in output order';
 
-CREATE FUNCTION catch24_short_names() RETURNS text[]
+CREATE OR REPLACE FUNCTION catch24_short_names() RETURNS text[]
 	AS 'MODULE_PATHNAME', 'catch24_short_names'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION catch24_short_names() IS 'short names of the 24 catch24 features (mode_5, ..., mean, std), in output order';
 
-CREATE FUNCTION catch22_features(series float8[])
+CREATE OR REPLACE FUNCTION catch22_features(series float8[])
 	RETURNS TABLE (feature int, name text, short_name text, value float8)
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 	AS $$
@@ -46,7 +46,7 @@ CREATE FUNCTION catch22_features(series float8[])
 COMMENT ON FUNCTION catch22_features(float8[]) IS
 	'the 22 catch22 features of a series as (feature, name, short_name, value) rows, for BI tools';
 
-CREATE FUNCTION catch24_features(series float8[])
+CREATE OR REPLACE FUNCTION catch24_features(series float8[])
 	RETURNS TABLE (feature int, name text, short_name text, value float8)
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 	AS $$
@@ -63,41 +63,41 @@ COMMENT ON FUNCTION catch24_features(float8[]) IS
 -- arrive (window use, which PostgreSQL allows only for READ_ONLY) and catch22 and catch24
 -- over the same rows may share one state.
 
-CREATE FUNCTION catch22_agg_trans(internal, timestamptz, float8) RETURNS internal
+CREATE OR REPLACE FUNCTION catch22_agg_trans(internal, timestamptz, float8) RETURNS internal
 	AS 'MODULE_PATHNAME', 'catch22_agg_trans'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION catch22_agg_trans(internal, timestamptz, float8) IS
 	'transition function of the catch22 and catch24 aggregates (skips rows with a NULL)';
 
-CREATE FUNCTION catch22_agg_combine(internal, internal) RETURNS internal
+CREATE OR REPLACE FUNCTION catch22_agg_combine(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'catch22_agg_combine'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION catch22_agg_combine(internal, internal) IS
 	'combine function of the catch22 and catch24 aggregates';
 
-CREATE FUNCTION catch22_agg_serialize(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION catch22_agg_serialize(internal) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'catch22_agg_serialize'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION catch22_agg_serialize(internal) IS
 	'serialize function of the catch22 and catch24 aggregates';
 
-CREATE FUNCTION catch22_agg_deserialize(bytea, internal) RETURNS internal
+CREATE OR REPLACE FUNCTION catch22_agg_deserialize(bytea, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'catch22_agg_deserialize'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION catch22_agg_deserialize(bytea, internal) IS
 	'deserialize function of the catch22 and catch24 aggregates';
 
-CREATE FUNCTION catch22_agg_final(internal) RETURNS float8[]
+CREATE OR REPLACE FUNCTION catch22_agg_final(internal) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'catch22_agg_final'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION catch22_agg_final(internal) IS 'final function of the catch22 aggregate';
 
-CREATE FUNCTION catch24_agg_final(internal) RETURNS float8[]
+CREATE OR REPLACE FUNCTION catch24_agg_final(internal) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'catch24_agg_final'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION catch24_agg_final(internal) IS 'final function of the catch24 aggregate';
 
-CREATE AGGREGATE catch22(ts timestamptz, value float8) (
+CREATE OR REPLACE AGGREGATE catch22(ts timestamptz, value float8) (
 	SFUNC = catch22_agg_trans,
 	STYPE = internal,
 	SSPACE = 16384,
@@ -111,7 +111,7 @@ CREATE AGGREGATE catch22(ts timestamptz, value float8) (
 COMMENT ON AGGREGATE catch22(timestamptz, float8) IS
 	'the 22 catch22 features of the series formed by the rows ordered by ts (no ORDER BY needed); rows with a NULL are skipped';
 
-CREATE AGGREGATE catch24(ts timestamptz, value float8) (
+CREATE OR REPLACE AGGREGATE catch24(ts timestamptz, value float8) (
 	SFUNC = catch22_agg_trans,
 	STYPE = internal,
 	SSPACE = 16384,

@@ -4,17 +4,17 @@
 -- Shards (postgres_fdw, Citus) or time partitions compute states where the rows are; one
 -- node merges them (docs/scaling.md).  The support functions are ts_fit's and catch22's.
 
-CREATE FUNCTION ts_fit_state_final(internal)
+CREATE OR REPLACE FUNCTION ts_fit_state_final(internal)
 RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ts_fit_state_final(internal) IS
   'final function of ts_fit_state: the points sorted and the options, as a ts_fit_state value (NULL for an empty group)';
 
-CREATE FUNCTION ts_fit_merge_transition(internal, bytea)
+CREATE OR REPLACE FUNCTION ts_fit_merge_transition(internal, bytea)
 RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ts_fit_merge_transition(internal, bytea) IS
   'transition function of ts_fit_merge and ts_fit_state(bytea): validates a state and adds its points (NULL states are skipped)';
 
-CREATE AGGREGATE ts_fit_state(timestamptz, float8) (
+CREATE OR REPLACE AGGREGATE ts_fit_state(timestamptz, float8) (
   SFUNC = ts_fit_transition2,
   STYPE = internal,
   SSPACE = 16384,
@@ -28,7 +28,7 @@ CREATE AGGREGATE ts_fit_state(timestamptz, float8) (
 COMMENT ON AGGREGATE ts_fit_state(timestamptz, float8) IS
   'partial state of ts_fit(ts, value) as bytea, for ts_fit_merge';
 
-CREATE AGGREGATE ts_fit_state(timestamptz, float8, jsonb) (
+CREATE OR REPLACE AGGREGATE ts_fit_state(timestamptz, float8, jsonb) (
   SFUNC = ts_fit_transition3,
   STYPE = internal,
   SSPACE = 16384,
@@ -42,7 +42,7 @@ CREATE AGGREGATE ts_fit_state(timestamptz, float8, jsonb) (
 COMMENT ON AGGREGATE ts_fit_state(timestamptz, float8, jsonb) IS
   'partial state of ts_fit(ts, value, options) as bytea, for ts_fit_merge';
 
-CREATE AGGREGATE ts_fit_state(state bytea) (
+CREATE OR REPLACE AGGREGATE ts_fit_state(state bytea) (
   SFUNC = ts_fit_merge_transition,
   STYPE = internal,
   SSPACE = 16384,
@@ -56,7 +56,7 @@ CREATE AGGREGATE ts_fit_state(state bytea) (
 COMMENT ON AGGREGATE ts_fit_state(bytea) IS
   'merges ts_fit_state values into one (rollups, adding new rows to a kept state)';
 
-CREATE AGGREGATE ts_fit_merge(state bytea) (
+CREATE OR REPLACE AGGREGATE ts_fit_merge(state bytea) (
   SFUNC = ts_fit_merge_transition,
   STYPE = internal,
   SSPACE = 16384,
@@ -70,17 +70,17 @@ CREATE AGGREGATE ts_fit_merge(state bytea) (
 COMMENT ON AGGREGATE ts_fit_merge(bytea) IS
   'the model ts_fit returns over all the rows of the ts_fit_state values merged';
 
-CREATE FUNCTION catch22_state_final(internal)
+CREATE OR REPLACE FUNCTION catch22_state_final(internal)
 RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION catch22_state_final(internal) IS
   'final function of catch22_state: the points sorted, as a catch22_state value (NULL for an empty group)';
 
-CREATE FUNCTION catch22_merge_transition(internal, bytea)
+CREATE OR REPLACE FUNCTION catch22_merge_transition(internal, bytea)
 RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION catch22_merge_transition(internal, bytea) IS
   'transition function of catch22_merge, catch24_merge and catch22_state(bytea): validates a state and adds its points';
 
-CREATE AGGREGATE catch22_state(ts timestamptz, value float8) (
+CREATE OR REPLACE AGGREGATE catch22_state(ts timestamptz, value float8) (
   SFUNC = catch22_agg_trans,
   STYPE = internal,
   SSPACE = 16384,
@@ -94,7 +94,7 @@ CREATE AGGREGATE catch22_state(ts timestamptz, value float8) (
 COMMENT ON AGGREGATE catch22_state(timestamptz, float8) IS
   'partial state of catch22(ts, value) and catch24(ts, value) as bytea, for catch22_merge and catch24_merge';
 
-CREATE AGGREGATE catch22_state(state bytea) (
+CREATE OR REPLACE AGGREGATE catch22_state(state bytea) (
   SFUNC = catch22_merge_transition,
   STYPE = internal,
   SSPACE = 16384,
@@ -108,7 +108,7 @@ CREATE AGGREGATE catch22_state(state bytea) (
 COMMENT ON AGGREGATE catch22_state(bytea) IS
   'merges catch22_state values into one';
 
-CREATE AGGREGATE catch22_merge(state bytea) (
+CREATE OR REPLACE AGGREGATE catch22_merge(state bytea) (
   SFUNC = catch22_merge_transition,
   STYPE = internal,
   SSPACE = 16384,
@@ -122,7 +122,7 @@ CREATE AGGREGATE catch22_merge(state bytea) (
 COMMENT ON AGGREGATE catch22_merge(bytea) IS
   'the 22 catch22 features catch22(ts, value) returns over all the rows of the catch22_state values merged';
 
-CREATE AGGREGATE catch24_merge(state bytea) (
+CREATE OR REPLACE AGGREGATE catch24_merge(state bytea) (
   SFUNC = catch22_merge_transition,
   STYPE = internal,
   SSPACE = 16384,

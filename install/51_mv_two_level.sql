@@ -2,17 +2,17 @@
 -- returns the partial state as a self-contained bytea (kind mv_fit_state), mv_fit_merge(state)
 -- the model mv_fit returns over all the rows, byte for byte.  The support functions are mv_fit's.
 
-CREATE FUNCTION mv_fit_state_final(internal)
+CREATE OR REPLACE FUNCTION mv_fit_state_final(internal)
 RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION mv_fit_state_final(internal) IS
   'final function of mv_fit_state: the vectors sorted and the options, as an mv_fit_state value (NULL for an empty group)';
 
-CREATE FUNCTION mv_fit_merge_transition(internal, bytea)
+CREATE OR REPLACE FUNCTION mv_fit_merge_transition(internal, bytea)
 RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION mv_fit_merge_transition(internal, bytea) IS
   'transition function of mv_fit_merge and mv_fit_state(bytea): validates a state and adds its vectors (NULL states are skipped)';
 
-CREATE AGGREGATE mv_fit_state(features float8[]) (
+CREATE OR REPLACE AGGREGATE mv_fit_state(features float8[]) (
   SFUNC = mv_fit_trans,
   STYPE = internal,
   FINALFUNC = mv_fit_state_final,
@@ -24,7 +24,7 @@ CREATE AGGREGATE mv_fit_state(features float8[]) (
 COMMENT ON AGGREGATE mv_fit_state(float8[]) IS
   'partial state of mv_fit(features) as bytea, for mv_fit_merge';
 
-CREATE AGGREGATE mv_fit_state(features float8[], options jsonb) (
+CREATE OR REPLACE AGGREGATE mv_fit_state(features float8[], options jsonb) (
   SFUNC = mv_fit_trans,
   STYPE = internal,
   FINALFUNC = mv_fit_state_final,
@@ -36,7 +36,7 @@ CREATE AGGREGATE mv_fit_state(features float8[], options jsonb) (
 COMMENT ON AGGREGATE mv_fit_state(float8[], jsonb) IS
   'partial state of mv_fit(features, options) as bytea, for mv_fit_merge';
 
-CREATE AGGREGATE mv_fit_state(state bytea) (
+CREATE OR REPLACE AGGREGATE mv_fit_state(state bytea) (
   SFUNC = mv_fit_merge_transition,
   STYPE = internal,
   FINALFUNC = mv_fit_state_final,
@@ -48,7 +48,7 @@ CREATE AGGREGATE mv_fit_state(state bytea) (
 COMMENT ON AGGREGATE mv_fit_state(bytea) IS
   'merges mv_fit_state values into one (rollups, adding new rows to a kept state)';
 
-CREATE AGGREGATE mv_fit_merge(state bytea) (
+CREATE OR REPLACE AGGREGATE mv_fit_merge(state bytea) (
   SFUNC = mv_fit_merge_transition,
   STYPE = internal,
   FINALFUNC = mv_fit_final,

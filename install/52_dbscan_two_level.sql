@@ -4,17 +4,17 @@
 -- model dbscan_fit returns over all the rows, byte for byte.  The support functions are
 -- dbscan_fit's.
 
-CREATE FUNCTION dbscan_fit_state_final(internal)
+CREATE OR REPLACE FUNCTION dbscan_fit_state_final(internal)
 RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dbscan_fit_state_final(internal) IS
   'final function of dbscan_fit_state: the vectors sorted and the parameters, as a dbscan_fit_state value (NULL for an empty group)';
 
-CREATE FUNCTION dbscan_fit_merge_transition(internal, bytea)
+CREATE OR REPLACE FUNCTION dbscan_fit_merge_transition(internal, bytea)
 RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dbscan_fit_merge_transition(internal, bytea) IS
   'transition function of dbscan_fit_merge and dbscan_fit_state(bytea): validates a state and adds its vectors (NULL states are skipped)';
 
-CREATE AGGREGATE dbscan_fit_state(features float8[], eps float8, min_points int) (
+CREATE OR REPLACE AGGREGATE dbscan_fit_state(features float8[], eps float8, min_points int) (
   SFUNC = dbscan_fit_trans,
   STYPE = internal,
   FINALFUNC = dbscan_fit_state_final,
@@ -26,7 +26,7 @@ CREATE AGGREGATE dbscan_fit_state(features float8[], eps float8, min_points int)
 COMMENT ON AGGREGATE dbscan_fit_state(float8[], float8, int) IS
   'partial state of dbscan_fit(features, eps, min_points) as bytea, for dbscan_fit_merge';
 
-CREATE AGGREGATE dbscan_fit_state(features float8[], eps float8, min_points int, standardize boolean) (
+CREATE OR REPLACE AGGREGATE dbscan_fit_state(features float8[], eps float8, min_points int, standardize boolean) (
   SFUNC = dbscan_fit_trans,
   STYPE = internal,
   FINALFUNC = dbscan_fit_state_final,
@@ -38,7 +38,7 @@ CREATE AGGREGATE dbscan_fit_state(features float8[], eps float8, min_points int,
 COMMENT ON AGGREGATE dbscan_fit_state(float8[], float8, int, boolean) IS
   'partial state of dbscan_fit(features, eps, min_points, standardize) as bytea, for dbscan_fit_merge';
 
-CREATE AGGREGATE dbscan_fit_state(state bytea) (
+CREATE OR REPLACE AGGREGATE dbscan_fit_state(state bytea) (
   SFUNC = dbscan_fit_merge_transition,
   STYPE = internal,
   FINALFUNC = dbscan_fit_state_final,
@@ -50,7 +50,7 @@ CREATE AGGREGATE dbscan_fit_state(state bytea) (
 COMMENT ON AGGREGATE dbscan_fit_state(bytea) IS
   'merges dbscan_fit_state values into one (rollups, adding new rows to a kept state)';
 
-CREATE AGGREGATE dbscan_fit_merge(state bytea) (
+CREATE OR REPLACE AGGREGATE dbscan_fit_merge(state bytea) (
   SFUNC = dbscan_fit_merge_transition,
   STYPE = internal,
   FINALFUNC = dbscan_fit_final,

@@ -8,6 +8,8 @@
 -- runs, registered for pg_dump, and the trigger that deletes the results of
 -- a deleted series.  The parts 61 to 65 add privileges and row-level
 -- security, views, the registry, the run and the pg_cron schedule.
+-- Parts 60 and 61 are created once: an upgrade does not run them again, and
+-- adds what is new here in install/updates/ (see the Makefile).
 -- ---------------------------------------------------------------------------
 
 CREATE TABLE @extschema@.anomaly_detectors (

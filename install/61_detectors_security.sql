@@ -10,6 +10,7 @@
 --   * only members of the owner role can change or run it, and a run also
 --     needs SELECT on the source's columns.
 -- The views are security_invoker, so they apply the same policies.
+-- Created once, as part 60 (see there).
 -- ---------------------------------------------------------------------------
 
 -- Access: granted to everyone, filtered by the policies below.

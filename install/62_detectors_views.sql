@@ -9,7 +9,7 @@
 -- kind and missing_rows come last because version 0.4.0 added them, and
 -- top_column (multivariate detectors: the column that contributes most at
 -- the peak) after them.
-CREATE VIEW @extschema@.anomaly_events WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW @extschema@.anomaly_events WITH (security_invoker = true) AS
 SELECT x.detector,
        x.series,
        min(x.ts)                                        AS started_at,
@@ -36,7 +36,7 @@ FROM @extschema@.anomaly_missing m;
 COMMENT ON VIEW @extschema@.anomaly_events IS
 	'anomaly: consecutive anomalous rows of a series merged into one event (start, end, peak, and for multivariate detectors the column that contributes most at the peak), and stretches of missing rows (kind missing)';
 
-CREATE VIEW @extschema@.anomaly_latest WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW @extschema@.anomaly_latest WITH (security_invoker = true) AS
 SELECT s.detector,
        s.series,
        r.ts,

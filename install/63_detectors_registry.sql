@@ -6,7 +6,7 @@
 -- ---------------------------------------------------------------------------
 
 -- Parses the detector keys out of the options; the rest goes to ts_fit.
-CREATE FUNCTION @extschema@._anomaly_policy(
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_policy(
 	options jsonb,
 	OUT fit_options jsonb,
 	OUT train_window interval,
@@ -106,7 +106,7 @@ COMMENT ON FUNCTION @extschema@._anomaly_policy(jsonb) IS
 
 -- Checks and registers a detector: value_column for a univariate (ts_fit)
 -- detector, value_columns (at least 2) for a multivariate (mv_fit) one.
-CREATE FUNCTION @extschema@._anomaly_create_detector(
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_create_detector(
 	name text,
 	source regclass,
 	time_column text,
@@ -191,7 +191,7 @@ $$;
 COMMENT ON FUNCTION @extschema@._anomaly_create_detector(text, regclass, text, text, text[], text, jsonb) IS
 	'anomaly (internal): checks and registers a univariate or multivariate detector';
 
-CREATE FUNCTION @extschema@.anomaly_create_detector(
+CREATE OR REPLACE FUNCTION @extschema@.anomaly_create_detector(
 	name text,
 	source regclass,
 	time_column text,
@@ -217,7 +217,7 @@ COMMENT ON FUNCTION @extschema@.anomaly_create_detector(text, regclass, text, te
 -- value columns, in their order.  One column is refused rather than taken as
 -- a one-feature mv model: the one-column call (value_column text) fits ts_fit,
 -- which knows the seasonality that a one-feature mv model would not.
-CREATE FUNCTION @extschema@.anomaly_create_detector(
+CREATE OR REPLACE FUNCTION @extschema@.anomaly_create_detector(
 	name text,
 	source regclass,
 	time_column text,
@@ -264,7 +264,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.anomaly_create_detector(text, regclass, text, text[], text, jsonb) IS
 	'anomaly: registers a multivariate detector over a table or view (time column, 2 or more value columns scored jointly by one mv_fit model per series, optional series column; mv_fit options plus train_window, refit_every, min_train_points, late_window, missing_after, missing_clock)';
 
-CREATE FUNCTION @extschema@.anomaly_drop_detector(name text)
+CREATE OR REPLACE FUNCTION @extschema@.anomaly_drop_detector(name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -282,7 +282,7 @@ END
 $$;
 
 -- Finds a detector and locks it against concurrent runs and changes.
-CREATE FUNCTION @extschema@._anomaly_lock_detector(name text)
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_lock_detector(name text)
 RETURNS @extschema@.anomaly_detectors
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -313,7 +313,7 @@ COMMENT ON FUNCTION @extschema@.anomaly_drop_detector(text) IS
 -- hourly points with a daily cycle), so that a bad option fails at
 -- anomaly_create_detector rather than at the first run.  Only parameter errors
 -- (22023) are passed on.
-CREATE FUNCTION @extschema@._anomaly_check_fit_options(fit_options jsonb)
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_check_fit_options(fit_options jsonb)
 RETURNS void
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -334,7 +334,7 @@ COMMENT ON FUNCTION @extschema@._anomaly_check_fit_options(jsonb) IS
 -- The same for mv_fit, on synthetic vectors of the detector's dimension (an
 -- option such as the number of pca components is valid for some dimensions
 -- only): 200 rows, or dims + 50 when that is more.
-CREATE FUNCTION @extschema@._anomaly_check_mv_fit_options(fit_options jsonb, dims integer)
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_check_mv_fit_options(fit_options jsonb, dims integer)
 RETURNS void
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -355,7 +355,7 @@ COMMENT ON FUNCTION @extschema@._anomaly_check_mv_fit_options(jsonb, integer) IS
 -- Marks a series as retired (dropped from the source): it raises no more
 -- missing-data events, and its open stale event is closed.  New rows of the
 -- series bring it back (anomaly_run clears retired_at).
-CREATE FUNCTION @extschema@.anomaly_retire_series(detector text, series text, retired boolean DEFAULT true)
+CREATE OR REPLACE FUNCTION @extschema@.anomaly_retire_series(detector text, series text, retired boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp

@@ -11,7 +11,7 @@
 -- in their order).  Rows with a NULL time, a NULL series or a NULL, NaN or
 -- infinite value (in any of the value columns) are left out.
 -- Without with_value, the value columns are neither read nor checked (series discovery).
-CREATE FUNCTION @extschema@._anomaly_source_sql(d @extschema@.anomaly_detectors, with_value boolean)
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_source_sql(d @extschema@.anomaly_detectors, with_value boolean)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -37,8 +37,8 @@ COMMENT ON FUNCTION @extschema@._anomaly_source_sql(@extschema@.anomaly_detector
 -- training window), stores the models and points the series at them.
 -- only_series restricts it to one series (the fallback after a failure).
 -- Returns the number of models stored.
-CREATE FUNCTION @extschema@._anomaly_fit(d @extschema@.anomaly_detectors, need_series text[],
-                                         need_cutoff timestamptz[], only_series text)
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_fit(d @extschema@.anomaly_detectors, need_series text[],
+                                                    need_cutoff timestamptz[], only_series text)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -124,7 +124,7 @@ COMMENT ON FUNCTION @extschema@._anomaly_fit(@extschema@.anomaly_detectors, text
 -- run's first rows are not started from nothing (a run of one row a minute
 -- would otherwise never see a shift).  NULL without a sampling interval
 -- (no warm-up).
-CREATE FUNCTION @extschema@._anomaly_warm_span(info jsonb)
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_warm_span(info jsonb)
 RETURNS interval
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -139,7 +139,7 @@ COMMENT ON FUNCTION @extschema@._anomaly_warm_span(jsonb) IS
 -- The rows a multivariate run scores (q in _anomaly_score): the rows newer
 -- than the watermark and the late rows without a result, each scored on its
 -- own by mv_detect.  one_series: restricted to the series $5.
-CREATE FUNCTION @extschema@._anomaly_rows_mv_sql(d @extschema@.anomaly_detectors, one_series boolean)
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_rows_mv_sql(d @extschema@.anomaly_detectors, one_series boolean)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -174,7 +174,7 @@ COMMENT ON FUNCTION @extschema@._anomaly_rows_mv_sql(@extschema@.anomaly_detecto
 -- score's (as ts_detect's), its shape and shift scores NULL, since its
 -- context is not read in full and rows after it were scored without it.
 -- The model's warm-up span is computed once per model (OFFSET 0), not per row.
-CREATE FUNCTION @extschema@._anomaly_rows_ts_sql(d @extschema@.anomaly_detectors, one_series boolean)
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_rows_ts_sql(d @extschema@.anomaly_detectors, one_series boolean)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -221,12 +221,12 @@ COMMENT ON FUNCTION @extschema@._anomaly_rows_ts_sql(@extschema@.anomaly_detecto
 -- It also records the gaps between the rows it scores newer than the old
 -- watermark (and between the watermark and the first of them) in
 -- anomaly_missing, and brings retired series with new rows back.
-CREATE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late_window interval, run_id bigint,
-                                           only_series text, skip_duplicates boolean,
-                                           OUT rows_scored bigint, OUT anomalies bigint,
-                                           OUT ev_series_id bigint[], OUT ev_series text[], OUT ev_starts bigint[],
-                                           OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[],
-                                           OUT ev_top text[])
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_score(d @extschema@.anomaly_detectors, late_window interval, run_id bigint,
+                                                      only_series text, skip_duplicates boolean,
+                                                      OUT rows_scored bigint, OUT anomalies bigint,
+                                                      OUT ev_series_id bigint[], OUT ev_series text[], OUT ev_starts bigint[],
+                                                      OUT ev_peak float8[], OUT u_series_id bigint[], OUT u_ts timestamptz[],
+                                                      OUT ev_top text[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -436,9 +436,9 @@ COMMENT ON FUNCTION @extschema@._anomaly_score(@extschema@.anomaly_detectors, in
 -- that knows its sampling interval), how many sampling intervals (m) their
 -- newest row is older than the clock, and whether that is more than
 -- missing_after and the series is not retired.
-CREATE FUNCTION @extschema@._anomaly_stale(detector text, clock timestamptz, missing_after float8,
-                                           OUT series_id bigint, OUT series text, OUT watermark timestamptz,
-                                           OUT step interval, OUT m bigint, OUT stale boolean)
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_stale(detector text, clock timestamptz, missing_after float8,
+                                                      OUT series_id bigint, OUT series text, OUT watermark timestamptz,
+                                                      OUT step interval, OUT m bigint, OUT stale boolean)
 RETURNS SETOF record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -458,7 +458,7 @@ COMMENT ON FUNCTION @extschema@._anomaly_stale(text, timestamptz, float8) IS
 
 -- The run itself, as the detector's owner (see anomaly_run, which calls it).
 -- caller is the role that called anomaly_run (anomaly_runs.run_by).
-CREATE FUNCTION @extschema@._anomaly_run(
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_run(
 	name text,
 	caller name,
 	OUT run_id bigint,
@@ -731,7 +731,7 @@ COMMENT ON FUNCTION @extschema@._anomaly_run(text, name) IS
 -- The relations and types that a role owns in this session's temporary schema,
 -- with the DROP statement's kind and qualified name of each (the row types and
 -- array types made with a relation or type go with it).
-CREATE FUNCTION @extschema@._anomaly_temp_objects(owner oid, OUT oid oid, OUT kind text, OUT name text)
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_temp_objects(owner oid, OUT oid oid, OUT kind text, OUT name text)
 RETURNS SETOF record
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -750,7 +750,7 @@ $$;
 COMMENT ON FUNCTION @extschema@._anomaly_temp_objects(oid) IS
 	'anomaly (internal): the relations and types a role owns in the session''s temporary schema';
 
-CREATE FUNCTION @extschema@.anomaly_run(
+CREATE OR REPLACE FUNCTION @extschema@.anomaly_run(
 	name text,
 	OUT run_id bigint,
 	OUT series integer,

@@ -3,7 +3,7 @@
 -- Detectors: scheduling with pg_cron
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@._anomaly_require_pg_cron()
+CREATE OR REPLACE FUNCTION @extschema@._anomaly_require_pg_cron()
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -20,7 +20,7 @@ $$;
 COMMENT ON FUNCTION @extschema@._anomaly_require_pg_cron() IS
 	'anomaly (internal): raises an error naming pg_cron when it is not installed';
 
-CREATE FUNCTION @extschema@.anomaly_schedule(name text, schedule text)
+CREATE OR REPLACE FUNCTION @extschema@.anomaly_schedule(name text, schedule text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -39,7 +39,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.anomaly_schedule(text, text) IS
 	'anomaly: runs a detector on a pg_cron schedule (job name anomaly:<name>); returns the pg_cron job id';
 
-CREATE FUNCTION @extschema@.anomaly_unschedule(name text)
+CREATE OR REPLACE FUNCTION @extschema@.anomaly_unschedule(name text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp

@@ -14,17 +14,8 @@ CREATE TABLE par_serial AS
 SELECT series, ts_fit(ts, value) AS m, ts_fit(ts, value, '{"threshold": 5}') AS m5
 FROM par_data GROUP BY series;
 
--- serially: options are compared by content, and NULL options do not mix with
--- options given, whatever rows each worker sees (terse: the error may come
--- from a worker or from the leader)
-\set VERBOSITY terse
-SELECT ts_fit(ts, value, ('{"threshold": ' || (3 + (value > 50)::int) || '}')::jsonb) FROM par_data WHERE series = 0;
-SELECT ts_fit(ts, value, CASE WHEN value > 50 THEN '{"threshold": 5}'::jsonb END) FROM par_data WHERE series = 0;
-SELECT ts_fit(ts, value, CASE WHEN value <= 50 THEN '{"threshold": 5}'::jsonb END) FROM par_data WHERE series = 0;
-\set VERBOSITY default
-SELECT ts_fit(ts, value, NULL::jsonb) = ts_fit(ts, value) AS null_options_are_defaults,
-       ts_fit(ts, value, ('{"threshold": ' || 5 || '}')::jsonb) = ts_fit(ts, value, '{"threshold": 5}') AS same_options
-FROM par_data WHERE series = 0;
+-- serially: options that differ between rows
+\i sql/include/ts_fit_mixed_options.sql
 
 -- parallel, forced
 \i sql/include/force_parallel.sql
@@ -43,17 +34,8 @@ FROM par_serial s JOIN par_parallel p USING (series) ORDER BY series;
 
 EXPLAIN (COSTS OFF)
 SELECT ts_fit(ts, value, NULL::jsonb) FROM par_data WHERE series = 0;
--- in parallel: options are compared by content, and NULL options do not mix with
--- options given, whatever rows each worker sees (terse: the error may come
--- from a worker or from the leader)
-\set VERBOSITY terse
-SELECT ts_fit(ts, value, ('{"threshold": ' || (3 + (value > 50)::int) || '}')::jsonb) FROM par_data WHERE series = 0;
-SELECT ts_fit(ts, value, CASE WHEN value > 50 THEN '{"threshold": 5}'::jsonb END) FROM par_data WHERE series = 0;
-SELECT ts_fit(ts, value, CASE WHEN value <= 50 THEN '{"threshold": 5}'::jsonb END) FROM par_data WHERE series = 0;
-\set VERBOSITY default
-SELECT ts_fit(ts, value, NULL::jsonb) = ts_fit(ts, value) AS null_options_are_defaults,
-       ts_fit(ts, value, ('{"threshold": ' || 5 || '}')::jsonb) = ts_fit(ts, value, '{"threshold": 5}') AS same_options
-FROM par_data WHERE series = 0;
+-- in parallel: the same options that differ between rows
+\i sql/include/ts_fit_mixed_options.sql
 
 -- whole-table aggregate (no GROUP BY) in parallel too
 EXPLAIN (COSTS OFF) SELECT ts_fit(ts, value) FROM par_data;
