@@ -2492,3 +2492,9 @@ LEFT JOIN @extschema@.anomaly_models m ON m.model_id = s.model_id
 LEFT JOIN @extschema@.anomaly_results r ON r.ts = s.watermark AND r.series_id = s.series_id
 -- The open stale event of a series, if any (at most one: anomaly_missing_open).
 LEFT JOIN @extschema@.anomaly_missing o ON o.series_id = s.series_id AND o.is_open;
+
+-- ts_anomaly_score (anomaly-speed): ts_anomaly's score alone, without the composite.
+CREATE FUNCTION ts_anomaly_score(model bytea, ts timestamptz, value float8)
+RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+COMMENT ON FUNCTION ts_anomaly_score(bytea, timestamptz, float8) IS
+  'window function: ts_anomaly''s score alone (no composite to build); use OVER (PARTITION BY series ORDER BY ts)';
