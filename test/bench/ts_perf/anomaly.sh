@@ -6,8 +6,8 @@
 #   REPS=3 JIT=on test/bench/ts_perf/anomaly.sh                   (the defaults)
 # Prints ts_fit's time without and with {"shape": true}, then the rows per
 # second of ts_score (a join), of row_number() over the same join and window
-# with its result and the model carried through the sort (the join, sort and
-# window machinery alone: the floor under ts_anomaly's time), and of
+# with its result, the model and the value carried through (the join, sort
+# and window machinery alone: the floor under ts_anomaly's time), and of
 # ts_anomaly and ts_anomaly_score (when the build has it) over each series;
 # then the floor and the window functions again with an index on
 # (series, ts), which spares the sort.  Each query runs REPS times in its
@@ -58,8 +58,9 @@ have_score=$(psql -X -q -At -c "SELECT to_regprocedure('ts_anomaly_score(bytea, 
 windows() { # label suffix
 	# the same join, sort and window with a trivial window function whose
 	# result is used (else the planner drops the window and the sort) and
-	# the model carried through the sort: the floor under ts_anomaly's time
-	line "row_number window$1" "$(best "SELECT count(*) FILTER (WHERE a > 1 AND m IS NOT NULL) FROM (SELECT row_number() OVER (PARTITION BY series ORDER BY ts) AS a, model AS m FROM series JOIN m1 USING (series)) x")"
+	# the model and the value carried through (else an index-only scan):
+	# the floor under ts_anomaly's time
+	line "row_number window$1" "$(best "SELECT count(*) FILTER (WHERE a > 1 AND m IS NOT NULL AND v IS NOT NULL) FROM (SELECT row_number() OVER (PARTITION BY series ORDER BY ts) AS a, model AS m, value AS v FROM series JOIN m1 USING (series)) x")"
 	for m in m0 m1; do
 		line "ts_anomaly window ($m)$1" "$(best "SELECT count(*) FILTER (WHERE (a).score > 1) FROM (SELECT ts_anomaly(model, ts, value) OVER (PARTITION BY series ORDER BY ts) AS a FROM series JOIN $m USING (series)) x")"
 		[ "$have_score" = t ] || continue
