@@ -93,3 +93,8 @@ CREATE OR REPLACE FUNCTION ts_anomaly(model bytea, ts timestamptz, value float8)
 RETURNS ts_anomaly_result AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
 COMMENT ON FUNCTION ts_anomaly(bytea, timestamptz, float8) IS
   'window function: scores each row with its context (point, shape of the last window, sustained shifts); use OVER (PARTITION BY series ORDER BY ts)';
+
+CREATE OR REPLACE FUNCTION ts_anomaly_score(model bytea, ts timestamptz, value float8)
+RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+COMMENT ON FUNCTION ts_anomaly_score(bytea, timestamptz, float8) IS
+  'window function: ts_anomaly''s score alone (no composite to build); use OVER (PARTITION BY series ORDER BY ts)';

@@ -104,3 +104,21 @@ SELECT ts_anomaly('\x00'::bytea, now(), 1) OVER ();
 SELECT (ts_anomaly(model, ts, 'NaN'::float8) OVER (ORDER BY ts)).score FROM m, (SELECT now() AS ts) t;
 SELECT ts_anomaly(substr(model, 1, length(model) - 1), now(), 1) OVER () FROM m;
 SELECT ts_anomaly(mv_fit(ARRAY[i::float8, (i % 7)::float8]), now(), 1) OVER () FROM generate_series(1, 20) i;
+
+-- the composite is the one a row constructor forms from its fields (binary image equal),
+-- with and without a shape score
+SELECT count(*) FILTER (WHERE (a).shape_score IS NULL) AS shape_null, count(a) AS rows,
+       bool_and(a *= b) AS same_image
+FROM (SELECT a, ROW((a).expected, (a).lower, (a).upper, (a).score, (a).is_anomaly, (a).level, (a).seasonal,
+                    (a).point_score, (a).shape_score, (a).shift_score)::ts_anomaly_result AS b
+      FROM (SELECT ts_anomaly(model, ts, value) OVER (ORDER BY ts) AS a FROM test, m) y) x;
+-- ts_anomaly_score: ts_anomaly's score bit for bit, NULL where ts_anomaly is NULL, per partition
+SELECT count(*) AS rows, count(s) AS scores,
+       bool_and(float8send(s) IS NOT DISTINCT FROM float8send((a).score)) AS same_bits
+FROM (SELECT ts_anomaly(model, ts, v) OVER w AS a, ts_anomaly_score(model, ts, v) OVER w AS s
+      FROM (SELECT 1 AS series, ts, CASE WHEN i % 10 = 0 THEN NULL ELSE value END AS v FROM test
+            UNION ALL SELECT 2, ts, value FROM test WHERE i < 3100) t, m
+      WINDOW w AS (PARTITION BY series ORDER BY ts)) x;
+SELECT ts_anomaly_score(NULL, now(), 1) OVER ();
+SELECT ts_anomaly_score(model, ts, 'NaN'::float8) OVER (ORDER BY ts) FROM m, (SELECT now() AS ts) t;
+SELECT count(s) FROM (SELECT ts_anomaly_score(model, ts, value) OVER (ORDER BY ts DESC) AS s FROM test, m) x;

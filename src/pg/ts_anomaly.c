@@ -4,19 +4,29 @@
  * (core/ts/ts_context.h): the decoded model, the last w values and the
  * CUSUMs live in the partition's local memory, and the rows are pushed in
  * the partition's order.  Should the executor ask for a row out of turn, the
- * context is rebuilt from the partition's first row.
+ * context is rebuilt from the partition's first row.  ts_anomaly_score(...)
+ * OVER (...) is the same call giving only the score (a float8, no composite).
  *
  * The model of a partition is the one of its first row with a model; a row
  * whose model differs (by the stored bytes: a toast pointer or a compressed
  * value whole, else the length and the envelope's header with the
  * payload's CRC-32C) starts the context afresh with that model.  Rows with
  * a NULL ts or value are skipped (a NULL result); a NULL model gives NULL.
+ *
+ * The composite is the per-row cost that is not the core's (perf, see
+ * docs/performance.md): heap_form_tuple walked the ten attributes twice a
+ * row.  Every attribute is fixed-width and only shape_score can be NULL, so
+ * the tuple has one of two layouts: each is formed once a query by
+ * heap_form_tuple as a template (header, null bitmap, padding), and a row
+ * copies its template and stores the values at the template's offsets,
+ * which gives heap_form_tuple's bytes.
  */
 #include "postgres.h"
 
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -28,8 +38,10 @@
 #include "pg/error_report.h"
 #include "pg/ts_model_cache.h"
 
-#define FNAME "ts_anomaly"
 #define KEY_MAX 64
+#define RESULT_NATTS 10
+#define ATT_IS_ANOMALY 4		/* the one bool of ts_anomaly_result */
+#define ATT_SHAPE 8				/* shape_score: the one attribute that can be NULL */
 
 typedef struct AnomalyPartition
 {
@@ -37,10 +49,23 @@ typedef struct AnomalyPartition
 	int64		next_row;		/* the row the context expects next */
 	an_ts_model *model;
 	an_ts_context ctx;
-	TupleDesc	desc;
 	Size		key_len;
 	char		key[KEY_MAX];
 } AnomalyPartition;
+
+/* One layout of the result tuple: its template and each attribute's offset (0: NULL). */
+typedef struct ResultLayout
+{
+	HeapTupleHeader tmpl;
+	uint32		len;
+	uint32		off[RESULT_NATTS];
+} ResultLayout;
+
+/* fn_extra of ts_anomaly, for the whole query: [0] every attribute set, [1] shape_score NULL. */
+typedef struct ResultTemplates
+{
+	ResultLayout layout[2];
+} ResultTemplates;
 
 /* The identity of a stored model value (see the header comment). */
 static Size
@@ -62,7 +87,7 @@ model_key(Datum d, char *key)
 }
 
 static void
-use_model(AnomalyPartition *p, Datum d)
+use_model(AnomalyPartition *p, Datum d, const char *fname)
 {
 	MemoryContext old;
 	char		key[KEY_MAX + sizeof(Size)];
@@ -77,7 +102,7 @@ use_model(AnomalyPartition *p, Datum d)
 		an_ts_model_free(p->model);
 		p->model = NULL;
 	}
-	p->model = ts_model_load_datum(d, FNAME);
+	p->model = ts_model_load_datum(d, fname);
 	if (an_ts_context_init(&p->ctx, p->model) != AN_OK)
 		ereport(ERROR, errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"));
 	p->key_len = Min(len, KEY_MAX);
@@ -108,7 +133,8 @@ row_arg(WindowObject win, int argno, int64 row, bool current, bool *isnull)
 
 /* Push row `row` of the partition; false when it gives no result (a NULL argument). */
 static bool
-push_row(WindowObject win, AnomalyPartition *p, int64 row, bool current, an_ts_anomaly *out)
+push_row(WindowObject win, AnomalyPartition *p, int64 row, bool current, an_ts_anomaly *out,
+		 const char *fname)
 {
 	bool		isnull;
 	Datum		model = row_arg(win, 0, row, current, &isnull);
@@ -128,33 +154,28 @@ push_row(WindowObject win, AnomalyPartition *p, int64 row, bool current, an_ts_a
 	ts = DatumGetTimestampTz(tsd);
 	value = DatumGetFloat8(vd);
 	if (TIMESTAMP_NOT_FINITE(ts))
-		report_infinite_timestamp(FNAME, ts);
+		report_infinite_timestamp(fname, ts);
 	if (isnan(value))
 		ereport(ERROR,
 				errcode(ERRCODE_DATA_EXCEPTION),
-				errmsg("ts_anomaly value must not be NaN"));
-	use_model(p, model);
+				errmsg("%s value must not be NaN", fname));
+	use_model(p, model, fname);
 	if (p->ctx.have_last && ts < p->ctx.last_ts)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("ts_anomaly rows must be in ts order within a partition"),
-				errhint("Call it as ts_anomaly(model, ts, value) OVER (PARTITION BY series ORDER BY ts)."));
+				errmsg("%s rows must be in ts order within a partition", fname),
+				errhint("Call it as %s(model, ts, value) OVER (PARTITION BY series ORDER BY ts).", fname));
 	an_ts_context_push(&p->ctx, ts, value, out);
 	return true;
 }
 
-PG_FUNCTION_INFO_V1(ts_anomaly);
-/* ts_anomaly(model, ts, value) OVER (...): ts_detect's fields and the context scores */
-Datum
-ts_anomaly(PG_FUNCTION_ARGS)
+/* The current row's scores, shared by both functions; false when it has none (a NULL result). */
+static bool
+anomaly_current_row(WindowObject win, an_ts_anomaly *a, const char *fname)
 {
-	WindowObject win = PG_WINDOW_OBJECT();
 	AnomalyPartition *p = (AnomalyPartition *) WinGetPartitionLocalMemory(win, sizeof(AnomalyPartition));
 	int64		row = WinGetCurrentPosition(win);
-	an_ts_anomaly a;
 	bool		have;
-	Datum		values[10];
-	bool		nulls[10] = {false};
 
 	if (!p->started || row != p->next_row)
 	{
@@ -164,36 +185,127 @@ ts_anomaly(PG_FUNCTION_ARGS)
 		for (int64 r = 0; r < row; r++)
 		{
 			CHECK_FOR_INTERRUPTS();
-			(void) push_row(win, p, r, false, &a);
-		}
-		if (p->desc == NULL)
-		{
-			MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(p));
-			TupleDesc	desc;
-
-			if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-				ereport(ERROR,
-						errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("ts_anomaly must return a composite type"));
-			p->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
-			MemoryContextSwitchTo(old);
+			(void) push_row(win, p, r, false, a, fname);
 		}
 		p->started = true;
 	}
-	have = push_row(win, p, row, true, &a);
+	have = push_row(win, p, row, true, a, fname);
 	p->next_row = row + 1;
-	if (!have)
+	return have;
+}
+
+/* One layout: heap_form_tuple's tuple of zeros as the template, and where each value goes. */
+static void
+build_layout(TupleDesc desc, bool shape_null, ResultLayout *l)
+{
+	Datum		values[RESULT_NATTS];
+	bool		nulls[RESULT_NATTS] = {false};
+	HeapTuple	t;
+	uint32		off;
+
+	for (int i = 0; i < RESULT_NATTS; i++)
+		values[i] = i == ATT_IS_ANOMALY ? BoolGetDatum(false) : Float8GetDatum(0.0);
+	nulls[ATT_SHAPE] = shape_null;
+	t = heap_form_tuple(desc, values, nulls);
+	l->tmpl = t->t_data;
+	l->len = t->t_len;
+	off = t->t_data->t_hoff;
+	for (int i = 0; i < RESULT_NATTS; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		l->off[i] = 0;
+		if (nulls[i])
+			continue;
+		off = att_align_nominal(off, att->attalign);
+		l->off[i] = off;
+		off += att->attlen;
+	}
+	if (off != l->len)
+		elog(ERROR, "ts_anomaly_result layout: %u bytes computed, %u formed", off, l->len);
+}
+
+/* The templates of this call site, built at its first row. */
+static const ResultTemplates *
+result_templates(FunctionCallInfo fcinfo)
+{
+	ResultTemplates *t = (ResultTemplates *) fcinfo->flinfo->fn_extra;
+	MemoryContext old;
+	TupleDesc	desc;
+
+	if (t != NULL)
+		return t;
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				errmsg("ts_anomaly must return a composite type"));
+	/* the type of the install script: ten attributes, float8 but is_anomaly */
+	if (desc->natts != RESULT_NATTS)
+		ereport(ERROR,
+				errcode(ERRCODE_DATATYPE_MISMATCH),
+				errmsg("ts_anomaly_result must have %d attributes", RESULT_NATTS));
+	for (int i = 0; i < RESULT_NATTS; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->atttypid != (i == ATT_IS_ANOMALY ? BOOLOID : FLOAT8OID))
+			ereport(ERROR,
+					errcode(ERRCODE_DATATYPE_MISMATCH),
+					errmsg("ts_anomaly_result attribute %d has not the type of the install script", i + 1));
+	}
+	t = palloc(sizeof(ResultTemplates));
+	build_layout(desc, false, &t->layout[0]);
+	build_layout(desc, true, &t->layout[1]);
+	fcinfo->flinfo->fn_extra = t;
+	MemoryContextSwitchTo(old);
+	return t;
+}
+
+/*
+ * The composite of a row: its layout's template with the values stored as
+ * heap_fill_tuple stores them (a float8's 8 bytes, a bool's 1 or 0), in the
+ * current (per-row) memory context.
+ */
+static Datum
+result_datum(const ResultTemplates *t, const an_ts_anomaly *a)
+{
+	const double v[RESULT_NATTS] = {
+		a->point.expected, a->point.lower, a->point.upper, a->score, 0,
+		a->point.level, a->point.seasonal, a->point.score, a->shape_score, a->shift_score
+	};
+	const ResultLayout *l = &t->layout[isnan(a->shape_score) ? 1 : 0];
+	char	   *tup = palloc(l->len);
+
+	memcpy(tup, l->tmpl, l->len);
+	for (int i = 0; i < RESULT_NATTS; i++)
+		if (i != ATT_IS_ANOMALY && l->off[i] != 0)
+			memcpy(tup + l->off[i], &v[i], sizeof(double));
+	tup[l->off[ATT_IS_ANOMALY]] = a->is_anomaly ? 1 : 0;
+	return PointerGetDatum(tup);
+}
+
+PG_FUNCTION_INFO_V1(ts_anomaly);
+/* ts_anomaly(model, ts, value) OVER (...): ts_detect's fields and the context scores */
+Datum
+ts_anomaly(PG_FUNCTION_ARGS)
+{
+	const ResultTemplates *t = result_templates(fcinfo);
+	an_ts_anomaly a;
+
+	if (!anomaly_current_row(PG_WINDOW_OBJECT(), &a, "ts_anomaly"))
 		PG_RETURN_NULL();
-	values[0] = Float8GetDatum(a.point.expected);
-	values[1] = Float8GetDatum(a.point.lower);
-	values[2] = Float8GetDatum(a.point.upper);
-	values[3] = Float8GetDatum(a.score);
-	values[4] = BoolGetDatum(a.is_anomaly);
-	values[5] = Float8GetDatum(a.point.level);
-	values[6] = Float8GetDatum(a.point.seasonal);
-	values[7] = Float8GetDatum(a.point.score);
-	values[8] = Float8GetDatum(a.shape_score);
-	nulls[8] = isnan(a.shape_score);
-	values[9] = Float8GetDatum(a.shift_score);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(p->desc, values, nulls)));
+	PG_RETURN_DATUM(result_datum(t, &a));
+}
+
+PG_FUNCTION_INFO_V1(ts_anomaly_score);
+/* ts_anomaly_score(model, ts, value) OVER (...): ts_anomaly's score alone */
+Datum
+ts_anomaly_score(PG_FUNCTION_ARGS)
+{
+	an_ts_anomaly a;
+
+	if (!anomaly_current_row(PG_WINDOW_OBJECT(), &a, "ts_anomaly_score"))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(a.score);
 }
