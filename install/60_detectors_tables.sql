@@ -8,8 +8,9 @@
 -- runs, registered for pg_dump, and the trigger that deletes the results of
 -- a deleted series.  The parts 61 to 65 add privileges and row-level
 -- security, views, the registry, the run and the pg_cron schedule.
--- Parts 60 and 61 are created once: an upgrade does not run them again, and
--- adds what is new here in install/updates/ (see the Makefile).
+-- Parts 60 and 61 are created once: an upgrade does not run them again, but
+-- runs their sections of what is new in this version (see the Makefile), and
+-- adds new columns in install/updates/.
 -- ---------------------------------------------------------------------------
 
 CREATE TABLE @extschema@.anomaly_detectors (
@@ -164,6 +165,7 @@ COMMENT ON COLUMN @extschema@.anomaly_runs.failure_details IS
 COMMENT ON COLUMN @extschema@.anomaly_runs.missing_events IS
 	'new events of kind missing (gaps and stale series), included in new_events';
 
+-- new in 0.4.0:
 -- Missing data: one row per stretch of a series where rows were expected and
 -- did not come, found by a run (see anomaly_run).  cause 'gap': between two
 -- scored rows; cause 'stale': the series' newest row was too old at a run
@@ -193,6 +195,8 @@ COMMENT ON COLUMN @extschema@.anomaly_missing.missing_rows IS
 COMMENT ON COLUMN @extschema@.anomaly_missing.sampling_interval IS 'the model''s sampling interval';
 COMMENT ON COLUMN @extschema@.anomaly_missing.is_open IS 'stale series still without new rows at the last run';
 COMMENT ON COLUMN @extschema@.anomaly_missing.run_id IS 'anomaly_runs.run_id of the run that found it';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_missing', '');
+-- end of new in 0.4.0
 
 -- pg_dump keeps user data of extension tables only when they are registered.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_detectors', '');
@@ -200,7 +204,6 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_models', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_series', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_results', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_runs', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_missing', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_models_model_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_series_series_id_seq', '');
