@@ -16,14 +16,19 @@ OBJS       = $(patsubst %.c,%.o,$(GLUE_SRCS) $(CORE_SRCS))
 # concatenated in the order of their names, into build/ (git-ignored).
 INSTALL_PARTS = $(sort $(wildcard install/*.sql))
 # The upgrade from the last release is assembled too, as TimescaleDB does:
-# the hand-written install/updates/<release>--<this version>.sql (new types,
-# tables and columns, DROP of functions whose result type changed), then every
-# part that only (re)defines functions, aggregates and views with CREATE OR
-# REPLACE, and their comments and grants, run again as they are.  ONCE_PARTS
-# create what cannot be created twice (types, tables, policies, the header).
+# the hand-written install/updates/<release>--<this version>.sql (new columns,
+# DROP of functions whose result type changed), the helpers of part 01, then
+# the sections of ONCE_PARTS that create what is new in this version, each
+# between the lines "-- new in <this version>:" and "-- end of new in <this
+# version>" (a release deletes those two lines), and last every part that
+# only (re)defines functions, aggregates and views with CREATE OR REPLACE,
+# and their comments and grants, run again as they are.  ONCE_PARTS create
+# what cannot be created twice (types, tables, policies, the header).
 ONCE_PARTS   = install/00_header.sql install/05_types.sql install/60_detectors_tables.sql \
                install/61_detectors_security.sql
-REPLAY_PARTS = $(filter-out $(ONCE_PARTS),$(INSTALL_PARTS))
+HELPER_PARTS = install/01_install_helpers.sql
+REPLAY_PARTS = $(filter-out $(ONCE_PARTS) $(HELPER_PARTS),$(INSTALL_PARTS))
+NEW_SECTION  = new in $(EXTVERSION)
 UPDATE_DELTA = $(wildcard install/updates/*--$(EXTVERSION).sql)
 UPDATE_BUILT = $(patsubst install/updates/%,build/$(EXTENSION)--%,$(UPDATE_DELTA))
 DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql $(UPDATE_BUILT)
@@ -63,12 +68,19 @@ build/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) $(EXTENSION).control
 
 # A replayed part must not CREATE without OR REPLACE: that fails on an upgrade
 # when the object exists, or on the next release's upgrade when it is new.
-$(UPDATE_BUILT): build/$(EXTENSION)--%.sql: install/updates/%.sql $(REPLAY_PARTS) $(EXTENSION).control
-	@! grep -nE '^CREATE +(FUNCTION|AGGREGATE|VIEW|TYPE|TABLE|SEQUENCE|INDEX|UNIQUE|POLICY|TRIGGER)' $(REPLAY_PARTS) \
+$(UPDATE_BUILT): build/$(EXTENSION)--%.sql: install/updates/%.sql $(HELPER_PARTS) $(ONCE_PARTS) $(REPLAY_PARTS) \
+		$(EXTENSION).control
+	@! grep -nE '^CREATE +(FUNCTION|AGGREGATE|VIEW|TYPE|TABLE|SEQUENCE|INDEX|UNIQUE|POLICY|TRIGGER)' $(HELPER_PARTS) $(REPLAY_PARTS) \
 		|| { echo "the upgrade runs these parts again: use CREATE OR REPLACE; a type, table or policy" \
-		        "goes into a part of ONCE_PARTS and into $<" >&2; exit 1; }
+		        "goes into a part of ONCE_PARTS, in its section '$(NEW_SECTION)'" >&2; exit 1; }
+	@for f in $(ONCE_PARTS); do \
+		[ "$$(grep -c '^-- $(NEW_SECTION):$$' $$f)" = "$$(grep -c '^-- end of $(NEW_SECTION)$$' $$f)" ] \
+		|| { echo "$$f: a section '$(NEW_SECTION)' is not closed" >&2; exit 1; }; \
+	done
 	@mkdir -p $(@D)
-	cat $< $(REPLAY_PARTS) > $@
+	cat $< $(HELPER_PARTS) > $@
+	sed -s -n '/^-- $(NEW_SECTION):$$/,/^-- end of $(NEW_SECTION)$$/p' $(ONCE_PARTS) >> $@
+	cat $(REPLAY_PARTS) >> $@
 
 # PGXS tracks no header dependencies: a struct changed in a header must not
 # leave objects compiled against its old layout (a stale object crashed).

@@ -1,7 +1,8 @@
 -- The composite types that functions return (their comments are with the
 -- functions).  Types, like the tables of part 60, are created once: an upgrade
--- does not run this part again (see the Makefile), so a type added or changed
--- later is also created or altered in install/updates/.
+-- does not run this part again (see the Makefile): it runs the section of the
+-- types new in this version instead, and alters in install/updates/ a type
+-- that changed.
 
 -- ts_detect (part 10).
 CREATE TYPE ts_detection AS (
@@ -14,6 +15,7 @@ CREATE TYPE ts_detection AS (
   seasonal float8
 );
 
+-- new in 0.4.0:
 -- ts_anomaly (part 10).
 CREATE TYPE ts_anomaly_result AS (
   expected float8,
@@ -45,3 +47,4 @@ CREATE TYPE mv_detection AS (
   distance float8,
   contributions float8[]
 );
+-- end of new in 0.4.0

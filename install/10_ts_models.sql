@@ -48,19 +48,10 @@ CREATE OR REPLACE AGGREGATE ts_fit(timestamptz, float8) (
 COMMENT ON AGGREGATE ts_fit(timestamptz, float8) IS
   'fits a time-series anomaly model to (ts, value) rows with default options; returns the model as bytea';
 
-CREATE OR REPLACE AGGREGATE ts_fit(timestamptz, float8, jsonb) (
-  SFUNC = ts_fit_transition3,
-  STYPE = internal,
-  SSPACE = 16384,
-  COMBINEFUNC = ts_fit_combine,
-  SERIALFUNC = ts_fit_serialize,
-  DESERIALFUNC = ts_fit_deserialize,
-  FINALFUNC = ts_fit_final,
-  FINALFUNC_MODIFY = READ_WRITE,
-  PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE ts_fit(timestamptz, float8, jsonb) IS
-  'fits a time-series anomaly model to (ts, value) rows with options (method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction, shape, window)';
+-- With options: ts_fit's state, another transition function (part 01).
+SELECT _create_aggregate_like('ts_fit(timestamptz, float8)', 'ts_fit(timestamptz, float8, jsonb)',
+  sfunc => 'ts_fit_transition3', comment =>
+  'fits a time-series anomaly model to (ts, value) rows with options (method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction, shape, window)');
 
 CREATE OR REPLACE FUNCTION ts_score(model bytea, ts timestamptz, value float8)
 RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -111,16 +111,7 @@ CREATE OR REPLACE AGGREGATE catch22(ts timestamptz, value float8) (
 COMMENT ON AGGREGATE catch22(timestamptz, float8) IS
 	'the 22 catch22 features of the series formed by the rows ordered by ts (no ORDER BY needed); rows with a NULL are skipped';
 
-CREATE OR REPLACE AGGREGATE catch24(ts timestamptz, value float8) (
-	SFUNC = catch22_agg_trans,
-	STYPE = internal,
-	SSPACE = 16384,
-	FINALFUNC = catch24_agg_final,
-	FINALFUNC_MODIFY = READ_ONLY,
-	COMBINEFUNC = catch22_agg_combine,
-	SERIALFUNC = catch22_agg_serialize,
-	DESERIALFUNC = catch22_agg_deserialize,
-	PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE catch24(timestamptz, float8) IS
-	'catch22 plus the mean and standard deviation of the rows ordered by ts; rows with a NULL are skipped';
+-- catch24 shares catch22's state (part 01): only the final function differs.
+SELECT _create_aggregate_like('catch22(timestamptz, float8)', 'catch24(ts timestamptz, value float8)',
+	'catch22_agg_trans', 'catch24_agg_final',
+	'catch22 plus the mean and standard deviation of the rows ordered by ts; rows with a NULL are skipped');

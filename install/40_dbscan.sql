@@ -96,18 +96,10 @@ CREATE OR REPLACE AGGREGATE dbscan_fit(features float8[], eps float8, min_points
 COMMENT ON AGGREGATE dbscan_fit(float8[], float8, int) IS
 'Clusters the rows with DBSCAN and returns a model (bytea) holding the core points and their clusters, for dbscan_score. Independent of row order: clusters are numbered in the order of the points'' coordinates.';
 
-CREATE OR REPLACE AGGREGATE dbscan_fit(features float8[], eps float8, min_points int, standardize boolean) (
-    SFUNC = dbscan_fit_trans,
-    STYPE = internal,
-    FINALFUNC = dbscan_fit_final,
-    COMBINEFUNC = dbscan_fit_combine,
-    SERIALFUNC = dbscan_fit_serial,
-    DESERIALFUNC = dbscan_fit_deserial,
-    PARALLEL = SAFE
-);
-
-COMMENT ON AGGREGATE dbscan_fit(float8[], float8, int, boolean) IS
-'As dbscan_fit(features, eps, min_points), after scaling each feature to mean 0 and standard deviation 1 when standardize is true; the model keeps the scaling and dbscan_score applies it.';
+-- With standardize: the same state and final function (part 01).
+SELECT _create_aggregate_like('dbscan_fit(float8[], float8, int)',
+    'dbscan_fit(features float8[], eps float8, min_points int, standardize boolean)', 'dbscan_fit_trans', comment =>
+'As dbscan_fit(features, eps, min_points), after scaling each feature to mean 0 and standard deviation 1 when standardize is true; the model keeps the scaling and dbscan_score applies it.');
 
 CREATE OR REPLACE FUNCTION dbscan_score(model bytea, features float8[])
 RETURNS int

@@ -68,18 +68,9 @@ CREATE OR REPLACE AGGREGATE mv_fit(features float8[]) (
 COMMENT ON AGGREGATE mv_fit(float8[]) IS
 'Fits a multivariate model (bytea) to the feature vectors of the group: robust location and covariance by FastMCD (method gaussian). Rows with NULL features are left out; NULL for no rows. Independent of row order.';
 
-CREATE OR REPLACE AGGREGATE mv_fit(features float8[], options jsonb) (
-    SFUNC = mv_fit_trans,
-    STYPE = internal,
-    FINALFUNC = mv_fit_final,
-    COMBINEFUNC = mv_fit_combine,
-    SERIALFUNC = mv_fit_serial,
-    DESERIALFUNC = mv_fit_deserial,
-    PARALLEL = SAFE
-);
-
-COMMENT ON AGGREGATE mv_fit(float8[], jsonb) IS
-'As mv_fit(features), with options: method ("gaussian", "pca" or "gmm"), standardize (default true), threshold (the distance at score 1) or false_alarm_rate (default 0.001); pca: components (share of variance or count); gmm: components (the most mixture components BIC chooses among, default 5, at most 16), min_components (default 1), reg_covar (default 1e-6). NULL options are the defaults.';
+-- With options: the same state and final function (part 01).
+SELECT _create_aggregate_like('mv_fit(float8[])', 'mv_fit(features float8[], options jsonb)', 'mv_fit_trans', comment =>
+'As mv_fit(features), with options: method ("gaussian", "pca" or "gmm"), standardize (default true), threshold (the distance at score 1) or false_alarm_rate (default 0.001); pca: components (share of variance or count); gmm: components (the most mixture components BIC chooses among, default 5, at most 16), min_components (default 1), reg_covar (default 1e-6). NULL options are the defaults.');
 
 CREATE OR REPLACE FUNCTION mv_score(model bytea, features float8[])
 RETURNS float8

@@ -8,8 +8,9 @@
 -- runs, registered for pg_dump, and the trigger that deletes the results of
 -- a deleted series.  The parts 61 to 65 add privileges and row-level
 -- security, views, the registry, the run and the pg_cron schedule.
--- Parts 60 and 61 are created once: an upgrade does not run them again, and
--- adds what is new here in install/updates/ (see the Makefile).
+-- Parts 60 and 61 are created once: an upgrade does not run them again, but
+-- runs their sections of what is new in this version (see the Makefile), and
+-- adds new columns in install/updates/ (their comments are in sections here).
 -- ---------------------------------------------------------------------------
 
 CREATE TABLE @extschema@.anomaly_detectors (
@@ -29,11 +30,13 @@ CREATE TABLE @extschema@.anomaly_detectors (
 COMMENT ON TABLE @extschema@.anomaly_detectors IS
 	'anomaly: registered detectors (one row per anomaly_create_detector call)';
 COMMENT ON COLUMN @extschema@.anomaly_detectors.source IS 'table or view the detector reads';
+-- new in 0.4.0:
 COMMENT ON COLUMN @extschema@.anomaly_detectors.options IS
 	'ts_fit options (mv_fit options for a multivariate detector) plus the refit and missing-data policy keys';
 COMMENT ON COLUMN @extschema@.anomaly_detectors.value_column IS 'the value column of a univariate (ts_fit) detector';
 COMMENT ON COLUMN @extschema@.anomaly_detectors.value_columns IS
 	'the value columns of a multivariate (mv_fit) detector, in the order of its feature vectors';
+-- end of new in 0.4.0
 COMMENT ON COLUMN @extschema@.anomaly_detectors.owner IS 'role whose members may change and run the detector';
 
 CREATE SEQUENCE @extschema@.anomaly_models_model_id_seq;
@@ -57,8 +60,10 @@ COMMENT ON TABLE @extschema@.anomaly_models IS
 	'anomaly: every model a detector fitted, per series; is_current marks the one in use';
 COMMENT ON COLUMN @extschema@.anomaly_models.train_from IS 'oldest timestamp of the training rows';
 COMMENT ON COLUMN @extschema@.anomaly_models.train_to IS 'newest timestamp of the training rows';
+-- new in 0.4.0:
 COMMENT ON COLUMN @extschema@.anomaly_models.info IS
 	'ts_model_info(model); for a multivariate detector mv_model_info(model) and the sampling interval';
+-- end of new in 0.4.0
 
 CREATE SEQUENCE @extschema@.anomaly_series_series_id_seq;
 COMMENT ON SEQUENCE @extschema@.anomaly_series_series_id_seq IS 'anomaly: identifiers of detector series';
@@ -89,8 +94,10 @@ COMMENT ON COLUMN @extschema@.anomaly_series.rows_since_fit IS
 	'rows newer than the training range scored by the current model';
 COMMENT ON COLUMN @extschema@.anomaly_series.series_id IS
 	'number of the series, unique over all detectors (anomaly_results.series_id)';
+-- new in 0.4.0:
 COMMENT ON COLUMN @extschema@.anomaly_series.retired_at IS
 	'set by anomaly_retire_series: the series raises no missing-data events until it has new rows';
+-- end of new in 0.4.0
 
 -- No foreign key here: a per-row RI check would cost as much as the scoring.
 -- anomaly_drop_detector deletes the rows of a detector.  The key is one row
@@ -127,6 +134,7 @@ COMMENT ON TABLE @extschema@.anomaly_results IS
 COMMENT ON COLUMN @extschema@.anomaly_results.model_id IS 'anomaly_models.model_id of the model that scored the row';
 COMMENT ON COLUMN @extschema@.anomaly_results.run_id IS 'anomaly_runs.run_id of the run that wrote the row';
 COMMENT ON COLUMN @extschema@.anomaly_results.series_id IS 'anomaly_series.series_id of the detector and series';
+-- new in 0.4.0:
 COMMENT ON COLUMN @extschema@.anomaly_results.contributions IS
 	'multivariate detectors: each value column''s share of the anomaly (mv_detect), in the order of value_columns';
 COMMENT ON COLUMN @extschema@.anomaly_results.top_column IS
@@ -137,6 +145,7 @@ COMMENT ON COLUMN @extschema@.anomaly_results.shape_score IS
 	'univariate detectors with the shape component: the score of the window of the last w rows ending at the row (NULL for late rows)';
 COMMENT ON COLUMN @extschema@.anomaly_results.shift_score IS
 	'univariate detectors: the sustained level and spread shift score (CUSUM), not part of score (NULL for late rows)';
+-- end of new in 0.4.0
 
 CREATE SEQUENCE @extschema@.anomaly_runs_run_id_seq;
 COMMENT ON SEQUENCE @extschema@.anomaly_runs_run_id_seq IS 'anomaly: identifiers of detector runs';
@@ -161,9 +170,12 @@ CREATE INDEX anomaly_runs_detector ON @extschema@.anomaly_runs (detector, starte
 COMMENT ON TABLE @extschema@.anomaly_runs IS 'anomaly: log of detector runs (one row per anomaly_run call that committed)';
 COMMENT ON COLUMN @extschema@.anomaly_runs.failure_details IS
 	'array of {series, stage, sqlstate, message}, one element per series that failed';
+-- new in 0.4.0:
 COMMENT ON COLUMN @extschema@.anomaly_runs.missing_events IS
 	'new events of kind missing (gaps and stale series), included in new_events';
+-- end of new in 0.4.0
 
+-- new in 0.4.0:
 -- Missing data: one row per stretch of a series where rows were expected and
 -- did not come, found by a run (see anomaly_run).  cause 'gap': between two
 -- scored rows; cause 'stale': the series' newest row was too old at a run
@@ -193,6 +205,8 @@ COMMENT ON COLUMN @extschema@.anomaly_missing.missing_rows IS
 COMMENT ON COLUMN @extschema@.anomaly_missing.sampling_interval IS 'the model''s sampling interval';
 COMMENT ON COLUMN @extschema@.anomaly_missing.is_open IS 'stale series still without new rows at the last run';
 COMMENT ON COLUMN @extschema@.anomaly_missing.run_id IS 'anomaly_runs.run_id of the run that found it';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_missing', '');
+-- end of new in 0.4.0
 
 -- pg_dump keeps user data of extension tables only when they are registered.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_detectors', '');
@@ -200,7 +214,6 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_models', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_series', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_results', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_runs', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_missing', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_models_model_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.anomaly_series_series_id_seq', '');

@@ -15,8 +15,7 @@
 
 -- Access: granted to everyone, filtered by the policies below.
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.anomaly_detectors, @extschema@.anomaly_models,
-	@extschema@.anomaly_series, @extschema@.anomaly_results, @extschema@.anomaly_runs,
-	@extschema@.anomaly_missing TO PUBLIC;
+	@extschema@.anomaly_series, @extschema@.anomaly_results, @extschema@.anomaly_runs TO PUBLIC;
 GRANT USAGE ON SEQUENCE @extschema@.anomaly_models_model_id_seq, @extschema@.anomaly_runs_run_id_seq,
 	@extschema@.anomaly_series_series_id_seq TO PUBLIC;
 
@@ -30,46 +29,12 @@ COMMENT ON POLICY anomaly_detectors_read ON @extschema@.anomaly_detectors IS
 COMMENT ON POLICY anomaly_detectors_write ON @extschema@.anomaly_detectors IS
 	'only members of the owner role change a detector';
 
-ALTER TABLE @extschema@.anomaly_models ENABLE ROW LEVEL SECURITY;
-ALTER TABLE @extschema@.anomaly_series ENABLE ROW LEVEL SECURITY;
-ALTER TABLE @extschema@.anomaly_results ENABLE ROW LEVEL SECURITY;
-ALTER TABLE @extschema@.anomaly_runs ENABLE ROW LEVEL SECURITY;
-ALTER TABLE @extschema@.anomaly_missing ENABLE ROW LEVEL SECURITY;
-
--- The subqueries read anomaly_detectors under its own policies, so a row is
--- visible exactly when its detector is.
-CREATE POLICY anomaly_models_read ON @extschema@.anomaly_models FOR SELECT
-	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d));
-CREATE POLICY anomaly_models_write ON @extschema@.anomaly_models FOR ALL
-	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')))
-	WITH CHECK (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')));
-CREATE POLICY anomaly_series_read ON @extschema@.anomaly_series FOR SELECT
-	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d));
-CREATE POLICY anomaly_series_write ON @extschema@.anomaly_series FOR ALL
-	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')))
-	WITH CHECK (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')));
-CREATE POLICY anomaly_results_read ON @extschema@.anomaly_results FOR SELECT
-	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d));
-CREATE POLICY anomaly_results_write ON @extschema@.anomaly_results FOR ALL
-	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')))
-	WITH CHECK (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')));
-CREATE POLICY anomaly_runs_read ON @extschema@.anomaly_runs FOR SELECT
-	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d));
-CREATE POLICY anomaly_runs_write ON @extschema@.anomaly_runs FOR ALL
-	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')))
-	WITH CHECK (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')));
-CREATE POLICY anomaly_missing_read ON @extschema@.anomaly_missing FOR SELECT
-	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d));
-CREATE POLICY anomaly_missing_write ON @extschema@.anomaly_missing FOR ALL
-	USING (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')))
-	WITH CHECK (detector IN (SELECT d.name FROM @extschema@.anomaly_detectors d WHERE pg_catalog.pg_has_role(d.owner, 'MEMBER')));
-COMMENT ON POLICY anomaly_models_read ON @extschema@.anomaly_models IS 'visible when the detector is';
-COMMENT ON POLICY anomaly_models_write ON @extschema@.anomaly_models IS 'written by members of the detector owner';
-COMMENT ON POLICY anomaly_series_read ON @extschema@.anomaly_series IS 'visible when the detector is';
-COMMENT ON POLICY anomaly_series_write ON @extschema@.anomaly_series IS 'written by members of the detector owner';
-COMMENT ON POLICY anomaly_results_read ON @extschema@.anomaly_results IS 'visible when the detector is';
-COMMENT ON POLICY anomaly_results_write ON @extschema@.anomaly_results IS 'written by members of the detector owner';
-COMMENT ON POLICY anomaly_runs_read ON @extschema@.anomaly_runs IS 'visible when the detector is';
-COMMENT ON POLICY anomaly_runs_write ON @extschema@.anomaly_runs IS 'written by members of the detector owner';
-COMMENT ON POLICY anomaly_missing_read ON @extschema@.anomaly_missing IS 'visible when the detector is';
-COMMENT ON POLICY anomaly_missing_write ON @extschema@.anomaly_missing IS 'written by members of the detector owner';
+-- Everything derived from a detector is visible exactly when the detector is.
+SELECT @extschema@._guard_by_detector('@extschema@.anomaly_models');
+SELECT @extschema@._guard_by_detector('@extschema@.anomaly_series');
+SELECT @extschema@._guard_by_detector('@extschema@.anomaly_results');
+SELECT @extschema@._guard_by_detector('@extschema@.anomaly_runs');
+-- new in 0.4.0:
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.anomaly_missing TO PUBLIC;
+SELECT @extschema@._guard_by_detector('@extschema@.anomaly_missing');
+-- end of new in 0.4.0

@@ -102,18 +102,10 @@ CREATE TABLE grid2 AS
   SELECT g AS id, ARRAY[(g % 97)::float8 / 10, (g % 89)::float8 / 10] AS f FROM generate_series(1, 20000) g;
 ANALYZE grid2;
 CREATE TABLE serial_model AS SELECT dbscan_fit(f, 0.15, 5) AS model FROM grid2;
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
-SET parallel_leader_participation = off;
+\i sql/include/force_parallel.sql
 EXPLAIN (COSTS OFF) SELECT dbscan_fit(f, 0.15, 5) FROM grid2;
 SELECT (SELECT dbscan_fit(f, 0.15, 5) FROM grid2) = model AS same_as_serial FROM serial_model;
-RESET parallel_setup_cost;
-RESET parallel_tuple_cost;
-RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather;
-RESET parallel_leader_participation;
+\i sql/include/reset_parallel.sql
 
 -- Scoring the training points reproduces the clustering of the sorted rows.
 SELECT count(*) AS disagreements

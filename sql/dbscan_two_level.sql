@@ -49,8 +49,7 @@ SELECT count(*) AS merged, count(DISTINCT parts) AS part_counts,
 FROM dt_merged m JOIN dt_ref r USING (g);
 
 -- the same in a parallel plan (states combined by parallel workers)
-SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
+\i sql/include/force_parallel.sql
 EXPLAIN (COSTS OFF) SELECT g, dbscan_fit_merge(s4) FROM dt_states GROUP BY g;
 SELECT count(*) FILTER (WHERE m.fit4 IS NOT DISTINCT FROM r.fit4) AS fit4_identical_parallel
 FROM (SELECT g, dbscan_fit_merge(s4) AS fit4 FROM dt_states WHERE t <= 10 GROUP BY g, t) m
@@ -58,8 +57,7 @@ JOIN dt_ref r USING (g);
 SELECT count(*) FILTER (WHERE m.s IS NOT DISTINCT FROM r.s) AS state_identical_parallel
 FROM (SELECT g, dbscan_fit_state(f, p.eps, p.min_points, p.standardize) AS s FROM dt JOIN dt_par p USING (g) GROUP BY g) m
 JOIN (SELECT g, dbscan_fit_state(s4) AS s FROM dt_states WHERE t = 5 GROUP BY g) r USING (g);
-RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather;
+\i sql/include/reset_parallel.sql
 
 -- a state is canonical: the sorted vectors, whatever the split and the row order;
 -- merging states into a state (rollup) gives the state of all the rows

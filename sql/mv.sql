@@ -73,19 +73,12 @@ SELECT (SELECT mv_fit(f ORDER BY i) FROM host) = (SELECT mv_fit(f ORDER BY i DES
        (SELECT mv_fit(f ORDER BY f[3], i) FROM host) = (SELECT m FROM models) AS same_as_unordered;
 
 CREATE TABLE big AS SELECT i, f FROM host, generate_series(0, 19) j;
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
+\i sql/include/force_parallel.sql
 EXPLAIN (COSTS OFF) SELECT mv_fit(f) FROM big;
 CREATE TABLE par AS SELECT mv_fit(f) AS m FROM big;
-RESET max_parallel_workers_per_gather;
 SET max_parallel_workers_per_gather = 0;
 SELECT (SELECT m FROM par) = (SELECT mv_fit(f) FROM big) AS parallel_same;
-RESET max_parallel_workers_per_gather;
-RESET parallel_setup_cost;
-RESET parallel_tuple_cost;
-RESET min_parallel_table_scan_size;
+\i sql/include/reset_parallel.sql
 
 -- Groups: one model per host; rows with NULL features are left out.
 SELECT g, mv_model_info(mv_fit(f))->'rows' AS rows

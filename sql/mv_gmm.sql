@@ -65,19 +65,13 @@ SELECT (SELECT mv_fit(f, '{"method": "gmm"}' ORDER BY i) FROM two) =
 CREATE TABLE gbig AS
 SELECT g AS i, ARRAY[(g % 3) * 8 + sin(g * 1.7), (g % 3) * 3 + cos(g * 0.9) * (1 + g % 2)] AS f
 FROM generate_series(1, 6000) g;
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
+\i sql/include/force_parallel.sql
 EXPLAIN (COSTS OFF) SELECT mv_fit(f, '{"method": "gmm"}') FROM gbig;
 CREATE TABLE gpar AS SELECT mv_fit(f, '{"method": "gmm"}') AS m FROM gbig;
 SET max_parallel_workers_per_gather = 0;
 SELECT (SELECT m FROM gpar) = (SELECT mv_fit(f, '{"method": "gmm"}') FROM gbig) AS parallel_same,
        mv_model_info((SELECT m FROM gpar))->'gmm'->'components' AS k;
-RESET max_parallel_workers_per_gather;
-RESET parallel_setup_cost;
-RESET parallel_tuple_cost;
-RESET min_parallel_table_scan_size;
+\i sql/include/reset_parallel.sql
 -- The two-level form: states of parts merge into mv_fit's model, byte for byte,
 -- and carry the options explicitly (the defaults too).
 SELECT mv_fit_merge(s) = (SELECT mv_fit(f, '{"method": "gmm", "reg_covar": 1e-4}') FROM gbig) AS two_level_same

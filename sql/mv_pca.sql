@@ -57,19 +57,13 @@ CREATE TABLE pbig AS
 SELECT g * 10 + i AS i, plane_point(a * (1 + g % 7) / 4, b * (1 + g % 5) / 3, e * (1 + g % 3) / 2) AS f
 FROM (VALUES (1, 4.0, 0.0, 0.1), (2, -4.0, 0.0, 0.1), (3, 0.0, 2.0, -0.1), (4, 0.0, -2.0, -0.1)) v(i, a, b, e),
      generate_series(0, 2499) g;
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
+\i sql/include/force_parallel.sql
 EXPLAIN (COSTS OFF) SELECT mv_fit(f, '{"method": "pca", "components": 1}') FROM pbig;
 CREATE TABLE ppar AS SELECT mv_fit(f, '{"method": "pca", "components": 1}') AS m FROM pbig;
 SET max_parallel_workers_per_gather = 0;
 SELECT (SELECT m FROM ppar) = (SELECT mv_fit(f, '{"method": "pca", "components": 1}') FROM pbig) AS parallel_same,
        mv_model_info((SELECT m FROM ppar))->'pca'->'components' AS k;
-RESET max_parallel_workers_per_gather;
-RESET parallel_setup_cost;
-RESET parallel_tuple_cost;
-RESET min_parallel_table_scan_size;
+\i sql/include/reset_parallel.sql
 SELECT get_byte(m, 16) AS payload_version, get_byte(m, 17) AS method FROM pmodel;
 
 -- Bad input.

@@ -40,8 +40,7 @@ SELECT count(*) AS merged, count(DISTINCT parts) AS part_counts,
 FROM mt_merged m JOIN mt_ref r USING (g);
 
 -- the same in a parallel plan (states combined by parallel workers)
-SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
+\i sql/include/force_parallel.sql
 EXPLAIN (COSTS OFF) SELECT g, mv_fit_merge(s2) FROM mt_states GROUP BY g;
 SELECT count(*) FILTER (WHERE m.fit2 IS NOT DISTINCT FROM r.fit2) AS fit2_identical_parallel
 FROM (SELECT g, mv_fit_merge(s2) AS fit2 FROM mt_states WHERE t <= 10 GROUP BY g, t) m
@@ -49,8 +48,7 @@ JOIN mt_ref r USING (g);
 SELECT count(*) FILTER (WHERE m.s IS NOT DISTINCT FROM r.s) AS state_identical_parallel
 FROM (SELECT g, mv_fit_state(f, o.opts) AS s FROM mt JOIN mt_opts o USING (g) GROUP BY g) m
 JOIN (SELECT g, mv_fit_state(s2) AS s FROM mt_states WHERE t = 5 GROUP BY g) r USING (g);
-RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather;
+\i sql/include/reset_parallel.sql
 
 -- a state is canonical: the sorted vectors, whatever the split and the row order;
 -- merging states into a state (rollup) gives the state of all the rows

@@ -112,11 +112,7 @@ FROM (SELECT series, ts_discords(ts, value, 25, 1) AS ds FROM disc_many GROUP BY
 ORDER BY series;
 SELECT md5(string_agg(ds::text, ';' ORDER BY series)) AS serial_hash
 FROM (SELECT series, ts_discords(ts, value, 25, 3) AS ds FROM disc_many GROUP BY series) s \gset
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
-SET parallel_leader_participation = off;
+\i sql/include/force_parallel.sql
 EXPLAIN (COSTS OFF) SELECT ts_discords(ts, value, 25, 3) FROM disc_many WHERE series = 1;
 SELECT pg_temp.no_ts(ts_discords(ts, value, 25, 3)) = (SELECT pg_temp.no_ts(ts_discords(array_agg(value ORDER BY ts), 25, 3)) FROM disc_many WHERE series = 1)
 	AS parallel_values_equal FROM disc_many WHERE series = 1;

@@ -47,13 +47,11 @@ SELECT count(*) AS merged, count(DISTINCT parts) AS part_counts,
 FROM tl_merged m JOIN tl_ref r USING (series);
 
 -- the same in a parallel plan (states combined by parallel workers)
-SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
+\i sql/include/force_parallel.sql
 SELECT count(*) FILTER (WHERE m.fit3 IS NOT DISTINCT FROM r.fit3) AS fit3_identical_parallel
 FROM (SELECT series, ts_fit_merge(s3) AS fit3 FROM tl_states WHERE t <= 10 GROUP BY series, t) m
 JOIN tl_ref r USING (series);
-RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather;
+\i sql/include/reset_parallel.sql
 
 -- a state is canonical: the sorted points, whatever the split and the row order;
 -- merging states into a state (rollup) gives the state of all the rows
