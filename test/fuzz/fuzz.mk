@@ -11,6 +11,7 @@ FUZZ_LIMIT   := $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECO
 BUILD        := build/fuzz
 CORE_SRCS    := $(sort $(wildcard src/core/*.c src/core/*/*.c))
 CORE_HDRS    := $(wildcard src/core/*.h src/core/*/*.h)
+FUZZ_HDRS    := $(wildcard test/fuzz/*.h)
 TARGETS      := $(patsubst test/fuzz/%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 OPENBLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 OPENBLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
@@ -18,13 +19,13 @@ FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -ffp-contract=off -Isrc -Ites
 SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: run seeds
-$(BUILD)/%: test/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS)
+$(BUILD)/%: test/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS) $(FUZZ_HDRS)
 	@mkdir -p $(BUILD)
 	$(CLANG) $(FLAGS) $(SAN) -fsanitize=fuzzer -o $@ $< $(CORE_SRCS) $(OPENBLAS_LIBS) -lm
 
 SEEDERS := $(patsubst test/fuzz/%.c,$(BUILD)/%,$(wildcard test/fuzz/make_*seeds.c))
 
-$(BUILD)/make_%: test/fuzz/make_%.c $(CORE_SRCS) $(CORE_HDRS)
+$(BUILD)/make_%: test/fuzz/make_%.c $(CORE_SRCS) $(CORE_HDRS) $(FUZZ_HDRS)
 	@mkdir -p $(BUILD)
 	$(CLANG) $(FLAGS) -o $@ $< $(CORE_SRCS) $(OPENBLAS_LIBS) -lm
 

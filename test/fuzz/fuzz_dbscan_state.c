@@ -9,11 +9,10 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
+
+#include "fuzz_harness.h"
 
 #include "core/state/dbscan_state.h"
-
-int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -22,17 +21,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	double	   *rows;
 	uint8_t    *again = NULL;
 	size_t		again_len = 0;
+	an_status	written;
 
 	if (an_dbscan_state_open(data, size, &st) != AN_OK)
 		return 0;
-	rows = malloc(st.n * st.d * sizeof(double));
-	if (rows == NULL)
-		abort();
+	rows = fuzz_malloc(st.n * st.d * sizeof(double));
 	an_dbscan_state_rows(&st, 0, st.n, rows);
-	if (an_dbscan_state_write(st.eps, st.min_points, st.standardize, rows, st.n, st.d, &again, &again_len) != AN_OK ||
-		again_len != size || memcmp(again, data, size) != 0)
-		abort();
-	an_free(again);
+	written = an_dbscan_state_write(st.eps, st.min_points, st.standardize, rows, st.n, st.d, &again, &again_len);
+	fuzz_expect_input(written, again, again_len, data, size);
 	free(rows);
 	return 0;
 }

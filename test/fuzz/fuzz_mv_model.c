@@ -11,34 +11,33 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "core/model_format.h"
+#include "fuzz_harness.h"
+
 #include "core/mv/mv.h"
 
-int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
+/* A negative score or distance, or contributions that are not shares of 1, abort. */
 static void
-use(const an_mv_model *m)
+decode_and_score(const uint8_t *payload, size_t len)
 {
+	an_mv_model m;
 	double		q[64],
 				work[128],
 				contrib[64];
 	an_mv_result r;
 
-	if (m->d > 64)
+	if (an_mv_model_decode(payload, len, &m) != AN_OK)
 		return;
-	for (int rep = 0; rep < 3; rep++)
+	for (int rep = 0; rep < 3 && m.d <= 64; rep++)
 	{
 		double		sum = 0.0;
 
-		for (uint32_t k = 0; k < m->d; k++)
-			q[k] = rep == 0 ? 0.0 : rep == 1 ? 1e300 : -1.5 * k;
-		if (an_mv_score(m, q, m->d, work, &r, contrib) != AN_OK)
+		fuzz_query(q, m.d, rep);
+		if (an_mv_score(&m, q, m.d, work, &r, contrib) != AN_OK)
 			abort();
 		if (!(r.score >= 0.0) || !(r.distance >= 0.0))
 			abort();
-		for (uint32_t k = 0; k < m->d; k++)
+		for (uint32_t k = 0; k < m.d; k++)
 		{
 			if (!(contrib[k] >= 0.0 && contrib[k] <= 1.0 + 1e-9))
 				abort();
@@ -47,25 +46,7 @@ use(const an_mv_model *m)
 		if (sum != 0.0 && fabs(sum - 1.0) > 1e-6)
 			abort();
 	}
+	an_mv_model_free(&m);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	an_model_header h;
-	const uint8_t *payload;
-	an_mv_model m;
-
-	if (an_model_open(data, size, &h, &payload) == AN_OK && h.kind == AN_KIND_MV &&
-		an_mv_model_decode(payload, h.payload_len, &m) == AN_OK)
-	{
-		use(&m);
-		an_mv_model_free(&m);
-	}
-	if (an_mv_model_decode(data, size, &m) == AN_OK)
-	{
-		use(&m);
-		an_mv_model_free(&m);
-	}
-	return 0;
-}
+FUZZ_MODEL_TARGET(AN_KIND_MV, decode_and_score)

@@ -8,11 +8,10 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
+
+#include "fuzz_harness.h"
 
 #include "core/state/point_state.h"
-
-int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_kind(const uint8_t *data, size_t size, an_model_kind kind)
@@ -21,18 +20,15 @@ check_kind(const uint8_t *data, size_t size, an_model_kind kind)
 	an_point   *pts;
 	uint8_t    *again = NULL;
 	size_t		again_len = 0;
+	an_status	written;
 
 	if (an_point_state_open(data, size, kind, 1u << 20, &st) != AN_OK)
 		return;
-	pts = malloc(st.npoints * sizeof(an_point));
-	if (pts == NULL)
-		abort();
+	pts = fuzz_malloc(st.npoints * sizeof(an_point));
 	an_point_state_points(&st, 0, st.npoints, pts);
-	if (an_point_state_write(kind, st.options_seen, st.options, st.options_len, pts, st.npoints, 1u << 20,
-							 &again, &again_len) != AN_OK ||
-		again_len != size || memcmp(again, data, size) != 0)
-		abort();
-	an_free(again);
+	written = an_point_state_write(kind, st.options_seen, st.options, st.options_len, pts, st.npoints, 1u << 20,
+								   &again, &again_len);
+	fuzz_expect_input(written, again, again_len, data, size);
 	free(pts);
 }
 

@@ -8,21 +8,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "seed_file.h"
+#include "seed_writer.h"
 
-#include "core/model_format.h"
 #include "core/mv/mv.h"
+
+/* x (n rows of d features) fitted with o, written as the seeds <name>_model and <name>_payload */
+static void
+seed_mv(const char *dir, const char *name, const double *x, size_t n, size_t d, const an_mv_options *o)
+{
+	uint8_t    *model = NULL;
+	size_t		len = 0;
+	an_status	st = an_mv_fit(x, n, d, o, &model, &len, NULL);
+
+	seed_write_model("make_mv_seeds", dir, name, st, model, len);
+}
 
 int
 main(int argc, char **argv)
 {
+	const char *dir = seed_dir(argc, argv, "make_mv_seeds");
 	const size_t dims[] = {1, 2, 3, 5};
 
-	if (argc != 2)
-	{
-		fprintf(stderr, "usage: make_mv_seeds DIR\n");
-		return 2;
-	}
 	/* i >= 4: method pca (payload version 2) with d = 3 and 5 */
 	for (int i = 0; i < 6; i++)
 	{
@@ -30,11 +36,7 @@ main(int argc, char **argv)
 					n = 60;
 		double	   *x = malloc(n * d * sizeof(double));
 		an_mv_options o;
-		uint8_t    *model;
-		size_t		len;
 		char		name[64];
-		an_model_header h;
-		const uint8_t *payload;
 
 		for (size_t j = 0; j < n * d; j++)
 			x[j] = sin((double) j * 1.7) * (1.0 + (double) (j % d)) + (j / d == 7 ? 20.0 : 0.0);
@@ -50,17 +52,8 @@ main(int argc, char **argv)
 			o.method = AN_MV_PCA;
 			o.components = i == 4 ? 0.0 : 2.0;
 		}
-		if (an_mv_fit(x, n, d, &o, &model, &len, NULL) != AN_OK ||
-			an_model_open(model, len, &h, &payload) != AN_OK)
-		{
-			fprintf(stderr, "could not fit a seed model\n");
-			return 1;
-		}
-		snprintf(name, sizeof(name), "mv_%s%zu_model", i >= 4 ? "pca_" : "", d);
-		write_seed(argv[1], name, model, len);
-		snprintf(name, sizeof(name), "mv_%s%zu_payload", i >= 4 ? "pca_" : "", d);
-		write_seed(argv[1], name, payload, h.payload_len);
-		an_free(model);
+		snprintf(name, sizeof(name), "mv_%s%zu", i >= 4 ? "pca_" : "", d);
+		seed_mv(dir, name, x, n, d, &o);
 		free(x);
 	}
 	/* method gmm: two clusters in d = 1, 2, 3 (k = 2 by BIC), and a fixed k = 1 */
@@ -70,11 +63,7 @@ main(int argc, char **argv)
 					n = 80;
 		double	   *x = malloc(n * d * sizeof(double));
 		an_mv_options o;
-		uint8_t    *model;
-		size_t		len;
 		char		name[64];
-		an_model_header h;
-		const uint8_t *payload;
 
 		for (size_t j = 0; j < n * d; j++)
 			x[j] = sin((double) j * 1.3) * (1.0 + (double) (j % d)) + (j / d % 2 ? 15.0 : 0.0);
@@ -82,17 +71,8 @@ main(int argc, char **argv)
 		o.method = AN_MV_GMM;
 		o.standardize = i % 2 == 0;
 		o.components = i == 3 ? 1.0 : 3.0;
-		if (an_mv_fit(x, n, d, &o, &model, &len, NULL) != AN_OK ||
-			an_model_open(model, len, &h, &payload) != AN_OK)
-		{
-			fprintf(stderr, "could not fit a gmm seed model\n");
-			return 1;
-		}
-		snprintf(name, sizeof(name), "mv_gmm_%d_model", i);
-		write_seed(argv[1], name, model, len);
-		snprintf(name, sizeof(name), "mv_gmm_%d_payload", i);
-		write_seed(argv[1], name, payload, h.payload_len);
-		an_free(model);
+		snprintf(name, sizeof(name), "mv_gmm_%d", i);
+		seed_mv(dir, name, x, n, d, &o);
 		free(x);
 	}
 	return 0;

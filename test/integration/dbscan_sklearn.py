@@ -14,7 +14,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pgtest import Tally, error_with_timeout, fresh_schema, load_vectors, missing_package, psql, run_main  # noqa: E402
+from pgtest import (Tally, error_with_timeout, fresh_schema, load_vectors, missing_package, psql, run_main,  # noqa: E402
+                    table_name)
 
 try:
     import numpy as np
@@ -25,10 +26,6 @@ except ImportError:
 
 tally = Tally()
 SCHEMA = "dbscan_it"
-
-
-def load(name, X):
-    load_vectors(SCHEMA, name, X)
 
 
 def ours(name, eps, min_points, extra="", order="id"):
@@ -50,8 +47,8 @@ def check(label, got, want, describe=True):
 
 
 def compare(label, X, eps, min_points, algorithm="auto"):
-    name = "t_" + "".join(c if c.isalnum() else "_" for c in label)[:40]
-    load(name, X)
+    name = table_name("t", label)
+    load_vectors(SCHEMA, name, X)
     want = DBSCAN(eps=eps, min_samples=min_points, algorithm=algorithm).fit(X).labels_
     check(label, ours(name, eps, min_points), want)
     # the outlier flag is the noise label
@@ -84,7 +81,7 @@ def main():
     secs = np.concatenate([km[:n - 50] * 150 + rng.normal(0, 90, n - 50), rng.uniform(0, 7200, 50)])
     R = np.column_stack([km, secs])
     name = "rides"
-    load(name, R)
+    load_vectors(SCHEMA, name, R)
     Z = StandardScaler().fit_transform(R)
     want = DBSCAN(eps=0.15, min_samples=20).fit(Z).labels_
     check("rides standardize=true vs StandardScaler", ours(name, 0.15, 20, ", true"), want)
@@ -130,7 +127,7 @@ def main():
 
     # the model scores its training points as DBSCAN labelled them, in coordinate order
     X = blobs(rng, 3000, 3, 6, 0.4, 0.03)
-    load("fit", X)
+    load_vectors(SCHEMA, "fit", X)
     order = np.lexsort(X.T[::-1])
     want = np.empty(len(X), dtype=int)
     want[order] = DBSCAN(eps=0.4, min_samples=10).fit(X[order]).labels_
@@ -146,7 +143,7 @@ def main():
     for q in Q:
         within = ((core - q) ** 2).sum(axis=1) <= 0.4 ** 2
         want.append(core_lab[within].min() if within.any() else -1)
-    load("queries", Q)
+    load_vectors(SCHEMA, "queries", Q)
     out = psql("SELECT coalesce(dbscan_score((SELECT dbscan_fit(f, 0.4, 10) FROM %s.fit), f), -1) FROM %s.queries ORDER BY id"
                % (SCHEMA, SCHEMA))
     check("dbscan_score on new points", np.array([int(v) for v in out.split()]), np.array(want))

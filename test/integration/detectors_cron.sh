@@ -11,23 +11,12 @@
 # its results and its log row.  Prints "N passed, N failed".
 set -uo pipefail
 export PGDATABASE=postgres
-passed=0
-failed=0
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -At)
-
-check() { # check NAME ACTUAL EXPECTED
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1)); echo "ok - $1"
-	else
-		failed=$((failed + 1)); echo "not ok - $1: got '$2', expected '$3'"
-	fi
-}
+. "$(dirname "$0")/lib/check.sh"
 
 finish() {
 	"${PSQL[@]}" -c "SELECT anomaly_drop_detector(name) FROM anomaly_detectors WHERE name LIKE 'it\_%'" >/dev/null 2>&1
 	"${PSQL[@]}" -c "DROP SCHEMA IF EXISTS detectors_it CASCADE" >/dev/null 2>&1
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	report
 	exit
 }
 trap finish EXIT

@@ -21,22 +21,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib.sh
+. test/integration/lib/check.sh
 SERIES=${FDW_SERIES:-40}
 POINTS=${FDW_POINTS:-300}
 DB=anomaly_fdw_it
-passed=0
-failed=0
 SHARD_DIRS=()
 SHARD_PORTS=()
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -At)
-
-check() { # check NAME ACTUAL EXPECTED
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1)); echo "ok - $1"
-	else
-		failed=$((failed + 1)); echo "not ok - $1: got '$2', expected '$3'"
-	fi
-}
 
 finish() {
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
@@ -44,8 +34,7 @@ finish() {
 		run_as_cluster_user "$PG_BINDIR/pg_ctl" -D "$d/data" -m immediate -w stop >/dev/null 2>&1
 		rm -rf "$d"
 	done
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	report
 	exit
 }
 trap finish EXIT

@@ -29,7 +29,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pgtest import Tally, fresh_schema, load_vectors, missing_package, psql, run_main  # noqa: E402
+from pgtest import Tally, fresh_schema, load_vectors, missing_package, psql, rel_error, run_main, table_name  # noqa: E402
 
 try:
     import numpy as np
@@ -40,16 +40,8 @@ except ImportError:
     missing_package("python3-sklearn is not installed")
 
 tally = Tally()
+check = tally.check
 SCHEMA = "mv_gmm_it"
-
-
-def check(label, ok, detail):
-    tally.record(ok, "%s (%s)" % (label, detail))
-
-
-def rel(a, b):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return np.abs(a - b).max() / max(np.abs(b).max(), 1e-300)
 
 
 def blobs(rng, sizes, d, spread=12.0):
@@ -74,7 +66,7 @@ def column(sql):
 
 
 def exact(label, X, k, standardize, reg=1e-6):
-    name = "e_" + "".join(c if c.isalnum() else "_" for c in label)[:40]
+    name = table_name("e", label)
     info = fit(name, X, {"components": k, "min_components": k, "standardize": standardize, "reg_covar": reg})
     g = info["gmm"]
     if standardize:
@@ -95,7 +87,7 @@ def exact(label, X, k, standardize, reg=1e-6):
     check("%s: EM steps and convergence as sklearn" % label,
           g["iterations"] == sk.n_iter_ and g["converged"] == sk.converged_, what)
     check("%s: log-likelihoods within 1e-6 relative" % label, e_ll <= 1e-6, "%s, max rel. error %.1e" % (what, e_ll))
-    e_w, e_m, e_c = rel(g["weights"], sk.weights_), rel(means, sk.means_), rel(covs, sk.covariances_)
+    e_w, e_m, e_c = rel_error(g["weights"], sk.weights_), rel_error(means, sk.means_), rel_error(covs, sk.covariances_)
     check("%s: weights, means, covariances within 1e-6" % label, max(e_w, e_m, e_c) <= 1e-6,
           "rel. error weights %.1e means %.1e covariances %.1e" % (e_w, e_m, e_c))
     bic = g["bic"][0]["bic"]
@@ -108,7 +100,7 @@ def exact(label, X, k, standardize, reg=1e-6):
 
 
 def select(label, X, true_k):
-    name = "s_" + "".join(c if c.isalnum() else "_" for c in label)[:40]
+    name = table_name("s", label)
     info = fit(name, X, {})
     g = info["gmm"]
     bics = [b["bic"] for b in g["bic"]]
@@ -136,8 +128,8 @@ def score_rule(label, X, far):
     load_vectors(SCHEMA, name + "_q", Q)
     s = column("SELECT mv_score(m, f) FROM %s.%s_q, %s.m_%s ORDER BY id" % (SCHEMA, name, SCHEMA, name))
     expect = np.sqrt(np.maximum(0, 2 * (peak - sk.score_samples(Q)))) / info["threshold"]
-    check("%s: mv_score = sqrt(2 (peak - LL)) / threshold" % label, rel(s, expect) <= 1e-9,
-          "rel. error %.1e, %d of 100 flagged" % (rel(s, expect), (s > 1).sum()))
+    check("%s: mv_score = sqrt(2 (peak - LL)) / threshold" % label, rel_error(s, expect) <= 1e-9,
+          "rel. error %.1e, %d of 100 flagged" % (rel_error(s, expect), (s > 1).sum()))
     S, _ = sk.sample(200000)
     D = np.sqrt(np.maximum(0, 2 * (peak - sk.score_samples(S))))
     rate = (D > info["threshold"]).mean()
@@ -155,7 +147,7 @@ def score_rule(label, X, far):
         z = P @ (q - sk.means_[top[i]])
         r = z * z / np.diag(P)
         want.append(r / r.sum())
-    check("%s: contributions under the most responsible component" % label, rel(ours, np.array(want)) <= 1e-6,
+    check("%s: contributions under the most responsible component" % label, rel_error(ours, np.array(want)) <= 1e-6,
           "max abs. error %.1e" % np.abs(ours - np.array(want)).max())
 
 

@@ -35,7 +35,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pgtest import Tally, fresh_schema, load_vectors, missing_package, psql, run_main  # noqa: E402
+from pgtest import Tally, fresh_schema, load_vectors, missing_package, psql, rel_error, run_main, table_name  # noqa: E402
 
 try:
     import numpy as np
@@ -46,25 +46,31 @@ except ImportError:
     missing_package("python3-sklearn is not installed")
 
 tally = Tally()
+check = tally.check
 SCHEMA = "mv_it"
 
 
-def load(name, X):
-    load_vectors(SCHEMA, name, X)
-
-
-def check(label, ok, detail):
-    tally.record(ok, "%s (%s)" % (label, detail))
-
-
-def rel(a, b):
-    return np.abs(np.asarray(a) - np.asarray(b)).max() / max(np.abs(np.asarray(b)).max(), 1e-300)
+def mincovdet_from_raw(X, raw_loc, raw_cov):
+    """Our raw support (the h rows nearest our raw estimate, stable order), and
+    a MinCovDet that took its correction and reweighting steps from that raw
+    estimate instead of its own."""
+    n, d = X.shape
+    h = int(np.ceil(0.5 * (n + d + 1)))
+    raw_d2 = np.sum((X - raw_loc) @ np.linalg.pinv(raw_cov) * (X - raw_loc), axis=1)
+    sup = np.argsort(raw_d2, kind="stable")[:h]
+    m = MinCovDet(random_state=0)
+    m.raw_location_, m.raw_covariance_ = raw_loc, raw_cov
+    m.location_, m.support_ = raw_loc, np.isin(np.arange(n), sup)
+    m.dist_ = raw_d2
+    m.correct_covariance(X)
+    m.reweight_covariance(X)
+    return sup, m
 
 
 def compare(label, X, planted):
-    name = "t_" + "".join(c if c.isalnum() else "_" for c in label)[:40]
+    name = table_name("t", label)
     n, d = X.shape
-    load(name, X)
+    load_vectors(SCHEMA, name, X)
     psql("DROP TABLE IF EXISTS %s.m_%s; CREATE TABLE %s.m_%s AS SELECT mv_fit(f, '{\"standardize\": false}') AS m FROM %s.%s"
          % (SCHEMA, name, SCHEMA, name, SCHEMA, name))
     info = json.loads(psql("SELECT mv_model_info(m) FROM %s.m_%s" % (SCHEMA, name)))
@@ -76,8 +82,8 @@ def compare(label, X, planted):
     sk = MinCovDet(random_state=0).fit(X)
     what = "n=%d d=%d" % (n, d)
     if d == 1:
-        check("%s: exact univariate MCD" % label, rel(loc, sk.location_) <= 1e-9 and rel(cov, sk.covariance_) <= 1e-9,
-              "%s, rel. error location %.1e covariance %.1e" % (what, rel(loc, sk.location_), rel(cov, sk.covariance_)))
+        check("%s: exact univariate MCD" % label, rel_error(loc, sk.location_) <= 1e-9 and rel_error(cov, sk.covariance_) <= 1e-9,
+              "%s, rel. error location %.1e covariance %.1e" % (what, rel_error(loc, sk.location_), rel_error(cov, sk.covariance_)))
     # 2. at least as good an optimum of the MCD objective (d = 1: both exact, see 3.)
     ours_ld, sk_ld = np.linalg.slogdet(raw_cov)[1], np.linalg.slogdet(sk.raw_covariance_)[1]
     if d > 1:
@@ -88,51 +94,32 @@ def compare(label, X, planted):
     # drops is a tie (scikit-learn's argsort and our selection may differ), and
     # the final estimate does not depend on it (the correction rescales the
     # distances); there the raw locations must agree instead.
-    h = int(np.ceil(0.5 * (n + d + 1)))
-    raw_d2 = np.sum((X - raw_loc) @ np.linalg.pinv(raw_cov) * (X - raw_loc), axis=1)
-    sup = np.argsort(raw_d2, kind="stable")[:h]
+    sup, m = mincovdet_from_raw(X, raw_loc, raw_cov)
     if d == 1:
         check("%s: raw location is the shortest half's midpoint, as sklearn's" % label,
-              rel(raw_loc, sk.raw_location_) <= 1e-12, what)
+              rel_error(raw_loc, sk.raw_location_) <= 1e-12, what)
     else:
-        fixed = rel(np.cov(X[sup].T, bias=True).reshape(d, d), raw_cov) <= 1e-9 and \
-            rel(X[sup].mean(0), raw_loc) <= 1e-9 * max(1.0, np.abs(raw_loc).max())
+        fixed = rel_error(np.cov(X[sup].T, bias=True).reshape(d, d), raw_cov) <= 1e-9 and \
+            rel_error(X[sup].mean(0), raw_loc) <= 1e-9 * max(1.0, np.abs(raw_loc).max())
         check("%s: raw estimate is a C-step fixed point" % label, fixed, what)
-    # 4. MinCovDet's correction and reweighting, from our raw estimate
-    m = MinCovDet(random_state=0)
-    m.raw_location_, m.raw_covariance_ = raw_loc, raw_cov
-    m.location_, m.support_ = raw_loc, np.isin(np.arange(n), sup)
-    m.dist_ = raw_d2
-    m.correct_covariance(X)
-    m.reweight_covariance(X)
+    # 4. MinCovDet's correction and reweighting, from our raw estimate (m)
     e_loc = np.abs(loc - m.location_).max() / max(np.abs(m.location_).max(), np.sqrt(np.abs(m.covariance_).max()))
     e_d2 = (np.abs(d2 - m.dist_) / np.maximum(m.dist_, 1e-12)).max()
     check("%s: correction and reweighting as MinCovDet" % label,
-          e_loc <= 1e-9 and rel(cov, m.covariance_) <= 1e-9 and e_d2 <= 1e-8 and
+          e_loc <= 1e-9 and rel_error(cov, m.covariance_) <= 1e-9 and e_d2 <= 1e-8 and
           np.array_equal(d2 > cut, m.dist_ > cut),
           "%s, rel. error location %.1e covariance %.1e d^2 %.1e, %d rows kept"
-          % (what, e_loc, rel(cov, m.covariance_), e_d2, info["reweighted"]))
+          % (what, e_loc, rel_error(cov, m.covariance_), e_d2, info["reweighted"]))
     # 5. against MinCovDet's own fit
     check("%s: planted outliers flagged by both, covariance within 5e-2" % label,
-          bool(np.all(d2[planted] > cut)) and bool(np.all(sk.dist_[planted] > cut)) and rel(cov, sk.covariance_) <= 5e-2,
+          bool(np.all(d2[planted] > cut)) and bool(np.all(sk.dist_[planted] > cut)) and rel_error(cov, sk.covariance_) <= 5e-2,
           "%s, %d planted, flagged %d (sklearn %d), covariance rel. difference %.1e"
-          % (what, planted.sum(), (d2 > cut).sum(), (sk.dist_ > cut).sum(), rel(cov, sk.covariance_)))
+          % (what, planted.sum(), (d2 > cut).sum(), (sk.dist_ > cut).sum(), rel_error(cov, sk.covariance_)))
 
 
 def support_mask(X, info):
     """The rows of the reweighted support: MinCovDet's steps from our raw estimate."""
-    n, d = X.shape
-    raw_loc, raw_cov = np.array(info["raw_location"]), np.array(info["raw_covariance"])
-    h = int(np.ceil(0.5 * (n + d + 1)))
-    raw_d2 = np.sum((X - raw_loc) @ np.linalg.pinv(raw_cov) * (X - raw_loc), axis=1)
-    sup = np.argsort(raw_d2, kind="stable")[:h]
-    m = MinCovDet(random_state=0)
-    m.raw_location_, m.raw_covariance_ = raw_loc, raw_cov
-    m.location_, m.support_ = raw_loc, np.isin(np.arange(n), sup)
-    m.dist_ = raw_d2
-    m.correct_covariance(X)
-    m.reweight_covariance(X)
-    return m.support_
+    return mincovdet_from_raw(X, np.array(info["raw_location"]), np.array(info["raw_covariance"]))[1].support_
 
 
 def signed(v):
@@ -140,9 +127,9 @@ def signed(v):
 
 
 def compare_pca(label, X, options):
-    name = "p_" + "".join(c if c.isalnum() else "_" for c in label)[:40]
+    name = table_name("p", label)
     n, d = X.shape
-    load(name, X)
+    load_vectors(SCHEMA, name, X)
     opts = dict(options, method="pca", standardize=False)
     info = json.loads(psql("SELECT mv_model_info(mv_fit(f, '%s')) FROM %s.%s" % (json.dumps(opts), SCHEMA, name)))
     mask = support_mask(X, info)
@@ -155,8 +142,8 @@ def compare_pca(label, X, options):
     ratio = np.array(p["explained_variance_ratio"])
     axes = np.array([signed(np.array(a)) for a in p["axes"]])
     sk_axes = np.array([signed(a) for a in sk.components_])
-    e_eig, e_ratio = rel(eig, full.explained_variance_), rel(ratio, full.explained_variance_ratio_)
-    e_axes = rel(axes, sk_axes) if axes.shape == sk_axes.shape else float("inf")
+    e_eig, e_ratio = rel_error(eig, full.explained_variance_), rel_error(ratio, full.explained_variance_ratio_)
+    e_axes = rel_error(axes, sk_axes) if axes.shape == sk_axes.shape else float("inf")
     check("%s: pca equals sklearn PCA on the support" % label,
           mask.sum() == info["reweighted"] and k == min(sk.n_components_, d - 1) and
           e_eig <= 1e-9 and e_ratio <= 1e-9 and e_axes <= 1e-9,

@@ -7,19 +7,9 @@
 # workers' share of the rows is not fixed, and a crash would abort the rest
 # of a pg_regress file.  Prints "N passed, N failed".
 set -uo pipefail
-passed=0
-failed=0
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -At)
+. "$(dirname "$0")/lib/check.sh"
 PARALLEL="SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2; SET parallel_leader_participation = off;"
-
-check() { # check NAME ACTUAL EXPECTED
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1)); echo "ok - $1"
-	else
-		failed=$((failed + 1)); echo "not ok - $1: got '$2', expected '$3'"
-	fi
-}
 
 "${PSQL[@]}" <<'SQL' || { echo "not ok - setup"; echo "0 passed, 1 failed"; exit 1; }
 SET client_min_messages = warning;
@@ -51,5 +41,4 @@ check "a whole table without data, in parallel: NULL" "$whole" "t|t|t"
 check "the server is still up" "$("${PSQL[@]}" -c "SELECT 1" 2>&1)" "1"
 
 "${PSQL[@]}" -c "DROP SCHEMA parallel_null_it CASCADE" >/dev/null 2>&1
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report

@@ -14,9 +14,6 @@
 #include "test_fixtures.h"
 #include "unit.h"
 
-/* 3 rows of 2 features, out of order; sorted: (-1, 5), (-0, 2), (0, 1) */
-static const double rows3[6] = {0.0, 1.0, -1.0, 5.0, -0.0, 2.0};
-
 /* offsets in a state: header, then version, d, eps, min_points, standardize, n, rows */
 enum
 {
@@ -56,7 +53,7 @@ test_layout_and_roundtrip(void)
 	an_dbscan_state st;
 	double		back[6];
 
-	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, true, rows3, 3, 2, &out, &len), AN_OK);
+	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, true, unit_rows3, 3, 2, &out, &len), AN_OK);
 	/* 16 header + 1 version + 4 d + 8 eps + 8 min_points + 1 standardize + 8 n + 3 * 2 * 8 */
 	CHECK_EQ_INT(len, 16 + 1 + 4 + 8 + 8 + 1 + 8 + 48);
 	CHECK_EQ_INT(out[5], AN_KIND_DBSCAN_FIT_STATE);
@@ -143,19 +140,19 @@ test_writer_refuses(void)
 	size_t		len = 0;
 	double		nan_row[2] = {1.0, NAN};
 
-	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, rows3, 0, 2, &out, &len), AN_EINVAL);
-	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, rows3, 3, 0, &out, &len), AN_EINVAL);
-	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, rows3, 1, AN_DBSCAN_MAX_DIMS + 1, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, unit_rows3, 0, 2, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, unit_rows3, 3, 0, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, unit_rows3, 1, AN_DBSCAN_MAX_DIMS + 1, &out, &len), AN_EINVAL);
 	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, nan_row, 1, 2, &out, &len), AN_EINVAL);
 	/* parameters dbscan_fit refuses */
-	CHECK_EQ_INT(an_dbscan_state_write(0.0, 2, false, rows3, 3, 2, &out, &len), AN_EINVAL);
-	CHECK_EQ_INT(an_dbscan_state_write(-1.0, 2, false, rows3, 3, 2, &out, &len), AN_EINVAL);
-	CHECK_EQ_INT(an_dbscan_state_write(INFINITY, 2, false, rows3, 3, 2, &out, &len), AN_EINVAL);
-	CHECK_EQ_INT(an_dbscan_state_write(1e200, 2, false, rows3, 3, 2, &out, &len), AN_EINVAL);
-	CHECK_EQ_INT(an_dbscan_state_write(0.5, 0, false, rows3, 3, 2, &out, &len), AN_EINVAL);
-	CHECK_EQ_INT(an_dbscan_state_write(0.5, (int64_t) INT32_MAX + 1, false, rows3, 3, 2, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_dbscan_state_write(0.0, 2, false, unit_rows3, 3, 2, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_dbscan_state_write(-1.0, 2, false, unit_rows3, 3, 2, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_dbscan_state_write(INFINITY, 2, false, unit_rows3, 3, 2, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_dbscan_state_write(1e200, 2, false, unit_rows3, 3, 2, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_dbscan_state_write(0.5, 0, false, unit_rows3, 3, 2, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_dbscan_state_write(0.5, (int64_t) INT32_MAX + 1, false, unit_rows3, 3, 2, &out, &len), AN_EINVAL);
 	/* 2^26 rows of 1024 features would not fit in a model */
-	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, rows3, (size_t) 1 << 26, 1024, &out, &len), AN_ETOOMANY);
+	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, unit_rows3, (size_t) 1 << 26, 1024, &out, &len), AN_ETOOMANY);
 }
 
 static void
@@ -166,7 +163,7 @@ test_reader_refuses_forged(void)
 	an_dbscan_state st;
 	uint8_t		copy[256];
 
-	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, rows3, 3, 2, &out, &len), AN_OK);
+	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, unit_rows3, 3, 2, &out, &len), AN_OK);
 	CHECK(len <= sizeof(copy));
 	memcpy(copy, out, len);
 	CHECK_EQ_INT(open_forged(copy, len), AN_OK);

@@ -1,8 +1,8 @@
 /*
  * test_fixtures.h: what the tests of the partial states (test_point_state.c,
  * test_vector_state.c, test_dbscan_state.c) share: the forger's tools that
- * edit a state behind a valid checksum, and the check of the 3 rows of 2
- * features that the two row states sort.
+ * edit a state (or a model: test_ts_seasonal.c) behind a valid checksum, and
+ * the 3 rows of 2 features that the two row states sort.
  */
 #ifndef ANOMALY_TEST_FIXTURES_H
 #define ANOMALY_TEST_FIXTURES_H
@@ -32,8 +32,11 @@ unit_put_le(uint8_t *p, uint64_t v, int bytes)
 		p[k] = (uint8_t) (v >> (8 * k));
 }
 
+/* 3 rows of 2 features, out of order; sorted: (-1, 5), (-0, 2), (0, 1) */
+static const double unit_rows3[6] = {0.0, 1.0, -1.0, 5.0, -0.0, 2.0};
+
 /*
- * The rows {0, 1}, {-1, 5}, {-0, 2} read back in the canonical order:
+ * The rows of unit_rows3 read back in the canonical order:
  * (-1, 5), (-0, 2), (0, 1), the signs of the zeros kept.
  */
 static bool

@@ -84,34 +84,55 @@ check_distance(double d, double ref, size_t w)
 		CHECK_NEAR(d, ref, 1e-9, 0.0);
 }
 
+/* The m = n - w + 1 distances of a matrix profile and the neighbours they are to. */
+typedef struct
+{
+	size_t		m;
+	double	   *dist;
+	int64_t    *nn;
+} profile;
+
+/* The profile of x[0..n) for window w, checked to succeed (free with profile_free). */
+static profile
+profile_of(const double *x, size_t n, size_t w)
+{
+	profile		p = {n - w + 1, malloc((n - w + 1) * sizeof(double)), malloc((n - w + 1) * sizeof(int64_t))};
+
+	CHECK_EQ_INT(an_matrix_profile(x, n, w, p.dist, p.nn, NULL), AN_OK);
+	return p;
+}
+
+static void
+profile_free(profile *p)
+{
+	free(p->dist);
+	free(p->nn);
+}
+
 /* The profile matches brute force (check_distance), and each neighbour is at the profile's distance. */
 static void
 check_against_brute(const double *x, size_t n, size_t w)
 {
-	size_t		m = n - w + 1,
-				e = an_mp_exclusion(w);
-	double	   *dist = malloc(m * sizeof(double)),
-			   *ref = malloc(m * sizeof(double));
-	int64_t    *nn = malloc(m * sizeof(int64_t));
+	size_t		e = an_mp_exclusion(w);
+	profile		p = profile_of(x, n, w);
+	double	   *ref = malloc(p.m * sizeof(double));
 
-	CHECK_EQ_INT(an_matrix_profile(x, n, w, dist, nn, NULL), AN_OK);
 	brute_profile(x, n, w, ref);
-	for (size_t i = 0; i < m; i++)
+	for (size_t i = 0; i < p.m; i++)
 	{
-		check_distance(dist[i], ref[i], w);
-		CHECK(nn[i] >= 0 && (size_t) nn[i] < m);
-		if (nn[i] >= 0 && (size_t) nn[i] < m)
+		check_distance(p.dist[i], ref[i], w);
+		CHECK(p.nn[i] >= 0 && (size_t) p.nn[i] < p.m);
+		if (p.nn[i] >= 0 && (size_t) p.nn[i] < p.m)
 		{
-			size_t		j = (size_t) nn[i];
+			size_t		j = (size_t) p.nn[i];
 
 			CHECK((i > j ? i - j : j - i) > e);
 			check_distance(brute_distance(x, w, i, j), ref[i], w);
 		}
-		CHECK(!isnan(dist[i]));
+		CHECK(!isnan(p.dist[i]));
 	}
-	free(dist);
+	profile_free(&p);
 	free(ref);
-	free(nn);
 }
 
 static void
@@ -144,29 +165,26 @@ static void
 test_long_diagonals(void)
 {
 	size_t		n = 5000,
-				w = 50,
-				m = n - w + 1;
-	double	   *x = malloc(n * sizeof(double)),
-			   *dist = malloc(m * sizeof(double));
-	int64_t    *nn = malloc(m * sizeof(int64_t));
+				w = 50;
+	double	   *x = malloc(n * sizeof(double));
+	profile		p;
 
 	x[0] = 0.0;
 	for (size_t i = 1; i < n; i++)
 		x[i] = 0.99 * x[i - 1] + gauss() + 100.0 * sin(i * 0.01);
-	CHECK_EQ_INT(an_matrix_profile(x, n, w, dist, nn, NULL), AN_OK);
+	p = profile_of(x, n, w);
 	/* spot checks: the windows at the end see the longest accumulation */
-	for (size_t i = m - 40; i < m; i++)
+	for (size_t i = p.m - 40; i < p.m; i++)
 	{
 		double		ref = INFINITY;
 
 		for (size_t j = 0; j + an_mp_exclusion(w) < i; j++)
 			ref = fmin(ref, brute_distance(x, w, i, j));
-		check_distance(dist[i], ref, w);
-		check_distance(brute_distance(x, w, i, (size_t) nn[i]), dist[i], w);
+		check_distance(p.dist[i], ref, w);
+		check_distance(brute_distance(x, w, i, (size_t) p.nn[i]), p.dist[i], w);
 	}
 	free(x);
-	free(dist);
-	free(nn);
+	profile_free(&p);
 }
 
 /* The AVX-512 kernel and the generic one give the same bits. */
@@ -174,28 +192,23 @@ static void
 test_vector_code_same_bits(void)
 {
 	size_t		n = 1500,
-				w = 33,
-				m = n - w + 1;
-	double	   *x = malloc(n * sizeof(double)),
-			   *d1 = malloc(m * sizeof(double)),
-			   *d2 = malloc(m * sizeof(double));
-	int64_t    *n1 = malloc(m * sizeof(int64_t)),
-			   *n2 = malloc(m * sizeof(int64_t));
+				w = 33;
+	double	   *x = malloc(n * sizeof(double));
 	bool		had = an_use_vector_code(true);
+	profile		vec,
+				generic;
 
 	for (size_t i = 0; i < n; i++)
 		x[i] = sin(i * 0.2) + 0.3 * gauss();
-	CHECK_EQ_INT(an_matrix_profile(x, n, w, d1, n1, NULL), AN_OK);
+	vec = profile_of(x, n, w);
 	an_use_vector_code(false);
-	CHECK_EQ_INT(an_matrix_profile(x, n, w, d2, n2, NULL), AN_OK);
+	generic = profile_of(x, n, w);
 	an_use_vector_code(had);
-	CHECK(memcmp(d1, d2, m * sizeof(double)) == 0);
-	CHECK(memcmp(n1, n2, m * sizeof(int64_t)) == 0);
+	CHECK(memcmp(vec.dist, generic.dist, vec.m * sizeof(double)) == 0);
+	CHECK(memcmp(vec.nn, generic.nn, vec.m * sizeof(int64_t)) == 0);
 	free(x);
-	free(d1);
-	free(d2);
-	free(n1);
-	free(n2);
+	profile_free(&vec);
+	profile_free(&generic);
 }
 
 /* Constant windows: 0 between two, sqrt(w) to a non-constant one, never NaN. */
@@ -330,20 +343,18 @@ test_interrupts_checked(void)
 	an_hooks	plain = {malloc, free, no_interrupts};
 	size_t		n = 2000,
 				w = 10;
-	double	   *x = malloc(n * sizeof(double)),
-			   *dist = malloc(n * sizeof(double));
-	int64_t    *nn = malloc(n * sizeof(int64_t));
+	double	   *x = malloc(n * sizeof(double));
+	profile		p;
 
 	for (size_t i = 0; i < n; i++)
 		x[i] = gauss();
 	an_set_hooks(&hooks);
-	CHECK_EQ_INT(an_matrix_profile(x, n, w, dist, nn, NULL), AN_OK);
+	p = profile_of(x, n, w);
 	an_set_hooks(&plain);
 	/* one check per block of 256 diagonals at least */
 	CHECK(interrupt_calls >= (int) ((n - w) / 256));
 	free(x);
-	free(dist);
-	free(nn);
+	profile_free(&p);
 }
 
 int

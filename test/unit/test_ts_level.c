@@ -100,19 +100,26 @@ test_normal_quantile(void)
 	CHECK(isnan(an_normal_quantile(0)));
 }
 
-/* Sorts pts and fits a copy of them (an_ts_fit uses its input as scratch). */
-static uint8_t *
-fit(an_point *pts, size_t n, const an_ts_options *o, size_t *len)
+/*
+ * Sorts pts, fits a copy of them (an_ts_fit uses its input as scratch) and
+ * loads the model (free with an_ts_model_free).
+ */
+static an_ts_model *
+fit_model(an_point *pts, size_t n, const an_ts_options *o)
 {
 	uint8_t    *model = NULL;
+	size_t		len = 0;
+	an_ts_model *m = NULL;
 	char		err[128];
 	an_point   *copy = malloc(n * sizeof(an_point));
 
 	an_sort_points(pts, n);
 	memcpy(copy, pts, n * sizeof(an_point));
-	CHECK_EQ_INT(an_ts_fit(copy, n, o, &model, len, err, sizeof(err)), AN_OK);
+	CHECK_EQ_INT(an_ts_fit(copy, n, o, &model, &len, err, sizeof(err)), AN_OK);
 	free(copy);
-	return model;
+	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	an_free(model);
+	return m;
 }
 
 static void
@@ -122,8 +129,6 @@ test_level_fit_matches_brute_force(void)
 	an_point   *pts = malloc(n * sizeof(an_point));
 	double	   *v = malloc(n * sizeof(double));
 	an_ts_options o;
-	size_t		len;
-	uint8_t    *model;
 	an_ts_model *m;
 	double		med,
 				mad;
@@ -139,8 +144,7 @@ test_level_fit_matches_brute_force(void)
 
 	an_ts_options_default(&o);
 	o.method = AN_TS_METHOD_ROBUST;
-	model = fit(pts, n, &o, &len);
-	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	m = fit_model(pts, n, &o);
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_LEVEL);
 	CHECK(m->level->median == med);
 	CHECK(m->level->mad == mad);
@@ -159,7 +163,6 @@ test_level_fit_matches_brute_force(void)
 	CHECK(!d.is_anomaly);
 	CHECK(d.lower == med - 3 * m->level->sigma && d.upper == med + 3 * m->level->sigma);
 	an_ts_model_free(m);
-	an_free(model);
 	free(pts);
 	free(v);
 }
@@ -176,8 +179,6 @@ test_auto_level_tail_sigma(void)
 	an_point   *pts = malloc(n * sizeof(an_point));
 	double	   *v = malloc(n * sizeof(double));
 	an_ts_options o;
-	size_t		len;
-	uint8_t    *model;
 	an_ts_model *m;
 	double		med,
 				mad,
@@ -199,20 +200,16 @@ test_auto_level_tail_sigma(void)
 	CHECK(tail > 10 * AN_MAD_TO_SIGMA * mad);	/* the outliers decide */
 
 	an_ts_options_default(&o);
-	model = fit(pts, n, &o, &len);
-	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	m = fit_model(pts, n, &o);
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_LEVEL);
 	CHECK(m->level->median == med && m->level->mad == mad);
 	CHECK_NEAR(m->level->sigma, want, 1e-15, 1e-15);
 	an_ts_model_free(m);
-	an_free(model);
 
 	o.method = AN_TS_METHOD_ROBUST;
-	model = fit(pts, n, &o, &len);
-	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	m = fit_model(pts, n, &o);
 	CHECK(m->level->sigma == AN_MAD_TO_SIGMA * mad);
 	an_ts_model_free(m);
-	an_free(model);
 	free(pts);
 	free(v);
 }
@@ -222,8 +219,6 @@ test_constant_series_floor_and_direction(void)
 {
 	an_point	pts[50];
 	an_ts_options o;
-	size_t		len;
-	uint8_t    *model;
 	an_ts_model *m;
 	an_ts_detection d;
 	char		err[64];
@@ -236,8 +231,7 @@ test_constant_series_floor_and_direction(void)
 	}
 	an_ts_options_default(&o);
 	CHECK_EQ_INT(an_ts_option_set(&o, "direction", &down, err, sizeof(err)), AN_OK);
-	model = fit(pts, 50, &o, &len);
-	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	m = fit_model(pts, 50, &o);
 	CHECK(m->level->mad == 0);
 	CHECK(m->level->sigma == 100.0 * 1e-9);	/* the relative floor */
 	/* floating-point noise is not an anomaly, a real change is */
@@ -249,7 +243,6 @@ test_constant_series_floor_and_direction(void)
 	an_ts_detect(m, 0, 101.0, &d);
 	CHECK(d.score == 0 && !d.is_anomaly && isinf(d.upper));
 	an_ts_model_free(m);
-	an_free(model);
 }
 
 static void
@@ -257,13 +250,10 @@ test_level_decode_rejects_bad_payloads(void)
 {
 	an_point	pts[3] = {{0, 1}, {10, 2}, {20, 3}};
 	an_ts_options o;
-	size_t		len;
-	uint8_t    *model;
 	an_ts_model *m = NULL;
 
 	an_ts_options_default(&o);
-	model = fit(pts, 3, &o, &len);
-	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	m = fit_model(pts, 3, &o);
 	an_ts_model_free(m);
 	/* a payload with a negative sigma, re-checksummed, is still rejected */
 	{
@@ -297,7 +287,6 @@ test_level_decode_rejects_bad_payloads(void)
 		CHECK_EQ_INT(an_ts_model_load(other, otherlen, &m), AN_EKIND);
 		an_free(other);
 	}
-	an_free(model);
 }
 
 /*
@@ -314,10 +303,8 @@ test_models_their_readers_accept(void)
 	an_opt_value tiny = {.type = AN_OPT_NUMBER, .number = 1e-30};
 	an_opt_value near_one = {.type = AN_OPT_NUMBER, .number = 0.9999999999999999};
 	an_opt_value fine = {.type = AN_OPT_NUMBER, .number = 1e-6};
-	size_t		n = 600,
-				len = 0;
+	size_t		n = 600;
 	an_point   *pts = malloc(n * sizeof(an_point));
-	uint8_t    *model;
 	an_ts_model *m = NULL;
 	char	   *json = NULL;
 
@@ -336,9 +323,8 @@ test_models_their_readers_accept(void)
 		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		pts[i].value = (i % 2) ? 1.7e308 : 1e308;
 	}
-	model = fit(pts, n, &o, &len);
-	CHECK(model != NULL);
-	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	m = fit_model(pts, n, &o);
+	CHECK(m != NULL);
 	if (m)
 	{
 		CHECK(isinf(m->level->median + m->threshold * m->level->sigma));	/* the upper edge overflows */
@@ -348,7 +334,6 @@ test_models_their_readers_accept(void)
 		an_free(json);
 	}
 	an_ts_model_free(m);
-	an_free(model);
 	free(pts);
 }
 
@@ -376,8 +361,6 @@ test_small_sample_outliers_still_flagged(void)
 {
 	an_point	pts[60];
 	an_ts_options o;
-	size_t		len;
-	uint8_t    *model;
 	an_ts_model *m;
 	an_ts_detection d;
 
@@ -388,8 +371,7 @@ test_small_sample_outliers_still_flagged(void)
 	}
 	pts[10].value = pts[11].value = pts[40].value = 300;
 	an_ts_options_default(&o);	/* method auto */
-	model = fit(pts, 60, &o, &len);
-	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
+	m = fit_model(pts, 60, &o);
 	if (m->kind == AN_KIND_TS_LEVEL)
 		CHECK(m->level->sigma == AN_MAD_TO_SIGMA * m->level->mad);
 	an_ts_detect(m, pts[10].ts, 300, &d);
@@ -397,7 +379,6 @@ test_small_sample_outliers_still_flagged(void)
 	an_ts_detect(m, pts[12].ts, 101, &d);
 	CHECK(!d.is_anomaly);
 	an_ts_model_free(m);
-	an_free(model);
 }
 
 int

@@ -12,6 +12,7 @@
 #include "core/ts/ts_seasonal.h"
 #include "unit.h"
 
+#include "test_fixtures.h"
 #include "test_random.h"
 
 #define MIN5 (5 * AN_USECS_PER_MINUTE)
@@ -25,6 +26,36 @@ hourly_points(size_t n)
 	for (size_t i = 0; i < n; i++)
 		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 	return pts;
+}
+
+static double
+daily(int64_t ts)
+{
+	return 100 + 30 * sin(2 * PI * (double) (ts % (24 * AN_USECS_PER_HOUR)) / (double) (24 * AN_USECS_PER_HOUR));
+}
+
+/*
+ * n hourly points (free with free()) on the daily cycle, plus slope per point
+ * and Gaussian noise of standard deviation sigma.
+ */
+static an_point *
+daily_points(size_t n, double slope, double sigma)
+{
+	an_point   *pts = hourly_points(n);
+
+	for (size_t i = 0; i < n; i++)
+		pts[i].value = daily(pts[i].ts) + slope * (double) i + sigma * gauss();
+	return pts;
+}
+
+/* The seasonal method with the daily period given as 24 samples. */
+static void
+daily_seasonal_options(an_ts_options *opt)
+{
+	an_ts_options_default(opt);
+	opt->period_samples[0] = 24;
+	opt->nperiods = 1;
+	opt->method = AN_TS_METHOD_SEASONAL;
 }
 
 static an_ts_model *
@@ -50,25 +81,17 @@ fit(an_point *pts, size_t n, const an_ts_options *opt, an_status *status, char *
 	return m;
 }
 
-static double
-daily(int64_t ts)
-{
-	return 100 + 30 * sin(2 * PI * (double) (ts % (24 * AN_USECS_PER_HOUR)) / (double) (24 * AN_USECS_PER_HOUR));
-}
-
 /* 14 days of hourly data with a daily cycle and noise: seasonal, period 1 day. */
 static void
 test_daily_hourly(void)
 {
 	size_t		n = 24 * 14;
-	an_point   *pts = hourly_points(n);
+	an_point   *pts = daily_points(n, 0, 1);
 	an_ts_options opt;
 	an_ts_model *m;
 	an_ts_detection d;
 	const an_ts_seasonal *s;
 
-	for (size_t i = 0; i < n; i++)
-		pts[i].value = daily(pts[i].ts) + gauss();
 	an_ts_options_default(&opt);
 	m = fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL);
@@ -112,13 +135,11 @@ static void
 test_profile_robust_to_incidents(void)
 {
 	size_t		n = 24 * 21;
-	an_point   *pts = hourly_points(n);
+	an_point   *pts = daily_points(n, 0, 0.5);
 	an_ts_options opt;
 	an_ts_model *m;
 	an_ts_detection d;
 
-	for (size_t i = 0; i < n; i++)
-		pts[i].value = daily(pts[i].ts) + 0.5 * gauss();
 	/*
 	 * an outage: 4 hours at 0, and spikes at hour 3 on 4 days of 21 (each
 	 * under 1 % of the training rows: the band's tail estimate uses the 1st
@@ -128,10 +149,7 @@ test_profile_robust_to_incidents(void)
 		pts[i].value = 0;
 	for (int day = 2; day < 6; day++)
 		pts[day * 24 + 3].value += 1000;
-	an_ts_options_default(&opt);
-	opt.period_samples[0] = 24;
-	opt.nperiods = 1;
-	opt.method = AN_TS_METHOD_SEASONAL;
+	daily_seasonal_options(&opt);
 	m = fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL);
 	if (m == NULL)
@@ -160,19 +178,16 @@ static void
 test_tail_aware_spread(void)
 {
 	size_t		n = 24 * 21;
-	an_point   *pts = hourly_points(n);
+	an_point   *pts = daily_points(n, 0, 0.5);
 	double	   *r = malloc(n * sizeof(double));
 	an_ts_options opt;
 	an_ts_model *m;
 	an_ts_detection d;
 	const an_ts_seasonal *s;
 
-	for (size_t i = 0; i < n; i++)
-		pts[i].value = daily(pts[i].ts) + 0.5 * gauss() + (i % 33 == 0 ? 40 : 0);
-	an_ts_options_default(&opt);
-	opt.period_samples[0] = 24;
-	opt.nperiods = 1;
-	opt.method = AN_TS_METHOD_SEASONAL;
+	for (size_t i = 0; i < n; i += 33)
+		pts[i].value += 40;
+	daily_seasonal_options(&opt);
 	opt.trend = AN_TS_TREND_NONE;
 	m = fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL);
@@ -320,13 +335,11 @@ static void
 test_trends(void)
 {
 	size_t		n = 24 * 20;
-	an_point   *pts = hourly_points(n);
+	an_point   *pts = daily_points(n, 0.5, 1);
 	an_ts_options opt;
 	an_ts_model *m;
 	an_ts_detection d;
 
-	for (size_t i = 0; i < n; i++)
-		pts[i].value = daily(pts[i].ts) + 0.5 * (double) i + gauss();
 	an_ts_options_default(&opt);
 	m = fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL);
@@ -391,13 +404,13 @@ static uint8_t *
 fit_bytes(size_t *len)
 {
 	size_t		n = 24 * 10;
-	an_point   *pts = hourly_points(n);
+	an_point   *pts = daily_points(n, 0, 1);
 	an_ts_options opt;
 	uint8_t    *buf = NULL;
 	char		err[256];
 
-	for (size_t i = 0; i < n; i++)
-		pts[i].value = daily(pts[i].ts) + gauss() + (i > n / 2 ? 40 : 0);
+	for (size_t i = n / 2 + 1; i < n; i++)
+		pts[i].value += 40;	/* a level shift */
 	an_ts_options_default(&opt);
 	opt.trend = AN_TS_TREND_LOCAL;
 	opt.period_samples[0] = 24;
@@ -435,16 +448,11 @@ test_round_trip_and_corruption(void)
 	for (size_t i = AN_MODEL_HEADER_SIZE; i < len; i++)
 	{
 		uint8_t    *c = malloc(len);
-		uint32_t	crc;
 		an_status	s;
 
 		memcpy(c, buf, len);
 		c[i] ^= 0xFF;
-		crc = an_crc32c(c + AN_MODEL_HEADER_SIZE, len - AN_MODEL_HEADER_SIZE);
-		c[12] = (uint8_t) crc;
-		c[13] = (uint8_t) (crc >> 8);
-		c[14] = (uint8_t) (crc >> 16);
-		c[15] = (uint8_t) (crc >> 24);
+		unit_reseal(c, len);
 		s = an_ts_model_load(c, len, &m);
 		total++;
 		if (s != AN_OK)
@@ -481,17 +489,12 @@ test_round_trip_and_corruption(void)
 		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
 		{
 			uint8_t    *c = malloc(len);
-			uint32_t	crc;
 
 			memcpy(c, buf, len);
 			c[AN_MODEL_HEADER_SIZE + bad[k].off] = bad[k].byte;
 			if (bad[k].off == 102)
 				c[AN_MODEL_HEADER_SIZE + 103] = 0;
-			crc = an_crc32c(c + AN_MODEL_HEADER_SIZE, len - AN_MODEL_HEADER_SIZE);
-			c[12] = (uint8_t) crc;
-			c[13] = (uint8_t) (crc >> 8);
-			c[14] = (uint8_t) (crc >> 16);
-			c[15] = (uint8_t) (crc >> 24);
+			unit_reseal(c, len);
 			if (an_ts_model_load(c, len, &m) == AN_OK)
 			{
 				fprintf(stderr, "corruption at payload offset %zu accepted\n", bad[k].off);

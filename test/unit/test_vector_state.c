@@ -11,9 +11,6 @@
 #include "test_fixtures.h"
 #include "unit.h"
 
-/* 3 rows of 2 features, out of order; sorted: (-1, 5), (-0, 2), (0, 1) */
-static const double rows3[6] = {0.0, 1.0, -1.0, 5.0, -0.0, 2.0};
-
 /* Reseal copy after an edit, as a forger would, and read it. */
 static an_status
 open_forged(uint8_t *copy, size_t len)
@@ -59,7 +56,7 @@ test_layout_and_roundtrip(void)
 	double		back[6];
 
 	an_mv_options_default(&o);
-	CHECK_EQ_INT(an_vector_state_write(&o, rows3, 3, 2, &out, &len), AN_OK);
+	CHECK_EQ_INT(an_vector_state_write(&o, unit_rows3, 3, 2, &out, &len), AN_OK);
 	/* 16 header + 1 version + 4 length + 70 options + 4 d + 8 n + 3 * 2 * 8 */
 	CHECK_EQ_INT(len, 16 + 1 + 4 + 70 + 4 + 8 + 48);
 	CHECK_EQ_INT(out[5], AN_KIND_MV_FIT_STATE);
@@ -96,14 +93,14 @@ test_writer_refuses(void)
 	double		nan_row[2] = {1.0, NAN};
 
 	an_mv_options_default(&o);
-	CHECK_EQ_INT(an_vector_state_write(&o, rows3, 0, 2, &out, &len), AN_EINVAL);
-	CHECK_EQ_INT(an_vector_state_write(&o, rows3, 3, 0, &out, &len), AN_EINVAL);
-	CHECK_EQ_INT(an_vector_state_write(&o, rows3, 1, AN_MV_MAX_DIMS + 1, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_vector_state_write(&o, unit_rows3, 0, 2, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_vector_state_write(&o, unit_rows3, 3, 0, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_vector_state_write(&o, unit_rows3, 1, AN_MV_MAX_DIMS + 1, &out, &len), AN_EINVAL);
 	CHECK_EQ_INT(an_vector_state_write(&o, nan_row, 1, 2, &out, &len), AN_EINVAL);
 	/* 2^26 rows of 1024 features would not fit in a model */
-	CHECK_EQ_INT(an_vector_state_write(&o, rows3, (size_t) 1 << 26, 1024, &out, &len), AN_ETOOMANY);
+	CHECK_EQ_INT(an_vector_state_write(&o, unit_rows3, (size_t) 1 << 26, 1024, &out, &len), AN_ETOOMANY);
 	o.false_alarm_rate = 0.7;
-	CHECK_EQ_INT(an_vector_state_write(&o, rows3, 3, 2, &out, &len), AN_EINVAL);
+	CHECK_EQ_INT(an_vector_state_write(&o, unit_rows3, 3, 2, &out, &len), AN_EINVAL);
 }
 
 static void
@@ -115,7 +112,7 @@ test_reader_refuses_forged(void)
 	uint8_t		copy[256];
 
 	an_mv_options_default(&o);
-	CHECK_EQ_INT(an_vector_state_write(&o, rows3, 3, 2, &out, &len), AN_OK);
+	CHECK_EQ_INT(an_vector_state_write(&o, unit_rows3, 3, 2, &out, &len), AN_OK);
 	CHECK(len <= sizeof(copy));
 	/* payload version 2: newer; 0: corrupt */
 	memcpy(copy, out, len);

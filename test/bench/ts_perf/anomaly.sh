@@ -15,30 +15,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
+. test/bench/ts_perf/lib.sh
 SERIES=${1:-1000}
 POINTS=${2:-1000}
 REPS=${REPS:-3}
 JIT=${JIT:-on}
 locked_cluster "max_parallel_workers_per_gather = 0" "work_mem = '256MB'" "jit = $JIT" >/dev/null
-psql -X -q -c "CREATE EXTENSION anomaly"
-psql -X -q <<SQL
-CREATE TABLE series AS
-SELECT s AS series, '2026-01-01'::timestamptz + i * interval '5 minutes' AS ts,
-       100 + s % 7 + 10 * sin(2 * pi() * i / 288) + random() AS value
-  FROM generate_series(1, $SERIES) s, generate_series(0, $POINTS - 1) i;
-VACUUM ANALYZE series;
-SQL
-once() { # sql -> seconds
-	local t0 t1
-	t0=$(date +%s.%N)
-	psql -X -q -c "$1" >/dev/null
-	t1=$(date +%s.%N)
-	echo "$t1 - $t0" | bc
-}
+series_table "$SERIES" "$POINTS"
 best() { # sql -> the least of REPS runs, seconds
 	local b="" t i
 	for ((i = 0; i < REPS; i++)); do
-		t=$(once "$1")
+		t=$(seconds "$1")
 		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
 	done
 	echo "$b"
@@ -47,8 +34,8 @@ ROWS=$((SERIES * POINTS))
 line() { # label seconds
 	printf 'rows=%s: %s %.2fs (%s rows/s)\n' "$ROWS" "$1" "$2" "$(echo "$ROWS / $2" | bc)"
 }
-fit0=$(once "CREATE TABLE m0 AS SELECT series, ts_fit(ts, value) AS model FROM series GROUP BY series")
-fit1=$(once "CREATE TABLE m1 AS SELECT series, ts_fit(ts, value, '{\"shape\": true}') AS model FROM series GROUP BY series")
+fit0=$(seconds "CREATE TABLE m0 AS SELECT series, ts_fit(ts, value) AS model FROM series GROUP BY series")
+fit1=$(seconds "CREATE TABLE m1 AS SELECT series, ts_fit(ts, value, '{\"shape\": true}') AS model FROM series GROUP BY series")
 psql -X -q -c "VACUUM ANALYZE m0" -c "VACUUM ANALYZE m1"
 echo "rows=$ROWS: ts_fit ${fit0}s, with the shape component ${fit1}s (ratio $(echo "scale=2; $fit1 / $fit0" | bc))"
 psql -X -q -At -c "SELECT 'shape window ' || (ts_model_info(model)->'shape'->>'window') || ', references ' || (ts_model_info(model)->'shape'->>'references') || ', model bytes ' || octet_length(model) FROM m1 LIMIT 1"

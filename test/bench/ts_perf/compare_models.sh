@@ -10,19 +10,11 @@
 #   test/bench/ts_perf/compare_models.sh [REV]
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+. test/bench/ts_perf/lib.sh
 REV=${1:-main}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-mkdir -p "$TMP/old"
+temp_dir
 # each side with its own driver: the driver's switches follow the core it was written for
-git archive "$REV" src/core test/bench/ts_perf/fit_driver.c | tar -x -C "$TMP/old"
-CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -O2 -ffp-contract=off -Wall -Wextra -Werror -Wno-unused-function"
-LIBS="$(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) -lm"
-# shellcheck disable=SC2086
-cc $CFLAGS -I"$TMP/old/src" -o "$TMP/old_driver" "$TMP/old/test/bench/ts_perf/fit_driver.c" \
-	$(find "$TMP/old/src/core" -name '*.c' | sort) $LIBS
-# shellcheck disable=SC2086
-cc $CFLAGS -Isrc -o "$TMP/new_driver" test/bench/ts_perf/fit_driver.c $(find src/core -name '*.c' | sort) $LIBS
+build_drivers "$REV" fit_driver.c rev
 OPENBLAS_NUM_THREADS=1 "$TMP/old_driver" hash >"$TMP/old.txt"
 OPENBLAS_NUM_THREADS=1 "$TMP/new_driver" hash >"$TMP/new.txt"
 total=$(wc -l <"$TMP/old.txt")

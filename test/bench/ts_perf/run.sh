@@ -11,26 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
+. test/bench/ts_perf/lib.sh
 SERIES=${1:-10000}
 POINTS=${2:-1000}
 REPEAT=${REPEAT:-1}
 FIT="ts_fit(ts, value${OPTIONS:+, '$OPTIONS'::jsonb})"
 locked_cluster "max_parallel_workers_per_gather = 2" "work_mem = '256MB'" >/dev/null
-psql -X -q -c "CREATE EXTENSION anomaly"
-psql -X -q <<SQL
-CREATE TABLE series AS
-SELECT s AS series, '2026-01-01'::timestamptz + i * interval '5 minutes' AS ts,
-       100 + s % 7 + 10 * sin(2 * pi() * i / 288) + random() AS value
-  FROM generate_series(1, $SERIES) s, generate_series(0, $POINTS - 1) i;
-VACUUM ANALYZE series;
-SQL
-run() { # label sql -> seconds
-	local t0 t1
-	t0=$(date +%s.%N)
-	psql -X -q -c "$2" >/dev/null
-	t1=$(date +%s.%N)
-	echo "$1 $(echo "$t1 - $t0" | bc)"
-}
+series_table "$SERIES" "$POINTS"
 ROWS=$((SERIES * POINTS))
 echo "plan without workers:"
 psql -X -q -At -c "SET max_parallel_workers_per_gather = 0; EXPLAIN (COSTS OFF) SELECT series, ts_fit(ts, value) FROM series GROUP BY series"
@@ -39,14 +26,14 @@ for workers in 0 2; do
 	SET="SET max_parallel_workers_per_gather = $workers;"
 	stored="" alone="" scoring=""
 	for rep in $(seq "$REPEAT"); do
-		base=$(run base "$SET DROP TABLE IF EXISTS x; CREATE TEMP TABLE x AS SELECT series, avg(value), stddev(value) FROM series GROUP BY series" | cut -d' ' -f2)
-		fit=$(run fit "$SET DROP TABLE IF EXISTS models; CREATE TABLE models AS SELECT series, $FIT AS model FROM series GROUP BY series" | cut -d' ' -f2)
+		base=$(seconds "$SET DROP TABLE IF EXISTS x; CREATE TEMP TABLE x AS SELECT series, avg(value), stddev(value) FROM series GROUP BY series")
+		fit=$(seconds "$SET DROP TABLE IF EXISTS models; CREATE TABLE models AS SELECT series, $FIT AS model FROM series GROUP BY series")
 		# the queries alone, results neither stored nor sent: the models are not offered to TOAST
-		qbase=$(run qbase "$SET SELECT count(*) FROM (SELECT series, avg(value) a, stddev(value) s FROM series GROUP BY series) q WHERE a IS NOT NULL AND s IS NOT NULL" | cut -d' ' -f2)
-		qfit=$(run qfit "$SET SELECT count(*) FROM (SELECT series, $FIT AS model FROM series GROUP BY series) q WHERE model IS NOT NULL" | cut -d' ' -f2)
+		qbase=$(seconds "$SET SELECT count(*) FROM (SELECT series, avg(value) a, stddev(value) s FROM series GROUP BY series) q WHERE a IS NOT NULL AND s IS NOT NULL")
+		qfit=$(seconds "$SET SELECT count(*) FROM (SELECT series, $FIT AS model FROM series GROUP BY series) q WHERE model IS NOT NULL")
 		psql -X -q -c "DROP TABLE IF EXISTS stats_t; CREATE TABLE stats_t AS SELECT series, avg(value) m, stddev(value) s FROM series GROUP BY series" >/dev/null
-		sbase=$(run sbase "$SET SELECT count(*) FILTER (WHERE (value - m) / s > 3) FROM series JOIN stats_t USING (series)" | cut -d' ' -f2)
-		score=$(run score "$SET SELECT count(*) FILTER (WHERE ts_score(model, ts, value) > 1) FROM series JOIN models USING (series)" | cut -d' ' -f2)
+		sbase=$(seconds "$SET SELECT count(*) FILTER (WHERE (value - m) / s > 3) FROM series JOIN stats_t USING (series)")
+		score=$(seconds "$SET SELECT count(*) FILTER (WHERE ts_score(model, ts, value) > 1) FROM series JOIN models USING (series)")
 		stored="$stored $(echo "scale=3; $fit / $base" | bc)"
 		alone="$alone $(echo "scale=3; $qfit / $qbase" | bc)"
 		scoring="$scoring $(echo "scale=3; $score / $sbase" | bc)"

@@ -39,6 +39,20 @@ def load_vectors(schema, name, X):
     psql("COPY %s.%s FROM STDIN" % (schema, name), stdin=rows)
 
 
+def table_name(prefix, label):
+    """A table name for the data set label: prefix, "_", then the label's
+    first 40 characters with all but letters and digits made "_"."""
+    return prefix + "_" + "".join(c if c.isalnum() else "_" for c in label)[:40]
+
+
+def rel_error(a, b):
+    """The largest absolute difference of a and b relative to b's largest magnitude."""
+    import numpy as np  # here: a script imports it first, under missing_package's guard
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.abs(a - b).max() / max(np.abs(b).max(), 1e-300)
+
+
 def fresh_schema(schema):
     """The extension installed and an empty schema for one test's tables."""
     psql("CREATE EXTENSION IF NOT EXISTS anomaly; DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s;"
@@ -74,6 +88,10 @@ class Tally:
         else:
             self.failed += 1
             print("FAIL " + line)
+
+    def check(self, label, ok, detail):
+        """Count one check, printed as "label (detail)"."""
+        self.record(ok, "%s (%s)" % (label, detail))
 
 
 def run_main(main, tally):
