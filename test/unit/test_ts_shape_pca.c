@@ -39,23 +39,27 @@ pure_sine(size_t i)
 	return 3 + 5 * sin(2 * PI * (double) i / SP);
 }
 
-/* x - mean, divided by max(population sd, floor), computed here */
+/*
+ * x - mean, divided by max(population sd, floor), computed here from the
+ * raw moments in one pass (the values here are O(10): no cancellation)
+ */
 static void
 normalise_by_hand(const double *x, size_t w, double floor, double *out)
 {
-	double		mean = 0,
-				ss = 0;
+	double		s1 = 0,
+				s2 = 0,
+				mean,
+				sd;
 
 	for (size_t i = 0; i < w; i++)
-		mean += x[i];
-	mean /= (double) w;
+	{
+		s1 += x[i];
+		s2 += x[i] * x[i];
+	}
+	mean = s1 / (double) w;
+	sd = fmax(sqrt(fmax(s2 / (double) w - mean * mean, 0)), floor);
 	for (size_t i = 0; i < w; i++)
-		ss += (x[i] - mean) * (x[i] - mean);
-	ss = sqrt(ss / (double) w);
-	if (ss < floor)
-		ss = floor;
-	for (size_t i = 0; i < w; i++)
-		out[i] = (x[i] - mean) / ss;
+		out[i] = (x[i] - mean) / sd;
 }
 
 static void
@@ -136,15 +140,6 @@ ar1(size_t i)
 	return ar_state;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* the leading eigenpair of the symmetric a (w x w) by power iteration */
 static double
 power_iteration(const double *a, size_t w, double *v)
@@ -221,7 +216,7 @@ test_ar_against_power_iteration(void)
 			ss += (pts[s + i].value - mu) * (pts[s + i].value - mu);
 		sds[s] = sqrt(ss / AW);
 	}
-	qsort(sds, m, sizeof(double), cmp_double);
+	qsort(sds, m, sizeof(double), unit_cmp_double);
 	floor_sd = 0.1 * (m % 2 ? sds[m / 2] : (sds[m / 2 - 1] + sds[m / 2]) / 2);
 	CHECK_NEAR(p->sigma_floor, floor_sd, 1e-12, 0);
 	/* the normalised windows, their mean and covariance (divisor m), two passes */
