@@ -28,11 +28,12 @@
  * reconstruction error, the square root of the Q statistic), and
  * score = e / edge, 1 at the edge of normal as every part.
  *
- * Memory of the fit: 3 w^2 + 36 w doubles (covariance, a copy for dsyevr,
- * the eigenvectors, dsyevr's minimal workspaces), AN_SHAPE_PCA_BLOCK w
- * doubles of windows, AN_SHAPE_PCA_MAX_WINDOWS starts and errors, and the
- * n-row scratch of an_ts_shape_usable_starts: O(w^2 + n), 25 MiB at the
- * largest w = 1024.  Time: m w^2 for the covariance (m <= 16,384 windows),
+ * Memory of the fit: 3 w^2 doubles (the covariance, dsyevr's eigenvectors
+ * and their descending copy), about 30 w doubles and 12 w ints (dsyevr's
+ * minimal workspaces, eigenvalues, mean), AN_SHAPE_PCA_BLOCK w doubles of
+ * windows, AN_SHAPE_PCA_MAX_WINDOWS starts and errors, the n values and the
+ * n-row scratch of an_ts_shape_usable_starts: O(w^2 + n), the w^2 part
+ * 24 MiB at the largest w = 1024 (1.5 MiB at the automatic windows' 256).  Time: m w^2 for the covariance (m <= 16,384 windows),
  * O(w^3) for the eigenproblem, 2 m r w for the calibration.
  */
 #ifndef ANOMALY_TS_SHAPE_PCA_H
