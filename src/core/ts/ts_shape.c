@@ -81,9 +81,8 @@ an_ts_shape_window(const double *v, size_t n, size_t window, double period_sampl
 	return clamp_auto((double) w);
 }
 
-/* mean and population standard deviation of x[0..w) */
-static void
-window_stats(const double *x, size_t w, double *mean, double *sd)
+void
+an_ts_shape_window_stats(const double *x, size_t w, double *mean, double *sd)
 {
 	double		s = 0,
 				ss = 0;
@@ -97,16 +96,15 @@ window_stats(const double *x, size_t w, double *mean, double *sd)
 	*sd = sqrt(ss / (double) w);
 }
 
-/* out = (x - mean) / max(sd, floor); returns the sum of squares of out */
-static double
-normalise(const double *x, size_t w, double floor, double *out)
+double
+an_ts_shape_normalise(const double *x, size_t w, double floor, double *out)
 {
 	double		mean,
 				sd,
 				den,
 				sq = 0;
 
-	window_stats(x, w, &mean, &sd);
+	an_ts_shape_window_stats(x, w, &mean, &sd);
 	den = sd > floor ? sd : floor;
 	for (size_t i = 0; i < w; i++)
 	{
@@ -158,42 +156,17 @@ choose_starts(size_t m, size_t w, size_t kmax, size_t *starts)
 }
 
 an_status
-an_ts_shape_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us, an_shape_source source,
-				an_ts_shape **out)
+an_ts_shape_usable_starts(const an_point *pts, size_t n, size_t w, int64_t interval_us, size_t kmax,
+						  size_t *starts, size_t *k_out, double *maxabs_out)
 {
-	size_t		m,
-				kmax,
-				k = 0,
-				ncal = 0,
-			   *starts = NULL,
-			   *brk = NULL;
-	double	   *refs = NULL,
-			   *sq = NULL,
-			   *sds = NULL,
-			   *gram = NULL,
-			   *nn = NULL,
-				maxabs = 0,
-				floor_sd,
-				edge;
-	double		limit = (double) interval_us * AN_SHAPE_MAX_STEP;
-	an_ts_shape *s;
-	an_status	st = AN_OK;
+	size_t		k = 0,
+			   *brk = an_alloc_array(n, sizeof(size_t));
+	double		limit = (double) interval_us * AN_SHAPE_MAX_STEP,
+				maxabs = 0;
 
-	*out = NULL;
-	if (interval_us <= 0 || w < AN_SHAPE_MIN_WINDOW || w > AN_SHAPE_MAX_WINDOW || n < 3 * w)
-		return AN_OK;
-	m = n - w + 1;
-	/* at most AN_SHAPE_BUDGET values, and at most AN_SHAPE_ROWS_FACTOR times the training rows */
-	kmax = (n * AN_SHAPE_ROWS_FACTOR < AN_SHAPE_BUDGET ? n * AN_SHAPE_ROWS_FACTOR : AN_SHAPE_BUDGET) / w;
-	if (kmax > AN_SHAPE_MAX_REFS)
-		kmax = AN_SHAPE_MAX_REFS;
-	starts = an_alloc_array(kmax, sizeof(size_t));
-	brk = an_alloc_array(n, sizeof(size_t));
-	if (starts == NULL || brk == NULL)
-	{
-		st = AN_ENOMEM;
-		goto done;
-	}
+	*k_out = 0;
+	if (brk == NULL)
+		return AN_ENOMEM;
 	/* brk[i]: the last row j <= i entered by a step longer than the limit (0 if none) */
 	brk[0] = 0;
 	AN_FOR_CHECKED(i, n)
@@ -204,14 +177,77 @@ an_ts_shape_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us, an
 			maxabs = fabs(pts[i].value);
 	}
 	{
-		size_t		cand = choose_starts(m, w, kmax, starts);
+		size_t		cand = choose_starts(n - w + 1, w, kmax, starts);
 
 		/* keep the windows that span no gap */
 		for (size_t j = 0; j < cand; j++)
 			if (brk[starts[j] + w - 1] <= starts[j])
 				starts[k++] = starts[j];
 	}
-	if (k < 2)
+	an_free(brk);
+	*k_out = k;
+	*maxabs_out = maxabs;
+	return AN_OK;
+}
+
+double
+an_ts_shape_floor(double *sds, size_t k, double maxabs)
+{
+	/* the floor of the normalising spread: a fraction of the median window's */
+	double		floor_sd = AN_SHAPE_SIGMA_FLOOR * an_median_inplace(sds, k);
+
+	if (!(floor_sd >= an_ts_sigma_floor(maxabs)))
+		floor_sd = an_ts_sigma_floor(maxabs);
+	return floor_sd;
+}
+
+double
+an_ts_shape_edge(double *d, size_t ncal, size_t w)
+{
+	size_t		q = (size_t) floor(AN_SHAPE_EDGE_QUANTILE * (double) (ncal - 1) + 0.5);
+	double		edge;
+
+	an_select_double(d, ncal, q);
+	edge = d[q] * AN_SHAPE_EDGE_MARGIN;
+	if (!(edge >= AN_SHAPE_MIN_EDGE * sqrt(2.0 * (double) w)))
+		edge = AN_SHAPE_MIN_EDGE * sqrt(2.0 * (double) w);
+	return edge;
+}
+
+an_status
+an_ts_shape_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us, an_shape_source source,
+				an_ts_shape **out)
+{
+	size_t		kmax,
+				k = 0,
+				ncal = 0,
+			   *starts = NULL;
+	double	   *refs = NULL,
+			   *sq = NULL,
+			   *sds = NULL,
+			   *gram = NULL,
+			   *nn = NULL,
+				maxabs = 0,
+				floor_sd,
+				edge;
+	an_ts_shape *s;
+	an_status	st = AN_OK;
+
+	*out = NULL;
+	if (interval_us <= 0 || w < AN_SHAPE_MIN_WINDOW || w > AN_SHAPE_MAX_WINDOW || n < 3 * w)
+		return AN_OK;
+	/* at most AN_SHAPE_BUDGET values, and at most AN_SHAPE_ROWS_FACTOR times the training rows */
+	kmax = (n * AN_SHAPE_ROWS_FACTOR < AN_SHAPE_BUDGET ? n * AN_SHAPE_ROWS_FACTOR : AN_SHAPE_BUDGET) / w;
+	if (kmax > AN_SHAPE_MAX_REFS)
+		kmax = AN_SHAPE_MAX_REFS;
+	starts = an_alloc_array(kmax, sizeof(size_t));
+	if (starts == NULL)
+	{
+		st = AN_ENOMEM;
+		goto done;
+	}
+	st = an_ts_shape_usable_starts(pts, n, w, interval_us, kmax, starts, &k, &maxabs);
+	if (st != AN_OK || k < 2)
 		goto done;
 	refs = an_alloc_array(k * w, sizeof(double));
 	sq = an_alloc_array(k, sizeof(double));
@@ -229,14 +265,11 @@ an_ts_shape_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us, an
 
 		for (size_t i = 0; i < w; i++)
 			refs[j * w + i] = pts[starts[j] + i].value;
-		window_stats(refs + j * w, w, &mean, &sds[j]);
+		an_ts_shape_window_stats(refs + j * w, w, &mean, &sds[j]);
 	}
-	/* the floor of the normalising spread: a fraction of the median reference's */
-	floor_sd = AN_SHAPE_SIGMA_FLOOR * an_median_inplace(sds, k);
-	if (!(floor_sd >= an_ts_sigma_floor(maxabs)))
-		floor_sd = an_ts_sigma_floor(maxabs);
+	floor_sd = an_ts_shape_floor(sds, k, maxabs);
 	for (size_t j = 0; j < k; j++)
-		sq[j] = normalise(refs + j * w, w, floor_sd, refs + j * w);
+		sq[j] = an_ts_shape_normalise(refs + j * w, w, floor_sd, refs + j * w);
 	an_check_interrupts();
 	/* every pair's dot product at once: the upper triangle of refs refs^T */
 	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int) k, (int) w, 1.0, refs, (int) w, 0.0,
@@ -263,14 +296,7 @@ an_ts_shape_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us, an
 	}
 	if (ncal < 2)
 		goto done;
-	{
-		size_t		q = (size_t) floor(AN_SHAPE_EDGE_QUANTILE * (double) (ncal - 1) + 0.5);
-
-		an_select_double(nn, ncal, q);
-		edge = nn[q] * AN_SHAPE_EDGE_MARGIN;
-	}
-	if (!(edge >= AN_SHAPE_MIN_EDGE * sqrt(2.0 * (double) w)))
-		edge = AN_SHAPE_MIN_EDGE * sqrt(2.0 * (double) w);
+	edge = an_ts_shape_edge(nn, ncal, w);
 	if (!isfinite(edge) || !isfinite(floor_sd))
 		goto done;
 	s = an_alloc(sizeof(an_ts_shape) + (k * w + k) * sizeof(double));
@@ -298,7 +324,6 @@ an_ts_shape_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us, an
 	*out = s;
 done:
 	an_free(starts);
-	an_free(brk);
 	an_free(refs);
 	an_free(sq);
 	an_free(sds);

@@ -98,6 +98,32 @@ size_t		an_ts_shape_window(const double *v, size_t n, size_t window, double peri
 an_status	an_ts_shape_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us,
 							an_shape_source source, an_ts_shape **out);
 
+/*
+ * Shared with the Sub-PCA variant (ts_shape_pca.h), so that both see the
+ * same windows, normalised the same way, calibrated by the same rule.
+ *
+ * an_ts_shape_usable_starts: the candidate starts for at most kmax
+ * windows (every window when there are no more, else chunks spread evenly,
+ * as above), less those spanning a step longer than AN_SHAPE_MAX_STEP
+ * sampling intervals, into starts (kmax entries) and *k; *maxabs the
+ * largest |value|.  AN_ENOMEM if its n-row scratch cannot be had.
+ * Requires n >= w.
+ */
+an_status	an_ts_shape_usable_starts(const an_point *pts, size_t n, size_t w, int64_t interval_us,
+									  size_t kmax, size_t *starts, size_t *k, double *maxabs);
+/* mean and population standard deviation of x[0..w) */
+void		an_ts_shape_window_stats(const double *x, size_t w, double *mean, double *sd);
+/* sigma_floor from the windows' standard deviations sds[0..k) (reordered) */
+double		an_ts_shape_floor(double *sds, size_t k, double maxabs);
+/* out = (x - mean) / max(sd, floor); returns the sum of squares of out */
+double		an_ts_shape_normalise(const double *x, size_t w, double floor, double *out);
+/*
+ * The edge from the calibration distances d[0..ncal) (reordered, ncal >= 1):
+ * AN_SHAPE_EDGE_MARGIN times their AN_SHAPE_EDGE_QUANTILE quantile, at
+ * least AN_SHAPE_MIN_EDGE sqrt(2 w).
+ */
+double		an_ts_shape_edge(double *d, size_t ncal, size_t w);
+
 void		an_ts_shape_write(an_writer *w, const an_ts_shape *s);
 /* Read a block (allocates *out, one allocation; free with an_ts_shape_free). */
 void		an_ts_shape_read(an_reader *r, an_ts_shape **out);

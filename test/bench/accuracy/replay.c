@@ -25,16 +25,28 @@
  * Each fit is what ts_fit(ts, value, options) computes: the points sorted
  * by an_sort_points, then an_ts_fit; each score is ts_score (check_sql.sh
  * compares a few series with the SQL functions).
+ *
+ * SCORE (environment) picks another score: anomaly (ts_anomaly's score),
+ * shape, shift (its parts), pointshape (the larger of point and shape);
+ * and with Sub-PCA (ts_shape_pca.h) fitted beside each model on the same
+ * rows and window (shape=true; PCA_VARIANCE=f sets its variance share):
+ * subpca (its score alone), anomaly_subpca (ts_anomaly's score with Sub-PCA
+ * as the shape part), nnpca (the larger of the two shape scores),
+ * anomaly_both (the largest of point, shape and Sub-PCA).  The Sub-PCA
+ * fits' count and time go to stderr.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/model_format.h"
 #include "core/sort.h"
 #include "core/ts/ts_context.h"
 #include "core/ts/ts_model.h"
+#include "core/ts/ts_shape.h"
+#include "core/ts/ts_shape_pca.h"
 
 #define R_ROWS 100
 #define W_ROWS 2000
@@ -131,12 +143,22 @@ release(series *s)
 }
 
 static an_ts_options opt;
-/* SCORE=point (ts_score, the default), anomaly (ts_anomaly's score), shape or shift (its parts), pointshape (the larger of those two) */
+/* SCORE: see the top of the file */
 static enum
 {
-	SCORE_POINT, SCORE_ANOMALY, SCORE_SHAPE, SCORE_SHIFT, SCORE_POINT_SHAPE
+	SCORE_POINT, SCORE_ANOMALY, SCORE_SHAPE, SCORE_SHIFT, SCORE_POINT_SHAPE,
+	SCORE_SUBPCA, SCORE_ANOMALY_SUBPCA, SCORE_NNPCA, SCORE_ANOMALY_BOTH
 }			score_mode;
+static const char *const score_names[] = {"point", "anomaly", "shape", "shift", "pointshape",
+"subpca", "anomaly_subpca", "nnpca", "anomaly_both"};
 static an_point *scratch;
+/* Sub-PCA beside the current model (modes from SCORE_SUBPCA on), its share, fits and their time */
+static an_ts_shape_pca *pca;
+static double pca_variance,
+			pca_seconds,
+			pca_max_seconds,
+			pca_scratch[2 * AN_SHAPE_MAX_WINDOW];
+static size_t pca_fits;
 
 /* ts_fit over rows [from, to) of s; NULL if the fit fails (reported on stderr). */
 static an_ts_model *
@@ -161,6 +183,26 @@ fit(const series *s, size_t from, size_t to, const char *name)
 		m = NULL;
 	}
 	an_free(bytes);
+	an_ts_shape_pca_free(pca);
+	pca = NULL;
+	if (score_mode >= SCORE_SUBPCA && m != NULL && m->shape != NULL)
+	{
+		struct timespec t0,
+					t1;
+
+		/* the same sorted rows and window as the model's shape component */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (an_ts_shape_pca_fit(scratch, n, m->shape->w, m->interval_us, pca_variance, &pca) != AN_OK)
+			fprintf(stderr, "%s: Sub-PCA fit of rows %zu..%zu failed\n", name, from, to);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		{
+			double		dt = (double) (t1.tv_sec - t0.tv_sec) + 1e-9 * (double) (t1.tv_nsec - t0.tv_nsec);
+
+			pca_seconds += dt;
+			pca_max_seconds = dt > pca_max_seconds ? dt : pca_max_seconds;
+		}
+		pca_fits++;
+	}
 	return m;
 }
 
@@ -192,6 +234,20 @@ emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_t
 	score = score_mode == SCORE_ANOMALY ? a.score : (score_mode == SCORE_SHAPE ? a.shape_score : a.shift_score);
 	if (score_mode == SCORE_POINT_SHAPE)
 		score = isnan(a.shape_score) || a.point.score > a.shape_score ? a.point.score : a.shape_score;
+	if (score_mode >= SCORE_SUBPCA)
+	{
+		/* the window the shape score saw (the last w rows), NAN where it had none */
+		double		sub = pca != NULL && !isnan(a.shape_score) ?
+			an_ts_shape_pca_distance(pca, c->ring + c->pos, pca_scratch) / pca->edge : NAN;
+
+		score = score_mode == SCORE_SUBPCA ? sub : a.point.score;
+		if (score_mode == SCORE_NNPCA)
+			score = fmax(a.shape_score, sub);
+		else if (score_mode == SCORE_ANOMALY_SUBPCA || score_mode == SCORE_ANOMALY_BOTH)
+			score = fmax(score, sub);
+		if (score_mode == SCORE_ANOMALY_BOTH)
+			score = fmax(score, a.shape_score);
+	}
 	if (isnan(score))
 		score = 0;
 	flag = score_mode == SCORE_ANOMALY ? a.is_anomaly : score > 1;
@@ -332,9 +388,12 @@ main(int argc, char **argv)
 	{
 		const char *sm = getenv("SCORE");
 
-		score_mode = strcmp(sm, "anomaly") == 0 ? SCORE_ANOMALY : strcmp(sm, "shape") == 0 ? SCORE_SHAPE :
-			strcmp(sm, "shift") == 0 ? SCORE_SHIFT : strcmp(sm, "pointshape") == 0 ? SCORE_POINT_SHAPE : SCORE_POINT;
+		for (size_t k = 0; k < sizeof(score_names) / sizeof(score_names[0]); k++)
+			if (strcmp(sm, score_names[k]) == 0)
+				score_mode = k;
 	}
+	if (getenv("PCA_VARIANCE"))
+		pca_variance = strtod(getenv("PCA_VARIANCE"), NULL);
 	an_ts_options_default(&opt);
 	for (int a = 3; a < argc; a++)
 		set_option(argv[a]);
@@ -388,5 +447,9 @@ main(int argc, char **argv)
 		fflush(stdout);
 	}
 	fclose(f);
+	an_ts_shape_pca_free(pca);
+	if (pca_fits > 0)
+		fprintf(stderr, "Sub-PCA: %zu fits, %.3f s, %.2f ms a fit, at most %.1f ms\n", pca_fits, pca_seconds,
+				1e3 * pca_seconds / (double) pca_fits, 1e3 * pca_max_seconds);
 	return 0;
 }

@@ -10,6 +10,8 @@
 #   OUT=dir test/bench/accuracy/run.sh                keep the CSVs there (default: a temp dir)
 #   SCORE=anomaly test/bench/accuracy/run.sh shape=true   score with ts_anomaly's core instead of
 #                                                     ts_score (also shape, shift, pointshape: its parts)
+#   SCORE=subpca test/bench/accuracy/run.sh shape=true    Sub-PCA beside the model (also anomaly_subpca,
+#                                                     nnpca, anomaly_both; PCA_VARIANCE=f: replay.c)
 # Prints tsad_metrics.py's per-collection table for each protocol, then the
 # NAB scores.  The CSVs are series,i,label,score,flag (series = collection/name).
 set -euo pipefail
