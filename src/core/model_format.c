@@ -352,6 +352,18 @@ an_reader_fail(an_reader *r, an_status status)
 }
 
 an_status
+an_reader_check_version(const an_reader *r, uint8_t version, uint8_t newest)
+{
+	if (r->status != AN_OK)
+		return r->status;
+	if (version == 0)
+		return AN_ECORRUPT;
+	if (version > newest)
+		return AN_EVERSION;
+	return AN_OK;
+}
+
+an_status
 an_reader_finish(const an_reader *r)
 {
 	if (r->status != AN_OK)

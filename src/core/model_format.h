@@ -138,6 +138,12 @@ double		an_get_f64_finite(an_reader *r);
 size_t		an_reader_remaining(const an_reader *r);
 /* Mark the reader failed (for a decoder's own invariant checks). */
 void		an_reader_fail(an_reader *r, an_status status);
+/*
+ * Judge a payload's version byte once it and the fields after it are read:
+ * the reader's failure if any, AN_ECORRUPT for version 0, AN_EVERSION for
+ * one newer than newest (a payload's own version, not the envelope's).
+ */
+an_status	an_reader_check_version(const an_reader *r, uint8_t version, uint8_t newest);
 /* AN_OK only if nothing failed and every byte was consumed. */
 an_status	an_reader_finish(const an_reader *r);
 

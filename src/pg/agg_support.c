@@ -53,6 +53,24 @@ report_state_status(an_status st, const uint8_t *buf, size_t len, const char *fn
 		report_model_status(st, fname);
 }
 
+const uint8_t *
+bytea_arg_bytes(FunctionCallInfo fcinfo, int argno, size_t *len)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(argno);
+
+	*len = VARSIZE_ANY_EXHDR(b);
+	return (const uint8_t *) VARDATA_ANY(b);
+}
+
+void
+state_buffer_init(StringInfo buf, bytea *raw)
+{
+	buf->data = VARDATA_ANY(raw);
+	buf->len = VARSIZE_ANY_EXHDR(raw);
+	buf->maxlen = buf->len;
+	buf->cursor = 0;
+}
+
 bytea *
 bytea_from_core(uint8_t *bytes, size_t len)
 {

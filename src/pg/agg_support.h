@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 
 #include "core/core.h"
 
@@ -32,6 +33,15 @@ void		report_bad_state(const char *fname) pg_attribute_noreturn();
  */
 void		report_state_status(an_status st, const uint8_t *buf, size_t len, const char *fname,
 								const char *expected);
+
+/* The bytes of bytea argument argno (detoasted if need be), *len of them. */
+const uint8_t *bytea_arg_bytes(FunctionCallInfo fcinfo, int argno, size_t *len);
+
+/*
+ * Point buf at the bytes of a serialized state, to be read with the
+ * pq_getmsg functions (a deserial function's start; buf is not to be grown).
+ */
+void		state_buffer_init(StringInfo buf, bytea *raw);
 
 /* A bytea copy of len bytes that src/core allocated, which are then freed. */
 bytea	   *bytea_from_core(uint8_t *bytes, size_t len);

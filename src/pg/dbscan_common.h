@@ -10,24 +10,21 @@
 #include "postgres.h"
 
 #include "core/dbscan/dbscan.h"
+#include "pg/row_buffer.h"
 
 /*
  * The state of dbscan_fit (and of dbscan_fit_state, dbscan_fit_merge): the
- * parameters and the vectors in one array in the aggregate context, grown
- * geometrically.
+ * parameters and the vectors.
  */
 typedef struct dbscan_agg_state
 {
-	int32		d;				/* 0 until the first row */
 	double		eps;
 	int64		min_points;
 	bool		standardize;
-	int64		n;
-	int64		cap;
-	double	   *x;				/* n * d */
+	RowBuffer	rows;
 } dbscan_agg_state;
 
-/* Make room for more rows in s (s->d set); an error above the row limit or memory. */
+/* Make room for more rows in s (s->rows.d set); an error above the row limit or memory. */
 void		dbscan_fit_reserve(dbscan_agg_state *s, MemoryContext cxt, int64 more);
 
 /*

@@ -37,33 +37,16 @@ new_state(MemoryContext cxt)
 void
 dbscan_fit_reserve(dbscan_agg_state *s, MemoryContext cxt, int64 more)
 {
-	int64		want = s->n + more;
-	int64		cap;
-
-	if (want <= s->cap)
-		return;
-	if ((uint64) want > AN_DBSCAN_MAX_POINTS)
-		dbscan_check_status(AN_ETOOMANY, "dbscan_fit");
-	cap = Max(s->cap * 2, 1024);
-	if (cap < want)
-		cap = want;
-	if ((uint64) cap > AN_DBSCAN_MAX_POINTS)
-		cap = AN_DBSCAN_MAX_POINTS;
-	if ((Size) cap > MaxAllocHugeSize / sizeof(double) / (Size) s->d)
-		dbscan_check_status(AN_ENOMEM, "dbscan_fit");
-	if (s->x == NULL)
-		s->x = MemoryContextAllocHuge(cxt, (Size) cap * s->d * sizeof(double));
-	else
-		s->x = repalloc_huge(s->x, (Size) cap * s->d * sizeof(double));
-	s->cap = cap;
+	dbscan_check_status(row_buffer_reserve(&s->rows, cxt, more, AN_DBSCAN_MAX_POINTS, 1024),
+						"dbscan_fit");
 }
 
 /* The same parameters for every row and every partial state. */
 static void
 check_same(dbscan_agg_state *s, int d, double eps, int64 min_points, bool standardize)
 {
-	if (d != s->d)
-		dbscan_report_length_mismatch(d, s->d, 0);
+	if (d != s->rows.d)
+		dbscan_report_length_mismatch(d, s->rows.d, 0);
 	if (eps != s->eps || min_points != s->min_points || standardize != s->standardize)
 		report_varying_parameters("eps, min_points and standardize", NULL);
 }
@@ -97,9 +80,9 @@ dbscan_fit_trans(PG_FUNCTION_ARGS)
 		s = new_state(aggcxt);
 	}
 	/* the first row with data sets the parameters, later ones must match */
-	if (s->d == 0)
+	if (s->rows.d == 0)
 	{
-		s->d = n;
+		s->rows.d = n;
 		s->eps = eps;
 		s->min_points = min_points;
 		s->standardize = standardize;
@@ -107,8 +90,8 @@ dbscan_fit_trans(PG_FUNCTION_ARGS)
 	else
 		check_same(s, n, eps, min_points, standardize);
 	dbscan_fit_reserve(s, aggcxt, 1);
-	memcpy(s->x + s->n * s->d, f, (Size) n * sizeof(double));
-	s->n++;
+	memcpy(s->rows.x + s->rows.n * s->rows.d, f, (Size) n * sizeof(double));
+	s->rows.n++;
 	if (copy)
 		pfree(copy);
 	PG_RETURN_POINTER(s);
@@ -123,25 +106,22 @@ dbscan_fit_combine(PG_FUNCTION_ARGS)
 	dbscan_agg_state *b = PG_GETARG_STATE(1, dbscan_agg_state);
 	dbscan_agg_state *r;
 
-	if (b == NULL || b->n == 0)
+	if (b == NULL || b->rows.n == 0)
 		PG_RETURN_STATE(a);
-	if (a == NULL || a->n == 0)
+	if (a == NULL || a->rows.n == 0)
 	{
 		/* copy into the aggregate context: b may live elsewhere */
 		r = new_state(aggcxt);
 		*r = *b;
-		r->x = NULL;
-		r->n = 0;
-		r->cap = 0;
+		r->rows = (RowBuffer) {.d = b->rows.d};
 	}
 	else
 	{
 		r = a;
-		check_same(r, b->d, b->eps, b->min_points, b->standardize);
+		check_same(r, b->rows.d, b->eps, b->min_points, b->standardize);
 	}
-	dbscan_fit_reserve(r, aggcxt, b->n);
-	memcpy(r->x + r->n * r->d, b->x, (Size) b->n * b->d * sizeof(double));
-	r->n += b->n;
+	dbscan_fit_reserve(r, aggcxt, b->rows.n);
+	row_buffer_append(&r->rows, &b->rows);
 	PG_RETURN_POINTER(r);
 }
 
@@ -153,13 +133,11 @@ dbscan_fit_serial(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	pq_sendint32(&buf, s->d);
+	pq_sendint32(&buf, s->rows.d);
 	pq_sendfloat8(&buf, s->eps);
 	pq_sendint64(&buf, s->min_points);
 	pq_sendbyte(&buf, s->standardize ? 1 : 0);
-	pq_sendint64(&buf, s->n);
-	for (int64 i = 0; i < s->n * s->d; i++)
-		pq_sendfloat8(&buf, s->x[i]);
+	row_buffer_send(&buf, &s->rows);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -173,26 +151,22 @@ dbscan_fit_deserial(PG_FUNCTION_ARGS)
 	dbscan_agg_state *s;
 	int64		n;
 
-	buf.data = VARDATA_ANY(raw);
-	buf.len = VARSIZE_ANY_EXHDR(raw);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	state_buffer_init(&buf, raw);
 	s = new_state(aggcxt);
-	s->d = pq_getmsgint(&buf, 4);
+	s->rows.d = pq_getmsgint(&buf, 4);
 	s->eps = pq_getmsgfloat8(&buf);
 	s->min_points = pq_getmsgint64(&buf);
 	s->standardize = pq_getmsgbyte(&buf) != 0;
 	n = pq_getmsgint64(&buf);
-	if (s->d < 0 || s->d > AN_DBSCAN_MAX_DIMS || n < 0 || (uint64) n > AN_DBSCAN_MAX_POINTS ||
-		(s->d == 0 && n != 0) ||
-		(uint64) (buf.len - buf.cursor) != (uint64) n * (uint64) s->d * 8)
+	if (s->rows.d < 0 || s->rows.d > AN_DBSCAN_MAX_DIMS || n < 0 || (uint64) n > AN_DBSCAN_MAX_POINTS ||
+		(s->rows.d == 0 && n != 0) ||
+		(uint64) (buf.len - buf.cursor) != (uint64) n * (uint64) s->rows.d * 8)
 		report_bad_state("dbscan_fit");
 	if (n > 0)
 	{
 		dbscan_fit_reserve(s, aggcxt, n);
-		for (int64 i = 0; i < n * s->d; i++)
-			s->x[i] = pq_getmsgfloat8(&buf);
-		s->n = n;
+		if (!row_buffer_receive(&buf, &s->rows, n))
+			report_bad_state("dbscan_fit");
 	}
 	pq_getmsgend(&buf);
 	PG_RETURN_POINTER(s);
@@ -218,23 +192,23 @@ dbscan_fit_final(PG_FUNCTION_ARGS)
 	an_status	st;
 	int			d;
 
-	if (s == NULL || s->n == 0)
+	if (s == NULL || s->rows.n == 0)
 		PG_RETURN_NULL();
-	d = s->d;
+	d = s->rows.d;
 	mean = palloc(d * sizeof(double));
 	scale = palloc(d * sizeof(double));
 	/* Sort by coordinates: the model must not depend on row order. */
-	order = palloc_extended((Size) s->n * sizeof(double *), MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < s->n; i++)
-		order[i] = s->x + i * d;
-	qsort_arg(order, s->n, sizeof(double *), cmp_points, &d);
-	x = palloc_extended((Size) s->n * d * sizeof(double), MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < s->n; i++)
+	order = palloc_extended((Size) s->rows.n * sizeof(double *), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < s->rows.n; i++)
+		order[i] = s->rows.x + i * d;
+	qsort_arg(order, s->rows.n, sizeof(double *), cmp_points, &d);
+	x = palloc_extended((Size) s->rows.n * d * sizeof(double), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < s->rows.n; i++)
 		memcpy(x + i * d, order[i], (Size) d * sizeof(double));
 	pfree(order);
 	if (s->standardize)
-		dbscan_check_status(an_dbscan_standardize(x, s->n, d, mean, scale), "dbscan_fit");
-	st = an_dbscan_model_fit(x, s->n, d, s->eps, s->min_points,
+		dbscan_check_status(an_dbscan_standardize(x, s->rows.n, d, mean, scale), "dbscan_fit");
+	st = an_dbscan_model_fit(x, s->rows.n, d, s->eps, s->min_points,
 							 s->standardize ? mean : NULL, s->standardize ? scale : NULL,
 							 &blob, &len);
 	dbscan_check_status(st, "dbscan_fit");
@@ -254,16 +228,11 @@ dbscan_fit_final(PG_FUNCTION_ARGS)
 static void *
 dbscan_decode(const uint8 *bytes, Size len, const char *fname)
 {
-	an_model_header h;
-	const uint8_t *payload;
+	Size		payload_len;
+	const uint8_t *payload = model_open_kind(bytes, len, AN_KIND_DBSCAN, "dbscan", fname, &payload_len);
 	an_dbscan_model *m = palloc0(sizeof(an_dbscan_model));
-	an_status	st;
+	an_status	st = an_dbscan_model_decode(payload, payload_len, m);
 
-	st = an_model_open(bytes, len, &h, &payload);
-	report_model_status(st, fname);
-	if (h.kind != AN_KIND_DBSCAN)
-		report_wrong_kind(bytes, len, fname, "dbscan");
-	st = an_dbscan_model_decode(payload, h.payload_len, m);
 	/* the envelope was sound: a payload that does not decode, unless cut short, is corrupt */
 	if (st != AN_OK && st != AN_ENOMEM && st != AN_ETRUNCATED)
 		st = AN_ECORRUPT;

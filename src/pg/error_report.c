@@ -188,3 +188,15 @@ report_infinite_timestamp(const char *fname, TimestampTz ts)
 			errmsg("%s timestamps must be finite", fname),
 			errdetail("A row has timestamp %s.", TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"));
 }
+
+void
+check_score_row(TimestampTz ts, double value, const char *fname)
+{
+	if (TIMESTAMP_NOT_FINITE(ts))
+		report_infinite_timestamp(fname, ts);
+	/* unlike ts_fit, scoring takes an infinite value (its score is infinite): only NaN has none */
+	if (isnan(value))
+		ereport(ERROR,
+				errcode(ERRCODE_DATA_EXCEPTION),
+				errmsg("%s value must not be NaN", fname));
+}

@@ -51,6 +51,12 @@ void		report_varying_parameters(const char *subject, const char *hint) pg_attrib
 /* An infinite timestamp in a row passed to fname. */
 void		report_infinite_timestamp(const char *fname, TimestampTz ts) pg_attribute_noreturn();
 
+/*
+ * The timestamp and value of a row to score by fname: an error for an
+ * infinite timestamp or a NaN value (an infinite value has a score).
+ */
+void		check_score_row(TimestampTz ts, double value, const char *fname);
+
 /* "NaN", "Infinity" or "-Infinity". */
 const char *nonfinite_name(double value);
 

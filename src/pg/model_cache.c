@@ -8,6 +8,8 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
+#include "core/model_format.h"
+#include "pg/error_report.h"
 #include "pg/model_cache.h"
 
 /* Past this many bytes of keys and models the cache is emptied and refills. */
@@ -30,6 +32,20 @@ typedef struct ModelCache
 	CachedModel *last;			/* the entry of the previous call */
 	TupleDesc	result_desc;	/* for functions returning a row (in fn_mcxt) */
 } ModelCache;
+
+const uint8 *
+model_open_kind(const uint8 *bytes, Size len, int kind, const char *expected, const char *fname,
+				Size *payload_len)
+{
+	an_model_header h;
+	const uint8_t *payload;
+
+	report_model_status(an_model_open(bytes, len, &h, &payload), fname);
+	if (h.kind != kind)
+		report_wrong_kind(bytes, len, fname, expected);
+	*payload_len = h.payload_len;
+	return payload;
+}
 
 static void
 cache_reset(ModelCache *cache)

@@ -32,6 +32,14 @@ typedef struct ModelCacheKind
 	void		(*free) (void *model);
 } ModelCacheKind;
 
+/*
+ * For a kind's decode: open the envelope of the len bytes, which must hold
+ * a model of the given kind (an_model_kind; expected names it in the error
+ * for another kind), and return its payload, of *payload_len bytes.
+ */
+const uint8 *model_open_kind(const uint8 *bytes, Size len, int kind, const char *expected,
+							 const char *fname, Size *payload_len);
+
 /* The decoded model for argument argno of the current call (errors if invalid). */
 const void *model_cache_get(FunctionCallInfo fcinfo, int argno, const ModelCacheKind *kind,
 							const char *fname);

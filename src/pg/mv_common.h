@@ -10,22 +10,20 @@
 #include "utils/jsonb.h"
 
 #include "core/mv/mv.h"
+#include "pg/row_buffer.h"
 
 /*
- * The state of mv_fit (and of mv_fit_state, mv_fit_merge): the vectors in
- * one array in the aggregate context, grown geometrically.
+ * The state of mv_fit (and of mv_fit_state, mv_fit_merge): the options and
+ * the vectors.
  */
 typedef struct mv_state
 {
-	int32		d;				/* 0 until the first row */
 	an_mv_options opt;
 	bytea	   *opt_raw;		/* the options jsonb as last seen (aggregate context), or NULL */
-	int64		n;
-	int64		cap;
-	double	   *x;				/* n * d */
+	RowBuffer	rows;
 } mv_state;
 
-/* Make room for more rows in s (s->d set); an error above the row limit or memory. */
+/* Make room for more rows in s (s->rows.d set); an error above the row limit or memory. */
 void		mv_fit_reserve(mv_state *s, MemoryContext cxt, int64 more);
 
 /* Whether two parsed option sets fit the same model. */

@@ -146,25 +146,14 @@ mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
 void
 mv_fit_reserve(mv_state *s, MemoryContext cxt, int64 more)
 {
-	int64		want = s->n + more;
-	int64		cap;
+	an_status	st = row_buffer_reserve(&s->rows, cxt, more, AN_MV_MAX_ROWS, 256);
 
-	if (want <= s->cap)
-		return;
-	if ((uint64) want > AN_MV_MAX_ROWS)
-		report_status(AN_ETOOMANY, "mv_fit", "At most %zu rows can be aggregated into one model.",
+	if (st == AN_ETOOMANY)
+		report_status(st, "mv_fit", "At most %zu rows can be aggregated into one model.",
 					  (size_t) AN_MV_MAX_ROWS);
-	cap = Max(s->cap * 2, 256);
-	if (cap < want)
-		cap = want;
-	if ((Size) cap > MaxAllocHugeSize / sizeof(double) / (Size) s->d)
-		report_status(AN_ENOMEM, "mv_fit", "%lld rows of %d features do not fit in memory.",
-					  (long long) cap, s->d);
-	if (s->x == NULL)
-		s->x = MemoryContextAllocHuge(cxt, (Size) cap * s->d * sizeof(double));
-	else
-		s->x = repalloc_huge(s->x, (Size) cap * s->d * sizeof(double));
-	s->cap = cap;
+	if (st == AN_ENOMEM)
+		report_status(st, "mv_fit", "%lld rows of %d features do not fit in memory.",
+					  (long long) (s->rows.n + more), s->rows.d);
 }
 
 bool
@@ -217,7 +206,7 @@ mv_fit_trans(PG_FUNCTION_ARGS)
 				report_varying_parameters("mv_fit options", "Pass the same options on every row of a group.");
 		}
 	}
-	if (s->d == 0)
+	if (s->rows.d == 0)
 	{
 		ArrayType  *arr = DatumGetArrayTypeP(PG_GETARG_DATUM(1));
 		ArrayType  *copy;
@@ -226,15 +215,15 @@ mv_fit_trans(PG_FUNCTION_ARGS)
 		if (ARR_NDIM(arr) == 1 && ARR_DIMS(arr)[0] > AN_MV_MAX_DIMS)
 			mv_report_too_many_dims(ARR_DIMS(arr)[0]);
 		(void) dbscan_features(PointerGetDatum(arr), "features", 0, &n, &copy);
-		s->d = n;
+		s->rows.d = n;
 		if ((Pointer) arr != DatumGetPointer(PG_GETARG_DATUM(1)))
 			pfree(arr);
 	}
 	mv_fit_reserve(s, aggcxt, 1);
-	n = dbscan_features_copy(PG_GETARG_DATUM(1), "features", 0, s->x + s->n * s->d, s->d);
-	if (n != s->d)
-		dbscan_report_length_mismatch(n, s->d, 0);
-	s->n++;
+	n = dbscan_features_copy(PG_GETARG_DATUM(1), "features", 0, s->rows.x + s->rows.n * s->rows.d, s->rows.d);
+	if (n != s->rows.d)
+		dbscan_report_length_mismatch(n, s->rows.d, 0);
+	s->rows.n++;
 	PG_RETURN_POINTER(s);
 }
 
@@ -247,26 +236,25 @@ mv_fit_combine(PG_FUNCTION_ARGS)
 	mv_state   *b = PG_GETARG_STATE(1, mv_state);
 	mv_state   *r;
 
-	if (b == NULL || b->n == 0)
+	if (b == NULL || b->rows.n == 0)
 		PG_RETURN_STATE(a);
-	if (a == NULL || a->n == 0)
+	if (a == NULL || a->rows.n == 0)
 	{
 		/* copy into the aggregate context: b may live elsewhere */
 		r = MemoryContextAllocZero(aggcxt, sizeof(mv_state));
-		r->d = b->d;
+		r->rows.d = b->rows.d;
 		r->opt = b->opt;
 	}
 	else
 	{
 		r = a;
-		if (b->d != r->d)
-			dbscan_report_length_mismatch(b->d, r->d, 0);
+		if (b->rows.d != r->rows.d)
+			dbscan_report_length_mismatch(b->rows.d, r->rows.d, 0);
 		if (!mv_same_options(&b->opt, &r->opt))
 			report_varying_parameters("mv_fit options", "Pass the same options on every row of a group.");
 	}
-	mv_fit_reserve(r, aggcxt, b->n);
-	memcpy(r->x + r->n * r->d, b->x, (Size) b->n * b->d * sizeof(double));
-	r->n += b->n;
+	mv_fit_reserve(r, aggcxt, b->rows.n);
+	row_buffer_append(&r->rows, &b->rows);
 	PG_RETURN_POINTER(r);
 }
 
@@ -278,7 +266,7 @@ mv_fit_serial(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	pq_sendint32(&buf, s->d);
+	pq_sendint32(&buf, s->rows.d);
 	pq_sendbyte(&buf, (uint8) s->opt.method);
 	pq_sendbyte(&buf, s->opt.standardize ? 1 : 0);
 	pq_sendfloat8(&buf, s->opt.threshold);
@@ -286,9 +274,7 @@ mv_fit_serial(PG_FUNCTION_ARGS)
 	pq_sendfloat8(&buf, s->opt.components);
 	pq_sendfloat8(&buf, s->opt.min_components);
 	pq_sendfloat8(&buf, s->opt.reg_covar);
-	pq_sendint64(&buf, s->n);
-	for (int64 i = 0; i < s->n * s->d; i++)
-		pq_sendfloat8(&buf, s->x[i]);
+	row_buffer_send(&buf, &s->rows);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -303,12 +289,9 @@ mv_fit_deserial(PG_FUNCTION_ARGS)
 	int64		n;
 	char		err[128];
 
-	buf.data = VARDATA_ANY(raw);
-	buf.len = VARSIZE_ANY_EXHDR(raw);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	state_buffer_init(&buf, raw);
 	s = MemoryContextAllocZero(aggcxt, sizeof(mv_state));
-	s->d = pq_getmsgint(&buf, 4);
+	s->rows.d = pq_getmsgint(&buf, 4);
 	s->opt.method = (an_mv_method) pq_getmsgbyte(&buf);
 	s->opt.standardize = pq_getmsgbyte(&buf) != 0;
 	s->opt.threshold = pq_getmsgfloat8(&buf);
@@ -317,20 +300,15 @@ mv_fit_deserial(PG_FUNCTION_ARGS)
 	s->opt.min_components = pq_getmsgfloat8(&buf);
 	s->opt.reg_covar = pq_getmsgfloat8(&buf);
 	n = pq_getmsgint64(&buf);
-	if (s->d < 0 || s->d > AN_MV_MAX_DIMS || n < 0 || (uint64) n > AN_MV_MAX_ROWS ||
-		(s->d == 0 && n != 0) || an_mv_options_check(&s->opt, err, sizeof(err)) != AN_OK ||
-		(uint64) (buf.len - buf.cursor) != (uint64) n * (uint64) s->d * 8)
+	if (s->rows.d < 0 || s->rows.d > AN_MV_MAX_DIMS || n < 0 || (uint64) n > AN_MV_MAX_ROWS ||
+		(s->rows.d == 0 && n != 0) || an_mv_options_check(&s->opt, err, sizeof(err)) != AN_OK ||
+		(uint64) (buf.len - buf.cursor) != (uint64) n * (uint64) s->rows.d * 8)
 		report_bad_state("mv_fit");
 	if (n > 0)
 	{
 		mv_fit_reserve(s, aggcxt, n);
-		for (int64 i = 0; i < n * s->d; i++)
-		{
-			s->x[i] = pq_getmsgfloat8(&buf);
-			if (!isfinite(s->x[i]))
-				report_bad_state("mv_fit");
-		}
-		s->n = n;
+		if (!row_buffer_receive(&buf, &s->rows, n))
+			report_bad_state("mv_fit");
 	}
 	pq_getmsgend(&buf);
 	PG_RETURN_POINTER(s);
@@ -345,38 +323,38 @@ mv_fit_final(PG_FUNCTION_ARGS)
 	size_t		len;
 	an_status	st;
 
-	if (s == NULL || s->n == 0)
+	if (s == NULL || s->rows.n == 0)
 		PG_RETURN_NULL();
-	if (s->n < 2)
+	if (s->rows.n < 2)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("mv_fit needs at least 2 rows"),
-				errdetail("Got 1 row of %d features.", s->d),
+				errdetail("Got 1 row of %d features.", s->rows.d),
 				errhint("A model needs at least 2 rows; with fewer rows than features + 1 its covariance is regularised (see mv_model_info)."));
-	if (s->opt.method == AN_MV_PCA && s->d < 2)
+	if (s->opt.method == AN_MV_PCA && s->rows.d < 2)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("mv_fit method pca needs at least 2 features"),
 				errhint("With one feature use method gaussian."));
-	if (s->opt.method == AN_MV_PCA && s->opt.components >= 1.0 && s->opt.components > s->d - 1)
+	if (s->opt.method == AN_MV_PCA && s->opt.components >= 1.0 && s->opt.components > s->rows.d - 1)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("mv_fit option components must be less than the number of features"),
-				errdetail("Got components %g with %d features.", s->opt.components, s->d),
-				errhint("Keep at most %d components, or give a share of variance between 0 and 1.", s->d - 1));
-	if (s->opt.method == AN_MV_GMM && s->n < an_mv_gmm_min_components(&s->opt))
+				errdetail("Got components %g with %d features.", s->opt.components, s->rows.d),
+				errhint("Keep at most %d components, or give a share of variance between 0 and 1.", s->rows.d - 1));
+	if (s->opt.method == AN_MV_GMM && s->rows.n < an_mv_gmm_min_components(&s->opt))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("mv_fit method gmm needs at least as many rows as min_components"),
-				errdetail("Got %lld rows for min_components %u.", (long long) s->n,
+				errdetail("Got %lld rows for min_components %u.", (long long) s->rows.n,
 						  an_mv_gmm_min_components(&s->opt)),
 				errhint("Lower min_components, or fit over more rows."));
-	st = an_mv_fit(s->x, (size_t) s->n, (size_t) s->d, &s->opt, &blob, &len, NULL);
+	st = an_mv_fit(s->rows.x, (size_t) s->rows.n, (size_t) s->rows.d, &s->opt, &blob, &len, NULL);
 	if (st == AN_EINVAL && s->opt.method == AN_MV_GMM)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("mv_fit method gmm needs at least as many distinct rows as min_components"),
-				errdetail("The %lld rows have fewer than %u distinct feature vectors.", (long long) s->n,
+				errdetail("The %lld rows have fewer than %u distinct feature vectors.", (long long) s->rows.n,
 						  an_mv_gmm_min_components(&s->opt)),
 				errhint("Lower min_components: a mixture component needs a distinct centre."));
 	if (st == AN_ENONFINITE && s->opt.method == AN_MV_GMM)

@@ -35,16 +35,11 @@ mv_report_too_many_dims(int n)
 static void *
 mv_decode(const uint8 *bytes, Size len, const char *fname)
 {
-	an_model_header h;
-	const uint8_t *payload;
+	Size		payload_len;
+	const uint8_t *payload = model_open_kind(bytes, len, AN_KIND_MV, "multivariate", fname, &payload_len);
 	an_mv_model *m = palloc0(sizeof(an_mv_model));
-	an_status	st;
+	an_status	st = an_mv_model_decode(payload, payload_len, m);
 
-	st = an_model_open(bytes, len, &h, &payload);
-	report_model_status(st, fname);
-	if (h.kind != AN_KIND_MV)
-		report_wrong_kind(bytes, len, fname, "multivariate");
-	st = an_mv_model_decode(payload, h.payload_len, m);
 	/* the envelope was sound: a payload that does not decode is corrupt unless cut short or newer */
 	if (st != AN_OK && st != AN_ENOMEM && st != AN_ETRUNCATED && st != AN_EVERSION)
 		st = AN_ECORRUPT;

@@ -14,7 +14,6 @@
 #include "postgres.h"
 
 #include "fmgr.h"
-#include "miscadmin.h"
 #include "utils/array.h"
 
 #include "core/state/vector_state.h"
@@ -22,9 +21,6 @@
 #include "pg/dbscan_common.h"
 #include "pg/error_report.h"
 #include "pg/mv_common.h"
-
-/* Rows decoded between interrupt checks. */
-#define DECODE_ROWS 4096
 
 PG_FUNCTION_INFO_V1(mv_fit_state_final);
 /* final function of mv_fit_state: the vectors (sorted by the writer) and the options */
@@ -36,12 +32,12 @@ mv_fit_state_final(PG_FUNCTION_ARGS)
 	size_t		len;
 	an_status	st;
 
-	if (s == NULL || s->n == 0)
+	if (s == NULL || s->rows.n == 0)
 		PG_RETURN_NULL();
-	st = an_vector_state_write(&s->opt, s->x, (size_t) s->n, (size_t) s->d, &out, &len);
+	st = an_vector_state_write(&s->opt, s->rows.x, (size_t) s->rows.n, (size_t) s->rows.d, &out, &len);
 	if (st == AN_ETOOMANY)
 		report_status(st, "mv_fit_state", "%lld rows of %d features do not fit in one state (1 GB).",
-					  (long long) s->n, s->d);
+					  (long long) s->rows.n, s->rows.d);
 	report_status(st, "mv_fit_state", NULL);
 	PG_RETURN_BYTEA_P(bytea_from_core(out, len));
 }
@@ -53,7 +49,6 @@ mv_fit_merge_transition(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
 	mv_state   *s = PG_GETARG_STATE(0, mv_state);
-	bytea	   *b;
 	const uint8_t *buf;
 	size_t		len;
 	an_vector_state vs;
@@ -61,33 +56,24 @@ mv_fit_merge_transition(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_STATE(s);
-	b = PG_GETARG_BYTEA_PP(1);
-	buf = (const uint8_t *) VARDATA_ANY(b);
-	len = VARSIZE_ANY_EXHDR(b);
+	buf = bytea_arg_bytes(fcinfo, 1, &len);
 	st = an_vector_state_open(buf, len, &vs);
 	report_state_status(st, buf, len, "mv_fit_merge", "mv_fit_state");
 
 	if (s == NULL)
 	{
 		s = MemoryContextAllocZero(aggcxt, sizeof(mv_state));
-		s->d = (int32) vs.d;
+		s->rows.d = (int32) vs.d;
 		s->opt = vs.opt;
 	}
 	else
 	{
-		if ((int32) vs.d != s->d)
-			dbscan_report_length_mismatch((int) vs.d, s->d, 0);
+		if ((int32) vs.d != s->rows.d)
+			dbscan_report_length_mismatch((int) vs.d, s->rows.d, 0);
 		if (!mv_same_options(&vs.opt, &s->opt))
 			report_varying_parameters("mv_fit options", "Merge only states made with the same options.");
 	}
 	mv_fit_reserve(s, aggcxt, (int64) vs.n);
-	for (size_t from = 0; from < vs.n; from += DECODE_ROWS)
-	{
-		size_t		k = Min(DECODE_ROWS, vs.n - from);
-
-		CHECK_FOR_INTERRUPTS();
-		an_vector_state_rows(&vs, from, k, s->x + (s->n + (int64) from) * s->d);
-	}
-	s->n += (int64) vs.n;
+	row_buffer_append_encoded(&s->rows, vs.rows, vs.n);
 	PG_RETURN_POINTER(s);
 }

@@ -153,12 +153,7 @@ push_row(WindowObject win, AnomalyPartition *p, int64 row, bool current, an_ts_a
 		return false;
 	ts = DatumGetTimestampTz(tsd);
 	value = DatumGetFloat8(vd);
-	if (TIMESTAMP_NOT_FINITE(ts))
-		report_infinite_timestamp(fname, ts);
-	if (isnan(value))
-		ereport(ERROR,
-				errcode(ERRCODE_DATA_EXCEPTION),
-				errmsg("%s value must not be NaN", fname));
+	check_score_row(ts, value, fname);
 	use_model(p, model, fname);
 	if (p->ctx.have_last && ts < p->ctx.last_ts)
 		ereport(ERROR,

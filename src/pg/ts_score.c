@@ -18,18 +18,6 @@
 
 #define MAX_FORECAST_STEPS 1000000
 
-static void
-check_score_args(TimestampTz ts, double value, const char *fname)
-{
-	if (TIMESTAMP_NOT_FINITE(ts))
-		report_infinite_timestamp(fname, ts);
-	/* unlike ts_fit, scoring takes an infinite value (its score is infinite): only NaN has none */
-	if (isnan(value))
-		ereport(ERROR,
-				errcode(ERRCODE_DATA_EXCEPTION),
-				errmsg("%s value must not be NaN", fname));
-}
-
 /* The (model, ts, value) arguments of ts_score and ts_detect: model first (its errors first), then the row. */
 static void
 detect_row(FunctionCallInfo fcinfo, const char *fname, an_ts_detection *d)
@@ -38,7 +26,7 @@ detect_row(FunctionCallInfo fcinfo, const char *fname, an_ts_detection *d)
 	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(1);
 	double		value = PG_GETARG_FLOAT8(2);
 
-	check_score_args(ts, value, fname);
+	check_score_row(ts, value, fname);
 	an_ts_detect(m, ts, value, d);
 }
 

@@ -401,6 +401,18 @@ read_center_scale(an_reader *r, an_mv_model *m)
 	}
 }
 
+/* The end of a decode with status st: the sum of the log scales the scores need, or m freed. */
+static an_status
+decode_finish(an_mv_model *m, an_status st)
+{
+	if (st == AN_OK)
+		for (size_t k = 0; k < m->d; k++)
+			m->log_scale_sum += log(m->scale[k]);
+	if (st != AN_OK)
+		an_mv_model_free(m);
+	return st;
+}
+
 /* The rest of a gmm payload after its head (version 3, see mv_gmm.c). */
 static an_status
 decode_gmm(an_reader *r, an_mv_model *m)
@@ -423,12 +435,7 @@ decode_gmm(an_reader *r, an_mv_model *m)
 		st = mv_gmm_get(r, m);
 	if (st == AN_OK)
 		st = an_reader_finish(r);
-	if (st == AN_OK)
-		for (size_t k = 0; k < d; k++)
-			m->log_scale_sum += log(m->scale[k]);
-	if (st != AN_OK)
-		an_mv_model_free(m);
-	return st;
+	return decode_finish(m, st);
 }
 
 an_status
@@ -455,12 +462,9 @@ an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
 	m->n_floored = an_get_u32(&r);
 	m->threshold = an_get_f64_finite(&r);
 	m->false_alarm_rate = an_get_f64_finite(&r);
-	if (r.status != AN_OK)
-		return r.status;
-	if (version == 0)
-		return AN_ECORRUPT;
-	if (version > AN_MV_PAYLOAD_VERSION_GMM)
-		return AN_EVERSION;
+	st = an_reader_check_version(&r, version, AN_MV_PAYLOAD_VERSION_GMM);
+	if (st != AN_OK)
+		return st;
 	/* version 1 is gaussian only; the pca section comes with version 2, gmm with 3 */
 	if ((method == AN_MV_PCA) != (version == AN_MV_PAYLOAD_VERSION_PCA) ||
 		(method == AN_MV_GMM) != (version == AN_MV_PAYLOAD_VERSION_GMM))
@@ -544,12 +548,7 @@ an_mv_model_decode(const uint8_t *payload, size_t len, an_mv_model *m)
 			}
 		}
 	}
-	if (st == AN_OK)
-		for (size_t k = 0; k < d; k++)
-			m->log_scale_sum += log(m->scale[k]);
-	if (st != AN_OK)
-		an_mv_model_free(m);
-	return st;
+	return decode_finish(m, st);
 }
 
 an_status

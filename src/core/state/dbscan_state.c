@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "core/state/row_order.h"
+#include "core/state/state_envelope.h"
 
 /* The parameters dbscan_fit accepts (as dbscan_check_params in the glue, and an SQL int). */
 static bool
@@ -20,40 +21,27 @@ an_dbscan_state_write(double eps, int64_t min_points, bool standardize, const do
 					  size_t n, size_t d, uint8_t **out, size_t *out_len)
 {
 	an_writer	w;
-	an_status	s = AN_OK;
+	an_status	s;
 
 	if (!params_ok(eps, min_points) || d == 0 || d > AN_DBSCAN_MAX_DIMS || n == 0)
 		return AN_EINVAL;
 	if (n > AN_DBSCAN_MAX_POINTS || n > (AN_MODEL_MAX_PAYLOAD - AN_DBSCAN_STATE_FIXED_BYTES) / 8 / d)
 		return AN_ETOOMANY;
-	AN_FOR_CHECKED(i, n * d)
-	{
-		if (!isfinite(x[i]))
-			s = AN_EINVAL;
-	}
+	s = an_row_writer_init(&w, x, n, d, AN_DBSCAN_STATE_FIXED_BYTES);
 	if (s != AN_OK)
 		return s;
-	an_writer_init(&w);
-	an_writer_reserve(&w, AN_DBSCAN_STATE_FIXED_BYTES + n * d * 8);
 	an_put_u8(&w, AN_DBSCAN_STATE_VERSION);
 	an_put_u32(&w, (uint32_t) d);
 	an_put_f64(&w, eps);
 	an_put_i64(&w, min_points);
 	an_put_u8(&w, standardize ? 1 : 0);
 	an_put_u64(&w, (uint64_t) n);
-	s = an_row_put_sorted(&w, x, n, d);
-	if (s != AN_OK)
-	{
-		an_writer_discard(&w);
-		return s;
-	}
-	return an_writer_finish(&w, AN_KIND_DBSCAN_FIT_STATE, out, out_len);
+	return an_row_finish_sorted(&w, x, n, d, AN_KIND_DBSCAN_FIT_STATE, out, out_len);
 }
 
 an_status
 an_dbscan_state_open(const uint8_t *buf, size_t len, an_dbscan_state *st)
 {
-	an_model_header h;
 	const uint8_t *payload;
 	an_reader	r;
 	an_status	s;
@@ -64,19 +52,13 @@ an_dbscan_state_open(const uint8_t *buf, size_t len, an_dbscan_state *st)
 	double		eps;
 	int64_t		min_points;
 
-	s = an_model_open(buf, len, &h, &payload);
+	s = an_state_begin(buf, len, AN_KIND_DBSCAN_FIT_STATE, &r, &payload);
 	if (s != AN_OK)
 		return s;
-	if (h.kind != AN_KIND_DBSCAN_FIT_STATE)
-		return AN_EKIND;
-	an_reader_init(&r, payload, h.payload_len);
 	version = an_get_u8(&r);
-	if (r.status != AN_OK)
-		return r.status;
-	if (version == 0)
-		return AN_ECORRUPT;
-	if (version > AN_DBSCAN_STATE_VERSION)
-		return AN_EVERSION;
+	s = an_reader_check_version(&r, version, AN_DBSCAN_STATE_VERSION);
+	if (s != AN_OK)
+		return s;
 	d = an_get_u32(&r);
 	eps = an_get_f64(&r);
 	min_points = an_get_i64(&r);
@@ -87,10 +69,9 @@ an_dbscan_state_open(const uint8_t *buf, size_t len, an_dbscan_state *st)
 	if (d == 0 || d > AN_DBSCAN_MAX_DIMS || !params_ok(eps, min_points) || standardize > 1 ||
 		n == 0 || n > AN_DBSCAN_MAX_POINTS)
 		return AN_ECORRUPT;
-	if (n > an_reader_remaining(&r) / 8 / d)
-		return AN_ETRUNCATED;
-	if (n * d * 8 != an_reader_remaining(&r))
-		return AN_ELENGTH;
+	s = an_state_check_records(&r, n, (size_t) d * 8);
+	if (s != AN_OK)
+		return s;
 	st->eps = eps;
 	st->min_points = min_points;
 	st->standardize = standardize == 1;

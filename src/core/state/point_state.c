@@ -7,6 +7,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/state/state_envelope.h"
+
 #define POINT_BYTES 16
 /* PostgreSQL's -infinity and infinity timestamps (DT_NOBEGIN, DT_NOEND) */
 #define TS_NOBEGIN INT64_MIN
@@ -80,9 +82,7 @@ an_point_state_write(an_model_kind kind, an_state_options seen, const char *opti
 	an_writer_reserve(&w, 14 + options_len + n * POINT_BYTES);
 	an_put_u8(&w, AN_POINT_STATE_VERSION);
 	an_put_u8(&w, (uint8_t) seen);
-	an_put_u32(&w, (uint32_t) options_len);
-	for (size_t i = 0; i < options_len; i++)
-		an_put_u8(&w, (uint8_t) options[i]);
+	an_state_put_text(&w, options, options_len);
 	an_put_u64(&w, (uint64_t) n);
 	AN_FOR_CHECKED(i, n)
 	{
@@ -96,7 +96,6 @@ an_status
 an_point_state_open(const uint8_t *buf, size_t len, an_model_kind kind, size_t max_points,
 					an_point_state *st)
 {
-	an_model_header h;
 	const uint8_t *payload;
 	an_reader	r;
 	an_status	s;
@@ -107,34 +106,24 @@ an_point_state_open(const uint8_t *buf, size_t len, an_model_kind kind, size_t m
 	an_point	prev,
 				cur;
 
-	s = an_model_open(buf, len, &h, &payload);
+	s = an_state_begin(buf, len, kind, &r, &payload);
 	if (s != AN_OK)
 		return s;
-	if (h.kind != kind)
-		return AN_EKIND;
-	an_reader_init(&r, payload, h.payload_len);
 	version = an_get_u8(&r);
 	seen = an_get_u8(&r);
 	options_len = an_get_u32(&r);
-	if (r.status != AN_OK)
-		return r.status;
-	if (version == 0)
-		return AN_ECORRUPT;
-	if (version > AN_POINT_STATE_VERSION)
-		return AN_EVERSION;
-	if (options_len > an_reader_remaining(&r))
-		return AN_ETRUNCATED;
-	st->options = (const char *) payload + r.pos;
+	s = an_reader_check_version(&r, version, AN_POINT_STATE_VERSION);
+	if (s == AN_OK)
+		s = an_state_get_text(&r, options_len, &st->options);
+	if (s != AN_OK)
+		return s;
 	st->options_len = options_len;
-	r.pos += options_len;
 	n = an_get_u64(&r);
 	if (r.status != AN_OK)
 		return r.status;
-	if (n > an_reader_remaining(&r) / POINT_BYTES)
-		return AN_ETRUNCATED;
-	if (n * POINT_BYTES != an_reader_remaining(&r))
-		return AN_ELENGTH;
-	s = check_header(kind, seen, st->options, options_len, (size_t) n, max_points);
+	s = an_state_check_records(&r, n, POINT_BYTES);
+	if (s == AN_OK)
+		s = check_header(kind, seen, st->options, options_len, (size_t) n, max_points);
 	if (s != AN_OK)
 		return s;
 	st->options_seen = (an_state_options) seen;

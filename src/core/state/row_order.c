@@ -94,6 +94,37 @@ an_row_put_sorted(an_writer *w, const double *x, size_t n, size_t d)
 	return s;
 }
 
+an_status
+an_row_writer_init(an_writer *w, const double *x, size_t n, size_t d, size_t head_bytes)
+{
+	an_status	s = AN_OK;
+
+	AN_FOR_CHECKED(i, n * d)
+	{
+		if (!isfinite(x[i]))
+			s = AN_EINVAL;
+	}
+	if (s != AN_OK)
+		return s;
+	an_writer_init(w);
+	an_writer_reserve(w, head_bytes + n * d * 8);
+	return AN_OK;
+}
+
+an_status
+an_row_finish_sorted(an_writer *w, const double *x, size_t n, size_t d, an_model_kind kind,
+					 uint8_t **out, size_t *out_len)
+{
+	an_status	s = an_row_put_sorted(w, x, n, d);
+
+	if (s != AN_OK)
+	{
+		an_writer_discard(w);
+		return s;
+	}
+	return an_writer_finish(w, kind, out, out_len);
+}
+
 void
 an_row_decode(const uint8_t *rows, size_t d, size_t from, size_t count, double *dst)
 {

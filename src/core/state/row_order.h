@@ -29,6 +29,20 @@ an_status	an_row_sort(const double *x, size_t n, size_t d, uint32_t *ord);
 /* Write the n rows of x sorted (AN_ENOMEM if the order cannot be made; w is then left as it was). */
 an_status	an_row_put_sorted(an_writer *w, const double *x, size_t n, size_t d);
 
+/*
+ * Start writing a state that carries the n rows of x after head_bytes of
+ * its own fields: AN_EINVAL unless all n * d values are finite, else w is
+ * initialised with room for the head and the rows.
+ */
+an_status	an_row_writer_init(an_writer *w, const double *x, size_t n, size_t d, size_t head_bytes);
+
+/*
+ * Write the n rows of x sorted and finish the state in w as the given kind
+ * (an_writer_finish); on failure w is discarded.
+ */
+an_status	an_row_finish_sorted(an_writer *w, const double *x, size_t n, size_t d,
+								 an_model_kind kind, uint8_t **out, size_t *out_len);
+
 /* Decode rows [from, from + count) of encoded rows of d features into dst. */
 void		an_row_decode(const uint8_t *rows, size_t d, size_t from, size_t count, double *dst);
 

@@ -5,6 +5,7 @@
 #include "core/state/vector_state.h"
 
 #include "core/state/row_order.h"
+#include "core/state/state_envelope.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -171,40 +172,25 @@ an_vector_state_write(const an_mv_options *opt, const double *x, size_t n, size_
 	char		text[AN_VECTOR_STATE_OPTIONS_MAX];
 	size_t		text_len = an_vector_state_options_text(opt, text);
 	an_writer	w;
-	an_status	s = AN_OK;
+	an_status	s;
 
 	if (text_len == 0 || d == 0 || d > AN_MV_MAX_DIMS || n == 0)
 		return AN_EINVAL;
 	if (n > AN_MV_MAX_ROWS || n > (AN_MODEL_MAX_PAYLOAD - 17 - text_len) / 8 / d)
 		return AN_ETOOMANY;
-	AN_FOR_CHECKED(i, n * d)
-	{
-		if (!isfinite(x[i]))
-			s = AN_EINVAL;
-	}
+	s = an_row_writer_init(&w, x, n, d, 17 + text_len);
 	if (s != AN_OK)
 		return s;
-	an_writer_init(&w);
-	an_writer_reserve(&w, 17 + text_len + n * d * 8);
 	an_put_u8(&w, AN_VECTOR_STATE_VERSION);
-	an_put_u32(&w, (uint32_t) text_len);
-	for (size_t i = 0; i < text_len; i++)
-		an_put_u8(&w, (uint8_t) text[i]);
+	an_state_put_text(&w, text, text_len);
 	an_put_u32(&w, (uint32_t) d);
 	an_put_u64(&w, (uint64_t) n);
-	s = an_row_put_sorted(&w, x, n, d);
-	if (s != AN_OK)
-	{
-		an_writer_discard(&w);
-		return s;
-	}
-	return an_writer_finish(&w, AN_KIND_MV_FIT_STATE, out, out_len);
+	return an_row_finish_sorted(&w, x, n, d, AN_KIND_MV_FIT_STATE, out, out_len);
 }
 
 an_status
 an_vector_state_open(const uint8_t *buf, size_t len, an_vector_state *st)
 {
-	an_model_header h;
 	const uint8_t *payload;
 	an_reader	r;
 	an_status	s;
@@ -214,35 +200,25 @@ an_vector_state_open(const uint8_t *buf, size_t len, an_vector_state *st)
 	uint64_t	n;
 	const char *options;
 
-	s = an_model_open(buf, len, &h, &payload);
+	s = an_state_begin(buf, len, AN_KIND_MV_FIT_STATE, &r, &payload);
 	if (s != AN_OK)
 		return s;
-	if (h.kind != AN_KIND_MV_FIT_STATE)
-		return AN_EKIND;
-	an_reader_init(&r, payload, h.payload_len);
 	version = an_get_u8(&r);
 	options_len = an_get_u32(&r);
-	if (r.status != AN_OK)
-		return r.status;
-	if (version == 0)
-		return AN_ECORRUPT;
-	if (version > AN_VECTOR_STATE_VERSION)
-		return AN_EVERSION;
-	if (options_len > an_reader_remaining(&r))
-		return AN_ETRUNCATED;
-	options = (const char *) payload + r.pos;
-	r.pos += options_len;
+	s = an_reader_check_version(&r, version, AN_VECTOR_STATE_VERSION);
+	if (s == AN_OK)
+		s = an_state_get_text(&r, options_len, &options);
+	if (s != AN_OK)
+		return s;
 	d = an_get_u32(&r);
 	n = an_get_u64(&r);
 	if (r.status != AN_OK)
 		return r.status;
 	if (d == 0 || d > AN_MV_MAX_DIMS || n == 0 || n > AN_MV_MAX_ROWS)
 		return AN_ECORRUPT;
-	if (n > an_reader_remaining(&r) / 8 / d)
-		return AN_ETRUNCATED;
-	if (n * d * 8 != an_reader_remaining(&r))
-		return AN_ELENGTH;
-	s = parse_options(options, options_len, &st->opt);
+	s = an_state_check_records(&r, n, (size_t) d * 8);
+	if (s == AN_OK)
+		s = parse_options(options, options_len, &st->opt);
 	if (s != AN_OK)
 		return s;
 	st->d = d;

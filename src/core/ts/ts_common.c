@@ -96,3 +96,21 @@ an_ts_band(double expected, double sigma_low, double sigma_high, double k,
 		out->score = 0;
 	out->is_anomaly = out->score > 1;
 }
+
+void
+an_ts_put_span(an_writer *w, int64_t t_first, int64_t t_last, uint64_t n_points, int64_t interval_us)
+{
+	an_put_i64(w, t_first);
+	an_put_i64(w, t_last);
+	an_put_u64(w, n_points);
+	an_put_i64(w, interval_us);
+}
+
+void
+an_ts_get_span(an_reader *r, an_ts_model *m)
+{
+	m->t_first = an_get_i64(r);
+	m->t_last = an_get_i64(r);
+	m->n_points = an_get_u64(r);
+	m->interval_us = an_get_i64(r);
+}

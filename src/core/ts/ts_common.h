@@ -1,7 +1,7 @@
 /*
  * ts_common.h: what the time-series model kinds share (not used by the glue):
- * the band and score, the sampling interval, the spread floor, and the
- * in-place move of a series' values.
+ * the band and score, the sampling interval, the spread floor, the
+ * in-place move of a series' values, and the span that opens every payload.
  */
 #ifndef ANOMALY_TS_COMMON_H
 #define ANOMALY_TS_COMMON_H
@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/model_format.h"
 #include "core/ts/ts_model.h"
 
 /*
@@ -43,5 +44,14 @@ int64_t		an_infer_interval(const an_point *pts, size_t n);
  * (pts is then no longer points).
  */
 void		an_points_to_values(an_point *pts, size_t n);
+
+/*
+ * The training span that opens the payload of every time-series kind:
+ * t_first, t_last (i64), the number of points (u64), the interval (i64).
+ */
+void		an_ts_put_span(an_writer *w, int64_t t_first, int64_t t_last, uint64_t n_points,
+						   int64_t interval_us);
+/* Read the span into m (validated by the caller with the fields after it). */
+void		an_ts_get_span(an_reader *r, an_ts_model *m);
 
 #endif

@@ -132,10 +132,7 @@ an_ts_level_fit(double *values, size_t n, int64_t t_first, int64_t t_last, const
 	}
 
 	an_writer_init(&w);
-	an_put_i64(&w, t_first);
-	an_put_i64(&w, t_last);
-	an_put_u64(&w, (uint64_t) n);
-	an_put_i64(&w, interval_us);
+	an_ts_put_span(&w, t_first, t_last, (uint64_t) n, interval_us);
 	an_put_f64(&w, median);
 	an_put_f64(&w, mad);
 	an_put_f64(&w, sigma);
@@ -156,10 +153,7 @@ an_ts_level_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 		return AN_ENOMEM;
 	m->level = l;				/* freed with m */
 	an_reader_init(&r, payload, len);
-	m->t_first = an_get_i64(&r);
-	m->t_last = an_get_i64(&r);
-	m->n_points = an_get_u64(&r);
-	m->interval_us = an_get_i64(&r);
+	an_ts_get_span(&r, m);
 	l->median = an_get_f64_finite(&r);
 	l->mad = an_get_f64_finite(&r);
 	l->sigma = an_get_f64_finite(&r);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/model_format.h"
+#include "core/ts/ts_common.h"
 #include "core/ts/ts_seasonal_internal.h"
 #include "core/ts/ts_shape.h"
 
@@ -41,10 +42,7 @@ an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 
 	memset(&hdr, 0, sizeof(hdr));
 	an_reader_init(&r, payload, len);
-	m->t_first = an_get_i64(&r);
-	m->t_last = an_get_i64(&r);
-	m->n_points = an_get_u64(&r);
-	m->interval_us = an_get_i64(&r);
+	an_ts_get_span(&r, m);
 	m->threshold = an_get_f64_finite(&r);
 	dir = an_get_u8(&r);
 	band = an_get_u8(&r);

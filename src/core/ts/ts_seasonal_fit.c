@@ -187,10 +187,7 @@ write_model(an_writer *w, const fit_ctx *c, size_t n, int64_t interval, const an
 {
 	const an_ts_seasonal *s = &c->s;
 
-	an_put_i64(w, c->t_first);
-	an_put_i64(w, c->t_last);
-	an_put_u64(w, (uint64_t) n);
-	an_put_i64(w, interval);
+	an_ts_put_span(w, c->t_first, c->t_last, (uint64_t) n, interval);
 	an_put_f64(w, opt->confidence > 0 ? an_confidence_to_k(opt->confidence) : opt->threshold);
 	an_put_u8(w, (uint8_t) opt->direction);
 	an_put_u8(w, opt->confidence > 0 ? 0 : 1);
@@ -304,6 +301,18 @@ fit_spread(fit_ctx *c, double floor_abs)
 	c->s.level += q50;
 	for (uint32_t k = 0; k < c->s.nknots; k++)
 		c->s.knot_v[k] += q50;
+}
+
+void
+an_ts_fit_ctx_free_fitted(fit_ctx *c)
+{
+	an_free(c->s.knot_t);
+	an_free(c->s.knot_v);
+	for (int j = 0; j < AN_TS_MAX_PERIODS; j++)
+	{
+		an_free(c->s.season[j].profile);
+		an_free(c->bins[j]);
+	}
 }
 
 /*
@@ -580,13 +589,7 @@ done:
 	if (c.values == NULL)
 		an_free(c.scratch);
 	an_free(c.offsets);
-	an_free(c.s.knot_t);
-	an_free(c.s.knot_v);
-	for (int j = 0; j < AN_TS_MAX_PERIODS; j++)
-	{
-		an_free(c.s.season[j].profile);
-		an_free(c.bins[j]);
-	}
+	an_ts_fit_ctx_free_fitted(&c);
 	return st;
 }
 

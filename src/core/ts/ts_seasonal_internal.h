@@ -154,6 +154,9 @@ an_ts_trend an_ts_seasonal_choose_trend(fit_ctx *c, an_ts_trend requested, doubl
 /* ts_seasonal_fit.c: the phase bin of every point of pts[0..n) (sorted) into bins */
 void		an_ts_phase_bins(const an_ts_season *se, const an_point *pts, size_t n, uint32_t *bins);
 
+/* ts_seasonal_fit.c: free what the fit of c owns (knots, profiles, phase bins); not scratch nor offsets */
+void		an_ts_fit_ctx_free_fitted(fit_ctx *c);
+
 /* ts_seasonal_tail.c: the tail band of the fitted model c (after the spread) */
 an_status	an_ts_seasonal_tail(fit_ctx *c, const an_ts_options *opt, double floor_abs, an_ts_tail *tail);
 

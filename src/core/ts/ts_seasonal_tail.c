@@ -86,13 +86,7 @@ fold_residuals(const fit_ctx *c, int keep, double *r)
 done:
 	an_free(pts);
 	an_free(f.scratch);
-	an_free(f.s.knot_t);
-	an_free(f.s.knot_v);
-	for (int j = 0; j < AN_TS_MAX_PERIODS; j++)
-	{
-		an_free(f.s.season[j].profile);
-		an_free(f.bins[j]);
-	}
+	an_ts_fit_ctx_free_fitted(&f);
 	return st;
 }
 
