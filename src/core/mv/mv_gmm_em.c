@@ -261,7 +261,9 @@ e_step(em_work *e, const double *weights, const double *means)
 				d = e->d,
 				k = e->k;
 	double		total = 0.0,
+				prod = 1.0,
 				c[AN_MV_GMM_MAX_COMPONENTS];
+	int			in_prod = 0;
 
 	for (size_t j = 0; j < k; j++)
 		c[j] = log(weights[j]) - 0.5 * ((double) d * LOG_2PI + e->log_det[j]);
@@ -278,8 +280,7 @@ e_step(em_work *e, const double *weights, const double *means)
 	{
 		double	   *row = e->lp + i * k;
 		double		mx,
-					s = 0.0,
-					norm;
+					s = 0.0;
 
 		if (d <= AN_MV_GMM_SMALL_D && i % EM_BLOCK == 0)
 			log_p_block(e, i, n - i < EM_BLOCK ? n - i : EM_BLOCK, means, c);
@@ -289,14 +290,22 @@ e_step(em_work *e, const double *weights, const double *means)
 				mx = row[j];
 		for (size_t j = 0; j < k; j++)
 		{
-			row[j] = exp(row[j] - mx);
+			/* below -746 exp is 0: skip libm's slow underflow path */
+			row[j] = row[j] - mx > -746.0 ? exp(row[j] - mx) : 0.0;
 			s += row[j];
 		}
-		norm = mx + log(s);
 		/* exp(log p - norm) as exp(log p - max) / s: one exp per entry, not two */
 		for (size_t j = 0; j < k; j++)
 			row[j] /= s;
-		total += norm;
+		/* sum of log s as the log of a product of up to 64 (each s is in [1, k], k <= 16) */
+		total += mx;
+		prod *= s;
+		if (++in_prod == 64 || i == n - 1)
+		{
+			total += log(prod);
+			prod = 1.0;
+			in_prod = 0;
+		}
 	}
 	return total / (double) n;
 }
