@@ -7,7 +7,13 @@
  * AN_MV_GMM_DEFAULT_COMPONENTS), each fitted from AN_MV_GMM_STARTS k-means++
  * starts (one for k = 1, where every start gives the same fit), keeping the
  * start of highest final log-likelihood (the first on a tie); the lowest
- * BIC wins, the smaller k on a tie.  k never exceeds the
+ * BIC wins, the smaller k on a tie.  With more rows than m = max(
+ * AN_MV_GMM_SUBSAMPLE, 10 p), the starts of k run on the subsample of m
+ * evenly spaced sorted rows (see subsample()) and the BIC of the best is
+ * estimated by one E-step over every row; the chosen k then runs EM on every
+ * row from the means its subsample fit reached (init_means holds those), and
+ * its BIC entry is that fit's.  The search stops after BIC rises twice in a
+ * row (hi_k is then the last k tried).  k never exceeds the
  * number of rows nor the number of distinct rows (k-means++ needs k distinct
  * centres); if a k cannot be fitted (a covariance that does not factor even
  * with reg_covar) the larger ones are not tried.
@@ -40,7 +46,8 @@
  *   f64 bic[hi_k - min_components + 1]
  *   f64 weights[k] (> 0, sum 1 within 1e-9)  f64 means[k * d]
  *   f64 covariances[k * d * d] (exactly symmetric, positive definite)
- *   f64 init_means[k * d] (the k-means++ centres of the chosen k)
+ *   f64 init_means[k * d] (where the final EM started: the k-means++ centres
+ *     of the chosen k, or its subsample fit's means)
  * all finite; 1 <= min_components <= k <= hi_k <= components <= 16, k <= rows.
  */
 #include "core/mv/mv_internal.h"

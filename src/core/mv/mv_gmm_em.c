@@ -16,9 +16,10 @@
  *   stop when the lower bound changes by less than AN_MV_GMM_TOL (the
  *   lower bound of a step is that of the parameters before its M-step, as
  *   scikit-learn's), or after AN_MV_GMM_MAX_ITER steps.
- * The responsibilities, means and covariances go through BLAS: dtrsm for
- * the whitened rows, dgemm for the means, dsyrk for the covariances, and
- * dpotrf for the factors.
+ * Up to AN_MV_GMM_SMALL_D dimensions the whitened rows come from forward
+ * substitution on blocks of EM_BLOCK rows, vectorised across the rows; above
+ * it from one dtrsm per component.  dgemm for the means, dsyrk for the
+ * covariances, dpotrf for the factors.
  *
  * k-means++ is the greedy variant (Arthur & Vassilvitskii 2007; 2 + ln k
  * candidates per centre, the one that lowers the potential most kept), with
