@@ -7,7 +7,9 @@ digits, so both sides see the same doubles.
 
 1. For a fixed k (min_components = components = k), scikit-learn's
    GaussianMixture(covariance_type="full", init_params="k-means++",
-   means_init=<our k-means++ centres, from mv_model_info>, reg_covar, tol=1e-3,
+   means_init=<our "init_means" from mv_model_info: the k-means++ centres, or,
+   with more rows than the subsample that chooses k (mv_gmm.c; the 5-D k=4
+   and 4-D k=5 sets here), the means the subsample fit reached>, reg_covar, tol=1e-3,
    max_iter=100) starts where we start (weights equal, covariances reg_covar *
    I: see src/core/mv/mv_gmm_em.c) and must land where we land: the same
    number of EM steps and convergence flag, log-likelihoods (score_samples

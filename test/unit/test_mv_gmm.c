@@ -15,6 +15,7 @@
  *   the threshold gaussian's chi-square one: sqrt(chi2_1.ppf(0.999)) =
  *   3.2905267314918945 (scipy).
  * - the model bytes are the same for any row order and on every run.
+ * - k chosen on a subsample (check_three_clusters), the final fit on every row.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -220,6 +221,107 @@ test_order_and_determinism(void)
 	free(y);
 }
 
+/*
+ * Three well-separated clusters of 3000, 2000 and 1000 rows (more rows than
+ * the subsample that chooses k): BIC on the subsample picks 3; the final EM
+ * runs on every row, so (responsibilities 0 or 1 to within e^-100) its
+ * means are each cluster's sample mean and its covariances the biased
+ * sample covariance plus reg_covar, over all 6000 rows; the bytes do not
+ * depend on the row order.  d = 2 takes the blocked whitening, d = 17 the
+ * BLAS one (AN_MV_GMM_SMALL_D).
+ */
+static void
+check_three_clusters(size_t d)
+{
+	enum
+	{
+		N = 6000
+	};
+	const size_t size[3] = {3000, 2000, 1000};
+	double	   *x = malloc(N * d * sizeof(double)),
+			   *y = malloc(N * d * sizeof(double)),
+			   *mean = calloc(3 * d, sizeof(double)),
+			   *cov = calloc(3 * d * d, sizeof(double));
+	int		   *label = malloc(N * sizeof(int));
+	uint64_t	s = 777;
+	an_mv_options o;
+	an_mv_model m;
+	uint8_t    *b1,
+			   *b2;
+	size_t		l1,
+				l2;
+
+	for (size_t i = 0; i < N; i++)
+	{
+		int			g = i < size[0] ? 0 : i < size[0] + size[1] ? 1 : 2;
+
+		label[i] = g;
+		for (size_t c = 0; c < d; c++)
+		{
+			double		u1,
+						u2;
+
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			u1 = ((double) (s >> 11) + 0.5) / 9007199254740992.0;
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			u2 = (double) (s >> 11) / 9007199254740992.0;
+			/* unit Gaussians (Box-Muller), centres 40 apart on the first axis */
+			x[i * d + c] = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2) + (c == 0 ? 40.0 * g : 0.0);
+		}
+	}
+	for (size_t i = 0; i < N; i++)
+		for (size_t c = 0; c < d; c++)
+			mean[label[i] * d + c] += x[i * d + c] / (double) size[label[i]];
+	for (size_t i = 0; i < N; i++)
+		for (size_t a = 0; a < d; a++)
+			for (size_t c = 0; c < d; c++)
+				cov[label[i] * d * d + a * d + c] += (x[i * d + a] - mean[label[i] * d + a]) *
+					(x[i * d + c] - mean[label[i] * d + c]) / (double) size[label[i]];
+	/* the same rows reversed and interleaved */
+	for (size_t i = 0; i < N; i++)
+		memcpy(y + i * d, x + ((i * 7919) % N) * d, d * sizeof(double));
+	gmm_options(&o, 0, 0);
+	CHECK_EQ_INT(an_mv_fit(x, N, d, &o, &b1, &l1, NULL), AN_OK);
+	CHECK_EQ_INT(an_mv_fit(y, N, d, &o, &b2, &l2, NULL), AN_OK);
+	CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
+	an_free(b1);
+	an_free(b2);
+	CHECK_EQ_INT(fit_decode(x, N, d, &o, &m, &b1, &l1), AN_OK);
+	CHECK_EQ_INT(m.gmm_k, 3);
+	CHECK(m.gmm_hi_k >= 3);
+	for (uint32_t k = m.gmm_min_k; k <= m.gmm_hi_k; k++)
+		CHECK(k == 3 || m.gmm_bic[k - m.gmm_min_k] > m.gmm_bic[3 - m.gmm_min_k]);
+	CHECK(m.gmm_converged);
+	for (size_t j = 0; j < 3; j++)
+	{
+		/* component j is the cluster its mean is closest to */
+		int			g = (int) floor(m.gmm_means[j * d] / 40.0 + 0.5);
+
+		CHECK(g >= 0 && g <= 2);
+		if (g < 0 || g > 2)
+			continue;
+		CHECK_NEAR(m.gmm_weights[j], (double) size[g] / N, 1e-9, 0);
+		for (size_t c = 0; c < d; c++)
+			CHECK_NEAR(m.gmm_means[j * d + c], mean[g * d + c], 1e-9, 1e-12);
+		for (size_t c = 0; c < d * d; c++)
+			CHECK_NEAR(m.gmm_covs[j * d * d + c], cov[g * d * d + c] + (c % (d + 1) == 0 ? 1e-6 : 0.0), 1e-9, 1e-12);
+	}
+	an_mv_model_free(&m);
+	an_free(b1);
+	free(x);
+	free(y);
+	free(mean);
+	free(cov);
+	free(label);
+}
+
+static void
+test_subsample(void)
+{
+	check_three_clusters(2);
+	check_three_clusters(17);
+}
+
 static void
 test_decode_refuses(void)
 {
@@ -278,6 +380,7 @@ main(void)
 	RUN(test_one_component);
 	RUN(test_two_clusters);
 	RUN(test_order_and_determinism);
+	RUN(test_subsample);
 	RUN(test_decode_refuses);
 	UNIT_EXIT();
 }

@@ -69,6 +69,12 @@
 #define AN_MV_GMM_SEED UINT64_C(0x9a55c0de5eed0001)
 /* gmm: EM starts per k (k > 1), the one of highest final log-likelihood kept. */
 #define AN_MV_GMM_STARTS 3
+/* the fewest rows of the subsample that chooses k (mv_gmm.c) */
+#define AN_MV_GMM_SUBSAMPLE 1000
+/* up to this many dimensions the EM whitens row by row, above it through BLAS (mv_gmm_em.c) */
+#ifndef AN_MV_GMM_SMALL_D
+#define AN_MV_GMM_SMALL_D 16
+#endif
 
 typedef enum an_mv_method
 {

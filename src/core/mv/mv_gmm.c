@@ -7,7 +7,13 @@
  * AN_MV_GMM_DEFAULT_COMPONENTS), each fitted from AN_MV_GMM_STARTS k-means++
  * starts (one for k = 1, where every start gives the same fit), keeping the
  * start of highest final log-likelihood (the first on a tie); the lowest
- * BIC wins, the smaller k on a tie.  k never exceeds the
+ * BIC wins, the smaller k on a tie.  With more rows than m = max(
+ * AN_MV_GMM_SUBSAMPLE, 10 p), the starts of k run on the subsample of m
+ * evenly spaced sorted rows (see subsample()) and the BIC of the best is
+ * estimated by one E-step over every row; the chosen k then runs EM on every
+ * row from the means its subsample fit reached (init_means holds those), and
+ * its BIC entry is that fit's.  The search stops after BIC rises twice in a
+ * row (hi_k is then the last k tried).  k never exceeds the
  * number of rows nor the number of distinct rows (k-means++ needs k distinct
  * centres); if a k cannot be fitted (a covariance that does not factor even
  * with reg_covar) the larger ones are not tried.
@@ -40,7 +46,8 @@
  *   f64 bic[hi_k - min_components + 1]
  *   f64 weights[k] (> 0, sum 1 within 1e-9)  f64 means[k * d]
  *   f64 covariances[k * d * d] (exactly symmetric, positive definite)
- *   f64 init_means[k * d] (the k-means++ centres of the chosen k)
+ *   f64 init_means[k * d] (where the final EM started: the k-means++ centres
+ *     of the chosen k, or its subsample fit's means)
  * all finite; 1 <= min_components <= k <= hi_k <= components <= 16, k <= rows.
  */
 #include "core/mv/mv_internal.h"
@@ -180,17 +187,55 @@ threshold_for(const an_mv_model *m, double far)
 	return sqrt(hi);
 }
 
+/* Free parameters of k full-covariance components in d dimensions. */
+static double
+n_params(size_t d, uint32_t k)
+{
+	return (double) k * ((double) d * (double) (d + 1) / 2.0) + (double) k * (double) d + (double) k - 1.0;
+}
+
+/*
+ * The subsample the candidates with k components are fitted on: m =
+ * max(AN_MV_GMM_SUBSAMPLE, 10 free parameters) of the sorted rows, row
+ * floor(i n / m) for i < m (evenly spaced in the canonical order, so the
+ * same rows whatever order they came in).  Returns m, or n (use every row)
+ * when m >= n or the subsample has fewer than k distinct rows.
+ */
+static size_t
+subsample(const double *xs, size_t n, size_t d, uint32_t k, double *sx)
+{
+	double		want = 10.0 * n_params(d, k);
+	size_t		m = want > (double) AN_MV_GMM_SUBSAMPLE ? (size_t) want : AN_MV_GMM_SUBSAMPLE,
+				distinct = 1;
+
+	if (m >= n)
+		return n;
+	for (size_t i = 0; i < m; i++)
+	{
+		size_t		r = i * (n / m) + i * (n % m) / m;
+
+		memcpy(sx + i * d, xs + r * d, d * sizeof(double));
+		if (i > 0 && memcmp(sx + i * d, sx + (i - 1) * d, d * sizeof(double)) != 0)
+			distinct++;
+	}
+	return distinct >= k ? m : n;
+}
+
 an_status
 mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, const double *scale,
 			 an_mv_model *g, double *threshold, double *far)
 {
 	uint32_t	min_k = an_mv_gmm_min_components(opt),
 				max_k = an_mv_gmm_components(opt),
-				hi_k = max_k;
+				hi_k = max_k,
+				rises = 0;
 	double		reg = an_mv_gmm_reg_covar(opt),
 				log_scale = 0.0,
-				best_bic = INFINITY;
-	size_t		distinct = n > 0 ? 1 : 0;
+				best_bic = INFINITY,
+				prev_bic = INFINITY;
+	size_t		distinct = n > 0 ? 1 : 0,
+				best_rows = n;
+	double	   *sx = NULL;
 	an_mv_gmm_fit cur,
 				kbest,
 				best;
@@ -220,6 +265,18 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 	g->gmm_max_k = max_k;
 	g->gmm_reg_covar = reg;
 	g->gmm_bic = an_alloc_array(max_k - min_k + 1, sizeof(double));
+	{
+		/* room for the largest subsample (the one of hi_k components) */
+		double		want = 10.0 * n_params(d, hi_k);
+		size_t		m = want > (double) AN_MV_GMM_SUBSAMPLE ? (size_t) want : AN_MV_GMM_SUBSAMPLE;
+
+		if (m < n)
+		{
+			sx = an_alloc_array(m, d * sizeof(double));
+			if (!sx)
+				goto done;
+		}
+	}
 	for (int s = 0; s < 3; s++)
 	{
 		an_mv_gmm_fit *f = s == 2 ? &kbest : s ? &best : &cur;
@@ -237,11 +294,14 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 	{
 		bool		have = false;
 		an_status	last = AN_OK;
+		size_t		rows = sx ? subsample(xs, n, d, k, sx) : n;
+		const double *x = rows < n ? sx : xs;
+		double		bic = 0.0;
 
 		/* a few starts: one k-means++ draw can put two centres in one cluster (k = 1 needs one) */
 		for (uint32_t s = 0; s < (k == 1 ? 1 : AN_MV_GMM_STARTS); s++)
 		{
-			last = an_mv_gmm_em(xs, n, d, k, reg, s, &cur);
+			last = an_mv_gmm_em(x, rows, d, k, reg, s, &cur);
 			if (last == AN_ENOMEM)
 			{
 				st = last;
@@ -258,6 +318,19 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 				have = true;
 			}
 		}
+		/* fitted on the subsample: its BIC estimated by one E-step over every row */
+		if (have && rows < n)
+		{
+			last = mv_gmm_bic_on(xs, n, d, &kbest, &bic);
+			if (last == AN_ENOMEM)
+			{
+				st = last;
+				goto done;
+			}
+			have = last == AN_OK;
+		}
+		else
+			bic = kbest.bic;
 		if (!have)
 		{
 			/* no start fitted this k: stop here */
@@ -268,15 +341,32 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 			break;
 		}
 		/* in the units of the features: the log density falls by sum log scale per row */
-		g->gmm_bic[k - min_k] = kbest.bic + 2.0 * (double) n * log_scale;
-		if (kbest.bic < best_bic)
+		g->gmm_bic[k - min_k] = bic + 2.0 * (double) n * log_scale;
+		if (bic < best_bic)
 		{
 			an_mv_gmm_fit t = best;
 
-			best_bic = kbest.bic;
+			best_bic = bic;
 			best = kbest;
 			kbest = t;
+			best_rows = rows;
 		}
+		/* BIC rising twice in a row: larger k will not come back down */
+		rises = k > min_k && bic > prev_bic ? rises + 1 : 0;
+		prev_bic = bic;
+		if (rises >= 2)
+		{
+			hi_k = k;
+			break;
+		}
+	}
+	if (best_rows < n)
+	{
+		/* the chosen k on every row, from the means its subsample fit reached */
+		st = mv_gmm_em_from(xs, n, d, best.k, reg, &best);
+		if (st != AN_OK)
+			goto done;
+		g->gmm_bic[best.k - min_k] = best.bic + 2.0 * (double) n * log_scale;
 	}
 	g->gmm_hi_k = hi_k;
 	g->gmm_k = best.k;
@@ -314,6 +404,7 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 	}
 	st = isfinite(*threshold) && *threshold > 0.0 ? AN_OK : AN_ENONFINITE;
 done:
+	an_free(sx);
 	for (int s = 0; s < 3; s++)
 	{
 		an_mv_gmm_fit *f = s == 2 ? &kbest : s ? &best : &cur;

@@ -16,9 +16,10 @@
  *   stop when the lower bound changes by less than AN_MV_GMM_TOL (the
  *   lower bound of a step is that of the parameters before its M-step, as
  *   scikit-learn's), or after AN_MV_GMM_MAX_ITER steps.
- * The responsibilities, means and covariances go through BLAS: dtrsm for
- * the whitened rows, dgemm for the means, dsyrk for the covariances, and
- * dpotrf for the factors.
+ * Up to AN_MV_GMM_SMALL_D dimensions the whitened rows come from forward
+ * substitution on blocks of EM_BLOCK rows, vectorised across the rows; above
+ * it from one dtrsm per component.  dgemm for the means, dsyrk for the
+ * covariances, dpotrf for the factors.
  *
  * k-means++ is the greedy variant (Arthur & Vassilvitskii 2007; 2 + ln k
  * candidates per centre, the one that lowers the potential most kept), with
@@ -31,6 +32,8 @@
 #include <string.h>
 
 #define LOG_2PI 1.8378770664093454836
+/* rows per block of the small-d E-step (AN_INTERRUPT_STRIDE is a multiple of it) */
+#define EM_BLOCK 64
 
 /* Uniform in [0, 1) from 53 bits. */
 static double
@@ -160,6 +163,8 @@ typedef struct em_work
 	double	   *work;			/* n * d */
 	double	   *dist;			/* n */
 	double	   *chol;			/* k * d * d */
+	double	   *tri;			/* k * d (d + 1) / 2: the factors packed by rows, 1 / diagonal (small d) */
+	double	   *blk;			/* (2 d + 1) * EM_BLOCK: a block of rows transposed, whitened, distances */
 	double	   *log_det;		/* k */
 } em_work;
 
@@ -167,12 +172,86 @@ typedef struct em_work
 static bool
 factor_all(em_work *e, const double *covs)
 {
-	size_t		dd = e->d * e->d;
+	size_t		d = e->d,
+				dd = d * d,
+				t = d * (d + 1) / 2;
 
 	for (uint32_t j = 0; j < e->k; j++)
-		if (!factor(covs + j * dd, e->d, e->chol + j * dd, &e->log_det[j]))
+	{
+		const double *l = e->chol + j * dd;
+		double	   *p = e->tri + j * t;
+
+		if (!factor(covs + j * dd, d, e->chol + j * dd, &e->log_det[j]))
 			return false;
+		if (d > AN_MV_GMM_SMALL_D)
+			continue;
+		/* row r of L: L(r, 0) .. L(r, r - 1), then 1 / L(r, r) */
+		for (size_t r = 0; r < d; r++)
+		{
+			for (size_t c = 0; c < r; c++)
+				*p++ = l[c * d + r];
+			*p++ = 1.0 / l[r * d + r];
+		}
+	}
 	return true;
+}
+
+/*
+ * Small d: log p_ij of the rows i0 .. i0 + m (m <= EM_BLOCK) into lp, by
+ * forward substitution on the packed factors, vectorised across the rows of
+ * the block (the block transposed once, then whitened against every
+ * component while it is in cache).
+ */
+static void
+log_p_block(const em_work *e, size_t i0, size_t m, const double *means, const double *c)
+{
+	size_t		d = e->d,
+				k = e->k,
+				t = d * (d + 1) / 2;
+	double	   *xt = e->blk,
+			   *zt = xt + d * EM_BLOCK,
+			   *q = zt + d * EM_BLOCK;
+
+	for (size_t b = 0; b < m; b++)
+		for (size_t r = 0; r < d; r++)
+			xt[r * EM_BLOCK + b] = e->x[(i0 + b) * d + r];
+	for (size_t b = m; b < EM_BLOCK; b++)
+		for (size_t r = 0; r < d; r++)
+			xt[r * EM_BLOCK + b] = 0.0;	/* the tail of the last block: computed, never read */
+	for (size_t j = 0; j < k; j++)
+	{
+		const double *mu = means + j * d,
+				   *l = e->tri + j * t;
+
+		for (size_t b = 0; b < EM_BLOCK; b++)
+			q[b] = 0.0;
+		for (size_t r = 0; r < d; r++)
+		{
+			double	   *zr = zt + r * EM_BLOCK,
+						inv;
+			const double *xr = xt + r * EM_BLOCK;
+
+			for (size_t b = 0; b < EM_BLOCK; b++)
+				zr[b] = xr[b] - mu[r];
+			for (size_t a = 0; a < r; a++)
+			{
+				const double *za = zt + a * EM_BLOCK;
+				double		la = l[a];
+
+				for (size_t b = 0; b < EM_BLOCK; b++)
+					zr[b] -= la * za[b];
+			}
+			l += r;
+			inv = *l++;
+			for (size_t b = 0; b < EM_BLOCK; b++)
+			{
+				zr[b] *= inv;
+				q[b] += zr[b] * zr[b];
+			}
+		}
+		for (size_t b = 0; b < m; b++)
+			e->lp[(i0 + b) * k + j] = c[j] - 0.5 * q[b];
+	}
 }
 
 /* E-step: lp = the responsibilities; returns the mean log-likelihood. */
@@ -182,37 +261,52 @@ e_step(em_work *e, const double *weights, const double *means)
 	size_t		n = e->n,
 				d = e->d,
 				k = e->k;
-	double		total = 0.0;
+	double		total = 0.0,
+				prod = 1.0,
+				c[AN_MV_GMM_MAX_COMPONENTS];
+	int			in_prod = 0;
 
 	for (size_t j = 0; j < k; j++)
-	{
-		double		c = log(weights[j]) - 0.5 * ((double) d * LOG_2PI + e->log_det[j]);
-
-		an_check_interrupts();
-		mv_mahalanobis2(e->x, d, NULL, n, means + j * d, e->chol + j * d * d, e->dist, e->work);
-		for (size_t i = 0; i < n; i++)
-			e->lp[i * k + j] = c - 0.5 * e->dist[i];
-	}
+		c[j] = log(weights[j]) - 0.5 * ((double) d * LOG_2PI + e->log_det[j]);
+	if (d > AN_MV_GMM_SMALL_D)
+		for (size_t j = 0; j < k; j++)
+		{
+			/* large d: one dtrsm per component over all the rows */
+			an_check_interrupts();
+			mv_mahalanobis2(e->x, d, NULL, n, means + j * d, e->chol + j * d * d, e->dist, e->work);
+			for (size_t i = 0; i < n; i++)
+				e->lp[i * k + j] = c[j] - 0.5 * e->dist[i];
+		}
 	AN_FOR_CHECKED(i, n)
 	{
 		double	   *row = e->lp + i * k;
-		double		mx = row[0],
-					s = 0.0,
-					norm;
+		double		mx,
+					s = 0.0;
 
+		if (d <= AN_MV_GMM_SMALL_D && i % EM_BLOCK == 0)
+			log_p_block(e, i, n - i < EM_BLOCK ? n - i : EM_BLOCK, means, c);
+		mx = row[0];
 		for (size_t j = 1; j < k; j++)
 			if (row[j] > mx)
 				mx = row[j];
 		for (size_t j = 0; j < k; j++)
 		{
-			row[j] = exp(row[j] - mx);
+			/* below -746 exp is 0: skip libm's slow underflow path */
+			row[j] = row[j] - mx > -746.0 ? exp(row[j] - mx) : 0.0;
 			s += row[j];
 		}
-		norm = mx + log(s);
 		/* exp(log p - norm) as exp(log p - max) / s: one exp per entry, not two */
 		for (size_t j = 0; j < k; j++)
 			row[j] /= s;
-		total += norm;
+		/* sum of log s as the log of a product of up to 64 (each s is in [1, k], k <= 16) */
+		total += mx;
+		prod *= s;
+		if (++in_prod == 64 || i == n - 1)
+		{
+			total += log(prod);
+			prod = 1.0;
+			in_prod = 0;
+		}
 	}
 	return total / (double) n;
 }
@@ -269,43 +363,61 @@ m_step(em_work *e, double reg_covar, double *weights, double *means, double *cov
 		weights[j] /= sum;
 }
 
-an_status
-an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, uint32_t start,
-			 an_mv_gmm_fit *fit)
+/* The work arrays of an EM run on n rows; false if out of memory (em_free in every case). */
+static bool
+em_alloc(em_work *e, const double *x, size_t n, size_t d, uint32_t k)
 {
-	em_work		e;
-	double	   *cum = NULL,
-			   *closest = NULL;
-	double		lb = -INFINITY;
-	an_status	st = AN_ENOMEM;
-	double		np;
+	memset(e, 0, sizeof(*e));
+	e->x = x;
+	e->n = n;
+	e->d = d;
+	e->k = k;
+	e->lp = an_alloc_array(n, k * sizeof(double));
+	e->work = an_alloc_array(n, d * sizeof(double));
+	e->dist = an_alloc_array(n, sizeof(double));
+	e->chol = an_alloc_array(k, d * d * sizeof(double));
+	e->tri = an_alloc_array(k, d * (d + 1) / 2 * sizeof(double));
+	e->blk = an_alloc_array(2 * d + 1, EM_BLOCK * sizeof(double));
+	e->log_det = an_alloc_array(k, sizeof(double));
+	return e->lp && e->work && e->dist && e->chol && e->tri && e->blk && e->log_det;
+}
 
-	if (k < 1 || k > n || d < 1 || !(reg_covar > 0.0) || n > AN_MV_MAX_ROWS)
-		return AN_EINVAL;
-	memset(&e, 0, sizeof(e));
-	e.x = x;
-	e.n = n;
-	e.d = d;
-	e.k = k;
-	e.lp = an_alloc_array(n, k * sizeof(double));
-	e.work = an_alloc_array(n, d * sizeof(double));
-	e.dist = an_alloc_array(n, sizeof(double));
-	e.chol = an_alloc_array(k, d * d * sizeof(double));
-	e.log_det = an_alloc_array(k, sizeof(double));
-	cum = an_alloc_array(n, sizeof(double));
-	closest = an_alloc_array(n, sizeof(double));
-	if (!e.lp || !e.work || !e.dist || !e.chol || !e.log_det || !cum || !closest)
-		goto done;
+static void
+em_free(em_work *e)
+{
+	an_free(e->lp);
+	an_free(e->work);
+	an_free(e->dist);
+	an_free(e->chol);
+	an_free(e->tri);
+	an_free(e->blk);
+	an_free(e->log_det);
+}
+
+/* BIC of a mean log-likelihood over n rows, k components of d dimensions. */
+static double
+bic_of(double mean_ll, size_t n, size_t d, uint32_t k)
+{
+	double		np = (double) k * ((double) d * (double) (d + 1) / 2.0) + (double) k * (double) d + (double) k - 1.0;
+
+	return -2.0 * mean_ll * (double) n + np * log((double) n);
+}
+
+/*
+ * EM from the means in fit->means (weights 1/k, covariances reg_covar * I),
+ * to convergence; the mean log-likelihood and BIC of the final parameters.
+ */
+static an_status
+em_run(em_work *e, double reg_covar, an_mv_gmm_fit *fit)
+{
+	size_t		d = e->d;
+	uint32_t	k = e->k;
+	double		lb = -INFINITY;
+	an_status	st;
+
 	fit->k = k;
 	fit->converged = false;
 	fit->n_iter = 0;
-	if (!kmeans_pp(x, n, d, k, start, fit->means, closest, cum))
-	{
-		st = AN_EINVAL;			/* fewer distinct rows than k */
-		goto done;
-	}
-	if (fit->init_means)
-		memcpy(fit->init_means, fit->means, (size_t) k * d * sizeof(double));
 	for (uint32_t j = 0; j < k; j++)
 	{
 		double	   *cov = fit->covs + (size_t) j * d * d;
@@ -315,17 +427,16 @@ an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, 
 		for (size_t c = 0; c < d; c++)
 			cov[c * d + c] = reg_covar;
 	}
-	st = AN_ENONFINITE;
-	if (!factor_all(&e, fit->covs))
-		goto done;
+	if (!factor_all(e, fit->covs))
+		return AN_ENONFINITE;
 	for (uint32_t it = 1; it <= AN_MV_GMM_MAX_ITER; it++)
 	{
 		double		prev = lb;
 
-		lb = e_step(&e, fit->weights, fit->means);
-		m_step(&e, reg_covar, fit->weights, fit->means, fit->covs);
-		if (!factor_all(&e, fit->covs))
-			goto done;
+		lb = e_step(e, fit->weights, fit->means);
+		m_step(e, reg_covar, fit->weights, fit->means, fit->covs);
+		if (!factor_all(e, fit->covs))
+			return AN_ENONFINITE;
 		fit->n_iter = it;
 		if (fabs(lb - prev) < AN_MV_GMM_TOL)
 		{
@@ -335,20 +446,79 @@ an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, 
 	}
 	fit->lower_bound = lb;
 	/* the log-likelihood of the final parameters, for BIC */
-	fit->mean_ll = e_step(&e, fit->weights, fit->means);
-	np = (double) k * ((double) d * (double) (d + 1) / 2.0) + (double) k * (double) d + (double) k - 1.0;
-	fit->bic = -2.0 * fit->mean_ll * (double) n + np * log((double) n);
+	fit->mean_ll = e_step(e, fit->weights, fit->means);
+	fit->bic = bic_of(fit->mean_ll, e->n, d, k);
 	st = isfinite(fit->bic) && isfinite(lb) ? AN_OK : AN_ENONFINITE;
 	for (size_t i = 0; st == AN_OK && i < (size_t) k * d; i++)
 		if (!isfinite(fit->means[i]))
 			st = AN_ENONFINITE;
+	return st;
+}
+
+an_status
+an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, uint32_t start,
+			 an_mv_gmm_fit *fit)
+{
+	em_work		e;
+	double	   *cum = NULL,
+			   *closest = NULL;
+	an_status	st = AN_ENOMEM;
+
+	if (k < 1 || k > n || d < 1 || !(reg_covar > 0.0) || n > AN_MV_MAX_ROWS)
+		return AN_EINVAL;
+	cum = an_alloc_array(n, sizeof(double));
+	closest = an_alloc_array(n, sizeof(double));
+	if (!em_alloc(&e, x, n, d, k) || !cum || !closest)
+		goto done;
+	if (!kmeans_pp(x, n, d, k, start, fit->means, closest, cum))
+	{
+		st = AN_EINVAL;			/* fewer distinct rows than k */
+		goto done;
+	}
+	if (fit->init_means)
+		memcpy(fit->init_means, fit->means, (size_t) k * d * sizeof(double));
+	st = em_run(&e, reg_covar, fit);
 done:
-	an_free(e.lp);
-	an_free(e.work);
-	an_free(e.dist);
-	an_free(e.chol);
-	an_free(e.log_det);
+	em_free(&e);
 	an_free(cum);
 	an_free(closest);
+	return st;
+}
+
+an_status
+mv_gmm_em_from(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, an_mv_gmm_fit *fit)
+{
+	em_work		e;
+	an_status	st = AN_ENOMEM;
+
+	if (k < 1 || k > n || d < 1 || !(reg_covar > 0.0) || n > AN_MV_MAX_ROWS)
+		return AN_EINVAL;
+	if (em_alloc(&e, x, n, d, k))
+	{
+		if (fit->init_means)
+			memcpy(fit->init_means, fit->means, (size_t) k * d * sizeof(double));
+		st = em_run(&e, reg_covar, fit);
+	}
+	em_free(&e);
+	return st;
+}
+
+an_status
+mv_gmm_bic_on(const double *x, size_t n, size_t d, const an_mv_gmm_fit *fit, double *bic)
+{
+	em_work		e;
+	an_status	st = AN_ENOMEM;
+
+	if (em_alloc(&e, x, n, d, fit->k))
+	{
+		st = AN_ENONFINITE;
+		if (factor_all(&e, fit->covs))
+		{
+			*bic = bic_of(e_step(&e, fit->weights, fit->means), n, d, fit->k);
+			if (isfinite(*bic))
+				st = AN_OK;
+		}
+	}
+	em_free(&e);
 	return st;
 }

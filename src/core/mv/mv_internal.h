@@ -115,7 +115,18 @@ an_status	mv_gmm_get(an_reader *r, an_mv_model *m);
 /* Score the scaled vector u (d); z: d doubles of scratch; contrib may be NULL. */
 void		mv_gmm_score(const an_mv_model *m, const double *u, double *z, an_mv_result *res, double *contrib);
 
+/*
+ * The EM of mv_gmm_em.c from given means: an_mv_gmm_em without k-means++,
+ * started from fit->means (copied to fit->init_means when not NULL).
+ */
+an_status	mv_gmm_em_from(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, an_mv_gmm_fit *fit);
+/* BIC on the n rows x of the fitted parameters of fit (one E-step): AN_ENONFINITE if not finite. */
+an_status	mv_gmm_bic_on(const double *x, size_t n, size_t d, const an_mv_gmm_fit *fit, double *bic);
+
 /* The k-th smallest (0-based) of v[0..n) by selection (v is reordered). */
 double		mv_select(double *v, size_t n, size_t k);
+
+/* The median of v[0..n), n >= 1 (the mean of the two middle values when n is even; v is reordered). */
+double		mv_median(double *v, size_t n);
 
 #endif

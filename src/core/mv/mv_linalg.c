@@ -235,3 +235,18 @@ mv_select(double *v, size_t n, size_t k)
 	}
 	return v[k];
 }
+
+double
+mv_median(double *v, size_t n)
+{
+	double		hi = mv_select(v, n, n / 2),
+				lo = v[0];
+
+	if (n % 2 == 1)
+		return hi;
+	/* after selection, everything before n / 2 is <= hi: the lower middle is their maximum */
+	for (size_t i = 1; i < n / 2; i++)
+		if (v[i] > lo)
+			lo = v[i];
+	return (lo + hi) / 2.0;
+}

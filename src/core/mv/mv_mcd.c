@@ -457,19 +457,7 @@ an_mv_mcd_raw(const double *x, size_t n, size_t d, double *location, double *cov
 	}
 	/* consistency correction: the median squared distance of a Gaussian is chi2_d.ppf(0.5) */
 	memcpy(c.sel, c.dist, n * sizeof(double));
-	if (n % 2 == 1)
-		med = mv_select(c.sel, n, n / 2);
-	else
-	{
-		double		hi = mv_select(c.sel, n, n / 2);
-		double		lo = c.sel[0];
-
-		/* after selection, everything before n / 2 is <= hi: the lower middle is their maximum */
-		for (size_t i = 1; i < n / 2; i++)
-			if (c.sel[i] > lo)
-				lo = c.sel[i];
-		med = (lo + hi) / 2.0;
-	}
+	med = mv_median(c.sel, n);
 	corr = med / an_chi2_ppf(0.5, (double) d);
 	/* more than half the rows at distance 0 (an exact fit): leave the scale as it is */
 	if (!(corr > 0.0) || !isfinite(corr))

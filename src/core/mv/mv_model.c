@@ -114,21 +114,6 @@ an_mv_method_name(an_mv_method m)
 	return m == AN_MV_GAUSSIAN ? "gaussian" : m == AN_MV_PCA ? "pca" : m == AN_MV_GMM ? "gmm" : NULL;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-static double
-median_sorted(const double *s, size_t n)
-{
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
-}
-
 /*
  * center = median, scale = MAD * 1.4826, falling back to the standard
  * deviation when more than half the values are equal, and to 1 for a
@@ -151,15 +136,13 @@ standardize(double *x, size_t n, size_t d, double *center, double *scale)
 		an_check_interrupts();
 		for (size_t i = 0; i < n; i++)
 			col[i] = x[i * d + k];
-		qsort(col, n, sizeof(double), cmp_double);
-		med = median_sorted(col, n);
+		med = mv_median(col, n);
 		for (size_t i = 0; i < n; i++)
 		{
 			mean += x[i * d + k];
 			col[i] = fabs(x[i * d + k] - med);
 		}
-		qsort(col, n, sizeof(double), cmp_double);
-		mad = median_sorted(col, n) * MAD_TO_SIGMA;
+		mad = mv_median(col, n) * MAD_TO_SIGMA;
 		mean /= (double) n;
 		for (size_t i = 0; i < n; i++)
 			ss += (x[i * d + k] - mean) * (x[i * d + k] - mean);
