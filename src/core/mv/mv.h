@@ -67,8 +67,14 @@
 #define AN_MV_GMM_MAX_ITER 100
 /* gmm: the seed of k-means++ (start s uses the seed plus s times the golden ratio; the same for every k). */
 #define AN_MV_GMM_SEED UINT64_C(0x9a55c0de5eed0001)
-/* gmm: EM starts per k (k > 1), the one of highest final log-likelihood kept. */
+/*
+ * gmm: EM starts per k (k > 1), each run for AN_MV_GMM_SHORT_ITER steps; the
+ * one of highest log-likelihood then is run to convergence ("short EM").
+ */
 #define AN_MV_GMM_STARTS 3
+#ifndef AN_MV_GMM_SHORT_ITER
+#define AN_MV_GMM_SHORT_ITER 5
+#endif
 /* the fewest rows of the subsample that chooses k (mv_gmm.c) */
 #define AN_MV_GMM_SUBSAMPLE 1000
 /* up to this many dimensions the EM whitens row by row, above it through BLAS (mv_gmm_em.c) */

@@ -5,8 +5,9 @@
  * k: BIC (scikit-learn's: -2 n mean log-likelihood + p log n, p = k d (d+1)/2
  * + k d + k - 1) chooses among min_components .. components (default 1 ..
  * AN_MV_GMM_DEFAULT_COMPONENTS), each fitted from AN_MV_GMM_STARTS k-means++
- * starts (one for k = 1, where every start gives the same fit), keeping the
- * start of highest final log-likelihood (the first on a tie); the lowest
+ * starts (one for k = 1, where every start gives the same fit), each run for
+ * AN_MV_GMM_SHORT_ITER EM steps, the start of highest log-likelihood then
+ * (the first on a tie) run on to convergence; the lowest
  * BIC wins, the smaller k on a tie.  With more rows than m = max(
  * AN_MV_GMM_SUBSAMPLE, 10 p), the starts of k run on the subsample of m
  * evenly spaced sorted rows (see subsample()) and the BIC of the best is
@@ -298,10 +299,14 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 		const double *x = rows < n ? sx : xs;
 		double		bic = 0.0;
 
-		/* a few starts: one k-means++ draw can put two centres in one cluster (k = 1 needs one) */
+		/*
+		 * a few starts: one k-means++ draw can put two centres in one cluster
+		 * (k = 1 needs one).  Each runs a few steps; the best then goes on to
+		 * convergence (the "short EM" of Biernacki, Celeux & Govaert 2003).
+		 */
 		for (uint32_t s = 0; s < (k == 1 ? 1 : AN_MV_GMM_STARTS); s++)
 		{
-			last = an_mv_gmm_em(x, rows, d, k, reg, s, &cur);
+			last = k == 1 ? an_mv_gmm_em(x, rows, d, k, reg, s, &cur) : mv_gmm_em_short(x, rows, d, k, reg, s, &cur);
 			if (last == AN_ENOMEM)
 			{
 				st = last;
@@ -309,7 +314,7 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 			}
 			if (last != AN_OK)
 				continue;		/* k distinct centres not found, or a covariance that does not factor */
-			if (!have || cur.mean_ll > kbest.mean_ll)
+			if (!have || cur.lower_bound > kbest.lower_bound)
 			{
 				an_mv_gmm_fit t = kbest;
 
@@ -317,6 +322,16 @@ mv_gmm_build(const double *xs, size_t n, size_t d, const an_mv_options *opt, con
 				cur = t;
 				have = true;
 			}
+		}
+		if (have && k > 1)
+		{
+			last = mv_gmm_em_resume(x, rows, d, reg, &kbest);
+			if (last == AN_ENOMEM)
+			{
+				st = last;
+				goto done;
+			}
+			have = last == AN_OK;
 		}
 		/* fitted on the subsample: its BIC estimated by one E-step over every row */
 		if (have && rows < n)

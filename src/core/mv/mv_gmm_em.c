@@ -26,6 +26,7 @@
  * splitmix64 from a fixed seed (one per start), so every fit is reproducible.
  */
 #include "core/mv/mv_internal.h"
+#include "core/cpu_features.h"
 
 #include <float.h>
 #include <math.h>
@@ -200,10 +201,12 @@ factor_all(em_work *e, const double *covs)
  * Small d: log p_ij of the rows i0 .. i0 + m (m <= EM_BLOCK) into lp, by
  * forward substitution on the packed factors, vectorised across the rows of
  * the block (the block transposed once, then whitened against every
- * component while it is in cache).
+ * component while it is in cache).  Inlined into a generic and an AVX-512
+ * copy: each row's operations are the same in either (no contraction), so
+ * the bits are too.
  */
-static void
-log_p_block(const em_work *e, size_t i0, size_t m, const double *means, const double *c)
+static inline __attribute__((always_inline)) void
+log_p_block_body(const em_work *e, size_t i0, size_t m, const double *means, const double *c)
 {
 	size_t		d = e->d,
 				k = e->k,
@@ -254,6 +257,32 @@ log_p_block(const em_work *e, size_t i0, size_t m, const double *means, const do
 	}
 }
 
+static void
+log_p_block_generic(const em_work *e, size_t i0, size_t m, const double *means, const double *c)
+{
+	log_p_block_body(e, i0, m, means, c);
+}
+
+#ifdef AN_HAVE_AVX512_KERNELS
+__attribute__((target("avx512f"))) static void
+log_p_block_avx512(const em_work *e, size_t i0, size_t m, const double *means, const double *c)
+{
+	log_p_block_body(e, i0, m, means, c);
+}
+#endif
+
+typedef void (*log_p_block_fn) (const em_work *e, size_t i0, size_t m, const double *means, const double *c);
+
+static log_p_block_fn
+log_p_block_kernel(void)
+{
+#ifdef AN_HAVE_AVX512_KERNELS
+	if (an_avx512_enabled())
+		return log_p_block_avx512;
+#endif
+	return log_p_block_generic;
+}
+
 /* E-step: lp = the responsibilities; returns the mean log-likelihood. */
 static double
 e_step(em_work *e, const double *weights, const double *means)
@@ -265,6 +294,7 @@ e_step(em_work *e, const double *weights, const double *means)
 				prod = 1.0,
 				c[AN_MV_GMM_MAX_COMPONENTS];
 	int			in_prod = 0;
+	log_p_block_fn log_p_block = log_p_block_kernel();
 
 	for (size_t j = 0; j < k; j++)
 		c[j] = log(weights[j]) - 0.5 * ((double) d * LOG_2PI + e->log_det[j]);
@@ -403,21 +433,14 @@ bic_of(double mean_ll, size_t n, size_t d, uint32_t k)
 	return -2.0 * mean_ll * (double) n + np * log((double) n);
 }
 
-/*
- * EM from the means in fit->means (weights 1/k, covariances reg_covar * I),
- * to convergence; the mean log-likelihood and BIC of the final parameters.
- */
-static an_status
-em_run(em_work *e, double reg_covar, an_mv_gmm_fit *fit)
+/* Where every EM run starts from fit->means: weights 1/k, covariances reg_covar * I, no step taken. */
+static void
+em_start(an_mv_gmm_fit *fit, size_t d, uint32_t k, double reg_covar)
 {
-	size_t		d = e->d;
-	uint32_t	k = e->k;
-	double		lb = -INFINITY;
-	an_status	st;
-
 	fit->k = k;
 	fit->converged = false;
 	fit->n_iter = 0;
+	fit->lower_bound = -INFINITY;
 	for (uint32_t j = 0; j < k; j++)
 	{
 		double	   *cov = fit->covs + (size_t) j * d * d;
@@ -427,37 +450,62 @@ em_run(em_work *e, double reg_covar, an_mv_gmm_fit *fit)
 		for (size_t c = 0; c < d; c++)
 			cov[c * d + c] = reg_covar;
 	}
+}
+
+/*
+ * EM steps from fit's parameters until converged or max_iter steps in all.
+ * fit->lower_bound is the previous step's, so a run interrupted here and
+ * resumed later takes exactly the steps of one uninterrupted run.
+ */
+static an_status
+em_steps(em_work *e, double reg_covar, an_mv_gmm_fit *fit, uint32_t max_iter)
+{
+	double		prev = fit->lower_bound;
+
 	if (!factor_all(e, fit->covs))
 		return AN_ENONFINITE;
-	for (uint32_t it = 1; it <= AN_MV_GMM_MAX_ITER; it++)
+	for (uint32_t it = fit->n_iter + 1; !fit->converged && it <= max_iter; it++)
 	{
-		double		prev = lb;
+		double		lb = e_step(e, fit->weights, fit->means);
 
-		lb = e_step(e, fit->weights, fit->means);
 		m_step(e, reg_covar, fit->weights, fit->means, fit->covs);
 		if (!factor_all(e, fit->covs))
 			return AN_ENONFINITE;
 		fit->n_iter = it;
-		if (fabs(lb - prev) < AN_MV_GMM_TOL)
-		{
-			fit->converged = true;
-			break;
-		}
+		fit->lower_bound = lb;
+		fit->converged = fabs(lb - prev) < AN_MV_GMM_TOL;
+		prev = lb;
 	}
-	fit->lower_bound = lb;
-	/* the log-likelihood of the final parameters, for BIC */
+	return isfinite(fit->lower_bound) ? AN_OK : AN_ENONFINITE;
+}
+
+/* EM to convergence from fit's parameters; the mean log-likelihood and BIC of the final ones. */
+static an_status
+em_run(em_work *e, double reg_covar, an_mv_gmm_fit *fit)
+{
+	an_status	st = em_steps(e, reg_covar, fit, AN_MV_GMM_MAX_ITER);
+
+	if (st != AN_OK)
+		return st;
+	/* the log-likelihood of the final parameters, for BIC (factor_all ran after the last M-step) */
 	fit->mean_ll = e_step(e, fit->weights, fit->means);
-	fit->bic = bic_of(fit->mean_ll, e->n, d, k);
-	st = isfinite(fit->bic) && isfinite(lb) ? AN_OK : AN_ENONFINITE;
-	for (size_t i = 0; st == AN_OK && i < (size_t) k * d; i++)
+	fit->bic = bic_of(fit->mean_ll, e->n, e->d, fit->k);
+	st = isfinite(fit->bic) ? AN_OK : AN_ENONFINITE;
+	for (size_t i = 0; st == AN_OK && i < (size_t) fit->k * e->d; i++)
 		if (!isfinite(fit->means[i]))
 			st = AN_ENONFINITE;
 	return st;
 }
 
-an_status
-an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, uint32_t start,
-			 an_mv_gmm_fit *fit)
+/*
+ * k-means++ centres of start, then EM: to convergence when max_iter is
+ * AN_MV_GMM_MAX_ITER, else a short run of max_iter steps at most that
+ * mv_gmm_em_resume can continue (mean_ll and bic are set only by a run to
+ * convergence).
+ */
+static an_status
+em_from_start(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, uint32_t start,
+			  an_mv_gmm_fit *fit, uint32_t max_iter)
 {
 	em_work		e;
 	double	   *cum = NULL,
@@ -477,7 +525,8 @@ an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, 
 	}
 	if (fit->init_means)
 		memcpy(fit->init_means, fit->means, (size_t) k * d * sizeof(double));
-	st = em_run(&e, reg_covar, fit);
+	em_start(fit, d, k, reg_covar);
+	st = max_iter >= AN_MV_GMM_MAX_ITER ? em_run(&e, reg_covar, fit) : em_steps(&e, reg_covar, fit, max_iter);
 done:
 	em_free(&e);
 	an_free(cum);
@@ -486,21 +535,53 @@ done:
 }
 
 an_status
-mv_gmm_em_from(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, an_mv_gmm_fit *fit)
+an_mv_gmm_em(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, uint32_t start,
+			 an_mv_gmm_fit *fit)
+{
+	return em_from_start(x, n, d, k, reg_covar, start, fit, AN_MV_GMM_MAX_ITER);
+}
+
+an_status
+mv_gmm_em_short(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, uint32_t start,
+				an_mv_gmm_fit *fit)
+{
+	return em_from_start(x, n, d, k, reg_covar, start, fit, AN_MV_GMM_SHORT_ITER);
+}
+
+/* EM on x from fit (fresh: from fit->means as a new start; else where fit stopped), to convergence. */
+static an_status
+em_continue(const double *x, size_t n, size_t d, double reg_covar, an_mv_gmm_fit *fit, bool fresh)
 {
 	em_work		e;
 	an_status	st = AN_ENOMEM;
 
-	if (k < 1 || k > n || d < 1 || !(reg_covar > 0.0) || n > AN_MV_MAX_ROWS)
+	if (fit->k < 1 || fit->k > n || d < 1 || !(reg_covar > 0.0) || n > AN_MV_MAX_ROWS)
 		return AN_EINVAL;
-	if (em_alloc(&e, x, n, d, k))
+	if (em_alloc(&e, x, n, d, fit->k))
 	{
-		if (fit->init_means)
-			memcpy(fit->init_means, fit->means, (size_t) k * d * sizeof(double));
+		if (fresh)
+		{
+			if (fit->init_means)
+				memcpy(fit->init_means, fit->means, (size_t) fit->k * d * sizeof(double));
+			em_start(fit, d, fit->k, reg_covar);
+		}
 		st = em_run(&e, reg_covar, fit);
 	}
 	em_free(&e);
 	return st;
+}
+
+an_status
+mv_gmm_em_from(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, an_mv_gmm_fit *fit)
+{
+	fit->k = k;
+	return em_continue(x, n, d, reg_covar, fit, true);
+}
+
+an_status
+mv_gmm_em_resume(const double *x, size_t n, size_t d, double reg_covar, an_mv_gmm_fit *fit)
+{
+	return em_continue(x, n, d, reg_covar, fit, false);
 }
 
 an_status

@@ -120,6 +120,14 @@ void		mv_gmm_score(const an_mv_model *m, const double *u, double *z, an_mv_resul
  * started from fit->means (copied to fit->init_means when not NULL).
  */
 an_status	mv_gmm_em_from(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, an_mv_gmm_fit *fit);
+/*
+ * A short run: an_mv_gmm_em stopped after AN_MV_GMM_SHORT_ITER steps (or at
+ * convergence); fit->lower_bound ranks the starts, mean_ll and bic are unset.
+ */
+an_status	mv_gmm_em_short(const double *x, size_t n, size_t d, uint32_t k, double reg_covar, uint32_t start,
+							an_mv_gmm_fit *fit);
+/* Continue a short run to convergence: the same steps as one run from its start; sets mean_ll, bic. */
+an_status	mv_gmm_em_resume(const double *x, size_t n, size_t d, double reg_covar, an_mv_gmm_fit *fit);
 /* BIC on the n rows x of the fitted parameters of fit (one E-step): AN_ENONFINITE if not finite. */
 an_status	mv_gmm_bic_on(const double *x, size_t n, size_t d, const an_mv_gmm_fit *fit, double *bic);
 
