@@ -16,6 +16,7 @@
  *   3.2905267314918945 (scipy).
  * - the model bytes are the same for any row order and on every run.
  * - k chosen on a subsample (check_three_clusters), the final fit on every row.
+ * - a short EM run resumed to convergence is the uninterrupted run, bit for bit.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -24,7 +25,9 @@
 #include "unit.h"
 
 #include "core/model_format.h"
+#include "core/cpu_features.h"
 #include "core/mv/mv.h"
+#include "core/mv/mv_internal.h"
 
 #define LOG_2PI 1.8378770664093454836
 
@@ -204,6 +207,17 @@ test_order_and_determinism(void)
 	CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
 	CHECK(l1 == l3 && memcmp(b1, b3, l1) == 0);
 	{
+		/* the generic whitening gives the bits of the AVX-512 one */
+		bool		had = an_use_vector_code(false);
+		uint8_t    *b4;
+		size_t		l4;
+
+		CHECK_EQ_INT(an_mv_fit(x, N, D, &o, &b4, &l4, NULL), AN_OK);
+		an_use_vector_code(had);
+		CHECK(l1 == l4 && memcmp(b1, b4, l1) == 0);
+		an_free(b4);
+	}
+	{
 		an_model_header h;
 		const uint8_t *p;
 		an_mv_model m;
@@ -322,6 +336,48 @@ test_subsample(void)
 	check_three_clusters(17);
 }
 
+/*
+ * A short run resumed to convergence takes the steps of one uninterrupted
+ * run from the same start: the same step count and the same bits.
+ */
+static void
+test_short_run_resumed(void)
+{
+	enum
+	{
+		N = 400, D = 2, K = 3
+	};
+	double	   *x = malloc(N * D * sizeof(double)),
+				p1[K * (1 + D + D * D)],
+				p2[K * (1 + D + D * D)];
+	an_mv_gmm_fit a = {.weights = p1, .means = p1 + K, .covs = p1 + K + K * D},
+				b = {.weights = p2, .means = p2 + K, .covs = p2 + K + K * D};
+	uint64_t	s = 777;
+	int			resumed = 0;
+
+	for (int i = 0; i < N; i++)
+		for (int c = 0; c < D; c++)
+		{
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			x[i * D + c] = (double) (s >> 11) / 9007199254740992.0 + (i % K) * 0.4 * (c + 1);
+		}
+	for (uint32_t start = 0; start < 3; start++)
+	{
+		CHECK_EQ_INT(an_mv_gmm_em(x, N, D, K, 1e-6, start, &a), AN_OK);
+		CHECK_EQ_INT(mv_gmm_em_short(x, N, D, K, 1e-6, start, &b), AN_OK);
+		CHECK(b.n_iter <= AN_MV_GMM_SHORT_ITER);
+		resumed += a.n_iter > AN_MV_GMM_SHORT_ITER;
+		CHECK_EQ_INT(mv_gmm_em_resume(x, N, D, 1e-6, &b), AN_OK);
+		CHECK_EQ_INT(b.n_iter, a.n_iter);
+		CHECK(b.converged == a.converged);
+		CHECK(memcmp(p1, p2, sizeof(p1)) == 0);
+		CHECK(a.mean_ll == b.mean_ll && a.bic == b.bic && a.lower_bound == b.lower_bound);
+	}
+	/* overlapping clusters: some start needs more steps than a short run */
+	CHECK(resumed > 0);
+	free(x);
+}
+
 static void
 test_decode_refuses(void)
 {
@@ -381,6 +437,7 @@ main(void)
 	RUN(test_two_clusters);
 	RUN(test_order_and_determinism);
 	RUN(test_subsample);
+	RUN(test_short_run_resumed);
 	RUN(test_decode_refuses);
 	UNIT_EXIT();
 }
