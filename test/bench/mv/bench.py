@@ -15,7 +15,9 @@ Method gmm, on the first --gmm-models models (default 5) and their vectors:
 ours mv_fit(f, '{"method": "gmm"}') (BIC over k = 1..5) and mv_score; peer
 GaussianMixture(covariance_type="full", init_params="k-means++", reg_covar=1e-6,
 tol=1e-3, max_iter=100, n_init=3 for k > 1) fitted for k = 1..5 with the lowest
-BIC kept (the same work as ours), and score_samples on the vectors.
+BIC kept, and score_samples on the vectors.  Ours also tries 3 k-means++ starts
+per k, but runs each for 5 EM steps and only the best to convergence, and
+chooses k on a subsample (docs/multivariate.md).
 """
 import argparse
 import fcntl
