@@ -52,6 +52,13 @@ an_free(void *ptr)
 }
 
 void
+an_free_list(void *const *ptrs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		an_free(ptrs[i]);
+}
+
+void
 an_check_interrupts(void)
 {
 	current_hooks.check_interrupts();

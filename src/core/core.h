@@ -64,6 +64,12 @@ void		an_set_hooks(const an_hooks *hooks);
 void	   *an_alloc(size_t size);
 void	   *an_alloc_array(size_t count, size_t elem_size);	/* overflow-checked */
 void		an_free(void *ptr);
+void		an_free_list(void *const *ptrs, size_t n);
+
+/* an_free of each argument (pointers, any of them NULL), in order. */
+#define AN_FREE_ALL(...) \
+	an_free_list((void *const[]) {__VA_ARGS__}, \
+				 sizeof((void *const[]) {__VA_ARGS__}) / sizeof(void *))
 void		an_check_interrupts(void);
 
 /* How many iterations of a cheap inner loop between interrupt checks. */

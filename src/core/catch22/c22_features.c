@@ -235,11 +235,7 @@ c22_outlier_include(const c22_work *w, double sign, double *out)
 	st = AN_OK;
 
 done:
-	an_free(tree);
-	an_free(bucket_head);
-	an_free(next);
-	an_free(count);
-	an_free(q);
+	AN_FREE_ALL(tree, bucket_head, next, count, q);
 	return st;
 }
 

@@ -455,11 +455,6 @@ done:
 	fset_free(&all);
 	fset_free(&cs);
 	fset_free(&ns);
-	an_free(ord);
-	an_free(sel);
-	an_free(lab);
-	an_free(parent);
-	an_free(core);
-	an_free(c.g);
+	AN_FREE_ALL(ord, sel, lab, parent, core, c.g);
 	return st;
 }

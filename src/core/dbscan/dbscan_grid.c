@@ -372,13 +372,7 @@ grid_build(grid *g, const double *x, an_work *work, bool *unsuitable)
 static void
 grid_free(grid *g)
 {
-	an_free(g->xs);
-	an_free(g->ord);
-	an_free(g->start);
-	an_free(g->key);
-	an_free(g->box);
-	an_free(g->small);
-	an_free(g->table);
+	AN_FREE_ALL(g->xs, g->ord, g->start, g->key, g->box, g->small, g->table);
 }
 
 an_status
@@ -589,11 +583,7 @@ an_dbscan_grid(const double *x, size_t n, size_t d, double eps2, uint32_t min_po
 	}
 
 done:
-	an_free(cmin);
-	an_free(first_core);
-	an_free(lab);
-	an_free(parent);
-	an_free(core);
+	AN_FREE_ALL(cmin, first_core, lab, parent, core);
 	grid_free(&g);
 	return st;
 }

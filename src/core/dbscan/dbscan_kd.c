@@ -369,12 +369,7 @@ an_dbscan_kdtree(const double *x, size_t n, size_t d, double eps2, uint32_t min_
 	}
 
 done:
-	an_free(node_min);
-	an_free(rep);
-	an_free(ncore);
-	an_free(lab);
-	an_free(parent);
-	an_free(core);
+	AN_FREE_ALL(node_min, rep, ncore, lab, parent, core);
 	an_kdtree_free(t);
 	return st;
 }

@@ -87,20 +87,14 @@ an_dbscan_model_fit(const double *x, size_t n, size_t d, double eps, int64_t min
 
 done:
 	an_kdtree_free(t);
-	an_free(clab);
-	an_free(cx);
-	an_free(core);
-	an_free(labels);
+	AN_FREE_ALL(clab, cx, core, labels);
 	return st;
 }
 
 void
 an_dbscan_model_free(an_dbscan_model *m)
 {
-	an_free(m->mean);
-	an_free(m->scale);
-	an_free(m->core_label);
-	an_free(m->node_min);
+	AN_FREE_ALL(m->mean, m->scale, m->core_label, m->node_min);
 	an_kdtree_free(m->tree);
 	memset(m, 0, sizeof(*m));
 }

@@ -202,11 +202,7 @@ an_kdtree_free(an_kdtree *t)
 {
 	if (t == NULL)
 		return;
-	an_free(t->xs);
-	an_free(t->ord);
-	an_free(t->nodes);
-	an_free(t->box);
-	an_free(t);
+	AN_FREE_ALL(t->xs, t->ord, t->nodes, t->box, t);
 }
 
 void

@@ -424,10 +424,7 @@ done:
 	{
 		an_mv_gmm_fit *f = s == 2 ? &kbest : s ? &best : &cur;
 
-		an_free(f->weights);
-		an_free(f->means);
-		an_free(f->covs);
-		an_free(f->init_means);
+		AN_FREE_ALL(f->weights, f->means, f->covs, f->init_means);
 	}
 	return st;
 }
@@ -536,6 +533,7 @@ mv_gmm_score(const an_mv_model *m, const double *u, double *z, an_mv_result *res
 	double		lp[AN_MV_GMM_MAX_COMPONENTS],
 				mx = -INFINITY,
 				s = 0.0,
+				total = 0.0,
 				ll,
 				d2;
 
@@ -572,7 +570,6 @@ mv_gmm_score(const an_mv_model *m, const double *u, double *z, an_mv_result *res
 	{
 		/* the gaussian contributions under the most responsible component */
 		const double *l = m->gmm_chol + top * d * d;
-		double		total = 0.0;
 
 		for (size_t c = 0; c < d; c++)
 			z[c] = u[c] - m->gmm_means[top * d + c];
@@ -583,13 +580,6 @@ mv_gmm_score(const an_mv_model *m, const double *u, double *z, an_mv_result *res
 			contrib[c] = z[c] * z[c] / m->gmm_prec_diag[top * d + c];
 			total += contrib[c];
 		}
-		for (size_t c = 0; c < d; c++)
-			contrib[c] = total > 0.0 && isfinite(total) ? contrib[c] / total : 0.0;
 	}
-	if (!isfinite(res->score))
-	{
-		res->distance = INFINITY;
-		res->score = INFINITY;
-		res->is_anomaly = true;
-	}
+	mv_score_finish(res, contrib, d, total);
 }

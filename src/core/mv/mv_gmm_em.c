@@ -415,13 +415,7 @@ em_alloc(em_work *e, const double *x, size_t n, size_t d, uint32_t k)
 static void
 em_free(em_work *e)
 {
-	an_free(e->lp);
-	an_free(e->work);
-	an_free(e->dist);
-	an_free(e->chol);
-	an_free(e->tri);
-	an_free(e->blk);
-	an_free(e->log_det);
+	AN_FREE_ALL(e->lp, e->work, e->dist, e->chol, e->tri, e->blk, e->log_det);
 }
 
 /* BIC of a mean log-likelihood over n rows, k components of d dimensions. */

@@ -1,6 +1,7 @@
 /*
  * mv_internal.h: what the files of src/core/mv share: dense linear algebra
- * through OpenBLAS / LAPACK and the fixed-seed generator of FastMCD.
+ * through OpenBLAS / LAPACK (core/lapack.h) and the fixed-seed generator of
+ * FastMCD.
  *
  * Matrices are d x d, column-major (all the symmetric ones are stored in
  * full, both triangles).  Data sets are row-major n x d, which BLAS sees as
@@ -12,20 +13,7 @@
 #include "core/mv/mv.h"
 #include "core/model_format.h"
 
-#include <cblas.h>
-
-/*
- * LAPACK through its Fortran symbols (libopenblas exports them; LAPACKE is
- * not required).  The trailing size_t arguments are the hidden lengths of
- * the character arguments that gfortran-compiled routines expect.
- */
-extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t uplo_len);
-extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t uplo_len);
-extern void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a,
-					const int *lda, const double *vl, const double *vu, const int *il, const int *iu,
-					const double *abstol, int *m, double *w, double *z, const int *ldz, int *isuppz,
-					double *work, const int *lwork, int *iwork, const int *liwork, int *info,
-					size_t jobz_len, size_t range_len, size_t uplo_len);
+#include "core/lapack.h"
 
 /* splitmix64: a tiny generator, enough for choosing subsets reproducibly. */
 typedef struct mv_rng
@@ -100,6 +88,13 @@ void		mv_pca_put(an_writer *w, const an_mv_model *m);
 an_status	mv_pca_get(an_reader *r, an_mv_model *m);
 /* Score u = x' - location (d, overwritten); work d doubles; contrib may be NULL. */
 void		mv_pca_score(const an_mv_model *m, double *u, double *work, an_mv_result *res, double *contrib);
+
+/*
+ * The end of every method's score: contrib (d, or NULL) divided by total
+ * into shares (all 0 when total is 0 or not finite), and a score that
+ * overflowed made an anomaly at an infinite distance.
+ */
+void		mv_score_finish(an_mv_result *res, double *contrib, size_t d, double total);
 
 /*
  * The gmm section (mv_gmm.c).  mv_gmm_build: choose k by BIC on the sorted,

@@ -88,51 +88,19 @@ int
 mv_floor_eigen(double *cov, size_t d)
 {
 	int			n = (int) d,
-				m = 0,
-				info = 0,
-				lwork = -1,
-				liwork = -1,
-				iwq = 0,
-				il = 0,
-				iu = 0,
 				raised = 0;
-	double		vl = 0.0,
-				vu = 0.0,
-				abstol = 0.0,
-				wq = 0.0,
-				floor_v;
+	double		floor_v;
 	double	   *a = an_alloc_array(d * d, sizeof(double));
 	double	   *w = an_alloc_array(d, sizeof(double));
 	double	   *z = an_alloc_array(d * d, sizeof(double));
-	int		   *isuppz = an_alloc_array(2 * d, sizeof(int));
-	double	   *work = NULL;
-	int		   *iwork = NULL;
 
-	if (!a || !w || !z || !isuppz)
+	if (!a || !w || !z)
 	{
 		raised = -1;
 		goto done;
 	}
 	memcpy(a, cov, d * d * sizeof(double));
-	dsyevr_("V", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, w, z, &n, isuppz,
-			&wq, &lwork, &iwq, &liwork, &info, 1, 1, 1);
-	if (info != 0)
-	{
-		raised = -1;
-		goto done;
-	}
-	lwork = (int) wq;
-	liwork = iwq;
-	work = an_alloc_array((size_t) lwork, sizeof(double));
-	iwork = an_alloc_array((size_t) liwork, sizeof(int));
-	if (!work || !iwork)
-	{
-		raised = -1;
-		goto done;
-	}
-	dsyevr_("V", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, w, z, &n, isuppz,
-			work, &lwork, iwork, &liwork, &info, 1, 1, 1);
-	if (info != 0 || m != n)
+	if (an_eigen_sym(a, d, w, z, 0, 0) != AN_OK)
 	{
 		raised = -1;
 		goto done;
@@ -156,12 +124,7 @@ mv_floor_eigen(double *cov, size_t d)
 				cov[i * d + j] = cov[j * d + i];
 	}
 done:
-	an_free(a);
-	an_free(w);
-	an_free(z);
-	an_free(isuppz);
-	an_free(work);
-	an_free(iwork);
+	AN_FREE_ALL(a, w, z);
 	return raised;
 }
 

@@ -482,13 +482,6 @@ an_mv_mcd_raw(const double *x, size_t n, size_t d, double *location, double *cov
 	}
 	st = AN_OK;
 done:
-	an_free(c.work);
-	an_free(c.dist);
-	an_free(c.sel);
-	an_free(c.l);
-	an_free(c.tmp);
-	an_free(c.support);
-	an_free(c.perm);
-	an_free(bb);
+	AN_FREE_ALL(c.work, c.dist, c.sel, c.l, c.tmp, c.support, c.perm, bb);
 	return st;
 }

@@ -332,41 +332,17 @@ an_mv_fit(const double *x, size_t n, size_t d, const an_mv_options *opt,
 	if (info_out)
 		*info_out = info;
 done:
-	an_free(ord);
-	an_free(xs);
-	an_free(center);
-	an_free(scale);
-	an_free(loc);
-	an_free(cov);
-	an_free(l);
-	an_free(raw_loc);
-	an_free(raw_cov);
-	an_free(eig);
-	an_free(axes);
+	AN_FREE_ALL(ord, xs, center, scale, loc, cov, l, raw_loc, raw_cov, eig, axes);
 	return st;
 }
 
 void
 an_mv_model_free(an_mv_model *m)
 {
-	an_free(m->center);
-	an_free(m->scale);
-	an_free(m->location);
-	an_free(m->covariance);
-	an_free(m->chol);
-	an_free(m->prec_diag);
-	an_free(m->raw_location);
-	an_free(m->raw_covariance);
-	an_free(m->eigenvalues);
-	an_free(m->axes);
-	an_free(m->gmm_bic);
-	an_free(m->gmm_weights);
-	an_free(m->gmm_means);
-	an_free(m->gmm_covs);
-	an_free(m->gmm_init_means);
-	an_free(m->gmm_chol);
-	an_free(m->gmm_prec_diag);
-	an_free(m->gmm_log_norm);
+	AN_FREE_ALL(m->center, m->scale, m->location, m->covariance, m->chol, m->prec_diag,
+				m->raw_location, m->raw_covariance, m->eigenvalues, m->axes, m->gmm_bic,
+				m->gmm_weights, m->gmm_means, m->gmm_covs, m->gmm_init_means, m->gmm_chol,
+				m->gmm_prec_diag, m->gmm_log_norm);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -540,7 +516,8 @@ an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
 {
 	double	   *u = work,
 			   *z = work + d;
-	double		d2 = 0.0;
+	double		d2 = 0.0,
+				total = 0.0;
 	int			n = (int) d;
 
 	if (d != m->d)
@@ -579,8 +556,6 @@ an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
 	res->is_anomaly = res->score > 1.0;
 	if (contrib)
 	{
-		double		total = 0.0;
-
 		/* w = S^-1 u = L^-T z */
 		cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, n, m->chol, n, z, 1);
 		for (size_t k = 0; k < d; k++)
@@ -588,9 +563,17 @@ an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
 			contrib[k] = z[k] * z[k] / m->prec_diag[k];
 			total += contrib[k];
 		}
+	}
+	mv_score_finish(res, contrib, d, total);
+	return AN_OK;
+}
+
+void
+mv_score_finish(an_mv_result *res, double *contrib, size_t d, double total)
+{
+	if (contrib)
 		for (size_t k = 0; k < d; k++)
 			contrib[k] = total > 0.0 && isfinite(total) ? contrib[k] / total : 0.0;
-	}
 	if (!isfinite(res->score))
 	{
 		/* a vector so far out that its distance overflows: as far as a double says */
@@ -598,5 +581,4 @@ an_mv_score(const an_mv_model *m, const double *x, size_t d, double *work,
 		res->score = INFINITY;
 		res->is_anomaly = true;
 	}
-	return AN_OK;
 }

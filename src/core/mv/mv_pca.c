@@ -75,27 +75,13 @@ an_status
 mv_pca_build(const double *cov, size_t d, uint64_t m, double components, double far,
 			 uint32_t *k_out, double *eig, double *axes, double *t2_limit, double *spe_limit)
 {
-	int			n = (int) d,
-				got = 0,
-				info = 0,
-				lwork = -1,
-				liwork = -1,
-				iwq = 0,
-				il = 0,
-				iu = 0;
-	double		vl = 0.0,
-				vu = 0.0,
-				abstol = 0.0,
-				wq = 0.0,
-				total = 0.0,
+	int			n = (int) d;
+	double		total = 0.0,
 				cum = 0.0,
 				floor_v,
 				unbias = m > 1 ? (double) m / (double) (m - 1) : 1.0;
 	double	   *a = an_alloc_array(d * d, sizeof(double));
 	double	   *w = an_alloc_array(d, sizeof(double));
-	int		   *isuppz = an_alloc_array(2 * d, sizeof(int));
-	double	   *work = NULL;
-	int		   *iwork = NULL;
 	size_t		k;
 	an_status	st = AN_ENOMEM;
 
@@ -104,23 +90,12 @@ mv_pca_build(const double *cov, size_t d, uint64_t m, double components, double 
 		st = AN_EINVAL;
 		goto done;
 	}
-	if (!a || !w || !isuppz)
+	if (!a || !w)
 		goto done;
 	memcpy(a, cov, d * d * sizeof(double));
-	dsyevr_("V", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &got, w, axes, &n, isuppz,
-			&wq, &lwork, &iwq, &liwork, &info, 1, 1, 1);
-	if (info != 0)
-		goto lapack;
-	lwork = (int) wq;
-	liwork = iwq;
-	work = an_alloc_array((size_t) lwork, sizeof(double));
-	iwork = an_alloc_array((size_t) liwork, sizeof(int));
-	if (!work || !iwork)
+	st = an_eigen_sym(a, d, w, axes, 0, 0);
+	if (st != AN_OK)
 		goto done;
-	dsyevr_("V", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &got, w, axes, &n, isuppz,
-			work, &lwork, iwork, &liwork, &info, 1, 1, 1);
-	if (info != 0 || got != n)
-		goto lapack;
 	/* ascending from LAPACK: reverse into descending order, axes with them (column j = axis) */
 	for (size_t j = 0; j < d / 2; j++)
 	{
@@ -163,15 +138,8 @@ mv_pca_build(const double *cov, size_t d, uint64_t m, double components, double 
 	*spe_limit = an_mv_spe_limit(eig + k, d - k, far);
 	st = isfinite(*t2_limit) && *t2_limit > 0.0 && isfinite(*spe_limit) && *spe_limit > 0.0 ?
 		AN_OK : AN_ENONFINITE;
-	goto done;
-lapack:
-	st = AN_ENONFINITE;
 done:
-	an_free(a);
-	an_free(w);
-	an_free(isuppz);
-	an_free(work);
-	an_free(iwork);
+	AN_FREE_ALL(a, w);
 	return st;
 }
 
@@ -243,6 +211,7 @@ mv_pca_score(const an_mv_model *m, double *u, double *t, an_mv_result *res, doub
 				k = (int) m->pca_k;
 	double		t2 = 0.0,
 				spe = 0.0,
+				total = 0.0,
 				st,
 				sq;
 
@@ -265,8 +234,6 @@ mv_pca_score(const an_mv_model *m, double *u, double *t, an_mv_result *res, doub
 	res->is_anomaly = res->score > 1.0;
 	if (contrib)
 	{
-		double		total;
-
 		if (sq >= st)
 		{
 			/* the per-feature share of the reconstruction error */
@@ -282,13 +249,6 @@ mv_pca_score(const an_mv_model *m, double *u, double *t, an_mv_result *res, doub
 				contrib[j] *= contrib[j];
 			total = t2;
 		}
-		for (int j = 0; j < d; j++)
-			contrib[j] = total > 0.0 && isfinite(total) ? contrib[j] / total : 0.0;
 	}
-	if (!isfinite(res->score))
-	{
-		res->distance = INFINITY;
-		res->score = INFINITY;
-		res->is_anomaly = true;
-	}
+	mv_score_finish(res, contrib, (size_t) d, total);
 }

@@ -323,12 +323,7 @@ an_ts_shape_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us, an
 		}
 	*out = s;
 done:
-	an_free(starts);
-	an_free(refs);
-	an_free(sq);
-	an_free(sds);
-	an_free(gram);
-	an_free(nn);
+	AN_FREE_ALL(starts, refs, sq, sds, gram, nn);
 	return st;
 }
 

@@ -2,14 +2,14 @@
  * ts_shape_pca.c: Sub-PCA, the principal subspace of the training windows
  * (see ts_shape_pca.h).  The windows, their normalisation and the edge rule
  * are ts_shape.c's; the eigenproblem is LAPACK's dsyevr through the Fortran
- * symbol OpenBLAS exports (declared in mv_internal.h, as mv_pca.c uses it).
+ * symbol OpenBLAS exports (an_eigen_sym of core/lapack.h, as mv_pca.c uses it).
  */
 #include "core/ts/ts_shape_pca.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "core/mv/mv_internal.h"
+#include "core/lapack.h"
 #include "core/ts/ts_shape.h"
 
 /*
@@ -22,39 +22,18 @@
 static an_status
 eigen_descending(double *a, size_t w, double *eig, double *z)
 {
-	int			n = (int) w,
-				got = 0,
-				info = 0,
-				il = 0,
-				iu = 0,
-				lwork = 26 * n,
-				liwork = 10 * n;
-	double		vl = 0,
-				vu = 0,
-				abstol = 0;
 	double	   *asc = an_alloc_array(w, sizeof(double)),
-			   *zasc = an_alloc_array(w * w, sizeof(double)),
-			   *work = an_alloc_array((size_t) lwork, sizeof(double));
-	int		   *iwork = an_alloc_array((size_t) liwork, sizeof(int)),
-			   *isuppz = an_alloc_array(2 * w, sizeof(int));
+			   *zasc = an_alloc_array(w * w, sizeof(double));
 	an_status	st = AN_ENOMEM;
 
-	if (asc && zasc && work && iwork && isuppz)
+	if (asc && zasc)
+		st = an_eigen_sym(a, w, asc, zasc, 26 * (int) w, 10 * (int) w);
+	for (size_t j = 0; st == AN_OK && j < w; j++)
 	{
-		dsyevr_("V", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &got, asc, zasc, &n, isuppz,
-				work, &lwork, iwork, &liwork, &info, 1, 1, 1);
-		st = info == 0 && got == n ? AN_OK : AN_ENONFINITE;
-		for (size_t j = 0; st == AN_OK && j < w; j++)
-		{
-			eig[j] = asc[w - 1 - j];
-			memcpy(z + j * w, zasc + (w - 1 - j) * w, w * sizeof(double));
-		}
+		eig[j] = asc[w - 1 - j];
+		memcpy(z + j * w, zasc + (w - 1 - j) * w, w * sizeof(double));
 	}
-	an_free(asc);
-	an_free(zasc);
-	an_free(work);
-	an_free(iwork);
-	an_free(isuppz);
+	AN_FREE_ALL(asc, zasc);
 	return st;
 }
 
@@ -193,15 +172,7 @@ an_ts_shape_pca_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us
 		p = NULL;
 	}
 done:
-	an_free(p);
-	an_free(starts);
-	an_free(v);
-	an_free(buf);
-	an_free(sum);
-	an_free(cov);
-	an_free(eig);
-	an_free(z);
-	an_free(err);
+	AN_FREE_ALL(p, starts, v, buf, sum, cov, eig, z, err);
 	return st;
 }
 
