@@ -25,9 +25,7 @@ an_dbscan_state_write(double eps, int64_t min_points, bool standardize, const do
 
 	if (!params_ok(eps, min_points) || d == 0 || d > AN_DBSCAN_MAX_DIMS || n == 0)
 		return AN_EINVAL;
-	if (n > AN_DBSCAN_MAX_POINTS || n > (AN_MODEL_MAX_PAYLOAD - AN_DBSCAN_STATE_FIXED_BYTES) / 8 / d)
-		return AN_ETOOMANY;
-	s = an_row_writer_init(&w, x, n, d, AN_DBSCAN_STATE_FIXED_BYTES);
+	s = an_row_writer_init(&w, x, n, d, AN_DBSCAN_MAX_POINTS, AN_DBSCAN_STATE_FIXED_BYTES);
 	if (s != AN_OK)
 		return s;
 	an_put_u8(&w, AN_DBSCAN_STATE_VERSION);

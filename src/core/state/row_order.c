@@ -95,10 +95,13 @@ an_row_put_sorted(an_writer *w, const double *x, size_t n, size_t d)
 }
 
 an_status
-an_row_writer_init(an_writer *w, const double *x, size_t n, size_t d, size_t head_bytes)
+an_row_writer_init(an_writer *w, const double *x, size_t n, size_t d, size_t max_rows,
+				   size_t head_bytes)
 {
 	an_status	s = AN_OK;
 
+	if (n > max_rows || n > (AN_MODEL_MAX_PAYLOAD - head_bytes) / 8 / d)
+		return AN_ETOOMANY;
 	AN_FOR_CHECKED(i, n * d)
 	{
 		if (!isfinite(x[i]))

@@ -31,10 +31,12 @@ an_status	an_row_put_sorted(an_writer *w, const double *x, size_t n, size_t d);
 
 /*
  * Start writing a state that carries the n rows of x after head_bytes of
- * its own fields: AN_EINVAL unless all n * d values are finite, else w is
- * initialised with room for the head and the rows.
+ * its own fields: AN_ETOOMANY when n is above max_rows or the rows would
+ * not fit in a model, AN_EINVAL unless all n * d values are finite (d > 0),
+ * else w is initialised with room for the head and the rows.
  */
-an_status	an_row_writer_init(an_writer *w, const double *x, size_t n, size_t d, size_t head_bytes);
+an_status	an_row_writer_init(an_writer *w, const double *x, size_t n, size_t d, size_t max_rows,
+							   size_t head_bytes);
 
 /*
  * Write the n rows of x sorted and finish the state in w as the given kind

@@ -176,9 +176,7 @@ an_vector_state_write(const an_mv_options *opt, const double *x, size_t n, size_
 
 	if (text_len == 0 || d == 0 || d > AN_MV_MAX_DIMS || n == 0)
 		return AN_EINVAL;
-	if (n > AN_MV_MAX_ROWS || n > (AN_MODEL_MAX_PAYLOAD - 17 - text_len) / 8 / d)
-		return AN_ETOOMANY;
-	s = an_row_writer_init(&w, x, n, d, 17 + text_len);
+	s = an_row_writer_init(&w, x, n, d, AN_MV_MAX_ROWS, 17 + text_len);
 	if (s != AN_OK)
 		return s;
 	an_put_u8(&w, AN_VECTOR_STATE_VERSION);
