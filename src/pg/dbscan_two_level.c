@@ -37,11 +37,7 @@ dbscan_fit_state_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	st = an_dbscan_state_write(s->eps, s->min_points, s->standardize, s->rows.x, (size_t) s->rows.n, (size_t) s->rows.d,
 							   &out, &len);
-	if (st == AN_ETOOMANY)
-		report_status(st, "dbscan_fit_state", "%lld rows of %d features do not fit in one state (1 GB).",
-					  (long long) s->rows.n, s->rows.d);
-	report_status(st, "dbscan_fit_state", NULL);
-	PG_RETURN_BYTEA_P(bytea_from_core(out, len));
+	PG_RETURN_BYTEA_P(row_buffer_state_result(st, out, len, &s->rows, "dbscan_fit_state"));
 }
 
 /* States made with other parameters: name both sets. */

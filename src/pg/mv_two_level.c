@@ -35,11 +35,7 @@ mv_fit_state_final(PG_FUNCTION_ARGS)
 	if (s == NULL || s->rows.n == 0)
 		PG_RETURN_NULL();
 	st = an_vector_state_write(&s->opt, s->rows.x, (size_t) s->rows.n, (size_t) s->rows.d, &out, &len);
-	if (st == AN_ETOOMANY)
-		report_status(st, "mv_fit_state", "%lld rows of %d features do not fit in one state (1 GB).",
-					  (long long) s->rows.n, s->rows.d);
-	report_status(st, "mv_fit_state", NULL);
-	PG_RETURN_BYTEA_P(bytea_from_core(out, len));
+	PG_RETURN_BYTEA_P(row_buffer_state_result(st, out, len, &s->rows, "mv_fit_state"));
 }
 
 PG_FUNCTION_INFO_V1(mv_fit_merge_transition);

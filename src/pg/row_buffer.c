@@ -10,6 +10,8 @@
 #include "utils/memutils.h"
 
 #include "core/state/row_order.h"
+#include "pg/agg_support.h"
+#include "pg/error_report.h"
 #include "pg/row_buffer.h"
 
 /* Rows decoded between interrupt checks. */
@@ -79,4 +81,14 @@ row_buffer_receive(StringInfo buf, RowBuffer *rb, int64 n)
 	}
 	rb->n = n;
 	return true;
+}
+
+bytea *
+row_buffer_state_result(an_status st, uint8_t *out, size_t len, const RowBuffer *rb, const char *fname)
+{
+	if (st == AN_ETOOMANY)
+		report_status(st, fname, "%lld rows of %d features do not fit in one state (1 GB).",
+					  (long long) rb->n, rb->d);
+	report_status(st, fname, NULL);
+	return bytea_from_core(out, len);
 }

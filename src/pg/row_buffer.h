@@ -47,4 +47,12 @@ void		row_buffer_send(StringInfo buf, const RowBuffer *rb);
  */
 bool		row_buffer_receive(StringInfo buf, RowBuffer *rb, int64 n);
 
+/*
+ * The result of a *_fit_state final function: the state the core wrote
+ * into out (len bytes) from rb's rows, as bytea; an ERROR for any other
+ * status st, naming the rows when there are too many for one state.
+ */
+bytea	   *row_buffer_state_result(an_status st, uint8_t *out, size_t len, const RowBuffer *rb,
+									const char *fname);
+
 #endif
