@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/ts/ts_analog.h"
+#include "core/ts/ts_shape.h"
 #include "test_random.h"
 #include "unit.h"
 
@@ -35,14 +36,21 @@ test_lag_rule(void)
 {
 	size_t		n = 42 * 100;
 	double	   *v = malloc(n * sizeof(double));
+	size_t		lag;
 
 	/* acf(k) = cos(2 pi k / 42): 0.075 at 10, -0.075 at 11; 0.623 at 6, 0.5 at 7 */
 	for (size_t i = 0; i < n; i++)
 		v[i] = 3 + 2 * sin(2 * PI * (double) i / 42);
-	CHECK_EQ_INT(an_ts_acf_first_below(v, n, 0, 256), 11);
-	CHECK_EQ_INT(an_ts_acf_first_below(v, n, 0.6, 256), 7);
+	CHECK(an_ts_acf_first_below(v, n, 256, 0, &lag));
+	CHECK_EQ_INT(lag, 11);
+	CHECK(an_ts_acf_first_below(v, n, 256, 0.6, &lag));
+	CHECK_EQ_INT(lag, 7);
 	/* never below -2: the largest lag searched */
-	CHECK_EQ_INT(an_ts_acf_first_below(v, n, -2, 30), 30);
+	CHECK(an_ts_acf_first_below(v, n, 30, -2, &lag));
+	CHECK_EQ_INT(lag, 30);
+	/* at most a third of the values */
+	CHECK(an_ts_acf_first_below(v, 60, 256, -2, &lag));
+	CHECK_EQ_INT(lag, 20);
 	CHECK_EQ_INT(an_ts_analog_lag(v, n, 0, 1), 11);
 	CHECK_EQ_INT(an_ts_analog_lag(v, n, 0, 0.5), 6);	/* 5.5 rounded away from zero */
 	CHECK_EQ_INT(an_ts_analog_lag(v, n, 0, 0.01), 1);

@@ -8,59 +8,19 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/fft.h"
 #include "core/sort.h"
+#include "core/ts/ts_shape.h"
 
-size_t
-an_ts_acf_first_below(const double *v, size_t n, double level, size_t maxlag)
-{
-	size_t		m = n > AN_ANALOG_ACF_MAX_POINTS ? AN_ANALOG_ACF_MAX_POINTS : n,
-				lag;
-	double	   *x,
-			   *acf,
-				mean = 0;
-
-	if (m < 4)
-		return 0;
-	if (maxlag > m / 3)
-		maxlag = m / 3;
-	x = an_alloc_array(m, sizeof(double));
-	acf = an_alloc_array(maxlag + 1, sizeof(double));
-	if (x == NULL || acf == NULL)
-	{
-		an_free(x);
-		an_free(acf);
-		return 0;
-	}
-	for (size_t i = 0; i < m; i++)
-		mean += v[n - m + i];
-	mean /= (double) m;
-	for (size_t i = 0; i < m; i++)
-		x[i] = v[n - m + i] - mean;
-	lag = maxlag;
-	if (an_autocorrelation(x, m, maxlag, acf) == AN_OK)
-	{
-		for (size_t k = 1; k <= maxlag; k++)
-			if (acf[k] <= level)
-			{
-				lag = k;
-				break;
-			}
-	}
-	else
-		lag = 0;
-	an_free(x);
-	an_free(acf);
-	return lag;
-}
+/* the kept values follow the struct in its allocation */
+_Static_assert(sizeof(an_ts_analog) % _Alignof(double) == 0, "an_ts_analog must keep doubles aligned");
 
 size_t
 an_ts_analog_lag(const double *v, size_t n, double level, double fraction)
 {
-	size_t		lag = an_ts_acf_first_below(v, n, level, 4 * AN_ANALOG_MAX_LAG);
+	size_t		lag;
 	double		scaled;
 
-	if (lag == 0)
+	if (n < 4 || !an_ts_acf_first_below(v, n, 4 * AN_ANALOG_MAX_LAG, level, &lag) || lag == 0)
 		return 0;
 	scaled = round((double) lag * fraction);
 	if (!(scaled >= 1))
@@ -247,19 +207,18 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 	start = n - kept;
 	if (kept < span + AN_ANALOG_MIN_TARGETS)
 		return AN_OK;
-	a = an_alloc(sizeof(an_ts_analog));
-	if (a == NULL)
-		return AN_ENOMEM;
-	memset(a, 0, sizeof(*a));
-	a->x = an_alloc_array(kept, sizeof(double));
-	a->targets = an_alloc_array(kept, sizeof(uint32_t));
+	/* one allocation: the struct, then the kept values, then the targets (kept <= AN_ANALOG_BUDGET) */
+	a = an_alloc(sizeof(an_ts_analog) + kept * (sizeof(double) + sizeof(uint32_t)));
 	err = an_alloc_array(AN_ANALOG_CAL_TARGETS, sizeof(double));
-	if (a->x == NULL || a->targets == NULL || err == NULL)
+	if (a == NULL || err == NULL)
 	{
 		an_free(err);
-		an_ts_analog_free(a);
+		an_free(a);
 		return AN_ENOMEM;
 	}
+	memset(a, 0, sizeof(*a));
+	a->x = (double *) (a + 1);
+	a->targets = (uint32_t *) (a->x + kept);
 	a->dim = (uint32_t) dim;
 	a->lag = (uint32_t) lag;
 	a->k = (uint32_t) k;
@@ -325,10 +284,6 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 void
 an_ts_analog_free(an_ts_analog *a)
 {
-	if (a == NULL)
-		return;
-	an_free(a->x);
-	an_free(a->targets);
 	an_free(a);
 }
 

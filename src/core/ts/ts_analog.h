@@ -47,7 +47,6 @@
 #define AN_ANALOG_EDGE_MARGIN 1.25
 #define AN_ANALOG_MIN_EDGE 0.01
 #define AN_ANALOG_RIDGE 1e-3
-#define AN_ANALOG_ACF_MAX_POINTS 65536
 
 typedef struct an_ts_analog
 {
@@ -64,18 +63,11 @@ typedef struct an_ts_analog
 } an_ts_analog;
 
 /*
- * The first lag in [1, maxlag] at which the autocorrelation of the last
- * AN_ANALOG_ACF_MAX_POINTS values of v[0..n) (time order) is at most level;
- * maxlag (at most n / 3) when it never gets there; 0 when n < 4 or memory
- * fails.
- */
-size_t		an_ts_acf_first_below(const double *v, size_t n, double level, size_t maxlag);
-
-/*
  * The delay for values v[0..n) in time order: the first lag at which their
- * autocorrelation is at most level (0: the first zero crossing, searched up
- * to 4 AN_ANALOG_MAX_LAG), times fraction, rounded, clamped to
- * [1, AN_ANALOG_MAX_LAG]; 0 when n < 4 (or memory fails).
+ * autocorrelation is below level (an_ts_acf_first_below, searched up to
+ * 4 AN_ANALOG_MAX_LAG; level 0: the first zero crossing), times fraction,
+ * rounded, clamped to [1, AN_ANALOG_MAX_LAG]; 0 when n < 4 (or memory or
+ * the autocorrelation fails).
  */
 size_t		an_ts_analog_lag(const double *v, size_t n, double level, double fraction);
 

@@ -47,12 +47,13 @@
  *   anomaly_analog  max(point, shape, analog);
  *   shape2, anomaly_shape2   a second nearest-reference shape component
  *                   whose window, for aperiodic models, is SHAPE_FRACTION
- *                   times the first lag with autocorrelation <= SHAPE_LEVEL
+ *                   times the first lag with autocorrelation < SHAPE_LEVEL
  *                   (unset: the model's window), alone / max(point, shape2);
  *   raw, anomaly_raw, zm, anomaly_zm   nearest-reference windows not
  *                   z-normalised (raw) or z-normalised with their mean and
  *                   sd as two more coordinates (zm), the model's window (or
- *                   SHAPE_LEVEL's), alone / max(point, it).
+ *                   SHAPE_LEVEL's), alone / max(point, it);
+ *   anomaly_zm_shape  max(point, shape, zm).
  * The rows are copied again after each ts_fit, which uses its points as
  * scratch (before, Sub-PCA was fitted on the level model's leftovers).
  */
@@ -172,13 +173,13 @@ static enum
 	SCORE_SUBPCA, SCORE_ANOMALY_SUBPCA, SCORE_NNPCA, SCORE_ANOMALY_BOTH,
 	SCORE_ANALOG, SCORE_POINT_ANALOG, SCORE_ANOMALY_ANALOG,
 	SCORE_SHAPE2, SCORE_ANOMALY_SHAPE2,
-	SCORE_RAW, SCORE_ANOMALY_RAW, SCORE_ZM, SCORE_ANOMALY_ZM
+	SCORE_RAW, SCORE_ANOMALY_RAW, SCORE_ZM, SCORE_ANOMALY_ZM, SCORE_ANOMALY_ZM_SHAPE
 }			score_mode;
 static const char *const score_names[] = {"point", "anomaly", "shape", "shift", "pointshape",
 	"subpca", "anomaly_subpca", "nnpca", "anomaly_both",
 	"analog", "point_analog", "anomaly_analog",
 	"shape2", "anomaly_shape2",
-"raw", "anomaly_raw", "zm", "anomaly_zm"};
+"raw", "anomaly_raw", "zm", "anomaly_zm", "anomaly_zm_shape"};
 static an_point *scratch;
 /* Sub-PCA beside the current model (modes from SCORE_SUBPCA on), its share, fits and their time */
 static an_ts_shape_pca *pca;
@@ -191,7 +192,7 @@ static size_t pca_fits;
 #define IS_PCA_MODE(mo) ((mo) >= SCORE_SUBPCA && (mo) <= SCORE_ANOMALY_BOTH)
 #define IS_ANALOG_MODE(mo) ((mo) >= SCORE_ANALOG && (mo) <= SCORE_ANOMALY_ANALOG)
 #define IS_SHAPE2_MODE(mo) ((mo) == SCORE_SHAPE2 || (mo) == SCORE_ANOMALY_SHAPE2)
-#define IS_RAW_MODE(mo) ((mo) >= SCORE_RAW && (mo) <= SCORE_ANOMALY_ZM)
+#define IS_RAW_MODE(mo) ((mo) >= SCORE_RAW && (mo) <= SCORE_ANOMALY_ZM_SHAPE)
 
 /*
  * The method of analogues (ts_analog.h) beside the model, on the same rows:
@@ -215,7 +216,7 @@ static bool smooth_valid;
 
 /*
  * Another window rule for aperiodic models (SHAPE_LEVEL, SHAPE_FRACTION:
- * w = fraction times the first lag whose autocorrelation is at most level,
+ * w = fraction times the first lag whose autocorrelation is below level,
  * clamped as the model's): a second shape component on the same rows.
  */
 static an_ts_shape *shape2;
@@ -418,9 +419,12 @@ fit_extras(const an_ts_model *m, size_t n, const char *name)
 		if (!isnan(shape_level) && m->shape->source == AN_SHAPE_FROM_ACF)
 		{
 			double	   *v = values_of(scratch, n);
-			double		acf_w = shape_fraction * (double) an_ts_acf_first_below(v, n, shape_level,
-																				AN_SHAPE_AUTO_MAX_WINDOW * 4);
+			size_t		lag = 0;
+			double		acf_w;
 
+			if (!an_ts_acf_first_below(v, n, AN_SHAPE_AUTO_MAX_WINDOW * 4, shape_level, &lag))
+				exit(1);
+			acf_w = shape_fraction * (double) lag;
 			free(v);
 			w = acf_w < AN_SHAPE_AUTO_MIN_WINDOW ? AN_SHAPE_AUTO_MIN_WINDOW :
 				acf_w > AN_SHAPE_AUTO_MAX_WINDOW ? AN_SHAPE_AUTO_MAX_WINDOW : (size_t) llround(acf_w);
@@ -606,6 +610,8 @@ emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_t
 
 		score = score_mode == SCORE_SHAPE2 || score_mode == SCORE_RAW || score_mode == SCORE_ZM ? ws :
 			fmax(a.point.score, ws);
+		if (score_mode == SCORE_ANOMALY_ZM_SHAPE)
+			score = fmax(score, a.shape_score);
 	}
 	if (isnan(score))
 		score = 0;
