@@ -27,15 +27,53 @@ clamp_auto(double w)
 	return (size_t) llround(w);
 }
 
+bool
+an_ts_acf_first_below(const double *v, size_t n, size_t maxlag, double level, size_t *lag)
+{
+	size_t		m = n > AN_SHAPE_ACF_MAX_POINTS ? AN_SHAPE_ACF_MAX_POINTS : n;
+	double	   *x,
+			   *acf,
+				mean = 0;
+
+	*lag = 0;
+	if (maxlag > m / 3)
+		maxlag = m / 3;
+	if (maxlag == 0)
+		return true;
+	x = an_alloc_array(m, sizeof(double));
+	acf = an_alloc_array(maxlag + 1, sizeof(double));
+	if (x == NULL || acf == NULL)
+	{
+		an_free(x);
+		an_free(acf);
+		return false;
+	}
+	for (size_t i = 0; i < m; i++)
+		mean += v[n - m + i];
+	mean /= (double) m;
+	for (size_t i = 0; i < m; i++)
+		x[i] = v[n - m + i] - mean;
+	if (an_autocorrelation(x, m, maxlag, acf) == AN_OK)
+	{
+		*lag = maxlag;
+		for (size_t k = 1; k <= maxlag; k++)
+			if (acf[k] < level)
+			{
+				*lag = k;
+				break;
+			}
+	}
+	an_free(x);
+	an_free(acf);
+	return true;
+}
+
 size_t
 an_ts_shape_window(const double *v, size_t n, size_t window, double period_samples, an_shape_source *source)
 {
 	size_t		m,
 				maxlag,
-				w = AN_SHAPE_AUTO_MAX_WINDOW;
-	double	   *x,
-			   *acf,
-				mean = 0;
+				w;
 
 	if (window > 0)
 	{
@@ -53,31 +91,10 @@ an_ts_shape_window(const double *v, size_t n, size_t window, double period_sampl
 	if (m < 3 * AN_SHAPE_AUTO_MIN_WINDOW)
 		return 0;
 	maxlag = m / 3 < AN_SHAPE_AUTO_MAX_WINDOW ? m / 3 : AN_SHAPE_AUTO_MAX_WINDOW;
-	x = an_alloc_array(m, sizeof(double));
-	acf = an_alloc_array(maxlag + 1, sizeof(double));
-	if (x == NULL || acf == NULL)
-	{
-		an_free(x);
-		an_free(acf);
+	if (!an_ts_acf_first_below(v, n, maxlag, AN_SHAPE_ACF_LEVEL, &w))
 		return 0;
-	}
-	for (size_t i = 0; i < m; i++)
-		mean += v[n - m + i];
-	mean /= (double) m;
-	for (size_t i = 0; i < m; i++)
-		x[i] = v[n - m + i] - mean;
-	if (an_autocorrelation(x, m, maxlag, acf) == AN_OK)
-	{
-		w = maxlag;
-		for (size_t k = 1; k <= maxlag; k++)
-			if (acf[k] < AN_SHAPE_ACF_LEVEL)
-			{
-				w = k;
-				break;
-			}
-	}
-	an_free(x);
-	an_free(acf);
+	if (w == 0)
+		w = AN_SHAPE_AUTO_MAX_WINDOW;	/* the autocorrelation failed */
 	return clamp_auto((double) w);
 }
 

@@ -91,6 +91,15 @@ size_t		an_ts_shape_window(const double *v, size_t n, size_t window, double peri
 							   an_shape_source *source);
 
 /*
+ * The first lag k in [1, maxlag] at which the autocorrelation of the last
+ * AN_SHAPE_ACF_MAX_POINTS values of v[0..n) (time order) is below level,
+ * into *lag; maxlag (at most their count / 3) when it never gets there; 0
+ * when that is 0 or the autocorrelation fails.  false if its scratch
+ * cannot be had.
+ */
+bool		an_ts_acf_first_below(const double *v, size_t n, size_t maxlag, double level, size_t *lag);
+
+/*
  * Fit on the sorted points pts[0..n) with window w and the sampling
  * interval.  AN_OK with *out == NULL when the data cannot support a shape
  * component (too few usable windows, unknown interval).

@@ -34,6 +34,28 @@
  * as the shape part), nnpca (the larger of the two shape scores),
  * anomaly_both (the largest of point, shape and Sub-PCA).  The Sub-PCA
  * fits' count and time go to stderr.
+ *
+ * Issue 15's candidates, each fitted beside the model on the same rows
+ * (docs/accuracy.md, "Dynamics instead of shape"):
+ *   analog          the method of analogues (ts_analog.h) alone; ANALOG_DIM
+ *                   (4), ANALOG_K (4), ANALOG_LEVEL (0) and ANALOG_FRACTION
+ *                   (1) for the delay, ANALOG_RELATIVE=1 (coordinates
+ *                   relative to the last value), ANALOG_LINEAR=1 (local
+ *                   linear prediction), ANALOG_SMOOTH=L (the mean score of
+ *                   the last L rows), ANALOG_SCALE=s (the score divided by s);
+ *   point_analog    max(point, analog) (analog in place of shape);
+ *   anomaly_analog  max(point, shape, analog);
+ *   shape2, anomaly_shape2   a second nearest-reference shape component
+ *                   whose window, for aperiodic models, is SHAPE_FRACTION
+ *                   times the first lag with autocorrelation < SHAPE_LEVEL
+ *                   (unset: the model's window), alone / max(point, shape2);
+ *   raw, anomaly_raw, zm, anomaly_zm   nearest-reference windows not
+ *                   z-normalised (raw) or z-normalised with their mean and
+ *                   sd as two more coordinates (zm), the model's window (or
+ *                   SHAPE_LEVEL's), alone / max(point, it);
+ *   anomaly_zm_shape  max(point, shape, zm).
+ * The rows are copied again after each ts_fit, which uses its points as
+ * scratch (before, Sub-PCA was fitted on the level model's leftovers).
  */
 #include <math.h>
 #include <stdio.h>
@@ -43,6 +65,7 @@
 
 #include "core/model_format.h"
 #include "core/sort.h"
+#include "core/ts/ts_analog.h"
 #include "core/ts/ts_context.h"
 #include "core/ts/ts_model.h"
 #include "core/ts/ts_shape.h"
@@ -147,10 +170,16 @@ static an_ts_options opt;
 static enum
 {
 	SCORE_POINT, SCORE_ANOMALY, SCORE_SHAPE, SCORE_SHIFT, SCORE_POINT_SHAPE,
-	SCORE_SUBPCA, SCORE_ANOMALY_SUBPCA, SCORE_NNPCA, SCORE_ANOMALY_BOTH
+	SCORE_SUBPCA, SCORE_ANOMALY_SUBPCA, SCORE_NNPCA, SCORE_ANOMALY_BOTH,
+	SCORE_ANALOG, SCORE_POINT_ANALOG, SCORE_ANOMALY_ANALOG,
+	SCORE_SHAPE2, SCORE_ANOMALY_SHAPE2,
+	SCORE_RAW, SCORE_ANOMALY_RAW, SCORE_ZM, SCORE_ANOMALY_ZM, SCORE_ANOMALY_ZM_SHAPE
 }			score_mode;
 static const char *const score_names[] = {"point", "anomaly", "shape", "shift", "pointshape",
-"subpca", "anomaly_subpca", "nnpca", "anomaly_both"};
+	"subpca", "anomaly_subpca", "nnpca", "anomaly_both",
+	"analog", "point_analog", "anomaly_analog",
+	"shape2", "anomaly_shape2",
+"raw", "anomaly_raw", "zm", "anomaly_zm", "anomaly_zm_shape"};
 static an_point *scratch;
 /* Sub-PCA beside the current model (modes from SCORE_SUBPCA on), its share, fits and their time */
 static an_ts_shape_pca *pca;
@@ -159,6 +188,317 @@ static double pca_variance,
 			pca_max_seconds,
 			pca_scratch[2 * AN_SHAPE_MAX_WINDOW];
 static size_t pca_fits;
+
+#define IS_PCA_MODE(mo) ((mo) >= SCORE_SUBPCA && (mo) <= SCORE_ANOMALY_BOTH)
+#define IS_ANALOG_MODE(mo) ((mo) >= SCORE_ANALOG && (mo) <= SCORE_ANOMALY_ANALOG)
+#define IS_SHAPE2_MODE(mo) ((mo) == SCORE_SHAPE2 || (mo) == SCORE_ANOMALY_SHAPE2)
+#define IS_RAW_MODE(mo) ((mo) >= SCORE_RAW && (mo) <= SCORE_ANOMALY_ZM_SHAPE)
+
+/*
+ * The method of analogues (ts_analog.h) beside the model, on the same rows:
+ * ANALOG_DIM, ANALOG_K, the delay rule ANALOG_LEVEL, ANALOG_FRACTION
+ * (an_ts_analog_lag), ANALOG_SMOOTH = L (the mean score of the last L
+ * rows; 0: the row's own).
+ */
+static an_ts_analog *analog;
+static bool analog_linear,		/* ANALOG_LINEAR=1 */
+			analog_relative;	/* ANALOG_RELATIVE=1 */
+static size_t analog_dim = 4,
+			analog_k = 4,
+			analog_smooth;
+static double analog_level = 0,
+			analog_fraction = 1,
+			analog_scale = 1;	/* ANALOG_SCALE: the analog score is divided by it */
+#define SMOOTH_RING 1024
+static double smooth_ring[SMOOTH_RING];
+static size_t smooth_next;		/* the next row whose analog score is not in smooth_ring */
+static bool smooth_valid;
+
+/*
+ * Another window rule for aperiodic models (SHAPE_LEVEL, SHAPE_FRACTION:
+ * w = fraction times the first lag whose autocorrelation is below level,
+ * clamped as the model's): a second shape component on the same rows.
+ */
+static an_ts_shape *shape2;
+static double shape_level = NAN,
+			shape_fraction = 1;
+static double shape2_scratch[2 * AN_SHAPE_MAX_WINDOW + AN_SHAPE_MAX_REFS];
+
+/*
+ * Raw nearest-neighbour windows (raw: the windows as they are; zm: z-normalised
+ * as the shape component, plus sqrt(w) mean / S and sqrt(w) sd / S as two
+ * more coordinates, S the training rows' standard deviation), the same
+ * reference starts and edge rule as the shape component, the edge floor
+ * AN_ANALOG_MIN_EDGE S sqrt(2 w) for raw.
+ */
+typedef struct rawnn
+{
+	size_t		w,
+				d,				/* coordinates: w (raw), w + 2 (zm) */
+				k;
+	bool		zm;
+	double		floor,
+				scale,			/* sqrt(w) / S */
+				edge;
+	double	   *refs;			/* k * d */
+}			rawnn;
+static rawnn *raw;
+
+static void
+raw_coords(const rawnn *r, const double *x, double *out)
+{
+	double		mean,
+				sd;
+
+	if (!r->zm)
+	{
+		memcpy(out, x, r->w * sizeof(double));
+		return;
+	}
+	an_ts_shape_window_stats(x, r->w, &mean, &sd);
+	an_ts_shape_normalise(x, r->w, r->floor, out);
+	out[r->w] = r->scale * mean;
+	out[r->w + 1] = r->scale * sd;
+}
+
+static double
+raw_nearest(const rawnn *r, const double *q, size_t skip_lo, size_t skip_hi, const size_t *starts, size_t w)
+{
+	double		best = INFINITY;
+
+	for (size_t j = 0; j < r->k; j++)
+	{
+		const double *ref = r->refs + j * r->d;
+		double		d = 0;
+
+		if (starts != NULL && starts[j] + w > skip_lo && starts[j] < skip_hi)
+			continue;
+		for (size_t i = 0; i < r->d && d < best; i++)
+			d += (ref[i] - q[i]) * (ref[i] - q[i]);
+		best = d < best ? d : best;
+	}
+	return sqrt(best);
+}
+
+static void
+raw_free(rawnn *r)
+{
+	if (r)
+		free(r->refs);
+	free(r);
+}
+
+static rawnn *
+raw_fit(const an_point *pts, size_t n, size_t w, int64_t interval_us, bool zm)
+{
+	size_t		kmax = AN_SHAPE_BUDGET / w,
+				k;
+	size_t	   *starts;
+	double	   *sds,
+			   *d,
+				maxabs,
+				mean = 0,
+				var = 0,
+				sd,
+				x[AN_SHAPE_MAX_WINDOW];
+	rawnn	   *r;
+
+	if (2 * n / w < kmax)
+		kmax = 2 * n / w;
+	if (kmax > AN_SHAPE_MAX_REFS)
+		kmax = AN_SHAPE_MAX_REFS;
+	if (n < w || kmax < 2 || interval_us <= 0)
+		return NULL;
+	starts = malloc(kmax * sizeof(size_t));
+	if (an_ts_shape_usable_starts(pts, n, w, interval_us, kmax, starts, &k, &maxabs) != AN_OK || k < 2)
+	{
+		free(starts);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		mean += pts[i].value;
+	mean /= (double) n;
+	for (size_t i = 0; i < n; i++)
+		var += (pts[i].value - mean) * (pts[i].value - mean);
+	sd = sqrt(var / (double) n);
+	r = calloc(1, sizeof(rawnn));
+	r->w = w;
+	r->zm = zm;
+	r->d = zm ? w + 2 : w;
+	r->k = k;
+	r->scale = sd > 0 ? sqrt((double) w) / sd : 0;
+	r->refs = malloc(k * r->d * sizeof(double));
+	sds = malloc(k * sizeof(double));
+	for (size_t j = 0; j < k; j++)
+	{
+		double		m;
+
+		for (size_t i = 0; i < w; i++)
+			x[i] = pts[starts[j] + i].value;
+		an_ts_shape_window_stats(x, w, &m, &sds[j]);
+	}
+	r->floor = an_ts_shape_floor(sds, k, maxabs);
+	for (size_t j = 0; j < k; j++)
+	{
+		for (size_t i = 0; i < w; i++)
+			x[i] = pts[starts[j] + i].value;
+		raw_coords(r, x, r->refs + j * r->d);
+	}
+	/* calibration: each reference against those not overlapping it */
+	d = malloc(k * sizeof(double));
+	{
+		size_t		ncal = 0;
+
+		for (size_t j = 0; j < k; j++)
+		{
+			double		dj = raw_nearest(r, r->refs + j * r->d, starts[j], starts[j] + w, starts, w);
+
+			if (isfinite(dj))
+				d[ncal++] = dj;
+		}
+		if (ncal == 0)
+			r->edge = NAN;
+		else if (zm)
+			r->edge = an_ts_shape_edge(d, ncal, w);
+		else
+		{
+			size_t		q = (size_t) floor(AN_SHAPE_EDGE_QUANTILE * (double) (ncal - 1));
+
+			an_select_double(d, ncal, q);
+			r->edge = fmax(AN_SHAPE_EDGE_MARGIN * d[q], AN_ANALOG_MIN_EDGE * sd * sqrt(2.0 * (double) w));
+		}
+	}
+	free(d);
+	free(sds);
+	free(starts);
+	if (!(r->edge > 0))
+	{
+		raw_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* the values of pts[0..n) in time order, into a malloc'd array */
+static double *
+values_of(const an_point *pts, size_t n)
+{
+	double	   *v = malloc((n ? n : 1) * sizeof(double));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = pts[i].value;
+	return v;
+}
+
+/* the extra components of the chosen mode, fitted on the sorted scratch[0..n) beside m */
+static void
+fit_extras(const an_ts_model *m, size_t n, const char *name)
+{
+	an_ts_analog_free(analog);
+	analog = NULL;
+	an_ts_shape_free(shape2);
+	shape2 = NULL;
+	raw_free(raw);
+	raw = NULL;
+	if (m == NULL || m->interval_us <= 0)
+		return;
+	if (IS_ANALOG_MODE(score_mode))
+	{
+		double	   *v = values_of(scratch, n);
+		size_t		lag = an_ts_analog_lag(v, n, analog_level, analog_fraction);
+
+		free(v);
+		if (lag > 0 && an_ts_analog_fit(scratch, n, m->interval_us, analog_dim, lag, analog_k, analog_linear,
+										   analog_relative, &analog) != AN_OK)
+			fprintf(stderr, "%s: analog fit failed\n", name);
+	}
+	if ((IS_SHAPE2_MODE(score_mode) || IS_RAW_MODE(score_mode)) && m->shape != NULL)
+	{
+		size_t		w = m->shape->w;
+
+		if (!isnan(shape_level) && m->shape->source == AN_SHAPE_FROM_ACF)
+		{
+			double	   *v = values_of(scratch, n);
+			size_t		lag = 0;
+			double		acf_w;
+
+			if (!an_ts_acf_first_below(v, n, AN_SHAPE_AUTO_MAX_WINDOW * 4, shape_level, &lag))
+				exit(1);
+			acf_w = shape_fraction * (double) lag;
+			free(v);
+			w = acf_w < AN_SHAPE_AUTO_MIN_WINDOW ? AN_SHAPE_AUTO_MIN_WINDOW :
+				acf_w > AN_SHAPE_AUTO_MAX_WINDOW ? AN_SHAPE_AUTO_MAX_WINDOW : (size_t) llround(acf_w);
+		}
+		if (IS_SHAPE2_MODE(score_mode) &&
+			an_ts_shape_fit(scratch, n, w, m->interval_us, m->shape->source, &shape2) != AN_OK)
+			fprintf(stderr, "%s: shape2 fit failed\n", name);
+		if (IS_RAW_MODE(score_mode))
+			raw = raw_fit(scratch, n, w, m->interval_us, score_mode >= SCORE_ZM);
+	}
+}
+
+/* the analog score of row i of s (NAN without one) */
+static double
+analog_row(const series *s, size_t i)
+{
+	size_t		span;
+
+	if (analog == NULL)
+		return NAN;
+	span = an_ts_analog_span(analog->dim, analog->lag);
+	if (i < span)
+		return NAN;
+	return an_ts_analog_score(analog, s->v + i - span, s->v[i]);
+}
+
+/* the analog score of row i, or the mean of the last analog_smooth rows' (NAN ignored) */
+static double
+analog_score(const series *s, size_t i)
+{
+	size_t		from,
+				cnt = 0;
+	double		sum = 0;
+
+	if (analog_smooth <= 1)
+		return analog_row(s, i);
+	from = i + 1 >= analog_smooth ? i + 1 - analog_smooth : 0;
+	if (!smooth_valid || smooth_next < from || smooth_next > i + 1)
+		smooth_next = from;
+	smooth_valid = true;
+	for (; smooth_next <= i; smooth_next++)
+		smooth_ring[smooth_next % SMOOTH_RING] = analog_row(s, smooth_next);
+	for (size_t r = from; r <= i; r++)
+		if (!isnan(smooth_ring[r % SMOOTH_RING]))
+		{
+			sum += smooth_ring[r % SMOOTH_RING];
+			cnt++;
+		}
+	return cnt ? sum / (double) cnt : NAN;
+}
+
+/* the window score of the last rows (c->ring) by shape2 or raw, NAN without */
+static double
+window_score(const series *s, size_t i)
+{
+	if (shape2 != NULL)
+	{
+		size_t		w = shape2->w;
+
+		if (i + 1 < w)
+			return NAN;
+		return an_ts_shape_distance(shape2, s->v + i + 1 - w, shape2_scratch) / shape2->edge;
+	}
+	if (raw != NULL)
+	{
+		double		q[AN_SHAPE_MAX_WINDOW + 2];
+
+		if (i + 1 < raw->w)
+			return NAN;
+		raw_coords(raw, s->v + i + 1 - raw->w, q);
+		return raw_nearest(raw, q, 0, 0, NULL, raw->w) / raw->edge;
+	}
+	return NAN;
+}
 
 /* ts_fit over rows [from, to) of s; NULL if the fit fails (reported on stderr). */
 static an_ts_model *
@@ -185,7 +525,15 @@ fit(const series *s, size_t from, size_t to, const char *name)
 	an_free(bytes);
 	an_ts_shape_pca_free(pca);
 	pca = NULL;
-	if (score_mode >= SCORE_SUBPCA && m != NULL && m->shape != NULL)
+	/* an_ts_fit uses its points as scratch (the level model turns them into values): again */
+	for (size_t i = 0; i < n; i++)
+	{
+		scratch[i].ts = s->ts[from + i];
+		scratch[i].value = s->v[from + i];
+	}
+	an_sort_points(scratch, n);
+	fit_extras(m, n, name);
+	if (IS_PCA_MODE(score_mode) && m != NULL && m->shape != NULL)
 	{
 		struct timespec t0,
 					t1;
@@ -234,7 +582,7 @@ emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_t
 	score = score_mode == SCORE_ANOMALY ? a.score : (score_mode == SCORE_SHAPE ? a.shape_score : a.shift_score);
 	if (score_mode == SCORE_POINT_SHAPE)
 		score = isnan(a.shape_score) || a.point.score > a.shape_score ? a.point.score : a.shape_score;
-	if (score_mode >= SCORE_SUBPCA)
+	if (IS_PCA_MODE(score_mode))
 	{
 		/* the window the shape score saw (the last w rows), NAN where it had none */
 		double		sub = pca != NULL && !isnan(a.shape_score) ?
@@ -246,6 +594,23 @@ emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_t
 		else if (score_mode == SCORE_ANOMALY_SUBPCA || score_mode == SCORE_ANOMALY_BOTH)
 			score = fmax(score, sub);
 		if (score_mode == SCORE_ANOMALY_BOTH)
+			score = fmax(score, a.shape_score);
+	}
+	if (IS_ANALOG_MODE(score_mode))
+	{
+		double		an = analog_score(s, i) / analog_scale;
+
+		score = score_mode == SCORE_ANALOG ? an : fmax(a.point.score, an);
+		if (score_mode == SCORE_ANOMALY_ANALOG)
+			score = fmax(score, a.shape_score);
+	}
+	if (IS_SHAPE2_MODE(score_mode) || IS_RAW_MODE(score_mode))
+	{
+		double		ws = window_score(s, i);
+
+		score = score_mode == SCORE_SHAPE2 || score_mode == SCORE_RAW || score_mode == SCORE_ZM ? ws :
+			fmax(a.point.score, ws);
+		if (score_mode == SCORE_ANOMALY_ZM_SHAPE)
 			score = fmax(score, a.shape_score);
 	}
 	if (isnan(score))
@@ -264,6 +629,7 @@ context_for(const an_ts_model *m)
 		return NULL;
 	if (an_ts_context_init(&c, m) != AN_OK)
 		exit(1);
+	smooth_valid = false;
 	return &c;
 }
 
@@ -392,6 +758,28 @@ main(int argc, char **argv)
 			if (strcmp(sm, score_names[k]) == 0)
 				score_mode = k;
 	}
+	if (getenv("ANALOG_DIM"))
+		analog_dim = (size_t) atoi(getenv("ANALOG_DIM"));
+	if (getenv("ANALOG_K"))
+		analog_k = (size_t) atoi(getenv("ANALOG_K"));
+	if (getenv("ANALOG_SMOOTH"))
+		analog_smooth = (size_t) atoi(getenv("ANALOG_SMOOTH"));
+	if (analog_smooth > SMOOTH_RING)
+		analog_smooth = SMOOTH_RING;
+	if (getenv("ANALOG_LEVEL"))
+		analog_level = strtod(getenv("ANALOG_LEVEL"), NULL);
+	if (getenv("ANALOG_LINEAR"))
+		analog_linear = atoi(getenv("ANALOG_LINEAR")) != 0;
+	if (getenv("ANALOG_RELATIVE"))
+		analog_relative = atoi(getenv("ANALOG_RELATIVE")) != 0;
+	if (getenv("ANALOG_SCALE"))
+		analog_scale = strtod(getenv("ANALOG_SCALE"), NULL);
+	if (getenv("ANALOG_FRACTION"))
+		analog_fraction = strtod(getenv("ANALOG_FRACTION"), NULL);
+	if (getenv("SHAPE_LEVEL"))
+		shape_level = strtod(getenv("SHAPE_LEVEL"), NULL);
+	if (getenv("SHAPE_FRACTION"))
+		shape_fraction = strtod(getenv("SHAPE_FRACTION"), NULL);
 	if (getenv("PCA_VARIANCE"))
 		pca_variance = strtod(getenv("PCA_VARIANCE"), NULL);
 	an_ts_options_default(&opt);
@@ -448,6 +836,9 @@ main(int argc, char **argv)
 	}
 	fclose(f);
 	an_ts_shape_pca_free(pca);
+	an_ts_analog_free(analog);
+	an_ts_shape_free(shape2);
+	raw_free(raw);
 	if (pca_fits > 0)
 		fprintf(stderr, "Sub-PCA: %zu fits, %.3f s, %.2f ms a fit, at most %.1f ms\n", pca_fits, pca_seconds,
 				1e3 * pca_seconds / (double) pca_fits, 1e3 * pca_max_seconds);

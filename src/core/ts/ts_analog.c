@@ -1,0 +1,307 @@
+/*
+ * ts_analog.c: the method of analogues (see ts_analog.h): the delay, the
+ * kept rows and their usable targets, the leave-one-out calibration, and
+ * the k-nearest-neighbour prediction.
+ */
+#include "core/ts/ts_analog.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/sort.h"
+#include "core/ts/ts_shape.h"
+
+/* the kept values follow the struct in its allocation */
+_Static_assert(sizeof(an_ts_analog) % _Alignof(double) == 0, "an_ts_analog must keep doubles aligned");
+
+size_t
+an_ts_analog_lag(const double *v, size_t n, double level, double fraction)
+{
+	size_t		lag;
+	double		scaled;
+
+	if (n < 4 || !an_ts_acf_first_below(v, n, 4 * AN_ANALOG_MAX_LAG, level, &lag) || lag == 0)
+		return 0;
+	scaled = round((double) lag * fraction);
+	if (!(scaled >= 1))
+		return 1;
+	return scaled > AN_ANALOG_MAX_LAG ? AN_ANALOG_MAX_LAG : (size_t) scaled;
+}
+
+size_t
+an_ts_analog_span(size_t dim, size_t lag)
+{
+	return (dim - 1) * lag + 1;
+}
+
+/*
+ * Coordinate j of the delay vector of the row after last (a pointer to its
+ * predecessor): last[-j lag], or relative, the change since it (the local
+ * slope last[0] - last[-1] for j = 0, last[0] - last[-j lag] after).
+ */
+static inline double
+coord(const an_ts_analog *a, const double *last, size_t j)
+{
+	if (!a->relative)
+		return last[-(ptrdiff_t) (j * a->lag)];
+	return j == 0 ? last[0] - last[-1] : last[0] - last[-(ptrdiff_t) (j * a->lag)];
+}
+
+/* what a target t predicts: x[t], or relative, x[t] - x[t - 1] */
+static inline double
+target_value(const an_ts_analog *a, size_t t)
+{
+	return a->relative ? a->x[t] - a->x[t - 1] : a->x[t];
+}
+
+/*
+ * The local linear prediction from the found neighbours: least squares of
+ * x[t_i] on (1, e(t_i) - q) with a small ridge on the slopes (so that
+ * neighbours along a line still give a solution), the intercept; NAN when
+ * the system is singular all the same.
+ */
+static double
+local_linear(const an_ts_analog *a, const double *q, const uint32_t *idx, size_t found)
+{
+	size_t		p = a->dim + 1;
+	double		A[(AN_ANALOG_MAX_DIM + 1) * (AN_ANALOG_MAX_DIM + 1)],
+				y[AN_ANALOG_MAX_DIM + 1],
+				z[AN_ANALOG_MAX_DIM + 1],
+				trace = 0;
+
+	memset(A, 0, sizeof(A));
+	memset(y, 0, sizeof(y));
+	for (size_t i = 0; i < found; i++)
+	{
+		size_t		t = idx[i];
+
+		z[0] = 1;
+		for (size_t j = 0; j < a->dim; j++)
+			z[j + 1] = coord(a, a->x + t - 1, j) - q[j];
+		for (size_t r = 0; r < p; r++)
+		{
+			for (size_t c = 0; c < p; c++)
+				A[r * p + c] += z[r] * z[c];
+			y[r] += z[r] * target_value(a, t);
+		}
+	}
+	for (size_t j = 1; j < p; j++)
+		trace += A[j * p + j];
+	for (size_t j = 1; j < p; j++)
+		A[j * p + j] += AN_ANALOG_RIDGE * trace / (double) a->dim + 1e-300;
+	/* Cholesky in place, then the two triangular solves */
+	for (size_t j = 0; j < p; j++)
+	{
+		double		d = A[j * p + j];
+
+		for (size_t k = 0; k < j; k++)
+			d -= A[j * p + k] * A[j * p + k];
+		if (!(d > 0))
+			return NAN;
+		A[j * p + j] = sqrt(d);
+		for (size_t r = j + 1; r < p; r++)
+		{
+			double		v = A[r * p + j];
+
+			for (size_t k = 0; k < j; k++)
+				v -= A[r * p + k] * A[j * p + k];
+			A[r * p + j] = v / A[j * p + j];
+		}
+	}
+	for (size_t r = 0; r < p; r++)
+	{
+		double		v = y[r];
+
+		for (size_t k = 0; k < r; k++)
+			v -= A[r * p + k] * z[k];
+		z[r] = v / A[r * p + r];
+	}
+	for (size_t r = p; r-- > 0;)
+	{
+		double		v = z[r];
+
+		for (size_t k = r + 1; k < p; k++)
+			v -= A[k * p + r] * y[k];
+		y[r] = v / A[r * p + r];
+	}
+	return y[0];
+}
+
+/* the k nearest targets of past (skipping [lo, hi)): their mean next value, or the local linear prediction */
+static double
+predict(const an_ts_analog *a, const double *past, size_t lo, size_t hi)
+{
+	size_t		span = an_ts_analog_span(a->dim, a->lag),
+				found = 0;
+	double		best[AN_ANALOG_MAX_K],
+				q[AN_ANALOG_MAX_DIM],
+				sum = 0;
+	uint32_t	idx[AN_ANALOG_MAX_K];
+
+	/* coordinate j is the row j lags before the predicted one's predecessor */
+	for (size_t j = 0; j < a->dim; j++)
+		q[j] = coord(a, past + span - 1, j);
+	for (size_t i = 0; i < a->ntargets; i++)
+	{
+		size_t		t = a->targets[i];
+		double		d = 0,
+					bound = found == a->k ? best[found - 1] : INFINITY;
+		size_t		p;
+
+		if (t >= lo && t < hi)
+			continue;
+		for (size_t j = 0; j < a->dim && d < bound; j++)
+		{
+			double		e = coord(a, a->x + t - 1, j) - q[j];
+
+			d += e * e;
+		}
+		if (!(d < bound))
+			continue;
+		/* insert, keeping best[] ascending (ties: the earlier target first) */
+		p = found < a->k ? found++ : found - 1;
+		while (p > 0 && best[p - 1] > d)
+		{
+			best[p] = best[p - 1];
+			idx[p] = idx[p - 1];
+			p--;
+		}
+		best[p] = d;
+		idx[p] = (uint32_t) t;
+	}
+	if (found == 0)
+		return NAN;
+	if (a->linear && found > a->dim + 1)
+	{
+		double		lin = local_linear(a, q, idx, found);
+
+		if (isfinite(lin))
+			return a->relative ? past[span - 1] + lin : lin;
+	}
+	for (size_t i = 0; i < found; i++)
+		sum += target_value(a, idx[i]);
+	return (a->relative ? past[span - 1] : 0) + sum / (double) found;
+}
+
+an_status
+an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim, size_t lag, size_t k,
+				 bool linear, bool relative, an_ts_analog **out)
+{
+	an_ts_analog *a;
+	size_t		span,
+				start,
+				kept,
+				ncal = 0,
+				ncal_max,
+				run = 0;
+	double	   *err,
+				mean = 0,
+				var = 0;
+
+	*out = NULL;
+	if (dim < (relative ? 2 : 1) || dim > AN_ANALOG_MAX_DIM || k < 1 || k > AN_ANALOG_MAX_K || lag < 1 ||
+		lag > AN_ANALOG_MAX_LAG || interval_us <= 0)
+		return AN_EINVAL;
+	span = an_ts_analog_span(dim, lag);
+	kept = n > AN_ANALOG_BUDGET ? AN_ANALOG_BUDGET : n;
+	start = n - kept;
+	if (kept < span + AN_ANALOG_MIN_TARGETS)
+		return AN_OK;
+	/* one allocation: the struct, then the kept values, then the targets (kept <= AN_ANALOG_BUDGET) */
+	a = an_alloc(sizeof(an_ts_analog) + kept * (sizeof(double) + sizeof(uint32_t)));
+	err = an_alloc_array(AN_ANALOG_CAL_TARGETS, sizeof(double));
+	if (a == NULL || err == NULL)
+	{
+		an_free(err);
+		an_free(a);
+		return AN_ENOMEM;
+	}
+	memset(a, 0, sizeof(*a));
+	a->x = (double *) (a + 1);
+	a->targets = (uint32_t *) (a->x + kept);
+	a->dim = (uint32_t) dim;
+	a->lag = (uint32_t) lag;
+	a->k = (uint32_t) k;
+	a->linear = linear;
+	a->relative = relative;
+	a->n = kept;
+	for (size_t i = 0; i < kept; i++)
+	{
+		const an_point *p = &pts[start + i];
+
+		a->x[i] = p->value;
+		/* rows since the last break (a long step or a non-finite value), this one included */
+		if (!isfinite(p->value))
+			run = 0;
+		else if (i > 0 && p->ts - pts[start + i - 1].ts > AN_ANALOG_MAX_STEP * interval_us)
+			run = 1;
+		else
+			run++;
+		if (run > span)
+			a->targets[a->ntargets++] = (uint32_t) i;
+	}
+	if (a->ntargets < AN_ANALOG_MIN_TARGETS)
+	{
+		an_free(err);
+		an_ts_analog_free(a);
+		return AN_OK;
+	}
+	/* leave one out: targets spread evenly, neighbours at least span + 1 rows away */
+	ncal_max = a->ntargets < AN_ANALOG_CAL_TARGETS ? a->ntargets : AN_ANALOG_CAL_TARGETS;
+	for (size_t c = 0; c < ncal_max; c++)
+	{
+		size_t		t = a->targets[(size_t) ((double) c * (double) a->ntargets / (double) ncal_max)];
+		double		pred = predict(a, a->x + t - span, t > span ? t - span : 0, t + span + 1);
+
+		if (isfinite(pred))
+			err[ncal++] = fabs(a->x[t] - pred);
+	}
+	/* the floor: from the spread of what is predicted */
+	for (size_t i = 0; i < a->ntargets; i++)
+		mean += target_value(a, a->targets[i]);
+	mean /= (double) a->ntargets;
+	for (size_t i = 0; i < a->ntargets; i++)
+		var += (target_value(a, a->targets[i]) - mean) * (target_value(a, a->targets[i]) - mean);
+	a->edge = AN_ANALOG_MIN_EDGE * sqrt(var / (double) a->ntargets);
+	if (ncal > 0)
+	{
+		size_t		q = (size_t) floor(AN_ANALOG_EDGE_QUANTILE * (double) (ncal - 1));
+
+		an_select_double(err, ncal, q);
+		a->edge = fmax(a->edge, AN_ANALOG_EDGE_MARGIN * err[q]);
+	}
+	an_free(err);
+	if (!(a->edge > 0))
+	{
+		/* a constant series: nothing to predict */
+		an_ts_analog_free(a);
+		return AN_OK;
+	}
+	*out = a;
+	return AN_OK;
+}
+
+void
+an_ts_analog_free(an_ts_analog *a)
+{
+	an_free(a);
+}
+
+double
+an_ts_analog_predict(const an_ts_analog *a, const double *past, size_t skip_lo, size_t skip_hi)
+{
+	return predict(a, past, skip_lo, skip_hi);
+}
+
+double
+an_ts_analog_score(const an_ts_analog *a, const double *past, double x)
+{
+	size_t		span = an_ts_analog_span(a->dim, a->lag);
+
+	for (size_t i = 0; i < span; i++)
+		if (!isfinite(past[i]))
+			return NAN;
+	if (!isfinite(x))
+		return NAN;
+	return fabs(x - predict(a, past, 0, 0)) / a->edge;
+}
