@@ -6,9 +6,6 @@
 #include "core/ts/ts_shape.h"
 
 #include <cblas.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -416,101 +413,92 @@ an_ts_shape_free(an_ts_shape *s)
 }
 
 /*
- * out[i] = (x[i] - mean) / den; returns the sum of the out[i]^2 added in
- * index order.  Two lanes at a time where SSE2 is there: a packed division
- * rounds each lane as the scalar one does (IEEE), so the bits are the same
- * at twice the throughput (the compiler at -O2 leaves this loop scalar, and
- * the divisions were half of the distance's time), and they overlap the
- * serial chain of the squares in the same loop.
+ * The sum of x[0..w) in four interleaved partial sums: four independent
+ * addition chains instead of one serial chain, which is what bounds a
+ * short loop's speed (the order differs from a plain loop's only in the
+ * last bits).
  */
 static double
-divide_centred(const double *x, size_t w, double mean, double den, double *out)
+sum4(const double *x, size_t w)
 {
+	double		a = 0,
+				b = 0,
+				c = 0,
+				d = 0;
 	size_t		i = 0;
-	double		sq = 0;
 
-#ifdef __SSE2__
-	__m128d		m = _mm_set1_pd(mean),
-				d = _mm_set1_pd(den);
-
-	for (; i + 2 <= w; i += 2)
+	for (; i + 4 <= w; i += 4)
 	{
-		__m128d		v = _mm_div_pd(_mm_sub_pd(_mm_loadu_pd(x + i), m), d);
-		__m128d		v2 = _mm_mul_pd(v, v);
-
-		_mm_storeu_pd(out + i, v);
-		sq += _mm_cvtsd_f64(v2);
-		sq += _mm_cvtsd_f64(_mm_unpackhi_pd(v2, v2));
+		a += x[i];
+		b += x[i + 1];
+		c += x[i + 2];
+		d += x[i + 3];
 	}
-#endif
 	for (; i < w; i++)
-	{
-		out[i] = (x[i] - mean) / den;
-		sq += out[i] * out[i];
-	}
-	return sq;
+		a += x[i];
+	return (a + b) + (c + d);
 }
 
-double
-an_ts_shape_distance(const an_ts_shape *s, const double *q, double *scratch)
+/* out[i] = x[i] - mean; returns the sum of the out[i]^2 (four partial sums, as sum4) */
+static double
+centre4(const double *x, size_t w, double mean, double *out)
 {
-	return an_ts_shape_distance_roll(s, q, scratch, NULL, NULL);
+	double		a = 0,
+				b = 0,
+				c = 0,
+				d = 0;
+	size_t		i = 0;
+
+	for (; i + 4 <= w; i += 4)
+	{
+		out[i] = x[i] - mean;
+		out[i + 1] = x[i + 1] - mean;
+		out[i + 2] = x[i + 2] - mean;
+		out[i + 3] = x[i + 3] - mean;
+		a += out[i] * out[i];
+		b += out[i + 1] * out[i + 1];
+		c += out[i + 2] * out[i + 2];
+		d += out[i + 3] * out[i + 3];
+	}
+	for (; i < w; i++)
+	{
+		out[i] = x[i] - mean;
+		a += out[i] * out[i];
+	}
+	return (a + b) + (c + d);
 }
 
 /*
- * The same arithmetic as normalise() and the former one-pass distance, in
- * the same order (so bit for bit the same result), arranged for speed: the
- * sums are serial chains of additions (their order fixes the rounding), so
- * the next window's partial sum runs in the same loop as this window's
- * squared deviations (two independent chains overlap), the division loop
- * has no chain and vectorises, and a caller sliding along a series passes
- * the sum it got from the previous window instead of a third chain.
+ * With c = q - mean(q) and den = max(sd(q), sigma_floor), the normalised
+ * window is c / den, and its squared distance to a reference r is
+ *     |c / den - r|^2 = ss / den^2 + |r|^2 - (2 / den) (c . r),  ss = |c|^2.
+ * So the window is never divided: one dgemv with alpha = -2 / den and
+ * beta = 1 over a copy of the references' |r|^2 gives |r|^2 - (2 / den) (c . r)
+ * for every reference at once, and ss / den^2 is added to the smallest.
+ * The window is centred (not used raw, although the references' own means
+ * are 0) so that a large level cannot cancel away the digits of c . r.
  */
 double
-an_ts_shape_distance_roll(const an_ts_shape *s, const double *q, double *scratch, const double *sum,
-						  double *next_sum)
+an_ts_shape_distance(const an_ts_shape *s, const double *q, double *scratch)
 {
 	size_t		w = s->w;
-	double	   *qn = scratch,
-			   *dots = scratch + w,
-				total = 0,
-				nx = 0,
-				ss,
-				mean,
-				sd,
-				den,
-				qsq,
-				best = INFINITY;
+	double	   *c = scratch,
+			   *partial = scratch + w,
+				mean = sum4(q, w) / (double) w,
+				ss = centre4(q, w, mean, c),
+				sd = sqrt(ss / (double) w),
+				den = sd > s->sigma_floor ? sd : s->sigma_floor,
+				best = INFINITY,
+				d2;
 
-	if (sum != NULL)
-		total = *sum;
-	else
-		for (size_t i = 0; i < w; i++)
-			total += q[i];
-	mean = total / (double) w;
-	ss = (q[0] - mean) * (q[0] - mean);
-	for (size_t i = 1; i < w; i++)
-	{
-		double		dv = q[i] - mean;
-
-		ss += dv * dv;
-		nx += q[i];
-	}
-	sd = sqrt(ss / (double) w);
-	den = sd > s->sigma_floor ? sd : s->sigma_floor;
-	qsq = divide_centred(q, w, mean, den, qn);
-	if (next_sum != NULL)
-		*next_sum = nx;
-	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) s->k, (int) w, 1.0, s->refs, (int) w, qn, 1, 0.0,
-				dots, 1);
+	memcpy(partial, s->ref_sq, s->k * sizeof(double));
+	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) s->k, (int) w, -2.0 / den, s->refs, (int) w, c, 1, 1.0,
+				partial, 1);
 	for (size_t j = 0; j < s->k; j++)
-	{
-		double		d2 = qsq + s->ref_sq[j] - 2 * dots[j];
-
-		if (d2 < best)
-			best = d2;
-	}
-	return sqrt(best > 0 ? best : 0);
+		if (partial[j] < best)
+			best = partial[j];
+	d2 = ss / (den * den) + best;
+	return sqrt(d2 > 0 ? d2 : 0);
 }
 
 static const char *const source_names[] = {"option", "period", "autocorrelation"};
