@@ -105,17 +105,8 @@ an_ts_context_push(an_ts_context *c, int64_t ts, double value, an_ts_anomaly *ou
 			c->pos = c->pos + 1 == c->w ? 0 : c->pos + 1;
 			c->count++;
 			if (c->count >= c->w)
-			{
-				/*
-				 * count > w: the previous row scored the window before
-				 * this one (no break since) and left its partial sum
-				 */
-				double		sum = c->next_sum + value;
-
-				out->shape_score = an_ts_shape_distance_roll(m->shape, c->ring + c->pos, c->scratch,
-															 c->count > c->w ? &sum : NULL,
-															 &c->next_sum) / m->shape->edge;
-			}
+				out->shape_score = an_ts_shape_distance(m->shape, c->ring + c->pos, c->scratch) /
+					m->shape->edge;
 		}
 	}
 	c->have_last = true;

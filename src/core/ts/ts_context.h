@@ -52,7 +52,6 @@ typedef struct an_ts_context
 	double	   *scratch;		/* w + k */
 	size_t		pos;
 	size_t		count;			/* rows since the last break */
-	double		next_sum;		/* the next window's partial sum (valid when count > w) */
 	bool		have_last;
 	int64_t		last_ts;
 	double		up,

@@ -6,9 +6,6 @@
 #include "core/ts/ts_shape.h"
 
 #include <cblas.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -416,101 +413,121 @@ an_ts_shape_free(an_ts_shape *s)
 }
 
 /*
- * out[i] = (x[i] - mean) / den; returns the sum of the out[i]^2 added in
- * index order.  Two lanes at a time where SSE2 is there: a packed division
- * rounds each lane as the scalar one does (IEEE), so the bits are the same
- * at twice the throughput (the compiler at -O2 leaves this loop scalar, and
- * the divisions were half of the distance's time), and they overlap the
- * serial chain of the squares in the same loop.
+ * The window's two sums run in eight interleaved partial sums (four pairs
+ * of lanes, GCC/Clang vector extensions: SSE2 on x86-64, NEON on arm64):
+ * eight independent addition chains instead of one serial chain, which is
+ * what bounds these short loops (-O2 does not reassociate a reduction by
+ * itself).  The order differs from a plain loop's only in the last bits.
  */
-static double
-divide_centred(const double *x, size_t w, double mean, double den, double *out)
+typedef double an_v2d __attribute__((vector_size(16)));
+
+static inline an_v2d
+load2(const double *x)
 {
-	size_t		i = 0;
-	double		sq = 0;
+	an_v2d		v;
 
-#ifdef __SSE2__
-	__m128d		m = _mm_set1_pd(mean),
-				d = _mm_set1_pd(den);
-
-	for (; i + 2 <= w; i += 2)
-	{
-		__m128d		v = _mm_div_pd(_mm_sub_pd(_mm_loadu_pd(x + i), m), d);
-		__m128d		v2 = _mm_mul_pd(v, v);
-
-		_mm_storeu_pd(out + i, v);
-		sq += _mm_cvtsd_f64(v2);
-		sq += _mm_cvtsd_f64(_mm_unpackhi_pd(v2, v2));
-	}
-#endif
-	for (; i < w; i++)
-	{
-		out[i] = (x[i] - mean) / den;
-		sq += out[i] * out[i];
-	}
-	return sq;
+	memcpy(&v, x, sizeof(v));
+	return v;
 }
 
-double
-an_ts_shape_distance(const an_ts_shape *s, const double *q, double *scratch)
+static inline double
+lanes_total(an_v2d a, an_v2d b, an_v2d c, an_v2d d)
 {
-	return an_ts_shape_distance_roll(s, q, scratch, NULL, NULL);
+	an_v2d		t = (a + b) + (c + d);
+
+	return t[0] + t[1];
+}
+
+/* the sum of x[0..w) */
+static double
+window_sum(const double *x, size_t w)
+{
+	an_v2d		a = {0, 0},
+				b = {0, 0},
+				c = {0, 0},
+				d = {0, 0};
+	size_t		i = 0;
+	double		tail = 0;
+
+	for (; i + 8 <= w; i += 8)
+	{
+		a += load2(x + i);
+		b += load2(x + i + 2);
+		c += load2(x + i + 4);
+		d += load2(x + i + 6);
+	}
+	for (; i < w; i++)
+		tail += x[i];
+	return lanes_total(a, b, c, d) + tail;
+}
+
+/* out[i] = x[i] - mean; returns the sum of the out[i]^2 */
+static double
+window_centre(const double *x, size_t w, double mean, double *out)
+{
+	an_v2d		a = {0, 0},
+				b = {0, 0},
+				c = {0, 0},
+				d = {0, 0},
+				m = {mean, mean};
+	size_t		i = 0;
+	double		tail = 0;
+
+	for (; i + 8 <= w; i += 8)
+	{
+		an_v2d		e = load2(x + i) - m,
+					f = load2(x + i + 2) - m,
+					g = load2(x + i + 4) - m,
+					h = load2(x + i + 6) - m;
+
+		memcpy(out + i, &e, sizeof(e));
+		memcpy(out + i + 2, &f, sizeof(f));
+		memcpy(out + i + 4, &g, sizeof(g));
+		memcpy(out + i + 6, &h, sizeof(h));
+		a += e * e;
+		b += f * f;
+		c += g * g;
+		d += h * h;
+	}
+	for (; i < w; i++)
+	{
+		out[i] = x[i] - mean;
+		tail += out[i] * out[i];
+	}
+	return lanes_total(a, b, c, d) + tail;
 }
 
 /*
- * The same arithmetic as normalise() and the former one-pass distance, in
- * the same order (so bit for bit the same result), arranged for speed: the
- * sums are serial chains of additions (their order fixes the rounding), so
- * the next window's partial sum runs in the same loop as this window's
- * squared deviations (two independent chains overlap), the division loop
- * has no chain and vectorises, and a caller sliding along a series passes
- * the sum it got from the previous window instead of a third chain.
+ * With c = q - mean(q) and den = max(sd(q), sigma_floor), the normalised
+ * window is c / den, and its squared distance to a reference r is
+ *     |c / den - r|^2 = ss / den^2 + |r|^2 - (2 / den) (c . r),  ss = |c|^2.
+ * So the window is never divided: one dgemv with alpha = -2 / den and
+ * beta = 1 over a copy of the references' |r|^2 gives |r|^2 - (2 / den) (c . r)
+ * for every reference at once, and ss / den^2 is added to the smallest.
+ * The window is centred (not used raw, although the references' own means
+ * are 0) so that a large level cannot cancel away the digits of c . r.
  */
 double
-an_ts_shape_distance_roll(const an_ts_shape *s, const double *q, double *scratch, const double *sum,
-						  double *next_sum)
+an_ts_shape_distance(const an_ts_shape *s, const double *q, double *scratch)
 {
 	size_t		w = s->w;
-	double	   *qn = scratch,
-			   *dots = scratch + w,
-				total = 0,
-				nx = 0,
-				ss,
-				mean,
-				sd,
-				den,
-				qsq,
-				best = INFINITY;
+	double	   *c = scratch,
+			   *partial = scratch + w,
+				mean = window_sum(q, w) / (double) w,
+				ss = window_centre(q, w, mean, c),
+				sd = sqrt(ss / (double) w),
+				den = sd > s->sigma_floor ? sd : s->sigma_floor,
+				best = INFINITY,
+				d2;
 
-	if (sum != NULL)
-		total = *sum;
-	else
-		for (size_t i = 0; i < w; i++)
-			total += q[i];
-	mean = total / (double) w;
-	ss = (q[0] - mean) * (q[0] - mean);
-	for (size_t i = 1; i < w; i++)
-	{
-		double		dv = q[i] - mean;
-
-		ss += dv * dv;
-		nx += q[i];
-	}
-	sd = sqrt(ss / (double) w);
-	den = sd > s->sigma_floor ? sd : s->sigma_floor;
-	qsq = divide_centred(q, w, mean, den, qn);
-	if (next_sum != NULL)
-		*next_sum = nx;
-	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) s->k, (int) w, 1.0, s->refs, (int) w, qn, 1, 0.0,
-				dots, 1);
+	memcpy(partial, s->ref_sq, s->k * sizeof(double));
+	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) s->k, (int) w, -2.0 / den, s->refs, (int) w, c, 1, 1.0,
+				partial, 1);
 	for (size_t j = 0; j < s->k; j++)
-	{
-		double		d2 = qsq + s->ref_sq[j] - 2 * dots[j];
-
-		if (d2 < best)
-			best = d2;
-	}
-	return sqrt(best > 0 ? best : 0);
+		if (partial[j] < best)
+			best = partial[j];
+	d2 = ss / (den * den) + best;
+	return sqrt(d2 > 0 ? d2 : 0);
 }
 
 static const char *const source_names[] = {"option", "period", "autocorrelation"};

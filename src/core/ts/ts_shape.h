@@ -143,15 +143,6 @@ void		an_ts_shape_free(an_ts_shape *s);
  * w + k doubles.
  */
 double		an_ts_shape_distance(const an_ts_shape *s, const double *q, double *scratch);
-/*
- * The same distance, bit for bit, for a caller sliding along a series: sum
- * (NULL: computed) is the sum of q[0..w) added in index order starting
- * from 0, and *next_sum (unless NULL) receives 0 + q[1] + ... + q[w - 1],
- * so that the next window's sum is *next_sum + its last value.
- */
-double		an_ts_shape_distance_roll(const an_ts_shape *s, const double *q, double *scratch,
-									  const double *sum, double *next_sum);
-
 /* ", \"shape\": {...}" into buf */
 void		an_ts_shape_json(const an_ts_shape *s, char *buf, size_t cap);
 

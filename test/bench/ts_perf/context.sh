@@ -3,7 +3,8 @@
 # against REV (default main), each built from its own src/core with the
 # extension's flags (-O2 -ffp-contract=off), run alternately three times
 # with and without the shape component.  Equal checksums: the same scores,
-# bit for bit.  Run by hand:
+# bit for bit; equal shape sums (12 digits): the same scores up to rounding.
+# Run by hand:
 #   test/bench/ts_perf/context.sh [REV]
 set -euo pipefail
 cd "$(dirname "$0")/../../.."

@@ -2,8 +2,9 @@
  * context_driver.c: the core of ts_anomaly alone (an_ts_context_push), without
  * PostgreSQL: one model fitted on 1,000 rows of ts_perf's data (a daily sine
  * at 5 minutes plus noise), then 1,000 series x 1,000 rows pushed through a
- * context.  Prints the rows per second and a checksum of every score's bits
- * (equal checksums: the same scores, bit for bit).  Built and run by
+ * context.  Prints the rows per second, a checksum of every score's bits
+ * (equal checksums: the same scores, bit for bit) and the sum of the shape
+ * scores (for revisions that round differently: equal to about 12 digits).  Built and run by
  * test/bench/ts_perf/context.sh.  Argument: 1 with the shape component, 0 without.
  */
 #include <math.h>
@@ -49,6 +50,7 @@ main(int argc, char **argv)
 	size_t		len;
 	char		err[256];
 	uint64_t	sum = 0;
+	double		shape_total = 0;
 	unsigned	seed = 1;
 	double		t0,
 				t1;
@@ -78,11 +80,13 @@ main(int argc, char **argv)
 
 			an_ts_context_push(&c, pts[i].ts, pts[i].value + 0.001 * s, &a);
 			sum = sum * 31 + bits(a.score) + bits(a.shape_score) + bits(a.shift_score);
+			if (!isnan(a.shape_score))
+				shape_total += a.shape_score;
 		}
 	}
 	t1 = now();
-	printf("shape %d: %.3f s for %d rows (%.0f rows/s), checksum %016llx\n", o.shape ? 1 : 0, t1 - t0,
-		   ROWS * SERIES, ROWS * SERIES / (t1 - t0), (unsigned long long) sum);
+	printf("shape %d: %.3f s for %d rows (%.0f rows/s), checksum %016llx, shape sum %.12g\n", o.shape ? 1 : 0,
+		   t1 - t0, ROWS * SERIES, ROWS * SERIES / (t1 - t0), (unsigned long long) sum, shape_total);
 	an_ts_context_free(&c);
 	an_ts_model_free(m);
 	free(model);
