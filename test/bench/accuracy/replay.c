@@ -67,6 +67,8 @@
  * The training rows are those of the fit (scheduled: the trailing refit
  * window); a test window is not compared with the training windows of the
  * same series that overlap it (exclusion w, as in the edge's self-join).
+ * DISCORD_ACF=1: the window from the autocorrelation rule alone (the
+ * period and the model's shape window ignored), as issue 15's discord.
  * The joins' count and time go to stderr.
  * The rows are copied again after each ts_fit, which uses its points as
  * scratch (before, Sub-PCA was fitted on the level model's leftovers).
@@ -224,6 +226,7 @@ static double *disc_dist,
 static size_t disc_lo,
 			disc_hi,
 			disc_joins;
+static bool disc_acf;			/* DISCORD_ACF=1 */
 
 /*
  * The method of analogues (ts_analog.h) beside the model, on the same rows:
@@ -538,6 +541,8 @@ discord_window(const an_ts_model *m, const double *v, size_t n)
 	double		period = 0;
 	an_shape_source source;
 
+	if (disc_acf)
+		return an_ts_shape_window(v, n, 0, 0, &source);
 	if (m->shape != NULL)
 		return m->shape->w;
 	if (m->seasonal && m->interval_us > 0)
@@ -894,6 +899,8 @@ main(int argc, char **argv)
 		shape_level = strtod(getenv("SHAPE_LEVEL"), NULL);
 	if (getenv("SHAPE_FRACTION"))
 		shape_fraction = strtod(getenv("SHAPE_FRACTION"), NULL);
+	if (getenv("DISCORD_ACF"))
+		disc_acf = atoi(getenv("DISCORD_ACF")) != 0;
 	if (getenv("PCA_VARIANCE"))
 		pca_variance = strtod(getenv("PCA_VARIANCE"), NULL);
 	an_ts_options_default(&opt);
