@@ -297,6 +297,37 @@ test_finds_the_discord(void)
 	AN_FREE_ALL(a, b, d);
 }
 
+static size_t checks;
+
+static void
+count_check(void)
+{
+	checks++;
+}
+
+static void
+test_checks_interrupts(void)
+{
+	/* a check at least every block of 256 diagonals, in the join and in the self-join */
+	enum
+	{
+		N = 6000, W = 40, M = N - W + 1
+	};
+	an_hooks	hooks = {malloc, free, count_check};
+	double	   *a = random_walk(N, 0),
+			   *d = malloc(M * sizeof(double));
+
+	an_set_hooks(&hooks);
+	checks = 0;
+	CHECK_EQ_INT(an_ts_discord_join(a, N, a, N, W, 0, 0, 0, d), AN_OK);
+	CHECK(checks >= 2 * M / 256);
+	checks = 0;
+	CHECK_EQ_INT(an_ts_discord_self(a, N, W, 0, W, d), AN_OK);
+	CHECK(checks >= M / 256);
+	/* the counting hook stays installed: it does nothing else */
+	AN_FREE_ALL(a, d);
+}
+
 static void
 test_errors(void)
 {
@@ -336,6 +367,7 @@ main(void)
 	RUN(test_join_exclusion);
 	RUN(test_self_join);
 	RUN(test_finds_the_discord);
+	RUN(test_checks_interrupts);
 	RUN(test_errors);
 	printf("  max relative error over all cases: %.2e\n", worst_overall);
 	UNIT_EXIT();
