@@ -54,6 +54,22 @@
  *                   sd as two more coordinates (zm), the model's window (or
  *                   SHAPE_LEVEL's), alone / max(point, it);
  *   anomaly_zm_shape  max(point, shape, zm).
+ *
+ * The plain discord of issue 15 (ts_discord.h; docs/accuracy.md, "Top-1 and
+ * the plain discord"), with the model's shape window (or, when the model has
+ * no shape component, the window an_ts_shape_window's rule gives it):
+ *   discord         the z-normalised distance of the window ending at the
+ *                   row to its nearest training window, over all of them
+ *                   (an exact AB-join; flag: distance > edge);
+ *   anomaly_discord max(ts_anomaly's score, distance / edge), the edge from
+ *                   the training self-join by the shape edge's rule
+ *                   (an_ts_shape_edge).
+ * The training rows are those of the fit (scheduled: the trailing refit
+ * window); a test window is not compared with the training windows of the
+ * same series that overlap it (exclusion w, as in the edge's self-join).
+ * DISCORD_ACF=1: the window from the autocorrelation rule alone (the
+ * period and the model's shape window ignored), as issue 15's discord.
+ * The joins' count and time go to stderr.
  * The rows are copied again after each ts_fit, which uses its points as
  * scratch (before, Sub-PCA was fitted on the level model's leftovers).
  */
@@ -67,7 +83,9 @@
 #include "core/sort.h"
 #include "core/ts/ts_analog.h"
 #include "core/ts/ts_context.h"
+#include "core/ts/ts_discord.h"
 #include "core/ts/ts_model.h"
+#include "core/ts/ts_seasonal.h"
 #include "core/ts/ts_shape.h"
 #include "core/ts/ts_shape_pca.h"
 
@@ -173,13 +191,15 @@ static enum
 	SCORE_SUBPCA, SCORE_ANOMALY_SUBPCA, SCORE_NNPCA, SCORE_ANOMALY_BOTH,
 	SCORE_ANALOG, SCORE_POINT_ANALOG, SCORE_ANOMALY_ANALOG,
 	SCORE_SHAPE2, SCORE_ANOMALY_SHAPE2,
-	SCORE_RAW, SCORE_ANOMALY_RAW, SCORE_ZM, SCORE_ANOMALY_ZM, SCORE_ANOMALY_ZM_SHAPE
+	SCORE_RAW, SCORE_ANOMALY_RAW, SCORE_ZM, SCORE_ANOMALY_ZM, SCORE_ANOMALY_ZM_SHAPE,
+	SCORE_DISCORD, SCORE_ANOMALY_DISCORD
 }			score_mode;
 static const char *const score_names[] = {"point", "anomaly", "shape", "shift", "pointshape",
 	"subpca", "anomaly_subpca", "nnpca", "anomaly_both",
 	"analog", "point_analog", "anomaly_analog",
 	"shape2", "anomaly_shape2",
-"raw", "anomaly_raw", "zm", "anomaly_zm", "anomaly_zm_shape"};
+"raw", "anomaly_raw", "zm", "anomaly_zm", "anomaly_zm_shape",
+"discord", "anomaly_discord"};
 static an_point *scratch;
 /* Sub-PCA beside the current model (modes from SCORE_SUBPCA on), its share, fits and their time */
 static an_ts_shape_pca *pca;
@@ -193,6 +213,20 @@ static size_t pca_fits;
 #define IS_ANALOG_MODE(mo) ((mo) >= SCORE_ANALOG && (mo) <= SCORE_ANOMALY_ANALOG)
 #define IS_SHAPE2_MODE(mo) ((mo) == SCORE_SHAPE2 || (mo) == SCORE_ANOMALY_SHAPE2)
 #define IS_RAW_MODE(mo) ((mo) >= SCORE_RAW && (mo) <= SCORE_ANOMALY_ZM_SHAPE)
+#define IS_DISCORD_MODE(mo) ((mo) == SCORE_DISCORD || (mo) == SCORE_ANOMALY_DISCORD)
+
+/*
+ * The discord distances of the rows [disc_lo, disc_hi) of the series being
+ * scored (NAN: no window ends there), and the edge of the current fit; the
+ * joins' count and time.
+ */
+static double *disc_dist,
+			disc_edge = NAN,
+			disc_seconds;
+static size_t disc_lo,
+			disc_hi,
+			disc_joins;
+static bool disc_acf;			/* DISCORD_ACF=1 */
 
 /*
  * The method of analogues (ts_analog.h) beside the model, on the same rows:
@@ -500,6 +534,76 @@ window_score(const series *s, size_t i)
 	return NAN;
 }
 
+/* the discord's window: the model's shape window, else what an_ts_shape_window gives for it */
+static size_t
+discord_window(const an_ts_model *m, const double *v, size_t n)
+{
+	double		period = 0;
+	an_shape_source source;
+
+	if (disc_acf)
+		return an_ts_shape_window(v, n, 0, 0, &source);
+	if (m->shape != NULL)
+		return m->shape->w;
+	if (m->seasonal && m->interval_us > 0)
+		for (int j = 0; j < m->seasonal->nseasons; j++)
+		{
+			double		p = (double) m->seasonal->season[j].period_us / (double) m->interval_us;
+
+			if (period == 0 || p < period)
+				period = p;
+		}
+	return an_ts_shape_window(v, n, (size_t) (opt.window > 0 ? opt.window : 0), period, &source);
+}
+
+/*
+ * The discord distances of the rows [lo, hi) of test (the windows ending
+ * there) against the training rows [from, to) of train, and the edge, into
+ * disc_dist and disc_edge.  same: train and test are one series, so that
+ * overlapping windows are not compared.
+ */
+static void
+discord_prepare(const an_ts_model *m, const series *train, size_t from, size_t to, const series *test,
+				size_t lo, size_t hi, bool same, const char *name)
+{
+	const double *a = train->v + from;
+	size_t		na = to - from,
+				w,
+				b0;
+	double		floor = 0,
+			   *d;
+	struct timespec t0,
+				t1;
+
+	free(disc_dist);
+	disc_dist = malloc((hi - lo + 1) * sizeof(double));
+	disc_lo = lo;
+	disc_hi = hi;
+	disc_edge = NAN;
+	for (size_t i = lo; i < hi; i++)
+		disc_dist[i - lo] = NAN;
+	if (m == NULL || na == 0 || hi <= lo)
+		return;
+	w = discord_window(m, a, na);
+	b0 = lo + 1 >= w ? lo + 1 - w : 0;
+	if (w < AN_DISCORD_MIN_WINDOW || w > na || hi - b0 < w)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	d = malloc((hi - b0) * sizeof(double));
+	if (an_ts_discord_floor(a, na, w, &floor) != AN_OK ||
+		an_ts_discord_edge(a, na, w, floor, &disc_edge) != AN_OK ||
+		an_ts_discord_join(a, na, test->v + b0, hi - b0, w, floor, same ? (int64_t) b0 - (int64_t) from : 0,
+						   same ? w : 0, d) != AN_OK)
+		fprintf(stderr, "%s: discord of rows %zu..%zu failed\n", name, lo, hi);
+	else
+		for (size_t i = (lo > b0 + w - 1 ? lo : b0 + w - 1); i < hi; i++)
+			disc_dist[i - lo] = d[i + 1 - w - b0];
+	free(d);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	disc_seconds += (double) (t1.tv_sec - t0.tv_sec) + 1e-9 * (double) (t1.tv_nsec - t0.tv_nsec);
+	disc_joins++;
+}
+
 /* ts_fit over rows [from, to) of s; NULL if the fit fails (reported on stderr). */
 static an_ts_model *
 fit(const series *s, size_t from, size_t to, const char *name)
@@ -613,9 +717,17 @@ emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_t
 		if (score_mode == SCORE_ANOMALY_ZM_SHAPE)
 			score = fmax(score, a.shape_score);
 	}
+	if (IS_DISCORD_MODE(score_mode))
+	{
+		double		dd = i >= disc_lo && i < disc_hi ? disc_dist[i - disc_lo] : NAN;
+
+		score = score_mode == SCORE_DISCORD ? dd : fmax(a.score, dd / disc_edge);
+	}
 	if (isnan(score))
 		score = 0;
 	flag = score_mode == SCORE_ANOMALY ? a.is_anomaly : score > 1;
+	if (score_mode == SCORE_DISCORD)
+		flag = score > disc_edge;
 	printf("%s,%zu,%d,%.17g,%d\n", name, i, s->label[i], score, flag ? 1 : 0);
 }
 
@@ -646,6 +758,9 @@ replay_once(const char *name, const series *train, const series *test)
 		start = (size_t) floor(0.2 * (double) test->n);
 		m = fit(test, 0, start, name);
 	}
+	if (IS_DISCORD_MODE(score_mode))
+		discord_prepare(m, train ? train : test, 0, train ? train->n : start, test, start, test->n, train == NULL,
+						name);
 	{
 		an_ts_context *c = context_for(m);
 		an_ts_anomaly a;
@@ -679,6 +794,10 @@ replay_scheduled(const char *name, const series *test)
 	{
 		an_ts_model *m = s > 0 ? fit(test, s > W_ROWS ? s - W_ROWS : 0, s, name) : NULL;
 		an_ts_context *c = context_for(m);
+
+		if (IS_DISCORD_MODE(score_mode))
+			discord_prepare(m, test, s > W_ROWS ? s - W_ROWS : 0, s, test, s,
+							s + R_ROWS < test->n ? s + R_ROWS : test->n, true, name);
 
 		/* as a detector would: the w - 1 rows before the block are context */
 		if (c && c->w > 0)
@@ -780,6 +899,8 @@ main(int argc, char **argv)
 		shape_level = strtod(getenv("SHAPE_LEVEL"), NULL);
 	if (getenv("SHAPE_FRACTION"))
 		shape_fraction = strtod(getenv("SHAPE_FRACTION"), NULL);
+	if (getenv("DISCORD_ACF"))
+		disc_acf = atoi(getenv("DISCORD_ACF")) != 0;
 	if (getenv("PCA_VARIANCE"))
 		pca_variance = strtod(getenv("PCA_VARIANCE"), NULL);
 	an_ts_options_default(&opt);
@@ -839,6 +960,10 @@ main(int argc, char **argv)
 	an_ts_analog_free(analog);
 	an_ts_shape_free(shape2);
 	raw_free(raw);
+	free(disc_dist);
+	if (disc_joins > 0)
+		fprintf(stderr, "discord: %zu joins (with the floor and the edge's self-join), %.3f s\n", disc_joins,
+				disc_seconds);
 	if (pca_fits > 0)
 		fprintf(stderr, "Sub-PCA: %zu fits, %.3f s, %.2f ms a fit, at most %.1f ms\n", pca_fits, pca_seconds,
 				1e3 * pca_seconds / (double) pca_fits, 1e3 * pca_max_seconds);

@@ -12,6 +12,8 @@
 #                                                     ts_score (also shape, shift, pointshape: its parts)
 #   SCORE=subpca test/bench/accuracy/run.sh shape=true    Sub-PCA beside the model (also anomaly_subpca,
 #                                                     nnpca, anomaly_both; PCA_VARIANCE=f: replay.c)
+#   SCORE=discord test/bench/accuracy/run.sh shape=true   the plain discord of issue 15 (exact AB-join
+#                                                     to all training windows; also anomaly_discord)
 # Prints tsad_metrics.py's per-collection table for each protocol, then the
 # NAB scores.  The CSVs are series,i,label,score,flag (series = collection/name).
 set -euo pipefail
