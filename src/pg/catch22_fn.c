@@ -224,23 +224,33 @@ catch22_agg_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(pc);
 }
 
+static bool
+c22_empty(const void *s)
+{
+	return ((const PointCollector *) s)->npoints == 0;
+}
+
+/* append the second state's points to the first */
+static void *
+c22_merge(const AggCombineKind *kind, void *a, const void *b, MemoryContext cxt)
+{
+	PointCollector *s1 = a != NULL ? a : MemoryContextAllocZero(cxt, sizeof(PointCollector));
+	const PointCollector *s2 = b;
+
+	if (s2->npoints > AN_CATCH22_MAX_N - s1->npoints)
+		too_many_rows();
+	pc_append(s1, cxt, s2, "catch22");
+	return s1;
+}
+
+static const AggCombineKind c22_combine = {c22_empty, c22_merge};
+
 PG_FUNCTION_INFO_V1(catch22_agg_combine);
 /* combine: append the second state's points to the first */
 Datum
 catch22_agg_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_context_or_error(fcinfo, __func__);
-	PointCollector *s1 = PG_GETARG_STATE(0, PointCollector);
-	PointCollector *s2 = PG_GETARG_STATE(1, PointCollector);
-
-	if (s2 == NULL || s2->npoints == 0)
-		PG_RETURN_STATE(s1);
-	if (s1 == NULL)
-		s1 = MemoryContextAllocZero(aggcontext, sizeof(PointCollector));
-	if (s2->npoints > AN_CATCH22_MAX_N - s1->npoints)
-		too_many_rows();
-	pc_append(s1, aggcontext, s2, "catch22");
-	PG_RETURN_POINTER(s1);
+	return agg_combine(fcinfo, __func__, &c22_combine);
 }
 
 PG_FUNCTION_INFO_V1(catch22_agg_serialize);

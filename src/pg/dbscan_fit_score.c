@@ -17,6 +17,7 @@
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
 
 #include "core/dbscan/dbscan.h"
@@ -97,32 +98,54 @@ dbscan_fit_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
+static void
+reserve_rows(void *s, MemoryContext cxt, int64 more)
+{
+	dbscan_fit_reserve(s, cxt, more);
+}
+
+static void
+copy_params(void *dst, const void *src)
+{
+	dbscan_agg_state *to = dst;
+	const dbscan_agg_state *from = src;
+
+	to->eps = from->eps;
+	to->min_points = from->min_points;
+	to->standardize = from->standardize;
+}
+
+/* States made with other parameters: name both sets when merging two-level states. */
+static void
+check_params(const void *s, const void *other, bool merging)
+{
+	const dbscan_agg_state *a = s;
+	const dbscan_agg_state *b = other;
+
+	if (b->eps == a->eps && b->min_points == a->min_points && b->standardize == a->standardize)
+		return;
+	if (!merging)
+		report_varying_parameters("eps, min_points and standardize", NULL);
+	ereport(ERROR,
+			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			errmsg("eps, min_points and standardize must be the same for every row of a group"),
+			errdetail("A state has eps %s, min_points %lld, standardize %s; the first had eps %s, min_points %lld, standardize %s.",
+					  float8out_internal(b->eps), (long long) b->min_points, b->standardize ? "true" : "false",
+					  float8out_internal(a->eps), (long long) a->min_points, a->standardize ? "true" : "false"),
+			errhint("Merge only states made with the same eps, min_points and standardize."));
+}
+
+const RowStateKind dbscan_row_state = {
+	{row_state_empty, row_state_merge},
+	"dbscan_fit", sizeof(dbscan_agg_state), AN_DBSCAN_MAX_DIMS, AN_DBSCAN_MAX_POINTS,
+	reserve_rows, copy_params, check_params
+};
+
 PG_FUNCTION_INFO_V1(dbscan_fit_combine);
 Datum
 dbscan_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
-	dbscan_agg_state *a = PG_GETARG_STATE(0, dbscan_agg_state);
-	dbscan_agg_state *b = PG_GETARG_STATE(1, dbscan_agg_state);
-	dbscan_agg_state *r;
-
-	if (b == NULL || b->rows.n == 0)
-		PG_RETURN_STATE(a);
-	if (a == NULL || a->rows.n == 0)
-	{
-		/* copy into the aggregate context: b may live elsewhere */
-		r = new_state(aggcxt);
-		*r = *b;
-		r->rows = (RowBuffer) {.d = b->rows.d};
-	}
-	else
-	{
-		r = a;
-		check_same(r, b->rows.d, b->eps, b->min_points, b->standardize);
-	}
-	dbscan_fit_reserve(r, aggcxt, b->rows.n);
-	row_buffer_append(&r->rows, &b->rows);
-	PG_RETURN_POINTER(r);
+	return agg_combine(fcinfo, __func__, &dbscan_row_state.combine);
 }
 
 PG_FUNCTION_INFO_V1(dbscan_fit_serial);
@@ -149,7 +172,6 @@ dbscan_fit_deserial(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
 	StringInfoData buf;
 	dbscan_agg_state *s;
-	int64		n;
 
 	state_buffer_init(&buf, raw);
 	s = new_state(aggcxt);
@@ -157,18 +179,7 @@ dbscan_fit_deserial(PG_FUNCTION_ARGS)
 	s->eps = pq_getmsgfloat8(&buf);
 	s->min_points = pq_getmsgint64(&buf);
 	s->standardize = pq_getmsgbyte(&buf) != 0;
-	n = pq_getmsgint64(&buf);
-	if (s->rows.d < 0 || s->rows.d > AN_DBSCAN_MAX_DIMS || n < 0 || (uint64) n > AN_DBSCAN_MAX_POINTS ||
-		(s->rows.d == 0 && n != 0) ||
-		(uint64) (buf.len - buf.cursor) != (uint64) n * (uint64) s->rows.d * 8)
-		report_bad_state("dbscan_fit");
-	if (n > 0)
-	{
-		dbscan_fit_reserve(s, aggcxt, n);
-		if (!row_buffer_receive(&buf, &s->rows, n))
-			report_bad_state("dbscan_fit");
-	}
-	pq_getmsgend(&buf);
+	row_state_receive(&dbscan_row_state, s, &buf, true, aggcxt);
 	PG_RETURN_POINTER(s);
 }
 

@@ -16,7 +16,6 @@
 
 #include "fmgr.h"
 #include "utils/array.h"
-#include "utils/float.h"
 
 #include "core/state/dbscan_state.h"
 #include "pg/agg_support.h"
@@ -40,19 +39,6 @@ dbscan_fit_state_final(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(row_buffer_state_result(st, out, len, &s->rows, "dbscan_fit_state"));
 }
 
-/* States made with other parameters: name both sets. */
-static void
-report_other_parameters(const an_dbscan_state *vs, const dbscan_agg_state *s)
-{
-	ereport(ERROR,
-			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			errmsg("eps, min_points and standardize must be the same for every row of a group"),
-			errdetail("A state has eps %s, min_points %lld, standardize %s; the first had eps %s, min_points %lld, standardize %s.",
-					  float8out_internal(vs->eps), (long long) vs->min_points, vs->standardize ? "true" : "false",
-					  float8out_internal(s->eps), (long long) s->min_points, s->standardize ? "true" : "false"),
-			errhint("Merge only states made with the same eps, min_points and standardize."));
-}
-
 PG_FUNCTION_INFO_V1(dbscan_fit_merge_transition);
 /* transition of dbscan_fit_merge and dbscan_fit_state(bytea): validate a state and add its rows */
 Datum
@@ -63,28 +49,17 @@ dbscan_fit_merge_transition(PG_FUNCTION_ARGS)
 	const uint8_t *buf;
 	size_t		len;
 	an_dbscan_state vs;
+	dbscan_agg_state like = {0};
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_STATE(s);
 	buf = bytea_arg_bytes(fcinfo, 1, &len);
 	report_state_status(an_dbscan_state_open(buf, len, &vs), buf, len, "dbscan_fit_merge", "dbscan_fit_state");
-
-	if (s == NULL)
-	{
-		s = MemoryContextAllocZero(aggcxt, sizeof(dbscan_agg_state));
-		s->rows.d = (int32) vs.d;
-		s->eps = vs.eps;
-		s->min_points = vs.min_points;
-		s->standardize = vs.standardize;
-	}
-	else
-	{
-		if ((int32) vs.d != s->rows.d)
-			dbscan_report_length_mismatch((int) vs.d, s->rows.d, 0);
-		if (vs.eps != s->eps || vs.min_points != s->min_points || vs.standardize != s->standardize)
-			report_other_parameters(&vs, s);
-	}
-	dbscan_fit_reserve(s, aggcxt, (int64) vs.n);
+	like.rows.d = (int32) vs.d;
+	like.eps = vs.eps;
+	like.min_points = vs.min_points;
+	like.standardize = vs.standardize;
+	s = row_state_join(&dbscan_row_state, s, &like, true, (int64) vs.n, aggcxt);
 	row_buffer_append_encoded(&s->rows, vs.rows, vs.n);
 	PG_RETURN_POINTER(s);
 }

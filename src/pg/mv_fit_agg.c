@@ -227,35 +227,37 @@ mv_fit_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
+static void
+reserve_rows(void *s, MemoryContext cxt, int64 more)
+{
+	mv_fit_reserve(s, cxt, more);
+}
+
+static void
+copy_params(void *dst, const void *src)
+{
+	((mv_state *) dst)->opt = ((const mv_state *) src)->opt;
+}
+
+static void
+check_params(const void *s, const void *other, bool merging)
+{
+	if (!mv_same_options(&((const mv_state *) other)->opt, &((const mv_state *) s)->opt))
+		report_varying_parameters("mv_fit options", merging ? "Merge only states made with the same options." :
+								  "Pass the same options on every row of a group.");
+}
+
+const RowStateKind mv_row_state = {
+	{row_state_empty, row_state_merge},
+	"mv_fit", sizeof(mv_state), AN_MV_MAX_DIMS, AN_MV_MAX_ROWS,
+	reserve_rows, copy_params, check_params
+};
+
 PG_FUNCTION_INFO_V1(mv_fit_combine);
 Datum
 mv_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
-	mv_state   *a = PG_GETARG_STATE(0, mv_state);
-	mv_state   *b = PG_GETARG_STATE(1, mv_state);
-	mv_state   *r;
-
-	if (b == NULL || b->rows.n == 0)
-		PG_RETURN_STATE(a);
-	if (a == NULL || a->rows.n == 0)
-	{
-		/* copy into the aggregate context: b may live elsewhere */
-		r = MemoryContextAllocZero(aggcxt, sizeof(mv_state));
-		r->rows.d = b->rows.d;
-		r->opt = b->opt;
-	}
-	else
-	{
-		r = a;
-		if (b->rows.d != r->rows.d)
-			dbscan_report_length_mismatch(b->rows.d, r->rows.d, 0);
-		if (!mv_same_options(&b->opt, &r->opt))
-			report_varying_parameters("mv_fit options", "Pass the same options on every row of a group.");
-	}
-	mv_fit_reserve(r, aggcxt, b->rows.n);
-	row_buffer_append(&r->rows, &b->rows);
-	PG_RETURN_POINTER(r);
+	return agg_combine(fcinfo, __func__, &mv_row_state.combine);
 }
 
 PG_FUNCTION_INFO_V1(mv_fit_serial);
@@ -286,7 +288,6 @@ mv_fit_deserial(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
 	StringInfoData buf;
 	mv_state   *s;
-	int64		n;
 	char		err[128];
 
 	state_buffer_init(&buf, raw);
@@ -299,18 +300,7 @@ mv_fit_deserial(PG_FUNCTION_ARGS)
 	s->opt.components = pq_getmsgfloat8(&buf);
 	s->opt.min_components = pq_getmsgfloat8(&buf);
 	s->opt.reg_covar = pq_getmsgfloat8(&buf);
-	n = pq_getmsgint64(&buf);
-	if (s->rows.d < 0 || s->rows.d > AN_MV_MAX_DIMS || n < 0 || (uint64) n > AN_MV_MAX_ROWS ||
-		(s->rows.d == 0 && n != 0) || an_mv_options_check(&s->opt, err, sizeof(err)) != AN_OK ||
-		(uint64) (buf.len - buf.cursor) != (uint64) n * (uint64) s->rows.d * 8)
-		report_bad_state("mv_fit");
-	if (n > 0)
-	{
-		mv_fit_reserve(s, aggcxt, n);
-		if (!row_buffer_receive(&buf, &s->rows, n))
-			report_bad_state("mv_fit");
-	}
-	pq_getmsgend(&buf);
+	row_state_receive(&mv_row_state, s, &buf, an_mv_options_check(&s->opt, err, sizeof(err)) == AN_OK, aggcxt);
 	PG_RETURN_POINTER(s);
 }
 

@@ -48,6 +48,7 @@ mv_fit_merge_transition(PG_FUNCTION_ARGS)
 	const uint8_t *buf;
 	size_t		len;
 	an_vector_state vs;
+	mv_state	like = {0};
 	an_status	st;
 
 	if (PG_ARGISNULL(1))
@@ -56,20 +57,9 @@ mv_fit_merge_transition(PG_FUNCTION_ARGS)
 	st = an_vector_state_open(buf, len, &vs);
 	report_state_status(st, buf, len, "mv_fit_merge", "mv_fit_state");
 
-	if (s == NULL)
-	{
-		s = MemoryContextAllocZero(aggcxt, sizeof(mv_state));
-		s->rows.d = (int32) vs.d;
-		s->opt = vs.opt;
-	}
-	else
-	{
-		if ((int32) vs.d != s->rows.d)
-			dbscan_report_length_mismatch((int) vs.d, s->rows.d, 0);
-		if (!mv_same_options(&vs.opt, &s->opt))
-			report_varying_parameters("mv_fit options", "Merge only states made with the same options.");
-	}
-	mv_fit_reserve(s, aggcxt, (int64) vs.n);
+	like.rows.d = (int32) vs.d;
+	like.opt = vs.opt;
+	s = row_state_join(&mv_row_state, s, &like, true, (int64) vs.n, aggcxt);
 	row_buffer_append_encoded(&s->rows, vs.rows, vs.n);
 	PG_RETURN_POINTER(s);
 }

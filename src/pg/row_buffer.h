@@ -11,6 +11,7 @@
 #include "lib/stringinfo.h"
 
 #include "core/core.h"
+#include "pg/agg_support.h"
 
 typedef struct RowBuffer
 {
@@ -54,5 +55,53 @@ bool		row_buffer_receive(StringInfo buf, RowBuffer *rb, int64 n);
  */
 bytea	   *row_buffer_state_result(an_status st, uint8_t *out, size_t len, const RowBuffer *rb,
 									const char *fname);
+
+/*
+ * What the steps shared by the states of rows and parameters (dbscan_fit's,
+ * mv_fit's) need to know of a kind.  Its state struct starts with its
+ * RowBuffer.
+ */
+typedef struct RowStateKind
+{
+	AggCombineKind combine;		/* first: {row_state_empty, row_state_merge} */
+	const char *fname;			/* the aggregate, in errors */
+	Size		size;			/* of the state struct */
+	int32		max_d;			/* the most features a row has */
+	int64		max_rows;
+	/* Make room for more rows of s (rows.d set); an error past the limits. */
+	void		(*reserve) (void *s, MemoryContext cxt, int64 more);
+	/* Copy the parameters (all but the rows) of src into the new dst. */
+	void		(*copy_params) (void *dst, const void *src);
+
+	/*
+	 * An error unless other has s's parameters; merging: other stands for a
+	 * state of the two-level form, else for a partial state of a worker.
+	 */
+	void		(*check_params) (const void *s, const void *other, bool merging);
+} RowStateKind;
+
+/*
+ * The state to which rows like those of like are added: s, or a new state
+ * in cxt with like's parameters and d when s is NULL or empty; an error
+ * unless both have the same d and parameters (merging as for
+ * check_params).  Room is made for more rows.
+ */
+void	   *row_state_join(const RowStateKind *kind, void *s, const void *like, bool merging, int64 more,
+						   MemoryContext cxt);
+
+/* Whether state s (of any RowStateKind) has no rows (AggCombineKind.empty). */
+bool		row_state_empty(const void *s);
+
+/* AggCombineKind.merge for states of the RowStateKind that combine opens. */
+void	   *row_state_merge(const AggCombineKind *combine, void *a, const void *b, MemoryContext cxt);
+
+/*
+ * A deserial function's tail: the rows (as row_buffer_send wrote them) of
+ * the new state s, whose d and parameters were read, into s.  An error for
+ * a bad state: d or the row count out of kind's range, params_ok false,
+ * other than n rows' bytes left or a value not finite.
+ */
+void		row_state_receive(const RowStateKind *kind, void *s, StringInfo buf, bool params_ok,
+							  MemoryContext cxt);
 
 #endif
