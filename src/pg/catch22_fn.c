@@ -98,34 +98,13 @@ compute_array(FunctionCallInfo fcinfo, const char *fname, const double *y, size_
 	return construct_array(elems, count, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
-/* The float8 values of a one-dimensional array without NULLs. */
-static const double *
-array_values(const char *fname, ArrayType *arr, size_t *n)
-{
-	int			nitems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-
-	if (ARR_NDIM(arr) > 1)
-		report_not_one_dimensional(psprintf("%s input", fname), "The array", ARR_NDIM(arr));
-	if (ARR_HASNULL(arr))
-	{
-		bits8	   *bitmap = ARR_NULLBITMAP(arr);
-
-		for (int i = 0; i < nitems; i++)
-			if (!(bitmap[i / 8] & (1 << (i % 8))))
-				report_null_element(psprintf("%s input", fname), psprintf("Element %d", i + 1),
-									"Remove NULLs with array_remove(series, NULL), or use the aggregate form, which skips rows with NULLs.");
-	}
-	*n = (size_t) nitems;
-	return (const double *) ARR_DATA_PTR(arr);
-}
-
 /* The first count features of the float8[] argument. */
 static Datum
 array_features(FunctionCallInfo fcinfo, const char *fname, int count)
 {
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
 	size_t		n;
-	const double *y = array_values(fname, arr, &n);
+	const double *y = series_array_values(arr, fname, &n);
 
 	PG_RETURN_ARRAYTYPE_P(compute_array(fcinfo, fname, y, n, count));
 }

@@ -27,6 +27,7 @@
 #include "pg/dbscan_common.h"
 #include "pg/error_report.h"
 #include "pg/mv_common.h"
+#include "pg/ts_options_jsonb.h"
 
 
 static void
@@ -51,28 +52,15 @@ mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
-	JsonbIteratorToken tok;
-	char	   *key = NULL;
+	char	   *key;
 	bool		have_threshold = false,
 				have_far = false;
 	char		err[128];
 
 	an_mv_options_default(opt);
-	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("mv_fit options must be a jsonb object"),
-				errhint("For example '{\"false_alarm_rate\": 0.01}'."));
-	it = JsonbIteratorInit(&jb->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	it = options_object_begin(jb, "mv_fit", "{\"false_alarm_rate\": 0.01}");
+	while (options_object_next(&it, &key, &v))
 	{
-		if (tok == WJB_KEY)
-		{
-			key = pnstrdup(v.val.string.val, v.val.string.len);
-			continue;
-		}
-		if (tok != WJB_VALUE || key == NULL)
-			continue;
 		if (strcmp(key, "method") == 0)
 		{
 			if (v.type != jbvString)
@@ -124,7 +112,6 @@ mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
 		}
 		else
 			option_error("unknown mv_fit option \"%s\"", key);
-		key = NULL;
 	}
 	if (have_threshold && have_far)
 		ereport(ERROR,

@@ -150,23 +150,12 @@ ts_discords_array(PG_FUNCTION_ARGS)
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
 	int32		window = PG_GETARG_INT32(1),
 				k = PG_GETARG_INT32(2);
-	int			nitems;
+	const double *y;
+	size_t		n;
 
 	check_window_k(window, k);
-	if (ARR_NDIM(arr) > 1)
-		report_not_one_dimensional("ts_discords input", "The array", ARR_NDIM(arr));
-	nitems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-	if (ARR_HASNULL(arr))
-	{
-		bits8	   *bitmap = ARR_NULLBITMAP(arr);
-
-		for (int i = 0; i < nitems; i++)
-			if (!(bitmap[i / 8] & (1 << (i % 8))))
-				report_null_element("ts_discords input", psprintf("Element %d", i + 1),
-									"Remove NULLs with array_remove(series, NULL), or use the aggregate form, which skips rows with NULLs.");
-	}
-	PG_RETURN_ARRAYTYPE_P(discords_array(fcinfo, (const double *) ARR_DATA_PTR(arr), NULL,
-										 (size_t) nitems, window, k));
+	y = series_array_values(arr, FNAME, &n);
+	PG_RETURN_ARRAYTYPE_P(discords_array(fcinfo, y, NULL, n, window, k));
 }
 
 /* ---- aggregate ---- */
