@@ -17,7 +17,6 @@
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/array.h"
-#include "utils/float.h"
 #include "utils/memutils.h"
 
 #include "core/dbscan/dbscan.h"
@@ -97,49 +96,6 @@ dbscan_fit_trans(PG_FUNCTION_ARGS)
 		pfree(copy);
 	PG_RETURN_POINTER(s);
 }
-
-static void
-reserve_rows(void *s, MemoryContext cxt, int64 more)
-{
-	dbscan_fit_reserve(s, cxt, more);
-}
-
-static void
-copy_params(void *dst, const void *src)
-{
-	dbscan_agg_state *to = dst;
-	const dbscan_agg_state *from = src;
-
-	to->eps = from->eps;
-	to->min_points = from->min_points;
-	to->standardize = from->standardize;
-}
-
-/* States made with other parameters: name both sets when merging two-level states. */
-static void
-check_params(const void *s, const void *other, bool merging)
-{
-	const dbscan_agg_state *a = s;
-	const dbscan_agg_state *b = other;
-
-	if (b->eps == a->eps && b->min_points == a->min_points && b->standardize == a->standardize)
-		return;
-	if (!merging)
-		report_varying_parameters("eps, min_points and standardize", NULL);
-	ereport(ERROR,
-			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			errmsg("eps, min_points and standardize must be the same for every row of a group"),
-			errdetail("A state has eps %s, min_points %lld, standardize %s; the first had eps %s, min_points %lld, standardize %s.",
-					  float8out_internal(b->eps), (long long) b->min_points, b->standardize ? "true" : "false",
-					  float8out_internal(a->eps), (long long) a->min_points, a->standardize ? "true" : "false"),
-			errhint("Merge only states made with the same eps, min_points and standardize."));
-}
-
-const RowStateKind dbscan_row_state = {
-	{row_state_empty, row_state_merge},
-	"dbscan_fit", sizeof(dbscan_agg_state), AN_DBSCAN_MAX_DIMS, AN_DBSCAN_MAX_POINTS,
-	reserve_rows, copy_params, check_params
-};
 
 PG_FUNCTION_INFO_V1(dbscan_fit_combine);
 Datum

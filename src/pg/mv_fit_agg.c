@@ -214,32 +214,6 @@ mv_fit_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
-static void
-reserve_rows(void *s, MemoryContext cxt, int64 more)
-{
-	mv_fit_reserve(s, cxt, more);
-}
-
-static void
-copy_params(void *dst, const void *src)
-{
-	((mv_state *) dst)->opt = ((const mv_state *) src)->opt;
-}
-
-static void
-check_params(const void *s, const void *other, bool merging)
-{
-	if (!mv_same_options(&((const mv_state *) other)->opt, &((const mv_state *) s)->opt))
-		report_varying_parameters("mv_fit options", merging ? "Merge only states made with the same options." :
-								  "Pass the same options on every row of a group.");
-}
-
-const RowStateKind mv_row_state = {
-	{row_state_empty, row_state_merge},
-	"mv_fit", sizeof(mv_state), AN_MV_MAX_DIMS, AN_MV_MAX_ROWS,
-	reserve_rows, copy_params, check_params
-};
-
 PG_FUNCTION_INFO_V1(mv_fit_combine);
 Datum
 mv_fit_combine(PG_FUNCTION_ARGS)

@@ -22,20 +22,62 @@
 #include "pg/error_report.h"
 #include "pg/mv_common.h"
 
+static void
+reserve_rows(void *s, MemoryContext cxt, int64 more)
+{
+	mv_fit_reserve(s, cxt, more);
+}
+
+static void
+copy_params(void *dst, const void *src)
+{
+	((mv_state *) dst)->opt = ((const mv_state *) src)->opt;
+}
+
+static void
+check_params(const void *s, const void *other, bool merging)
+{
+	if (!mv_same_options(&((const mv_state *) other)->opt, &((const mv_state *) s)->opt))
+		report_varying_parameters("mv_fit options", merging ? "Merge only states made with the same options." :
+								  "Pass the same options on every row of a group.");
+}
+
+static void
+open_state(const uint8_t *buf, size_t len, void *like, const uint8_t **rows, size_t *n)
+{
+	mv_state   *s = like;
+	an_vector_state vs;
+
+	report_state_status(an_vector_state_open(buf, len, &vs), buf, len, "mv_fit_merge", "mv_fit_state");
+	s->rows.d = (int32) vs.d;
+	s->opt = vs.opt;
+	*rows = vs.rows;
+	*n = vs.n;
+}
+
+/* the vectors (sorted by the writer) and the options */
+static an_status
+write_state(const void *state, uint8_t **out, size_t *out_len)
+{
+	const mv_state *s = state;
+
+	return an_vector_state_write(&s->opt, s->rows.x, (size_t) s->rows.n, (size_t) s->rows.d, out, out_len);
+}
+
+/* mv_fit's states, for its combine function too */
+const RowStateKind mv_row_state = {
+	{row_state_empty, row_state_merge},
+	"mv_fit", sizeof(mv_state), AN_MV_MAX_DIMS, AN_MV_MAX_ROWS,
+	reserve_rows, copy_params, check_params,
+	"mv_fit_state", open_state, write_state
+};
+
 PG_FUNCTION_INFO_V1(mv_fit_state_final);
-/* final function of mv_fit_state: the vectors (sorted by the writer) and the options */
+/* final function of mv_fit_state */
 Datum
 mv_fit_state_final(PG_FUNCTION_ARGS)
 {
-	mv_state   *s = PG_GETARG_STATE(0, mv_state);
-	uint8_t    *out;
-	size_t		len;
-	an_status	st;
-
-	if (s == NULL || s->rows.n == 0)
-		PG_RETURN_NULL();
-	st = an_vector_state_write(&s->opt, s->rows.x, (size_t) s->rows.n, (size_t) s->rows.d, &out, &len);
-	PG_RETURN_BYTEA_P(row_buffer_state_result(st, out, len, &s->rows, "mv_fit_state"));
+	return row_state_final(fcinfo, &mv_row_state);
 }
 
 PG_FUNCTION_INFO_V1(mv_fit_merge_transition);
@@ -43,23 +85,5 @@ PG_FUNCTION_INFO_V1(mv_fit_merge_transition);
 Datum
 mv_fit_merge_transition(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
-	mv_state   *s = PG_GETARG_STATE(0, mv_state);
-	const uint8_t *buf;
-	size_t		len;
-	an_vector_state vs;
-	mv_state	like = {0};
-	an_status	st;
-
-	if (PG_ARGISNULL(1))
-		PG_RETURN_STATE(s);
-	buf = bytea_arg_bytes(fcinfo, 1, &len);
-	st = an_vector_state_open(buf, len, &vs);
-	report_state_status(st, buf, len, "mv_fit_merge", "mv_fit_state");
-
-	like.rows.d = (int32) vs.d;
-	like.opt = vs.opt;
-	s = row_state_join(&mv_row_state, s, &like, true, (int64) vs.n, aggcxt);
-	row_buffer_append_encoded(&s->rows, vs.rows, vs.n);
-	PG_RETURN_POINTER(s);
+	return row_state_merge_transition(fcinfo, __func__, &mv_row_state);
 }

@@ -94,7 +94,13 @@ row_buffer_state_result(an_status st, uint8_t *out, size_t len, const RowBuffer 
 	return bytea_from_core(out, len);
 }
 
-void *
+/*
+ * The state to which rows like those of like are added: s, or a new state
+ * in cxt with like's parameters and d when s is NULL or empty; an error
+ * unless both have the same d and parameters (merging as for
+ * check_params).  Room is made for more rows.
+ */
+static void *
 row_state_join(const RowStateKind *kind, void *s, const void *like, bool merging, int64 more,
 			   MemoryContext cxt)
 {
@@ -150,4 +156,40 @@ row_state_receive(const RowStateKind *kind, void *s, StringInfo buf, bool params
 			report_bad_state(kind->fname);
 	}
 	pq_getmsgend(buf);
+}
+
+Datum
+row_state_final(FunctionCallInfo fcinfo, const RowStateKind *kind)
+{
+	RowBuffer  *s = PG_GETARG_STATE(0, RowBuffer);
+	uint8_t    *out;
+	size_t		len;
+	an_status	st;
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	st = kind->write(s, &out, &len);
+	PG_RETURN_BYTEA_P(row_buffer_state_result(st, out, len, s, kind->state_fname));
+}
+
+Datum
+row_state_merge_transition(FunctionCallInfo fcinfo, const char *support, const RowStateKind *kind)
+{
+	MemoryContext aggcxt = agg_context_or_error(fcinfo, support);
+	void	   *s = PG_GETARG_STATE(0, void);
+	void	   *like;
+	const uint8_t *buf,
+			   *rows;
+	size_t		len,
+				n;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_STATE(s);
+	buf = bytea_arg_bytes(fcinfo, 1, &len);
+	like = palloc0(kind->size);
+	kind->open(buf, len, like, &rows, &n);
+	s = row_state_join(kind, s, like, true, (int64) n, aggcxt);
+	pfree(like);
+	row_buffer_append_encoded((RowBuffer *) s, rows, n);
+	PG_RETURN_POINTER(s);
 }

@@ -1,13 +1,16 @@
 /*
  * row_buffer.h: the feature vectors that the states of dbscan_fit and
  * mv_fit (and of their two-level forms) collect: n rows of d float8 in one
- * array in the aggregate context, grown geometrically (no palloc per row).
+ * array in the aggregate context, grown geometrically (no palloc per row);
+ * and the support functions those two aggregates share around them, given
+ * a RowStateKind for what differs.
  */
 #ifndef ANOMALY_ROW_BUFFER_H
 #define ANOMALY_ROW_BUFFER_H
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 
 #include "core/core.h"
@@ -78,16 +81,19 @@ typedef struct RowStateKind
 	 * state of the two-level form, else for a partial state of a worker.
 	 */
 	void		(*check_params) (const void *s, const void *other, bool merging);
-} RowStateKind;
 
-/*
- * The state to which rows like those of like are added: s, or a new state
- * in cxt with like's parameters and d when s is NULL or empty; an error
- * unless both have the same d and parameters (merging as for
- * check_params).  Room is made for more rows.
- */
-void	   *row_state_join(const RowStateKind *kind, void *s, const void *like, bool merging, int64 more,
-						   MemoryContext cxt);
+	/* The two-level form (<fname>_state, <fname>_merge): */
+	const char *state_fname;	/* "dbscan_fit_state" */
+
+	/*
+	 * Validate the len bytes at buf as a state of the two-level form (an
+	 * error for anything else), set like's d and parameters and view its n
+	 * encoded rows (core/state/row_order.h).
+	 */
+	void		(*open) (const uint8_t *buf, size_t len, void *like, const uint8_t **rows, size_t *n);
+	/* Write the rows and parameters of s as such a state (core status). */
+	an_status	(*write) (const void *s, uint8_t **out, size_t *out_len);
+} RowStateKind;
 
 /* Whether state s (of any RowStateKind) has no rows (AggCombineKind.empty). */
 bool		row_state_empty(const void *s);
@@ -103,5 +109,18 @@ void	   *row_state_merge(const AggCombineKind *combine, void *a, const void *b, 
  */
 void		row_state_receive(const RowStateKind *kind, void *s, StringInfo buf, bool params_ok,
 							  MemoryContext cxt);
+
+/*
+ * The final function of <fname>_state: the state's rows and parameters as
+ * a state of the two-level form, NULL for a group without rows.
+ */
+Datum		row_state_final(FunctionCallInfo fcinfo, const RowStateKind *kind);
+
+/*
+ * The transition of <fname>_merge and <fname>_state(bytea) (support, the C
+ * function): validate a state of the two-level form and add its rows.
+ */
+Datum		row_state_merge_transition(FunctionCallInfo fcinfo, const char *support,
+									   const RowStateKind *kind);
 
 #endif
