@@ -182,7 +182,6 @@ an_vector_state_write(const an_mv_options *opt, const double *x, size_t n, size_
 	an_put_u8(&w, AN_VECTOR_STATE_VERSION);
 	an_state_put_text(&w, text, text_len);
 	an_put_u32(&w, (uint32_t) d);
-	an_put_u64(&w, (uint64_t) n);
 	return an_row_finish_sorted(&w, x, n, d, AN_KIND_MV_FIT_STATE, out, out_len);
 }
 
@@ -195,7 +194,6 @@ an_vector_state_open(const uint8_t *buf, size_t len, an_vector_state *st)
 	uint8_t		version;
 	uint32_t	options_len,
 				d;
-	uint64_t	n;
 	const char *options;
 
 	s = an_state_begin(buf, len, AN_KIND_MV_FIT_STATE, &r, &payload);
@@ -209,19 +207,12 @@ an_vector_state_open(const uint8_t *buf, size_t len, an_vector_state *st)
 	if (s != AN_OK)
 		return s;
 	d = an_get_u32(&r);
-	n = an_get_u64(&r);
-	if (r.status != AN_OK)
-		return r.status;
-	if (d == 0 || d > AN_MV_MAX_DIMS || n == 0 || n > AN_MV_MAX_ROWS)
-		return AN_ECORRUPT;
-	s = an_state_check_records(&r, n, (size_t) d * 8);
+	s = an_row_get_rows(&r, payload, d, true, AN_MV_MAX_DIMS, AN_MV_MAX_ROWS, &st->n, &st->rows);
 	if (s == AN_OK)
 		s = parse_options(options, options_len, &st->opt);
 	if (s != AN_OK)
 		return s;
 	st->d = d;
-	st->n = (size_t) n;
-	st->rows = payload + r.pos;
 	return an_row_check_sorted(st->rows, st->n, st->d);
 }
 
