@@ -198,12 +198,9 @@ dbscan_decode(const uint8 *bytes, Size len, const char *fname)
 	Size		payload_len;
 	const uint8_t *payload = model_open_kind(bytes, len, AN_KIND_DBSCAN, "dbscan", fname, &payload_len);
 	an_dbscan_model *m = palloc0(sizeof(an_dbscan_model));
-	an_status	st = an_dbscan_model_decode(payload, payload_len, m);
 
-	/* the envelope was sound: a payload that does not decode, unless cut short, is corrupt */
-	if (st != AN_OK && st != AN_ENOMEM && st != AN_ETRUNCATED)
-		st = AN_ECORRUPT;
-	report_model_status(st, fname);
+	/* (the DBSCAN payload has no version of its own: never AN_EVERSION) */
+	report_payload_status(an_dbscan_model_decode(payload, payload_len, m), fname);
 	return m;
 }
 
