@@ -60,19 +60,21 @@ check_params(const void *s, const void *other, bool merging)
 			errhint("Merge only states made with the same eps, min_points and standardize."));
 }
 
-static void
-open_state(const uint8_t *buf, size_t len, void *like, const uint8_t **rows, size_t *n)
+static an_status
+open_state(const uint8_t *buf, size_t len, void *like, RowStateView *view)
 {
-	dbscan_agg_state *s = like;
 	an_dbscan_state vs;
+	an_status	st = an_dbscan_state_open(buf, len, &vs);
+	dbscan_agg_state *s = like;
 
-	report_state_status(an_dbscan_state_open(buf, len, &vs), buf, len, "dbscan_fit_merge", "dbscan_fit_state");
-	s->rows.d = (int32) vs.d;
-	s->eps = vs.eps;
-	s->min_points = vs.min_points;
-	s->standardize = vs.standardize;
-	*rows = vs.rows;
-	*n = vs.n;
+	if (st == AN_OK)
+	{
+		s->eps = vs.eps;
+		s->min_points = vs.min_points;
+		s->standardize = vs.standardize;
+		*view = (RowStateView) {vs.d, vs.n, vs.rows};
+	}
+	return st;
 }
 
 /* the vectors (sorted by the writer) and the parameters */
@@ -85,26 +87,8 @@ write_state(const void *state, uint8_t **out, size_t *out_len)
 								 (size_t) s->rows.d, out, out_len);
 }
 
-/* dbscan_fit's states, for its combine function too */
-const RowStateKind dbscan_row_state = {
-	{row_state_empty, row_state_merge},
-	"dbscan_fit", sizeof(dbscan_agg_state), AN_DBSCAN_MAX_DIMS, AN_DBSCAN_MAX_POINTS,
-	reserve_rows, copy_params, check_params,
-	"dbscan_fit_state", open_state, write_state
-};
-
-PG_FUNCTION_INFO_V1(dbscan_fit_state_final);
-/* final function of dbscan_fit_state */
-Datum
-dbscan_fit_state_final(PG_FUNCTION_ARGS)
-{
-	return row_state_final(fcinfo, &dbscan_row_state);
-}
-
-PG_FUNCTION_INFO_V1(dbscan_fit_merge_transition);
-/* transition of dbscan_fit_merge and dbscan_fit_state(bytea): validate a state and add its rows */
-Datum
-dbscan_fit_merge_transition(PG_FUNCTION_ARGS)
-{
-	return row_state_merge_transition(fcinfo, __func__, &dbscan_row_state);
-}
+/*
+ * dbscan_fit's kind of state (for its combine and deserial functions too),
+ * dbscan_fit_state_final and dbscan_fit_merge_transition
+ */
+ROW_STATE_KIND(dbscan_row_state, dbscan_fit, dbscan_agg_state, AN_DBSCAN_MAX_DIMS, AN_DBSCAN_MAX_POINTS);

@@ -42,17 +42,18 @@ check_params(const void *s, const void *other, bool merging)
 								  "Pass the same options on every row of a group.");
 }
 
-static void
-open_state(const uint8_t *buf, size_t len, void *like, const uint8_t **rows, size_t *n)
+static an_status
+open_state(const uint8_t *buf, size_t len, void *like, RowStateView *view)
 {
-	mv_state   *s = like;
 	an_vector_state vs;
+	an_status	st = an_vector_state_open(buf, len, &vs);
 
-	report_state_status(an_vector_state_open(buf, len, &vs), buf, len, "mv_fit_merge", "mv_fit_state");
-	s->rows.d = (int32) vs.d;
-	s->opt = vs.opt;
-	*rows = vs.rows;
-	*n = vs.n;
+	if (st == AN_OK)
+	{
+		((mv_state *) like)->opt = vs.opt;
+		*view = (RowStateView) {vs.d, vs.n, vs.rows};
+	}
+	return st;
 }
 
 /* the vectors (sorted by the writer) and the options */
@@ -64,26 +65,8 @@ write_state(const void *state, uint8_t **out, size_t *out_len)
 	return an_vector_state_write(&s->opt, s->rows.x, (size_t) s->rows.n, (size_t) s->rows.d, out, out_len);
 }
 
-/* mv_fit's states, for its combine function too */
-const RowStateKind mv_row_state = {
-	{row_state_empty, row_state_merge},
-	"mv_fit", sizeof(mv_state), AN_MV_MAX_DIMS, AN_MV_MAX_ROWS,
-	reserve_rows, copy_params, check_params,
-	"mv_fit_state", open_state, write_state
-};
-
-PG_FUNCTION_INFO_V1(mv_fit_state_final);
-/* final function of mv_fit_state */
-Datum
-mv_fit_state_final(PG_FUNCTION_ARGS)
-{
-	return row_state_final(fcinfo, &mv_row_state);
-}
-
-PG_FUNCTION_INFO_V1(mv_fit_merge_transition);
-/* transition of mv_fit_merge and mv_fit_state(bytea): validate a state and add its rows */
-Datum
-mv_fit_merge_transition(PG_FUNCTION_ARGS)
-{
-	return row_state_merge_transition(fcinfo, __func__, &mv_row_state);
-}
+/*
+ * mv_fit's kind of state (for its combine and deserial functions too),
+ * mv_fit_state_final and mv_fit_merge_transition
+ */
+ROW_STATE_KIND(mv_row_state, mv_fit, mv_state, AN_MV_MAX_DIMS, AN_MV_MAX_ROWS);

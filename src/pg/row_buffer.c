@@ -177,19 +177,19 @@ row_state_merge_transition(FunctionCallInfo fcinfo, const char *support, const R
 {
 	MemoryContext aggcxt = agg_context_or_error(fcinfo, support);
 	void	   *s = PG_GETARG_STATE(0, void);
-	void	   *like;
-	const uint8_t *buf,
-			   *rows;
-	size_t		len,
-				n;
+	RowBuffer  *like;
+	RowStateView view;
+	const uint8_t *buf;
+	size_t		len;
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_STATE(s);
 	buf = bytea_arg_bytes(fcinfo, 1, &len);
 	like = palloc0(kind->size);
-	kind->open(buf, len, like, &rows, &n);
-	s = row_state_join(kind, s, like, true, (int64) n, aggcxt);
+	report_state_status(kind->open(buf, len, like, &view), buf, len, kind->merge_fname, kind->state_fname);
+	like->d = (int32) view.d;
+	s = row_state_join(kind, s, like, true, (int64) view.n, aggcxt);
 	pfree(like);
-	row_buffer_append_encoded((RowBuffer *) s, rows, n);
+	row_buffer_append_encoded((RowBuffer *) s, view.rows, view.n);
 	PG_RETURN_POINTER(s);
 }

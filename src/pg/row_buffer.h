@@ -59,6 +59,14 @@ bool		row_buffer_receive(StringInfo buf, RowBuffer *rb, int64 n);
 bytea	   *row_buffer_state_result(an_status st, uint8_t *out, size_t len, const RowBuffer *rb,
 									const char *fname);
 
+/* The rows of a validated state of the two-level form, in its bytes. */
+typedef struct RowStateView
+{
+	size_t		d;
+	size_t		n;
+	const uint8_t *rows;		/* n * d encoded f64 (core/state/row_order.h) */
+} RowStateView;
+
 /*
  * What the steps shared by the states of rows and parameters (dbscan_fit's,
  * mv_fit's) need to know of a kind.  Its state struct starts with its
@@ -82,15 +90,16 @@ typedef struct RowStateKind
 	 */
 	void		(*check_params) (const void *s, const void *other, bool merging);
 
-	/* The two-level form (<fname>_state, <fname>_merge): */
+	/* The two-level form: */
 	const char *state_fname;	/* "dbscan_fit_state" */
+	const char *merge_fname;	/* "dbscan_fit_merge" */
 
 	/*
-	 * Validate the len bytes at buf as a state of the two-level form (an
-	 * error for anything else), set like's d and parameters and view its n
-	 * encoded rows (core/state/row_order.h).
+	 * Validate the len bytes at buf as a state of the two-level form (the
+	 * core reader's status); on AN_OK set like's parameters and view its
+	 * rows.
 	 */
-	void		(*open) (const uint8_t *buf, size_t len, void *like, const uint8_t **rows, size_t *n);
+	an_status	(*open) (const uint8_t *buf, size_t len, void *like, RowStateView *view);
 	/* Write the rows and parameters of s as such a state (core status). */
 	an_status	(*write) (const void *s, uint8_t **out, size_t *out_len);
 } RowStateKind;
@@ -122,5 +131,35 @@ Datum		row_state_final(FunctionCallInfo fcinfo, const RowStateKind *kind);
  */
 Datum		row_state_merge_transition(FunctionCallInfo fcinfo, const char *support,
 									   const RowStateKind *kind);
+
+/*
+ * Define kind, the RowStateKind of aggregate name (dbscan_fit, mv_fit) whose
+ * state is a state_type, from the static functions of the file that uses
+ * this: reserve_rows, copy_params and check_params for the one-level form,
+ * open_state and write_state for the two-level form; and the C functions
+ * of the two-level form, which row_state_final and
+ * row_state_merge_transition are: <name>_state_final and
+ * <name>_merge_transition.
+ */
+#define ROW_STATE_KIND(kind, name, state_type, max_d, max_rows) \
+	const RowStateKind kind = { \
+		{row_state_empty, row_state_merge}, \
+		CppAsString(name), sizeof(state_type), (max_d), (max_rows), \
+		reserve_rows, copy_params, check_params, \
+		CppAsString(name) "_state", CppAsString(name) "_merge", open_state, write_state \
+	}; \
+	PG_FUNCTION_INFO_V1(name##_state_final); \
+	Datum \
+	name##_state_final(PG_FUNCTION_ARGS) \
+	{ \
+		return row_state_final(fcinfo, &(kind)); \
+	} \
+	PG_FUNCTION_INFO_V1(name##_merge_transition); \
+	Datum \
+	name##_merge_transition(PG_FUNCTION_ARGS) \
+	{ \
+		return row_state_merge_transition(fcinfo, __func__, &(kind)); \
+	} \
+	extern int	no_such_variable		/* takes the ';' after the macro, as in fmgr.h */
 
 #endif
