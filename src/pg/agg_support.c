@@ -36,6 +36,18 @@ agg_kind_or_error(FunctionCallInfo fcinfo, const char *fname)
 	return kind;
 }
 
+Datum
+agg_combine(FunctionCallInfo fcinfo, const char *fname, const AggCombineKind *kind)
+{
+	MemoryContext aggcxt = agg_context_or_error(fcinfo, fname);
+	void	   *a = PG_GETARG_STATE(0, void);
+	void	   *b = PG_GETARG_STATE(1, void);
+
+	if (b == NULL || (kind->empty != NULL && kind->empty(b)))
+		PG_RETURN_STATE(a);
+	PG_RETURN_POINTER(kind->merge(kind, a, b, aggcxt));
+}
+
 void
 report_bad_state(const char *fname)
 {

@@ -46,6 +46,33 @@ void		state_buffer_init(StringInfo buf, bytea *raw);
 /* A bytea copy of len bytes that src/core allocated, which are then freed. */
 bytea	   *bytea_from_core(uint8_t *bytes, size_t len);
 
+/*
+ * What the combine function of an aggregate with an internal state does
+ * with two states (agg_combine).
+ */
+typedef struct AggCombineKind
+{
+	/*
+	 * Whether state s (not NULL) holds nothing to add, so that a right-hand
+	 * state like it is skipped; NULL: every right-hand state is added.
+	 */
+	bool		(*empty) (const void *s);
+
+	/*
+	 * Add right-hand state b (not NULL) to a, NULL while there is none yet;
+	 * return the result, in cxt (b may live elsewhere).  Raises the error for
+	 * states made with other parameters or too many rows together.  kind is
+	 * this struct, which may open a larger one.
+	 */
+	void	   *(*merge) (const struct AggCombineKind *kind, void *a, const void *b, MemoryContext cxt);
+} AggCombineKind;
+
+/*
+ * The combine function (fname, the C support function) of an aggregate
+ * whose states kind merges: (state, state) -> state.
+ */
+Datum		agg_combine(FunctionCallInfo fcinfo, const char *fname, const AggCombineKind *kind);
+
 /* Argument n, a transition state of type T, or NULL while there is none yet. */
 #define PG_GETARG_STATE(n, T) (PG_ARGISNULL(n) ? NULL : (T *) PG_GETARG_POINTER(n))
 

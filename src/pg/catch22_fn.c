@@ -98,34 +98,13 @@ compute_array(FunctionCallInfo fcinfo, const char *fname, const double *y, size_
 	return construct_array(elems, count, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
-/* The float8 values of a one-dimensional array without NULLs. */
-static const double *
-array_values(const char *fname, ArrayType *arr, size_t *n)
-{
-	int			nitems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-
-	if (ARR_NDIM(arr) > 1)
-		report_not_one_dimensional(psprintf("%s input", fname), "The array", ARR_NDIM(arr));
-	if (ARR_HASNULL(arr))
-	{
-		bits8	   *bitmap = ARR_NULLBITMAP(arr);
-
-		for (int i = 0; i < nitems; i++)
-			if (!(bitmap[i / 8] & (1 << (i % 8))))
-				report_null_element(psprintf("%s input", fname), psprintf("Element %d", i + 1),
-									"Remove NULLs with array_remove(series, NULL), or use the aggregate form, which skips rows with NULLs.");
-	}
-	*n = (size_t) nitems;
-	return (const double *) ARR_DATA_PTR(arr);
-}
-
 /* The first count features of the float8[] argument. */
 static Datum
 array_features(FunctionCallInfo fcinfo, const char *fname, int count)
 {
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
 	size_t		n;
-	const double *y = array_values(fname, arr, &n);
+	const double *y = series_array_values(arr, fname, &n);
 
 	PG_RETURN_ARRAYTYPE_P(compute_array(fcinfo, fname, y, n, count));
 }
@@ -224,23 +203,33 @@ catch22_agg_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(pc);
 }
 
+static bool
+c22_empty(const void *s)
+{
+	return ((const PointCollector *) s)->npoints == 0;
+}
+
+/* append the second state's points to the first */
+static void *
+c22_merge(const AggCombineKind *kind, void *a, const void *b, MemoryContext cxt)
+{
+	PointCollector *s1 = a != NULL ? a : MemoryContextAllocZero(cxt, sizeof(PointCollector));
+	const PointCollector *s2 = b;
+
+	if (s2->npoints > AN_CATCH22_MAX_N - s1->npoints)
+		too_many_rows();
+	pc_append(s1, cxt, s2, "catch22");
+	return s1;
+}
+
+static const AggCombineKind c22_combine = {c22_empty, c22_merge};
+
 PG_FUNCTION_INFO_V1(catch22_agg_combine);
 /* combine: append the second state's points to the first */
 Datum
 catch22_agg_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_context_or_error(fcinfo, __func__);
-	PointCollector *s1 = PG_GETARG_STATE(0, PointCollector);
-	PointCollector *s2 = PG_GETARG_STATE(1, PointCollector);
-
-	if (s2 == NULL || s2->npoints == 0)
-		PG_RETURN_STATE(s1);
-	if (s1 == NULL)
-		s1 = MemoryContextAllocZero(aggcontext, sizeof(PointCollector));
-	if (s2->npoints > AN_CATCH22_MAX_N - s1->npoints)
-		too_many_rows();
-	pc_append(s1, aggcontext, s2, "catch22");
-	PG_RETURN_POINTER(s1);
+	return agg_combine(fcinfo, __func__, &c22_combine);
 }
 
 PG_FUNCTION_INFO_V1(catch22_agg_serialize);

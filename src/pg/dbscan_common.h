@@ -9,6 +9,8 @@
 
 #include "postgres.h"
 
+#include "utils/array.h"
+
 #include "core/dbscan/dbscan.h"
 #include "pg/row_buffer.h"
 
@@ -18,11 +20,14 @@
  */
 typedef struct dbscan_agg_state
 {
+	RowBuffer	rows;			/* first: a RowStateKind's state */
 	double		eps;
 	int64		min_points;
 	bool		standardize;
-	RowBuffer	rows;
 } dbscan_agg_state;
+
+/* dbscan_fit's kind of state of rows (row_buffer.h). */
+extern const RowStateKind dbscan_row_state;
 
 /* Make room for more rows in s (s->rows.d set); an error above the row limit or memory. */
 void		dbscan_fit_reserve(dbscan_agg_state *s, MemoryContext cxt, int64 more);

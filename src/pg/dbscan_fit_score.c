@@ -101,28 +101,7 @@ PG_FUNCTION_INFO_V1(dbscan_fit_combine);
 Datum
 dbscan_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
-	dbscan_agg_state *a = PG_GETARG_STATE(0, dbscan_agg_state);
-	dbscan_agg_state *b = PG_GETARG_STATE(1, dbscan_agg_state);
-	dbscan_agg_state *r;
-
-	if (b == NULL || b->rows.n == 0)
-		PG_RETURN_STATE(a);
-	if (a == NULL || a->rows.n == 0)
-	{
-		/* copy into the aggregate context: b may live elsewhere */
-		r = new_state(aggcxt);
-		*r = *b;
-		r->rows = (RowBuffer) {.d = b->rows.d};
-	}
-	else
-	{
-		r = a;
-		check_same(r, b->rows.d, b->eps, b->min_points, b->standardize);
-	}
-	dbscan_fit_reserve(r, aggcxt, b->rows.n);
-	row_buffer_append(&r->rows, &b->rows);
-	PG_RETURN_POINTER(r);
+	return agg_combine(fcinfo, __func__, &dbscan_row_state.combine);
 }
 
 PG_FUNCTION_INFO_V1(dbscan_fit_serial);
@@ -149,7 +128,6 @@ dbscan_fit_deserial(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
 	StringInfoData buf;
 	dbscan_agg_state *s;
-	int64		n;
 
 	state_buffer_init(&buf, raw);
 	s = new_state(aggcxt);
@@ -157,18 +135,7 @@ dbscan_fit_deserial(PG_FUNCTION_ARGS)
 	s->eps = pq_getmsgfloat8(&buf);
 	s->min_points = pq_getmsgint64(&buf);
 	s->standardize = pq_getmsgbyte(&buf) != 0;
-	n = pq_getmsgint64(&buf);
-	if (s->rows.d < 0 || s->rows.d > AN_DBSCAN_MAX_DIMS || n < 0 || (uint64) n > AN_DBSCAN_MAX_POINTS ||
-		(s->rows.d == 0 && n != 0) ||
-		(uint64) (buf.len - buf.cursor) != (uint64) n * (uint64) s->rows.d * 8)
-		report_bad_state("dbscan_fit");
-	if (n > 0)
-	{
-		dbscan_fit_reserve(s, aggcxt, n);
-		if (!row_buffer_receive(&buf, &s->rows, n))
-			report_bad_state("dbscan_fit");
-	}
-	pq_getmsgend(&buf);
+	row_state_receive(&dbscan_row_state, s, &buf, true, aggcxt);
 	PG_RETURN_POINTER(s);
 }
 
@@ -231,12 +198,9 @@ dbscan_decode(const uint8 *bytes, Size len, const char *fname)
 	Size		payload_len;
 	const uint8_t *payload = model_open_kind(bytes, len, AN_KIND_DBSCAN, "dbscan", fname, &payload_len);
 	an_dbscan_model *m = palloc0(sizeof(an_dbscan_model));
-	an_status	st = an_dbscan_model_decode(payload, payload_len, m);
 
-	/* the envelope was sound: a payload that does not decode, unless cut short, is corrupt */
-	if (st != AN_OK && st != AN_ENOMEM && st != AN_ETRUNCATED)
-		st = AN_ECORRUPT;
-	report_model_status(st, fname);
+	/* (the DBSCAN payload has no version of its own: never AN_EVERSION) */
+	report_payload_status(an_dbscan_model_decode(payload, payload_len, m), fname);
 	return m;
 }
 

@@ -23,68 +23,72 @@
 #include "pg/dbscan_common.h"
 #include "pg/error_report.h"
 
-PG_FUNCTION_INFO_V1(dbscan_fit_state_final);
-/* final function of dbscan_fit_state: the vectors (sorted by the writer) and the parameters */
-Datum
-dbscan_fit_state_final(PG_FUNCTION_ARGS)
+static void
+reserve_rows(void *s, MemoryContext cxt, int64 more)
 {
-	dbscan_agg_state *s = PG_GETARG_STATE(0, dbscan_agg_state);
-	uint8_t    *out;
-	size_t		len;
-	an_status	st;
-
-	if (s == NULL || s->rows.n == 0)
-		PG_RETURN_NULL();
-	st = an_dbscan_state_write(s->eps, s->min_points, s->standardize, s->rows.x, (size_t) s->rows.n, (size_t) s->rows.d,
-							   &out, &len);
-	PG_RETURN_BYTEA_P(row_buffer_state_result(st, out, len, &s->rows, "dbscan_fit_state"));
+	dbscan_fit_reserve(s, cxt, more);
 }
 
-/* States made with other parameters: name both sets. */
 static void
-report_other_parameters(const an_dbscan_state *vs, const dbscan_agg_state *s)
+copy_params(void *dst, const void *src)
 {
+	dbscan_agg_state *to = dst;
+	const dbscan_agg_state *from = src;
+
+	to->eps = from->eps;
+	to->min_points = from->min_points;
+	to->standardize = from->standardize;
+}
+
+/* States made with other parameters: name both sets when merging two-level states. */
+static void
+check_params(const void *s, const void *other, bool merging)
+{
+	const dbscan_agg_state *a = s;
+	const dbscan_agg_state *b = other;
+
+	if (b->eps == a->eps && b->min_points == a->min_points && b->standardize == a->standardize)
+		return;
+	if (!merging)
+		report_varying_parameters("eps, min_points and standardize", NULL);
 	ereport(ERROR,
 			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			errmsg("eps, min_points and standardize must be the same for every row of a group"),
 			errdetail("A state has eps %s, min_points %lld, standardize %s; the first had eps %s, min_points %lld, standardize %s.",
-					  float8out_internal(vs->eps), (long long) vs->min_points, vs->standardize ? "true" : "false",
-					  float8out_internal(s->eps), (long long) s->min_points, s->standardize ? "true" : "false"),
+					  float8out_internal(b->eps), (long long) b->min_points, b->standardize ? "true" : "false",
+					  float8out_internal(a->eps), (long long) a->min_points, a->standardize ? "true" : "false"),
 			errhint("Merge only states made with the same eps, min_points and standardize."));
 }
 
-PG_FUNCTION_INFO_V1(dbscan_fit_merge_transition);
-/* transition of dbscan_fit_merge and dbscan_fit_state(bytea): validate a state and add its rows */
-Datum
-dbscan_fit_merge_transition(PG_FUNCTION_ARGS)
+static an_status
+open_state(const uint8_t *buf, size_t len, void *like, RowStateView *view)
 {
-	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
-	dbscan_agg_state *s = PG_GETARG_STATE(0, dbscan_agg_state);
-	const uint8_t *buf;
-	size_t		len;
 	an_dbscan_state vs;
+	an_status	st = an_dbscan_state_open(buf, len, &vs);
+	dbscan_agg_state *s = like;
 
-	if (PG_ARGISNULL(1))
-		PG_RETURN_STATE(s);
-	buf = bytea_arg_bytes(fcinfo, 1, &len);
-	report_state_status(an_dbscan_state_open(buf, len, &vs), buf, len, "dbscan_fit_merge", "dbscan_fit_state");
-
-	if (s == NULL)
+	if (st == AN_OK)
 	{
-		s = MemoryContextAllocZero(aggcxt, sizeof(dbscan_agg_state));
-		s->rows.d = (int32) vs.d;
 		s->eps = vs.eps;
 		s->min_points = vs.min_points;
 		s->standardize = vs.standardize;
+		*view = (RowStateView) {vs.d, vs.n, vs.rows};
 	}
-	else
-	{
-		if ((int32) vs.d != s->rows.d)
-			dbscan_report_length_mismatch((int) vs.d, s->rows.d, 0);
-		if (vs.eps != s->eps || vs.min_points != s->min_points || vs.standardize != s->standardize)
-			report_other_parameters(&vs, s);
-	}
-	dbscan_fit_reserve(s, aggcxt, (int64) vs.n);
-	row_buffer_append_encoded(&s->rows, vs.rows, vs.n);
-	PG_RETURN_POINTER(s);
+	return st;
 }
+
+/* the vectors (sorted by the writer) and the parameters */
+static an_status
+write_state(const void *state, uint8_t **out, size_t *out_len)
+{
+	const dbscan_agg_state *s = state;
+
+	return an_dbscan_state_write(s->eps, s->min_points, s->standardize, s->rows.x, (size_t) s->rows.n,
+								 (size_t) s->rows.d, out, out_len);
+}
+
+/*
+ * dbscan_fit's kind of state (for its combine and deserial functions too),
+ * dbscan_fit_state_final and dbscan_fit_merge_transition
+ */
+ROW_STATE_KIND(dbscan_row_state, dbscan_fit, dbscan_agg_state, AN_DBSCAN_MAX_DIMS, AN_DBSCAN_MAX_POINTS);

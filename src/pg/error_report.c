@@ -171,6 +171,26 @@ report_not_one_dimensional(const char *subject, const char *what, int ndim)
 			errdetail("%s has %d dimensions.", what, ndim));
 }
 
+const double *
+series_array_values(ArrayType *arr, const char *fname, size_t *n)
+{
+	int			nitems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+
+	if (ARR_NDIM(arr) > 1)
+		report_not_one_dimensional(psprintf("%s input", fname), "The array", ARR_NDIM(arr));
+	if (ARR_HASNULL(arr))
+	{
+		bits8	   *bitmap = ARR_NULLBITMAP(arr);
+
+		for (int i = 0; i < nitems; i++)
+			if (!(bitmap[i / 8] & (1 << (i % 8))))
+				report_null_element(psprintf("%s input", fname), psprintf("Element %d", i + 1),
+									"Remove NULLs with array_remove(series, NULL), or use the aggregate form, which skips rows with NULLs.");
+	}
+	*n = (size_t) nitems;
+	return (const double *) ARR_DATA_PTR(arr);
+}
+
 void
 report_varying_parameters(const char *subject, const char *hint)
 {

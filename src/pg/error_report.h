@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "utils/array.h"
 
 #include "core/core.h"
 
@@ -41,6 +42,12 @@ void		report_wrong_kind(const unsigned char *buf, size_t len, const char *fname,
 void		report_nonfinite(const char *subject, const char *what, double value) pg_attribute_noreturn();
 void		report_null_element(const char *subject, const char *what, const char *hint) pg_attribute_noreturn();
 void		report_not_one_dimensional(const char *subject, const char *what, int ndim) pg_attribute_noreturn();
+
+/*
+ * The *n values of arr, a float8[] series given whole to fname (catch22,
+ * ts_discords): an error unless it is one-dimensional without NULLs.
+ */
+const double *series_array_values(ArrayType *arr, const char *fname, size_t *n);
 
 /*
  * Parameters of an aggregate that differ between rows (or between the

@@ -47,6 +47,14 @@ model_open_kind(const uint8 *bytes, Size len, int kind, const char *expected, co
 	return payload;
 }
 
+void
+report_payload_status(an_status st, const char *fname)
+{
+	if (st != AN_OK && st != AN_ENOMEM && st != AN_ETRUNCATED && st != AN_EVERSION)
+		st = AN_ECORRUPT;
+	report_model_status(st, fname);
+}
+
 static void
 cache_reset(ModelCache *cache)
 {

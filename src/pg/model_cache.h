@@ -21,6 +21,8 @@
 #include "access/tupdesc.h"
 #include "fmgr.h"
 
+#include "core/core.h"
+
 /*
  * One kind of model: decode validates the bytes (the envelope included) and
  * returns the decoded model, allocated in CurrentMemoryContext, or raises an
@@ -39,6 +41,14 @@ typedef struct ModelCacheKind
  */
 const uint8 *model_open_kind(const uint8 *bytes, Size len, int kind, const char *expected,
 							 const char *fname, Size *payload_len);
+
+/*
+ * Raise the error for status st of decoding the payload that
+ * model_open_kind returned (nothing for AN_OK): the envelope was sound, so
+ * a payload that does not decode is corrupt unless cut short, of a newer
+ * version or out of memory.
+ */
+void		report_payload_status(an_status st, const char *fname);
 
 /* The decoded model for argument argno of the current call (errors if invalid). */
 const void *model_cache_get(FunctionCallInfo fcinfo, int argno, const ModelCacheKind *kind,

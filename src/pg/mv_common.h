@@ -18,10 +18,13 @@
  */
 typedef struct mv_state
 {
+	RowBuffer	rows;			/* first: a RowStateKind's state */
 	an_mv_options opt;
 	bytea	   *opt_raw;		/* the options jsonb as last seen (aggregate context), or NULL */
-	RowBuffer	rows;
 } mv_state;
+
+/* mv_fit's kind of state of rows (row_buffer.h). */
+extern const RowStateKind mv_row_state;
 
 /* Make room for more rows in s (s->rows.d set); an error above the row limit or memory. */
 void		mv_fit_reserve(mv_state *s, MemoryContext cxt, int64 more);

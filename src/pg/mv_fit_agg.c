@@ -27,6 +27,7 @@
 #include "pg/dbscan_common.h"
 #include "pg/error_report.h"
 #include "pg/mv_common.h"
+#include "pg/ts_options_jsonb.h"
 
 
 static void
@@ -51,28 +52,15 @@ mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
-	JsonbIteratorToken tok;
-	char	   *key = NULL;
+	char	   *key;
 	bool		have_threshold = false,
 				have_far = false;
 	char		err[128];
 
 	an_mv_options_default(opt);
-	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("mv_fit options must be a jsonb object"),
-				errhint("For example '{\"false_alarm_rate\": 0.01}'."));
-	it = JsonbIteratorInit(&jb->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	it = options_object_begin(jb, "mv_fit", "{\"false_alarm_rate\": 0.01}");
+	while (options_object_next(&it, &key, &v))
 	{
-		if (tok == WJB_KEY)
-		{
-			key = pnstrdup(v.val.string.val, v.val.string.len);
-			continue;
-		}
-		if (tok != WJB_VALUE || key == NULL)
-			continue;
 		if (strcmp(key, "method") == 0)
 		{
 			if (v.type != jbvString)
@@ -124,7 +112,6 @@ mv_options_from_jsonb(Jsonb *jb, an_mv_options *opt)
 		}
 		else
 			option_error("unknown mv_fit option \"%s\"", key);
-		key = NULL;
 	}
 	if (have_threshold && have_far)
 		ereport(ERROR,
@@ -231,31 +218,7 @@ PG_FUNCTION_INFO_V1(mv_fit_combine);
 Datum
 mv_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
-	mv_state   *a = PG_GETARG_STATE(0, mv_state);
-	mv_state   *b = PG_GETARG_STATE(1, mv_state);
-	mv_state   *r;
-
-	if (b == NULL || b->rows.n == 0)
-		PG_RETURN_STATE(a);
-	if (a == NULL || a->rows.n == 0)
-	{
-		/* copy into the aggregate context: b may live elsewhere */
-		r = MemoryContextAllocZero(aggcxt, sizeof(mv_state));
-		r->rows.d = b->rows.d;
-		r->opt = b->opt;
-	}
-	else
-	{
-		r = a;
-		if (b->rows.d != r->rows.d)
-			dbscan_report_length_mismatch(b->rows.d, r->rows.d, 0);
-		if (!mv_same_options(&b->opt, &r->opt))
-			report_varying_parameters("mv_fit options", "Pass the same options on every row of a group.");
-	}
-	mv_fit_reserve(r, aggcxt, b->rows.n);
-	row_buffer_append(&r->rows, &b->rows);
-	PG_RETURN_POINTER(r);
+	return agg_combine(fcinfo, __func__, &mv_row_state.combine);
 }
 
 PG_FUNCTION_INFO_V1(mv_fit_serial);
@@ -286,7 +249,6 @@ mv_fit_deserial(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
 	StringInfoData buf;
 	mv_state   *s;
-	int64		n;
 	char		err[128];
 
 	state_buffer_init(&buf, raw);
@@ -299,18 +261,7 @@ mv_fit_deserial(PG_FUNCTION_ARGS)
 	s->opt.components = pq_getmsgfloat8(&buf);
 	s->opt.min_components = pq_getmsgfloat8(&buf);
 	s->opt.reg_covar = pq_getmsgfloat8(&buf);
-	n = pq_getmsgint64(&buf);
-	if (s->rows.d < 0 || s->rows.d > AN_MV_MAX_DIMS || n < 0 || (uint64) n > AN_MV_MAX_ROWS ||
-		(s->rows.d == 0 && n != 0) || an_mv_options_check(&s->opt, err, sizeof(err)) != AN_OK ||
-		(uint64) (buf.len - buf.cursor) != (uint64) n * (uint64) s->rows.d * 8)
-		report_bad_state("mv_fit");
-	if (n > 0)
-	{
-		mv_fit_reserve(s, aggcxt, n);
-		if (!row_buffer_receive(&buf, &s->rows, n))
-			report_bad_state("mv_fit");
-	}
-	pq_getmsgend(&buf);
+	row_state_receive(&mv_row_state, s, &buf, an_mv_options_check(&s->opt, err, sizeof(err)) == AN_OK, aggcxt);
 	PG_RETURN_POINTER(s);
 }
 

@@ -38,12 +38,8 @@ mv_decode(const uint8 *bytes, Size len, const char *fname)
 	Size		payload_len;
 	const uint8_t *payload = model_open_kind(bytes, len, AN_KIND_MV, "multivariate", fname, &payload_len);
 	an_mv_model *m = palloc0(sizeof(an_mv_model));
-	an_status	st = an_mv_model_decode(payload, payload_len, m);
 
-	/* the envelope was sound: a payload that does not decode is corrupt unless cut short or newer */
-	if (st != AN_OK && st != AN_ENOMEM && st != AN_ETRUNCATED && st != AN_EVERSION)
-		st = AN_ECORRUPT;
-	report_model_status(st, fname);
+	report_payload_status(an_mv_model_decode(payload, payload_len, m), fname);
 	return m;
 }
 

@@ -22,54 +22,51 @@
 #include "pg/error_report.h"
 #include "pg/mv_common.h"
 
-PG_FUNCTION_INFO_V1(mv_fit_state_final);
-/* final function of mv_fit_state: the vectors (sorted by the writer) and the options */
-Datum
-mv_fit_state_final(PG_FUNCTION_ARGS)
+static void
+reserve_rows(void *s, MemoryContext cxt, int64 more)
 {
-	mv_state   *s = PG_GETARG_STATE(0, mv_state);
-	uint8_t    *out;
-	size_t		len;
-	an_status	st;
-
-	if (s == NULL || s->rows.n == 0)
-		PG_RETURN_NULL();
-	st = an_vector_state_write(&s->opt, s->rows.x, (size_t) s->rows.n, (size_t) s->rows.d, &out, &len);
-	PG_RETURN_BYTEA_P(row_buffer_state_result(st, out, len, &s->rows, "mv_fit_state"));
+	mv_fit_reserve(s, cxt, more);
 }
 
-PG_FUNCTION_INFO_V1(mv_fit_merge_transition);
-/* transition of mv_fit_merge and mv_fit_state(bytea): validate a state and add its rows */
-Datum
-mv_fit_merge_transition(PG_FUNCTION_ARGS)
+static void
+copy_params(void *dst, const void *src)
 {
-	MemoryContext aggcxt = agg_context_or_error(fcinfo, __func__);
-	mv_state   *s = PG_GETARG_STATE(0, mv_state);
-	const uint8_t *buf;
-	size_t		len;
+	((mv_state *) dst)->opt = ((const mv_state *) src)->opt;
+}
+
+static void
+check_params(const void *s, const void *other, bool merging)
+{
+	if (!mv_same_options(&((const mv_state *) other)->opt, &((const mv_state *) s)->opt))
+		report_varying_parameters("mv_fit options", merging ? "Merge only states made with the same options." :
+								  "Pass the same options on every row of a group.");
+}
+
+static an_status
+open_state(const uint8_t *buf, size_t len, void *like, RowStateView *view)
+{
 	an_vector_state vs;
-	an_status	st;
+	an_status	st = an_vector_state_open(buf, len, &vs);
 
-	if (PG_ARGISNULL(1))
-		PG_RETURN_STATE(s);
-	buf = bytea_arg_bytes(fcinfo, 1, &len);
-	st = an_vector_state_open(buf, len, &vs);
-	report_state_status(st, buf, len, "mv_fit_merge", "mv_fit_state");
-
-	if (s == NULL)
+	if (st == AN_OK)
 	{
-		s = MemoryContextAllocZero(aggcxt, sizeof(mv_state));
-		s->rows.d = (int32) vs.d;
-		s->opt = vs.opt;
+		((mv_state *) like)->opt = vs.opt;
+		*view = (RowStateView) {vs.d, vs.n, vs.rows};
 	}
-	else
-	{
-		if ((int32) vs.d != s->rows.d)
-			dbscan_report_length_mismatch((int) vs.d, s->rows.d, 0);
-		if (!mv_same_options(&vs.opt, &s->opt))
-			report_varying_parameters("mv_fit options", "Merge only states made with the same options.");
-	}
-	mv_fit_reserve(s, aggcxt, (int64) vs.n);
-	row_buffer_append_encoded(&s->rows, vs.rows, vs.n);
-	PG_RETURN_POINTER(s);
+	return st;
 }
+
+/* the vectors (sorted by the writer) and the options */
+static an_status
+write_state(const void *state, uint8_t **out, size_t *out_len)
+{
+	const mv_state *s = state;
+
+	return an_vector_state_write(&s->opt, s->rows.x, (size_t) s->rows.n, (size_t) s->rows.d, out, out_len);
+}
+
+/*
+ * mv_fit's kind of state (for its combine and deserial functions too),
+ * mv_fit_state_final and mv_fit_merge_transition
+ */
+ROW_STATE_KIND(mv_row_state, mv_fit, mv_state, AN_MV_MAX_DIMS, AN_MV_MAX_ROWS);

@@ -150,23 +150,12 @@ ts_discords_array(PG_FUNCTION_ARGS)
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
 	int32		window = PG_GETARG_INT32(1),
 				k = PG_GETARG_INT32(2);
-	int			nitems;
+	const double *y;
+	size_t		n;
 
 	check_window_k(window, k);
-	if (ARR_NDIM(arr) > 1)
-		report_not_one_dimensional("ts_discords input", "The array", ARR_NDIM(arr));
-	nitems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-	if (ARR_HASNULL(arr))
-	{
-		bits8	   *bitmap = ARR_NULLBITMAP(arr);
-
-		for (int i = 0; i < nitems; i++)
-			if (!(bitmap[i / 8] & (1 << (i % 8))))
-				report_null_element("ts_discords input", psprintf("Element %d", i + 1),
-									"Remove NULLs with array_remove(series, NULL), or use the aggregate form, which skips rows with NULLs.");
-	}
-	PG_RETURN_ARRAYTYPE_P(discords_array(fcinfo, (const double *) ARR_DATA_PTR(arr), NULL,
-										 (size_t) nitems, window, k));
+	y = series_array_values(arr, FNAME, &n);
+	PG_RETURN_ARRAYTYPE_P(discords_array(fcinfo, y, NULL, n, window, k));
 }
 
 /* ---- aggregate ---- */
@@ -230,24 +219,29 @@ ts_discords_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
+static void *
+merge_states(const AggCombineKind *kind, void *a, const void *b, MemoryContext cxt)
+{
+	DiscordsState *s = a;
+	const DiscordsState *other = b;
+
+	if (s == NULL)
+		s = new_state(cxt, other->window, other->k);
+	else
+		check_same(s, other->window, other->k);
+	if (other->pc.npoints > AN_MP_MAX_N - s->pc.npoints)
+		too_many_values((size_t) (s->pc.npoints + other->pc.npoints));
+	pc_append(&s->pc, cxt, &other->pc, FNAME);
+	return s;
+}
+
+static const AggCombineKind discords_combine = {NULL, merge_states};
+
 PG_FUNCTION_INFO_V1(ts_discords_combine);
 Datum
 ts_discords_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = agg_context_or_error(fcinfo, __func__);
-	DiscordsState *a = PG_GETARG_STATE(0, DiscordsState);
-	DiscordsState *b = PG_GETARG_STATE(1, DiscordsState);
-
-	if (b == NULL)
-		PG_RETURN_STATE(a);
-	if (a == NULL)
-		a = new_state(aggctx, b->window, b->k);
-	else
-		check_same(a, b->window, b->k);
-	if (b->pc.npoints > AN_MP_MAX_N - a->pc.npoints)
-		too_many_values((size_t) (a->pc.npoints + b->pc.npoints));
-	pc_append(&a->pc, aggctx, &b->pc, FNAME);
-	PG_RETURN_POINTER(a);
+	return agg_combine(fcinfo, __func__, &discords_combine);
 }
 
 PG_FUNCTION_INFO_V1(ts_discords_serialize);

@@ -162,22 +162,25 @@ ts_fit_transition3(PG_FUNCTION_ARGS)
 	return ts_fit_transition(fcinfo, true);
 }
 
+static void *
+merge_states(const AggCombineKind *kind, void *a, const void *b, MemoryContext cxt)
+{
+	TsFitState *st = a != NULL ? a : ts_fit_state_create(cxt);
+	const TsFitState *other = b;
+
+	ts_fit_merge_options(st, cxt, other);
+	pc_append(&st->points, cxt, &other->points, "ts_fit");
+	return st;
+}
+
+static const AggCombineKind ts_fit_combine_kind = {NULL, merge_states};
+
 PG_FUNCTION_INFO_V1(ts_fit_combine);
 /* merge two partial states (parallel aggregation) */
 Datum
 ts_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = agg_context_or_error(fcinfo, __func__);
-	TsFitState *a = PG_GETARG_STATE(0, TsFitState);
-	TsFitState *b = PG_GETARG_STATE(1, TsFitState);
-
-	if (b == NULL)
-		PG_RETURN_STATE(a);
-	if (a == NULL)
-		a = ts_fit_state_create(aggctx);
-	ts_fit_merge_options(a, aggctx, b);
-	pc_append(&a->points, aggctx, &b->points, "ts_fit");
-	PG_RETURN_POINTER(a);
+	return agg_combine(fcinfo, __func__, &ts_fit_combine_kind);
 }
 
 PG_FUNCTION_INFO_V1(ts_fit_serialize);

@@ -53,35 +53,52 @@ raise_option_error(const char *msg)
 			errhint("Valid ts_fit options are method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction, shape and window."));
 }
 
+JsonbIterator *
+options_object_begin(Jsonb *jb, const char *fname, const char *example)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+
+	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("%s options must be a jsonb object", fname),
+				errhint("For example '%s'.", example));
+	it = JsonbIteratorInit(&jb->root);
+	(void) JsonbIteratorNext(&it, &v, false);	/* WJB_BEGIN_OBJECT */
+	return it;
+}
+
+bool
+options_object_next(JsonbIterator **it, char **key, JsonbValue *value)
+{
+	JsonbIteratorToken tok;
+
+	*key = NULL;
+	while ((tok = JsonbIteratorNext(it, value, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			*key = pnstrdup(value->val.string.val, value->val.string.len);
+		else if (tok == WJB_VALUE && *key != NULL)
+			return true;
+	}
+	return false;
+}
+
 void
 ts_options_from_jsonb(Jsonb *jb, an_ts_options *opt)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
-	JsonbIteratorToken tok;
 	char		err[256];
-	char	   *key = NULL;
+	char	   *key;
 
 	an_ts_options_default(opt);
-	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("ts_fit options must be a jsonb object"),
-				errhint("For example '{\"threshold\": 4}'."));
-
-	it = JsonbIteratorInit(&jb->root);
-	tok = JsonbIteratorNext(&it, &v, false);	/* WJB_BEGIN_OBJECT */
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	it = options_object_begin(jb, "ts_fit", "{\"threshold\": 4}");
+	while (options_object_next(&it, &key, &v))
 	{
 		an_opt_value ov;
 
-		if (tok == WJB_KEY)
-		{
-			key = pnstrdup(v.val.string.val, v.val.string.len);
-			continue;
-		}
-		if (tok != WJB_VALUE || key == NULL)
-			continue;
 		if (v.type == jbvBinary)
 		{
 			/* a nested container: accept arrays of scalars only */
@@ -117,6 +134,5 @@ ts_options_from_jsonb(Jsonb *jb, an_ts_options *opt)
 
 		if (an_ts_option_set(opt, key, &ov, err, sizeof(err)) != AN_OK)
 			raise_option_error(err);
-		key = NULL;
 	}
 }

@@ -14,21 +14,10 @@
 
 #include "core/state/dbscan_state.h"
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static an_status
+write_again(const an_dbscan_state *st, const double *rows, uint8_t **out, size_t *out_len)
 {
-	an_dbscan_state st;
-	double	   *rows;
-	uint8_t    *again = NULL;
-	size_t		again_len = 0;
-	an_status	written;
-
-	if (an_dbscan_state_open(data, size, &st) != AN_OK)
-		return 0;
-	rows = fuzz_malloc(st.n * st.d * sizeof(double));
-	an_dbscan_state_rows(&st, 0, st.n, rows);
-	written = an_dbscan_state_write(st.eps, st.min_points, st.standardize, rows, st.n, st.d, &again, &again_len);
-	fuzz_expect_input(written, again, again_len, data, size);
-	free(rows);
-	return 0;
+	return an_dbscan_state_write(st->eps, st->min_points, st->standardize, rows, st->n, st->d, out, out_len);
 }
+
+FUZZ_ROW_STATE_TARGET(an_dbscan_state, an_dbscan_state_open, write_again)

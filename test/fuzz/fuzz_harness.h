@@ -1,7 +1,8 @@
 /*
  * fuzz_harness.h: what the libFuzzer targets share: a model's input tried
  * whole and as a bare payload, the query points a decoded model is scored
- * at, and the check that a state accepted and written again is the input.
+ * at, and the check that a state accepted and written again is the input
+ * (for the states of rows, the whole round trip).
  */
 #ifndef ANOMALY_FUZZ_HARNESS_H
 #define ANOMALY_FUZZ_HARNESS_H
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "core/model_format.h"
+#include "core/state/row_order.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -70,5 +72,29 @@ fuzz_expect_input(an_status st, uint8_t *again, size_t again_len, const uint8_t 
 		abort();
 	an_free(again);
 }
+
+/*
+ * The target of a state of rows (dbscan_state.h, vector_state.h) of type
+ * state_type, read by open (an_*_state_open): an accepted state's rows are
+ * decoded and given to write_again(state, rows, out, out_len), which writes
+ * the state again from them and its other fields; that must be the input.
+ */
+#define FUZZ_ROW_STATE_TARGET(state_type, open, write_again) \
+	int \
+	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) \
+	{ \
+		state_type	st; \
+		double	   *rows; \
+		uint8_t    *again = NULL; \
+		size_t		again_len = 0; \
+		\
+		if (open(data, size, &st) != AN_OK) \
+			return 0; \
+		rows = fuzz_malloc(st.n * st.d * sizeof(double)); \
+		an_row_decode(st.rows, st.d, 0, st.n, rows); \
+		fuzz_expect_input(write_again(&st, rows, &again, &again_len), again, again_len, data, size); \
+		free(rows); \
+		return 0; \
+	}
 
 #endif

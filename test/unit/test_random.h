@@ -1,7 +1,8 @@
 /*
- * test_random.h: deterministic random numbers for the unit tests
- * (xorshift64 uniform(0,1) and Box-Muller normal noise), so every run
- * generates the same synthetic series.
+ * test_random.h: deterministic random numbers for the unit tests and the
+ * core benchmarks (xorshift64 uniform(0,1) and Box-Muller normal noise), so
+ * every run generates the same synthetic series.  A benchmark that keeps
+ * the data of its own seed defines TEST_RANDOM_SEED before including this.
  */
 #ifndef ANOMALY_TEST_RANDOM_H
 #define ANOMALY_TEST_RANDOM_H
@@ -11,7 +12,11 @@
 
 #define PI 3.14159265358979323846
 
-static uint64_t rng_state = 88172645463325252ULL;
+#ifndef TEST_RANDOM_SEED
+#define TEST_RANDOM_SEED 88172645463325252ULL
+#endif
+
+static uint64_t rng_state = TEST_RANDOM_SEED;
 
 /* The next 64 random bits (xorshift64). */
 static inline uint64_t
@@ -27,6 +32,13 @@ static inline double
 uniform01(void)
 {
 	return ((double) (random_u64() >> 11) + 0.5) / 9007199254740992.0;
+}
+
+/* Uniform on [0, 1): 53 random bits, 0 among them. */
+static inline double
+uniform01_with_zero(void)
+{
+	return (double) (random_u64() >> 11) / 9007199254740992.0;
 }
 
 static inline double

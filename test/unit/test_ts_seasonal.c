@@ -58,6 +58,19 @@ daily_seasonal_options(an_ts_options *opt)
 	opt->method = AN_TS_METHOD_SEASONAL;
 }
 
+/* At every hour of day `day`, the model expects the daily curve within tol. */
+static void
+check_daily_profile(const an_ts_model *m, int64_t day, double tol)
+{
+	an_ts_detection d;
+
+	for (int h = 0; h < 24; h++)
+	{
+		an_ts_expect(m, day * 24 * AN_USECS_PER_HOUR + h * AN_USECS_PER_HOUR, &d);
+		CHECK_NEAR(d.expected, daily(h * AN_USECS_PER_HOUR), 0, tol);
+	}
+}
+
 static an_ts_model *
 fit(an_point *pts, size_t n, const an_ts_options *opt, an_status *status, char *err)
 {
@@ -154,11 +167,7 @@ test_profile_robust_to_incidents(void)
 	CHECK(m != NULL);
 	if (m == NULL)
 		return;
-	for (int h = 0; h < 24; h++)
-	{
-		an_ts_expect(m, 40 * 24 * AN_USECS_PER_HOUR + h * AN_USECS_PER_HOUR, &d);
-		CHECK_NEAR(d.expected, daily(h * AN_USECS_PER_HOUR), 0, 0.6);
-	}
+	check_daily_profile(m, 40, 0.6);
 	/* the incidents are anomalous under the model fitted on them */
 	an_ts_detect(m, 100 * AN_USECS_PER_HOUR, 0, &d);
 	CHECK(d.is_anomaly);
@@ -221,7 +230,6 @@ test_gaps_and_duplicates(void)
 	an_point   *pts = malloc(24 * 20 * 2 * sizeof(an_point));
 	an_ts_options opt;
 	an_ts_model *m;
-	an_ts_detection d;
 
 	for (int64_t i = 0; i < 24 * 20; i++)
 	{
@@ -243,11 +251,7 @@ test_gaps_and_duplicates(void)
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_SEASONAL);
 	CHECK_EQ_INT(m->interval_us, AN_USECS_PER_HOUR);
 	CHECK_EQ_INT(m->seasonal->season[0].period_us, 24 * AN_USECS_PER_HOUR);
-	for (int h = 0; h < 24; h++)
-	{
-		an_ts_expect(m, 1000 * 24 * AN_USECS_PER_HOUR + h * AN_USECS_PER_HOUR, &d);
-		CHECK_NEAR(d.expected, daily(h * AN_USECS_PER_HOUR), 0, 0.6);
-	}
+	check_daily_profile(m, 1000, 0.6);
 	an_ts_model_free(m);
 	free(pts);
 }

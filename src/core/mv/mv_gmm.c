@@ -101,22 +101,13 @@ derive(an_mv_model *m)
 	for (size_t j = 0; j < k; j++)
 	{
 		double	   *l = m->gmm_chol + j * dd;
-		double		ld = 0.0;
+		double		log_det;
 		int			info = 0;
 
-		memcpy(l, m->gmm_covs + j * dd, dd * sizeof(double));
-		dpotrf_("L", &nn, l, &nn, &info, 1);
-		if (info != 0)
+		if (!mv_cholesky_finite(m->gmm_covs + j * dd, d, l, &log_det))
 			return AN_ECORRUPT;
-		for (size_t c = 0; c < d; c++)
-		{
-			if (!(l[c * d + c] > 0.0) || !isfinite(l[c * d + c]))
-				return AN_ECORRUPT;
-			ld += log(l[c * d + c]);
-			for (size_t r = 0; r < c; r++)
-				l[c * d + r] = 0.0;
-		}
-		m->gmm_log_norm[j] = log(m->gmm_weights[j]) - ld - 0.5 * (double) d * LOG_2PI;
+		/* half the log det, exactly: the sum of the log pivots */
+		m->gmm_log_norm[j] = log(m->gmm_weights[j]) - 0.5 * log_det - 0.5 * (double) d * LOG_2PI;
 		if (m->gmm_log_norm[j] > m->gmm_peak)
 			m->gmm_peak = m->gmm_log_norm[j];
 		{

@@ -130,30 +130,6 @@ kmeans_pp(const double *x, size_t n, size_t d, uint32_t k, uint32_t start, doubl
 	return true;
 }
 
-/* Lower Cholesky factor (upper triangle zeroed) and log det; false if dpotrf refuses. */
-static bool
-factor(const double *cov, size_t d, double *l, double *log_det)
-{
-	int			nn = (int) d,
-				info = 0;
-	double		ld = 0.0;
-
-	memcpy(l, cov, d * d * sizeof(double));
-	dpotrf_("L", &nn, l, &nn, &info, 1);
-	if (info != 0)
-		return false;
-	for (size_t j = 0; j < d; j++)
-	{
-		if (!(l[j * d + j] > 0.0) || !isfinite(l[j * d + j]))
-			return false;
-		ld += log(l[j * d + j]);
-		for (size_t i = 0; i < j; i++)
-			l[j * d + i] = 0.0;
-	}
-	*log_det = 2.0 * ld;
-	return true;
-}
-
 typedef struct em_work
 {
 	const double *x;
@@ -182,7 +158,7 @@ factor_all(em_work *e, const double *covs)
 		const double *l = e->chol + j * dd;
 		double	   *p = e->tri + j * t;
 
-		if (!factor(covs + j * dd, d, e->chol + j * dd, &e->log_det[j]))
+		if (!mv_cholesky_finite(covs + j * dd, d, e->chol + j * dd, &e->log_det[j]))
 			return false;
 		if (d > AN_MV_GMM_SMALL_D)
 			continue;

@@ -53,6 +53,13 @@ void		mv_mean_cov(const double *x, size_t d, const uint32_t *idx, size_t m,
 bool		mv_cholesky(const double *cov, size_t d, double *l, double *log_det);
 
 /*
+ * The same factor and log det for a mixture component's covariance: false
+ * only when dpotrf refuses or a pivot is not positive and finite (no test
+ * of rank; reg_covar keeps the components away from it).
+ */
+bool		mv_cholesky_finite(const double *cov, size_t d, double *l, double *log_det);
+
+/*
  * Squared Mahalanobis distances of the rows idx[0..m) (all n rows when idx
  * is NULL) to loc under the Cholesky factor l; work m * d doubles.
  */

@@ -34,8 +34,13 @@ mv_mean_cov(const double *x, size_t d, const uint32_t *idx, size_t m, double *me
 			cov[i * d + j] = cov[j * d + i];
 }
 
-bool
-mv_cholesky(const double *cov, size_t d, double *l, double *log_det)
+/*
+ * The lower Cholesky factor of cov (upper triangle zeroed) and its log det:
+ * false when dpotrf refuses or a pivot is not positive and finite, or, with
+ * rank_tol > 0, when a squared pivot is at most rank_tol times its variance.
+ */
+static bool
+cholesky(const double *cov, size_t d, double *l, double *log_det, double rank_tol)
 {
 	int			n = (int) d,
 				info = 0;
@@ -49,8 +54,7 @@ mv_cholesky(const double *cov, size_t d, double *l, double *log_det)
 	{
 		double		v = l[j * d + j];
 
-		/* a pivot this small relative to its variance is rank deficiency rounded off */
-		if (!(v > 0.0) || v * v <= cov[j * d + j] * 1e-14)
+		if (!(v > 0.0) || !isfinite(v) || (rank_tol > 0.0 && v * v <= cov[j * d + j] * rank_tol))
 			return false;
 		ld += log(v);
 		for (size_t i = 0; i < j; i++)
@@ -58,6 +62,19 @@ mv_cholesky(const double *cov, size_t d, double *l, double *log_det)
 	}
 	*log_det = 2.0 * ld;
 	return true;
+}
+
+bool
+mv_cholesky(const double *cov, size_t d, double *l, double *log_det)
+{
+	/* a pivot this small relative to its variance is rank deficiency rounded off */
+	return cholesky(cov, d, l, log_det, 1e-14);
+}
+
+bool
+mv_cholesky_finite(const double *cov, size_t d, double *l, double *log_det)
+{
+	return cholesky(cov, d, l, log_det, 0.0);
 }
 
 void

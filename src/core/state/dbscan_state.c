@@ -33,7 +33,6 @@ an_dbscan_state_write(double eps, int64_t min_points, bool standardize, const do
 	an_put_f64(&w, eps);
 	an_put_i64(&w, min_points);
 	an_put_u8(&w, standardize ? 1 : 0);
-	an_put_u64(&w, (uint64_t) n);
 	return an_row_finish_sorted(&w, x, n, d, AN_KIND_DBSCAN_FIT_STATE, out, out_len);
 }
 
@@ -46,7 +45,6 @@ an_dbscan_state_open(const uint8_t *buf, size_t len, an_dbscan_state *st)
 	uint8_t		version,
 				standardize;
 	uint32_t	d;
-	uint64_t	n;
 	double		eps;
 	int64_t		min_points;
 
@@ -61,21 +59,14 @@ an_dbscan_state_open(const uint8_t *buf, size_t len, an_dbscan_state *st)
 	eps = an_get_f64(&r);
 	min_points = an_get_i64(&r);
 	standardize = an_get_u8(&r);
-	n = an_get_u64(&r);
-	if (r.status != AN_OK)
-		return r.status;
-	if (d == 0 || d > AN_DBSCAN_MAX_DIMS || !params_ok(eps, min_points) || standardize > 1 ||
-		n == 0 || n > AN_DBSCAN_MAX_POINTS)
-		return AN_ECORRUPT;
-	s = an_state_check_records(&r, n, (size_t) d * 8);
+	s = an_row_get_rows(&r, payload, d, params_ok(eps, min_points) && standardize <= 1, AN_DBSCAN_MAX_DIMS,
+						AN_DBSCAN_MAX_POINTS, &st->n, &st->rows);
 	if (s != AN_OK)
 		return s;
 	st->eps = eps;
 	st->min_points = min_points;
 	st->standardize = standardize == 1;
 	st->d = d;
-	st->n = (size_t) n;
-	st->rows = payload + r.pos;
 	return an_row_check_sorted(st->rows, st->n, st->d);
 }
 

@@ -4,6 +4,8 @@
  */
 #include "core/state/row_order.h"
 
+#include "core/state/state_envelope.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -118,14 +120,35 @@ an_status
 an_row_finish_sorted(an_writer *w, const double *x, size_t n, size_t d, an_model_kind kind,
 					 uint8_t **out, size_t *out_len)
 {
-	an_status	s = an_row_put_sorted(w, x, n, d);
+	an_status	s;
 
+	an_put_u64(w, (uint64_t) n);
+	s = an_row_put_sorted(w, x, n, d);
 	if (s != AN_OK)
 	{
 		an_writer_discard(w);
 		return s;
 	}
 	return an_writer_finish(w, kind, out, out_len);
+}
+
+an_status
+an_row_get_rows(an_reader *r, const uint8_t *payload, uint32_t d, bool fields_ok, size_t max_d,
+				size_t max_rows, size_t *n, const uint8_t **rows)
+{
+	uint64_t	count = an_get_u64(r);
+	an_status	s;
+
+	if (r->status != AN_OK)
+		return r->status;
+	if (!fields_ok || d == 0 || d > max_d || count == 0 || count > max_rows)
+		return AN_ECORRUPT;
+	s = an_state_check_records(r, count, (size_t) d * 8);
+	if (s != AN_OK)
+		return s;
+	*n = (size_t) count;
+	*rows = payload + r->pos;
+	return AN_OK;
 }
 
 void

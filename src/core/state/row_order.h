@@ -11,6 +11,7 @@
 #ifndef ANOMALY_ROW_ORDER_H
 #define ANOMALY_ROW_ORDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,11 +40,22 @@ an_status	an_row_writer_init(an_writer *w, const double *x, size_t n, size_t d, 
 							   size_t head_bytes);
 
 /*
- * Write the n rows of x sorted and finish the state in w as the given kind
- * (an_writer_finish); on failure w is discarded.
+ * Write n (u64) and the n rows of x sorted, and finish the state in w as
+ * the given kind (an_writer_finish); on failure w is discarded.
  */
 an_status	an_row_finish_sorted(an_writer *w, const double *x, size_t n, size_t d,
 								 an_model_kind kind, uint8_t **out, size_t *out_len);
+
+/*
+ * Read n (u64), written by an_row_finish_sorted after d and the other
+ * fields of a state, and view the rows that follow: the reader's status if
+ * short, AN_ECORRUPT unless fields_ok (the caller's judgement of the other
+ * fields), 1 <= d <= max_d and 1 <= n <= max_rows, else as
+ * an_state_check_records (the rows fill the rest of the payload, which
+ * starts at payload).  The rows are checked by an_row_check_sorted.
+ */
+an_status	an_row_get_rows(an_reader *r, const uint8_t *payload, uint32_t d, bool fields_ok, size_t max_d,
+							size_t max_rows, size_t *n, const uint8_t **rows);
 
 /* Decode rows [from, from + count) of encoded rows of d features into dst. */
 void		an_row_decode(const uint8_t *rows, size_t d, size_t from, size_t count, double *dst);

@@ -75,6 +75,35 @@ an_vector_state_options_text(const an_mv_options *opt, char *buf)
 	return (size_t) len;
 }
 
+/* If the text at *p starts with word, step *p over it. */
+static bool
+skip(const char **p, const char *word)
+{
+	size_t		n = strlen(word);
+
+	if (strncmp(*p, word, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+/* If the text at *p is key and a number, read the number into *v and step *p over both. */
+static bool
+key_number(const char **p, const char *key, double *v)
+{
+	const char *q = *p;
+	char	   *end;
+
+	/* strtod accepts forms the writer never prints (hex, inf, spaces): parse_options refuses them */
+	if (!skip(&q, key))
+		return false;
+	*v = strtod(q, &end);
+	if (end == q)
+		return false;
+	*p = end;
+	return true;
+}
+
 /* Parse an options text; AN_OK only if it is exactly the canonical text of valid options. */
 static an_status
 parse_options(const char *text, size_t len, an_mv_options *opt)
@@ -82,83 +111,38 @@ parse_options(const char *text, size_t len, an_mv_options *opt)
 	char		buf[AN_VECTOR_STATE_OPTIONS_MAX];
 	char		again[AN_VECTOR_STATE_OPTIONS_MAX];
 	const char *p = buf;
-	char	   *end;
-	double		v;
+	bool		gmm,
+				pca;
 
 	if (len < 2 || len >= sizeof(buf) || memchr(text, '\0', len) != NULL)
 		return AN_ECORRUPT;
 	memcpy(buf, text, len);
 	buf[len] = '\0';
 	an_mv_options_default(opt);
-	if (strncmp(p, OPT_METHOD, strlen(OPT_METHOD)) != 0)
+	if (!skip(&p, OPT_METHOD))
 		return AN_ECORRUPT;
-	p += strlen(OPT_METHOD);
-	if (strncmp(p, "gaussian", 8) == 0)
-		p += 8;
-	else if (strncmp(p, "pca", 3) == 0)
-	{
+	if (skip(&p, "pca"))
 		opt->method = AN_MV_PCA;
-		p += 3;
-	}
-	else if (strncmp(p, "gmm", 3) == 0)
-	{
+	else if (skip(&p, "gmm"))
 		opt->method = AN_MV_GMM;
-		p += 3;
-	}
-	else
+	else if (!skip(&p, "gaussian"))
 		return AN_ECORRUPT;
-	if (strncmp(p, OPT_STANDARDIZE, strlen(OPT_STANDARDIZE)) != 0)
+	if (!skip(&p, OPT_STANDARDIZE))
 		return AN_ECORRUPT;
-	p += strlen(OPT_STANDARDIZE);
-	if (strncmp(p, "true", 4) == 0)
-		p += 4;
-	else if (strncmp(p, "false", 5) == 0)
-	{
+	if (skip(&p, "false"))
 		opt->standardize = false;
-		p += 5;
-	}
-	else
+	else if (!skip(&p, "true"))
 		return AN_ECORRUPT;
-	if (strncmp(p, OPT_FAR, strlen(OPT_FAR)) == 0)
-		p += strlen(OPT_FAR);
-	else if (strncmp(p, OPT_THRESHOLD, strlen(OPT_THRESHOLD)) == 0)
-	{
-		p += strlen(OPT_THRESHOLD);
-		opt->threshold = 1.0;	/* marks the form; the number follows */
-	}
-	else
+	if (!key_number(&p, OPT_FAR, &opt->false_alarm_rate) && !key_number(&p, OPT_THRESHOLD, &opt->threshold))
 		return AN_ECORRUPT;
-	/* strtod accepts forms the writer never prints (hex, inf, spaces): the comparison below refuses them */
-	v = strtod(p, &end);
-	if (end == p)
+	gmm = opt->method == AN_MV_GMM;
+	pca = opt->method == AN_MV_PCA;
+	if ((pca || gmm) && !key_number(&p, OPT_COMPONENTS, &opt->components))
 		return AN_ECORRUPT;
-	if (opt->threshold > 0.0)
-		opt->threshold = v;
-	else
-		opt->false_alarm_rate = v;
-	if (opt->method == AN_MV_PCA || opt->method == AN_MV_GMM)
-	{
-		if (strncmp(end, OPT_COMPONENTS, strlen(OPT_COMPONENTS)) != 0)
-			return AN_ECORRUPT;
-		p = end + strlen(OPT_COMPONENTS);
-		opt->components = strtod(p, &end);
-		if (end == p)
-			return AN_ECORRUPT;
-	}
-	if (opt->method == AN_MV_GMM)
-	{
-		if (strncmp(end, OPT_MIN_COMPONENTS, strlen(OPT_MIN_COMPONENTS)) != 0)
-			return AN_ECORRUPT;
-		p = end + strlen(OPT_MIN_COMPONENTS);
-		opt->min_components = strtod(p, &end);
-		if (end == p || strncmp(end, OPT_REG_COVAR, strlen(OPT_REG_COVAR)) != 0)
-			return AN_ECORRUPT;
-		p = end + strlen(OPT_REG_COVAR);
-		opt->reg_covar = strtod(p, &end);
-		if (end == p)
-			return AN_ECORRUPT;
-	}
-	if (strcmp(end, "}") != 0)
+	if (gmm && (!key_number(&p, OPT_MIN_COMPONENTS, &opt->min_components) ||
+				!key_number(&p, OPT_REG_COVAR, &opt->reg_covar)))
+		return AN_ECORRUPT;
+	if (strcmp(p, "}") != 0)
 		return AN_ECORRUPT;
 	if (an_vector_state_options_text(opt, again) != len || memcmp(again, text, len) != 0)
 		return AN_ECORRUPT;
@@ -182,7 +166,6 @@ an_vector_state_write(const an_mv_options *opt, const double *x, size_t n, size_
 	an_put_u8(&w, AN_VECTOR_STATE_VERSION);
 	an_state_put_text(&w, text, text_len);
 	an_put_u32(&w, (uint32_t) d);
-	an_put_u64(&w, (uint64_t) n);
 	return an_row_finish_sorted(&w, x, n, d, AN_KIND_MV_FIT_STATE, out, out_len);
 }
 
@@ -195,7 +178,6 @@ an_vector_state_open(const uint8_t *buf, size_t len, an_vector_state *st)
 	uint8_t		version;
 	uint32_t	options_len,
 				d;
-	uint64_t	n;
 	const char *options;
 
 	s = an_state_begin(buf, len, AN_KIND_MV_FIT_STATE, &r, &payload);
@@ -209,19 +191,12 @@ an_vector_state_open(const uint8_t *buf, size_t len, an_vector_state *st)
 	if (s != AN_OK)
 		return s;
 	d = an_get_u32(&r);
-	n = an_get_u64(&r);
-	if (r.status != AN_OK)
-		return r.status;
-	if (d == 0 || d > AN_MV_MAX_DIMS || n == 0 || n > AN_MV_MAX_ROWS)
-		return AN_ECORRUPT;
-	s = an_state_check_records(&r, n, (size_t) d * 8);
+	s = an_row_get_rows(&r, payload, d, true, AN_MV_MAX_DIMS, AN_MV_MAX_ROWS, &st->n, &st->rows);
 	if (s == AN_OK)
 		s = parse_options(options, options_len, &st->opt);
 	if (s != AN_OK)
 		return s;
 	st->d = d;
-	st->n = (size_t) n;
-	st->rows = payload + r.pos;
 	return an_row_check_sorted(st->rows, st->n, st->d);
 }
 

@@ -18,16 +18,8 @@
 
 #include "core/dbscan/dbscan.h"
 
-static uint64_t state = 42;
-
-static double
-urand(void)
-{
-	state ^= state << 13;
-	state ^= state >> 7;
-	state ^= state << 17;
-	return (double) (state >> 11) / 9007199254740992.0;
-}
+#define TEST_RANDOM_SEED 42
+#include "../../unit/test_random.h"
 
 int
 main(int argc, char **argv)
@@ -58,19 +50,19 @@ main(int argc, char **argv)
 		argc--;
 		for (int b = 0; b < 6; b++)
 			for (size_t k = 0; k < d && k < 64; k++)
-				c[b][k] = urand();
+				c[b][k] = uniform01_with_zero();
 		for (size_t i = 0; i < n; i++)
 			for (size_t k = 0; k < d; k++)
 			{
-				double		u = urand() + 1e-300,
-							v = urand();
+				double		u = uniform01_with_zero() + 1e-300,
+							v = uniform01_with_zero();
 
 				x[i * d + k] = c[i % 6][k % 64] + 0.05 * sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
 			}
 	}
 	else
 		for (size_t i = 0; i < n * d; i++)
-			x[i] = urand();
+			x[i] = uniform01_with_zero();
 	for (int a = 5; a < argc; a++)
 	{
 		an_dbscan_method m = strcmp(argv[a], "kdtree") == 0 ? AN_DBSCAN_KDTREE :

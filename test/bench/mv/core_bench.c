@@ -19,24 +19,10 @@
 #include "core/model_format.h"
 #include "core/mv/mv.h"
 
+#define TEST_RANDOM_SEED 16
+#include "../../unit/test_random.h"
+
 #define D 5
-
-static uint64_t state = 16;
-
-static double
-urand(void)
-{
-	state ^= state << 13;
-	state ^= state >> 7;
-	state ^= state << 17;
-	return ((double) (state >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double
-gauss(void)
-{
-	return sqrt(-2 * log(urand())) * cos(2 * 3.141592653589793 * urand());
-}
 
 static double
 now(void)
@@ -59,7 +45,7 @@ draw(const double *mix, const double *centre, double *out)
 		out[i] = centre[i];
 		for (int k = 0; k < D; k++)
 			out[i] += mix[i * D + k] * z[k];
-		if (urand() < 0.02 / D)
+		if (uniform01() < 0.02 / D)
 			out[i] += 10 * gauss();
 	}
 }
@@ -96,7 +82,7 @@ main(int argc, char **argv)
 		for (int i = 0; i < D * D; i++)
 			mix[j * D * D + i] = gauss() * 0.5 + (i % (D + 1) == 0);
 		for (int i = 0; i < D; i++)
-			centre[j * D + i] = urand() * 100;
+			centre[j * D + i] = uniform01() * 100;
 		for (size_t i = 0; i < n; i++)
 			draw(mix + j * D * D, centre + j * D, x + i * D);
 		t0 = now();
