@@ -11,6 +11,8 @@
 #include "core/ts/ts_model.h"
 #include "unit.h"
 
+#include "test_ts_fit.h"
+
 static double
 brute_median(const double *v, size_t n)
 {
@@ -100,25 +102,14 @@ test_normal_quantile(void)
 	CHECK(isnan(an_normal_quantile(0)));
 }
 
-/*
- * Sorts pts, fits a copy of them (an_ts_fit uses its input as scratch) and
- * loads the model (free with an_ts_model_free).
- */
+/* unit_ts_fit, checked to succeed. */
 static an_ts_model *
 fit_model(an_point *pts, size_t n, const an_ts_options *o)
 {
-	uint8_t    *model = NULL;
-	size_t		len = 0;
-	an_ts_model *m = NULL;
-	char		err[128];
-	an_point   *copy = malloc(n * sizeof(an_point));
+	an_status	s = AN_OK;
+	an_ts_model *m = unit_ts_fit(pts, n, o, &s, NULL);
 
-	an_sort_points(pts, n);
-	memcpy(copy, pts, n * sizeof(an_point));
-	CHECK_EQ_INT(an_ts_fit(copy, n, o, &model, &len, err, sizeof(err)), AN_OK);
-	free(copy);
-	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
-	an_free(model);
+	CHECK_EQ_INT(s, AN_OK);
 	return m;
 }
 

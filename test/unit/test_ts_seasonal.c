@@ -14,6 +14,7 @@
 
 #include "test_fixtures.h"
 #include "test_random.h"
+#include "test_ts_fit.h"
 
 #define MIN5 (5 * AN_USECS_PER_MINUTE)
 
@@ -71,29 +72,6 @@ check_daily_profile(const an_ts_model *m, int64_t day, double tol)
 	}
 }
 
-static an_ts_model *
-fit(an_point *pts, size_t n, const an_ts_options *opt, an_status *status, char *err)
-{
-	uint8_t    *buf = NULL;
-	size_t		len = 0;
-	an_ts_model *m = NULL;
-	an_status	s;
-	an_point   *copy = malloc(n * sizeof(an_point));
-
-	/* pts sorted, and a copy fitted: an_ts_fit uses its input as scratch */
-	an_sort_points(pts, n);
-	memcpy(copy, pts, n * sizeof(an_point));
-	s = an_ts_fit(copy, n, opt, &buf, &len, err, 256);
-	free(copy);
-	if (status)
-		*status = s;
-	if (s != AN_OK)
-		return NULL;
-	CHECK(an_ts_model_load(buf, len, &m) == AN_OK);
-	an_free(buf);
-	return m;
-}
-
 /* 14 days of hourly data with a daily cycle and noise: seasonal, period 1 day. */
 static void
 test_daily_hourly(void)
@@ -106,9 +84,7 @@ test_daily_hourly(void)
 	const an_ts_seasonal *s;
 
 	an_ts_options_default(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL);
-	if (m == NULL)
+	if (!unit_ts_fit_ok(pts, n, &opt, &m))
 		return;
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_SEASONAL);
 	s = m->seasonal;
@@ -163,9 +139,7 @@ test_profile_robust_to_incidents(void)
 	for (int day = 2; day < 6; day++)
 		pts[day * 24 + 3].value += 1000;
 	daily_seasonal_options(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL);
-	if (m == NULL)
+	if (!unit_ts_fit_ok(pts, n, &opt, &m))
 		return;
 	check_daily_profile(m, 40, 0.6);
 	/* the incidents are anomalous under the model fitted on them */
@@ -198,9 +172,7 @@ test_tail_aware_spread(void)
 		pts[i].value += 40;
 	daily_seasonal_options(&opt);
 	opt.trend = AN_TS_TREND_NONE;
-	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL);
-	if (m == NULL)
+	if (!unit_ts_fit_ok(pts, n, &opt, &m))
 		return;
 	s = m->seasonal;
 	for (size_t i = 0; i < n; i++)
@@ -244,9 +216,7 @@ test_gaps_and_duplicates(void)
 		}
 	}
 	an_ts_options_default(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL);
-	if (m == NULL)
+	if (!unit_ts_fit_ok(pts, n, &opt, &m))
 		return;
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_SEASONAL);
 	CHECK_EQ_INT(m->interval_us, AN_USECS_PER_HOUR);
@@ -272,12 +242,12 @@ test_noise_gives_level_model(void)
 		pts[i].value = 10 + gauss();
 	}
 	an_ts_options_default(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
+	m = unit_ts_fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL && m->kind == AN_KIND_TS_LEVEL);
 	an_ts_model_free(m);
 	/* "seasonal" on the same data: the seasonal kind without a period, and it says why */
 	opt.method = AN_TS_METHOD_SEASONAL;
-	m = fit(pts, n, &opt, NULL, err);
+	m = unit_ts_fit(pts, n, &opt, NULL, err);
 	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
 	if (m)
 	{
@@ -314,12 +284,12 @@ test_period_too_long(void)
 	opt.method = AN_TS_METHOD_SEASONAL;
 	opt.period_us[0] = 24 * AN_USECS_PER_HOUR;
 	opt.nperiods = 1;
-	m = fit(pts, n, &opt, &s, err);
+	m = unit_ts_fit(pts, n, &opt, &s, err);
 	CHECK(m == NULL && s == AN_EINVAL);
 	CHECK(strstr(err, "too little time for period 1 day") != NULL);
 	CHECK(strchr(err, '\n') != NULL);	/* with a hint */
 	opt.method = AN_TS_METHOD_AUTO;
-	m = fit(pts, n, &opt, &s, err);
+	m = unit_ts_fit(pts, n, &opt, &s, err);
 	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
 	if (m)
 	{
@@ -329,7 +299,7 @@ test_period_too_long(void)
 	an_ts_model_free(m);
 	/* shorter than two samples: always an error */
 	opt.period_us[0] = AN_USECS_PER_HOUR;
-	m = fit(pts, n, &opt, &s, err);
+	m = unit_ts_fit(pts, n, &opt, &s, err);
 	CHECK(m == NULL && s == AN_EINVAL);
 	CHECK(strstr(err, "shorter than two sampling intervals") != NULL);
 }
@@ -345,9 +315,7 @@ test_trends(void)
 	an_ts_detection d;
 
 	an_ts_options_default(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL);
-	if (m == NULL)
+	if (!unit_ts_fit_ok(pts, n, &opt, &m))
 		return;
 	CHECK_EQ_INT(m->seasonal->season[0].period_us, 24 * AN_USECS_PER_HOUR);
 	CHECK(m->seasonal->trend != AN_TS_TREND_NONE);
@@ -355,7 +323,7 @@ test_trends(void)
 	CHECK_NEAR(d.expected, daily((int64_t) (n - 1) * AN_USECS_PER_HOUR) + 0.5 * (double) (n - 1), 0, 3);
 	an_ts_model_free(m);
 	opt.trend = AN_TS_TREND_LINEAR;
-	m = fit(pts, n, &opt, NULL, NULL);
+	m = unit_ts_fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL && m->seasonal->trend == AN_TS_TREND_LINEAR);
 	if (m)
 	{
@@ -368,7 +336,7 @@ test_trends(void)
 	for (size_t i = 0; i < n; i++)
 		pts[i].value = daily(pts[i].ts) + (i > n / 2 ? 200 : 0) + gauss();
 	opt.trend = AN_TS_TREND_LOCAL;
-	m = fit(pts, n, &opt, NULL, NULL);
+	m = unit_ts_fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL && m->seasonal->trend == AN_TS_TREND_LOCAL);
 	if (m)
 	{
@@ -392,7 +360,7 @@ test_constant_floor(void)
 	for (size_t i = 0; i < n; i++)
 		pts[i].value = (i % 24 < 12) ? 5.0 : 7.0;	/* square wave, no noise */
 	an_ts_options_default(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
+	m = unit_ts_fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
 	if (m == NULL)
 		return;
