@@ -1,7 +1,8 @@
 /*
  * test_ts_fit.h: how the tests of the time-series models (test_ts_level.c,
- * test_ts_seasonal.c) fit a model from points, as ts_fit does: the points
- * sorted, and a copy fitted, since an_ts_fit uses its input as scratch.
+ * test_ts_seasonal.c) lay out points and fit a model from them, as ts_fit
+ * does: the points sorted, and a copy fitted, since an_ts_fit uses its input
+ * as scratch.
  */
 #ifndef ANOMALY_TEST_TS_FIT_H
 #define ANOMALY_TEST_TS_FIT_H
@@ -17,6 +18,17 @@
 
 /* the size of the message buffer unit_ts_fit's caller passes, if any */
 #define UNIT_TS_FIT_ERR_SIZE 256
+
+/* n points step_us apart from t = 0 (free with free()); the caller sets the values. */
+static an_point *
+unit_points_every(size_t n, int64_t step_us)
+{
+	an_point   *pts = malloc(n * sizeof(an_point));
+
+	for (size_t i = 0; i < n; i++)
+		pts[i].ts = (int64_t) i * step_us;
+	return pts;
+}
 
 /*
  * Sorts pts, fits a copy of them and loads the model (free with

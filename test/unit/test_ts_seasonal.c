@@ -18,17 +18,6 @@
 
 #define MIN5 (5 * AN_USECS_PER_MINUTE)
 
-/* n points an hour apart from t = 0 (free with free()); the caller sets the values. */
-static an_point *
-hourly_points(size_t n)
-{
-	an_point   *pts = malloc(n * sizeof(an_point));
-
-	for (size_t i = 0; i < n; i++)
-		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
-	return pts;
-}
-
 static double
 daily(int64_t ts)
 {
@@ -42,7 +31,7 @@ daily(int64_t ts)
 static an_point *
 daily_points(size_t n, double slope, double sigma)
 {
-	an_point   *pts = hourly_points(n);
+	an_point   *pts = unit_points_every(n, AN_USECS_PER_HOUR);
 
 	for (size_t i = 0; i < n; i++)
 		pts[i].value = daily(pts[i].ts) + slope * (double) i + sigma * gauss();
@@ -231,16 +220,13 @@ static void
 test_noise_gives_level_model(void)
 {
 	size_t		n = 2000;
-	an_point   *pts = malloc(n * sizeof(an_point));
+	an_point   *pts = unit_points_every(n, MIN5);
 	an_ts_options opt;
 	an_ts_model *m;
 	char		err[256];
 
 	for (size_t i = 0; i < n; i++)
-	{
-		pts[i].ts = (int64_t) i * MIN5;
 		pts[i].value = 10 + gauss();
-	}
 	an_ts_options_default(&opt);
 	m = unit_ts_fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL && m->kind == AN_KIND_TS_LEVEL);
@@ -352,7 +338,7 @@ static void
 test_constant_floor(void)
 {
 	size_t		n = 24 * 10;
-	an_point   *pts = hourly_points(n);
+	an_point   *pts = unit_points_every(n, AN_USECS_PER_HOUR);
 	an_ts_options opt;
 	an_ts_model *m;
 	an_ts_detection d;
