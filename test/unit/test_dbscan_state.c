@@ -58,9 +58,8 @@ test_layout_and_roundtrip(void)
 	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, true, unit_rows3, 3, 2, &out, &len), AN_OK);
 	/* 16 header + 1 version + 4 d + 8 eps + 8 min_points + 1 standardize + 8 n + 3 * 2 * 8 */
 	CHECK_EQ_INT(len, 16 + 1 + 4 + 8 + 8 + 1 + 8 + 48);
-	CHECK_EQ_INT(out[5], AN_KIND_DBSCAN_FIT_STATE);
+	unit_check_state_header(out, AN_KIND_DBSCAN_FIT_STATE, AN_DBSCAN_STATE_VERSION);
 	CHECK_EQ_INT(out[5], 7);
-	CHECK_EQ_INT(out[OFF_VERSION], AN_DBSCAN_STATE_VERSION);
 	CHECK_EQ_INT(out[OFF_D], 2);
 	/* 0.5 = 0x3FE0000000000000 little-endian */
 	CHECK_EQ_INT(out[OFF_EPS + 6], 0xE0);
@@ -68,12 +67,7 @@ test_layout_and_roundtrip(void)
 	CHECK_EQ_INT(out[OFF_MINPTS], 2);
 	CHECK_EQ_INT(out[OFF_STD], 1);
 	CHECK_EQ_INT(out[OFF_N], 3);
-	/* the first row is (-1, 5): -1 = 0xBFF0000000000000 little-endian */
-	CHECK_EQ_INT(out[OFF_ROWS + 6], 0xF0);
-	CHECK_EQ_INT(out[OFF_ROWS + 7], 0xBF);
-	/* then (-0, 2): -0 is 0x8000000000000000; then (0, 1) */
-	CHECK_EQ_INT(out[OFF_ROWS + 16 + 7], 0x80);
-	CHECK_EQ_INT(out[OFF_ROWS + 32 + 7], 0x00);
+	unit_check_rows3_bytes(out, OFF_ROWS);
 
 	CHECK_EQ_INT(an_dbscan_state_open(out, len, &st), AN_OK);
 	CHECK(st.eps == 0.5 && st.min_points == 2 && st.standardize);

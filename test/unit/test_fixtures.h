@@ -58,6 +58,14 @@ unit_truncations_read(unit_state_reader read, const uint8_t *state, size_t len)
 	return accepted;
 }
 
+/* A state's kind (header byte 5) and payload version (its first byte). */
+static void
+unit_check_state_header(const uint8_t *state, uint8_t kind, uint8_t version)
+{
+	CHECK_EQ_INT(state[5], kind);
+	CHECK_EQ_INT(state[AN_MODEL_HEADER_SIZE], version);
+}
+
 /*
  * The header forgeries every state's reader refuses, each on a resealed copy
  * of state: payload version 2 (newer) and 0 (corrupt), and another kind.
@@ -103,6 +111,22 @@ typedef struct unit_row_state_layout
 	size_t		off_rows;		/* the rows, n * d doubles */
 	uint32_t	max_dims;		/* the largest d the reader takes */
 } unit_row_state_layout;
+
+/*
+ * unit_rows3 as a row state stores it from byte off_rows: the canonical
+ * order, each double little-endian.
+ */
+static void
+unit_check_rows3_bytes(const uint8_t *state, size_t off_rows)
+{
+	/* the first row is (-1, 5): -1 = 0xBFF0000000000000 */
+	CHECK_EQ_INT(state[off_rows], 0x00);
+	CHECK_EQ_INT(state[off_rows + 6], 0xF0);
+	CHECK_EQ_INT(state[off_rows + 7], 0xBF);
+	/* then (-0, 2): -0 is 0x8000000000000000; then (0, 1) */
+	CHECK_EQ_INT(state[off_rows + 16 + 7], 0x80);
+	CHECK_EQ_INT(state[off_rows + 32 + 7], 0x00);
+}
 
 /*
  * The forgeries of d, n and the rows that both row states' readers refuse,

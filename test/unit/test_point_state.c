@@ -24,8 +24,7 @@ test_layout_and_roundtrip(void)
 									  100, &out, &len), AN_OK);
 	/* 16 header + 1 version + 1 seen + 4 length + 2 options + 8 count + 3 * 16 */
 	CHECK_EQ_INT(len, 16 + 1 + 1 + 4 + 2 + 8 + 48);
-	CHECK_EQ_INT(out[5], AN_KIND_TS_FIT_STATE);
-	CHECK_EQ_INT(out[16], AN_POINT_STATE_VERSION);
+	unit_check_state_header(out, AN_KIND_TS_FIT_STATE, AN_POINT_STATE_VERSION);
 	CHECK_EQ_INT(out[17], AN_STATE_OPTIONS_GIVEN);
 	CHECK_EQ_INT(out[18], 2);
 	CHECK(memcmp(out + 22, "{}", 2) == 0);

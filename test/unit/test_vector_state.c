@@ -61,18 +61,12 @@ test_layout_and_roundtrip(void)
 	CHECK_EQ_INT(an_vector_state_write(&o, unit_rows3, 3, 2, &out, &len), AN_OK);
 	/* 16 header + 1 version + 4 length + 70 options + 4 d + 8 n + 3 * 2 * 8 */
 	CHECK_EQ_INT(len, 16 + 1 + 4 + 70 + 4 + 8 + 48);
-	CHECK_EQ_INT(out[5], AN_KIND_MV_FIT_STATE);
-	CHECK_EQ_INT(out[16], AN_VECTOR_STATE_VERSION);
+	unit_check_state_header(out, AN_KIND_MV_FIT_STATE, AN_VECTOR_STATE_VERSION);
 	CHECK_EQ_INT(out[17], 70);
 	CHECK(memcmp(out + 21, "{\"method\"", 9) == 0);
 	CHECK_EQ_INT(out[91], 2);
 	CHECK_EQ_INT(out[95], 3);
-	/* the first row is (-1, 5): -1 = 0xBFF0000000000000 little-endian */
-	CHECK_EQ_INT(out[103], 0x00);
-	CHECK_EQ_INT(out[109], 0xF0);
-	CHECK_EQ_INT(out[110], 0xBF);
-	/* then (-0, 2): -0 is 0x8000000000000000 */
-	CHECK_EQ_INT(out[103 + 16 + 7], 0x80);
+	unit_check_rows3_bytes(out, layout.off_rows);
 
 	CHECK_EQ_INT(an_vector_state_open(out, len, &st), AN_OK);
 	CHECK_EQ_INT(st.d, 2);
