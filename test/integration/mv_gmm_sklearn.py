@@ -26,23 +26,15 @@ digits, so both sides see the same doubles.
 4. Contributions: those of the Mahalanobis distance to the component with
    the highest posterior (scikit-learn's predict), computed with numpy.
 """
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pgtest import Tally, fresh_schema, load_vectors, missing_package, psql, rel_error, run_main, table_name  # noqa: E402
+from mvtest import check, chi2, fit_info, floats, np, tally  # noqa: E402
+from pgtest import fresh_schema, load_vectors, psql, rel_error, run_main, table_name  # noqa: E402
+from scipy.optimize import brentq  # noqa: E402
+from sklearn.mixture import GaussianMixture  # noqa: E402
 
-try:
-    import numpy as np
-    from scipy.optimize import brentq
-    from scipy.stats import chi2
-    from sklearn.mixture import GaussianMixture
-except ImportError:
-    missing_package("python3-sklearn is not installed")
-
-tally = Tally()
-check = tally.check
 SCHEMA = "mv_gmm_it"
 
 
@@ -57,14 +49,7 @@ def blobs(rng, sizes, d, spread=12.0):
 
 
 def fit(name, X, options):
-    load_vectors(SCHEMA, name, X)
-    psql("DROP TABLE IF EXISTS %s.m_%s; CREATE TABLE %s.m_%s AS SELECT mv_fit(f, '%s') AS m FROM %s.%s"
-         % (SCHEMA, name, SCHEMA, name, json.dumps(dict(options, method="gmm")), SCHEMA, name))
-    return json.loads(psql("SELECT mv_model_info(m) FROM %s.m_%s" % (SCHEMA, name)))
-
-
-def column(sql):
-    return np.array([float(v) for v in psql(sql).split()])
+    return fit_info(SCHEMA, name, X, dict(options, method="gmm"))
 
 
 def exact(label, X, k, standardize, reg=1e-6):
@@ -80,7 +65,7 @@ def exact(label, X, k, standardize, reg=1e-6):
     sk = GaussianMixture(n_components=k, covariance_type="full", init_params="k-means++", means_init=init,
                          reg_covar=reg, tol=1e-3, max_iter=100, random_state=0).fit(Xs)
     jac = np.log(scale).sum()
-    ll = column("SELECT mv_log_likelihood(m, f) FROM %s.%s, %s.m_%s ORDER BY id" % (SCHEMA, name, SCHEMA, name))
+    ll = floats("SELECT mv_log_likelihood(m, f) FROM %s.%s, %s.m_%s ORDER BY id" % (SCHEMA, name, SCHEMA, name))
     sk_ll = sk.score_samples(Xs) - jac
     e_ll = (np.abs(ll - sk_ll) / np.maximum(np.abs(sk_ll), 1.0)).max()
     means = (np.array(g["means"]) - center) / scale
@@ -128,7 +113,7 @@ def score_rule(label, X, far):
     rng = np.random.default_rng(7)
     Q = np.vstack([X[:50], rng.normal(size=(50, d)) * 8])
     load_vectors(SCHEMA, name + "_q", Q)
-    s = column("SELECT mv_score(m, f) FROM %s.%s_q, %s.m_%s ORDER BY id" % (SCHEMA, name, SCHEMA, name))
+    s = floats("SELECT mv_score(m, f) FROM %s.%s_q, %s.m_%s ORDER BY id" % (SCHEMA, name, SCHEMA, name))
     expect = np.sqrt(np.maximum(0, 2 * (peak - sk.score_samples(Q)))) / info["threshold"]
     check("%s: mv_score = sqrt(2 (peak - LL)) / threshold" % label, rel_error(s, expect) <= 1e-9,
           "rel. error %.1e, %d of 100 flagged" % (rel_error(s, expect), (s > 1).sum()))

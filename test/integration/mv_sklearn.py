@@ -35,18 +35,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pgtest import Tally, fresh_schema, load_vectors, missing_package, psql, rel_error, run_main, table_name  # noqa: E402
+from mvtest import check, chi2, fit_info, floats, np, tally  # noqa: E402
+from pgtest import fresh_schema, load_vectors, psql, rel_error, run_main, table_name  # noqa: E402
+from sklearn.covariance import MinCovDet  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
 
-try:
-    import numpy as np
-    from scipy.stats import chi2
-    from sklearn.covariance import MinCovDet
-    from sklearn.decomposition import PCA
-except ImportError:
-    missing_package("python3-sklearn is not installed")
-
-tally = Tally()
-check = tally.check
 SCHEMA = "mv_it"
 
 
@@ -70,14 +63,10 @@ def mincovdet_from_raw(X, raw_loc, raw_cov):
 def compare(label, X, planted):
     name = table_name("t", label)
     n, d = X.shape
-    load_vectors(SCHEMA, name, X)
-    psql("DROP TABLE IF EXISTS %s.m_%s; CREATE TABLE %s.m_%s AS SELECT mv_fit(f, '{\"standardize\": false}') AS m FROM %s.%s"
-         % (SCHEMA, name, SCHEMA, name, SCHEMA, name))
-    info = json.loads(psql("SELECT mv_model_info(m) FROM %s.m_%s" % (SCHEMA, name)))
+    info = fit_info(SCHEMA, name, X, {"standardize": False})
     loc, cov = np.array(info["location"]), np.array(info["covariance"])
     raw_loc, raw_cov = np.array(info["raw_location"]), np.array(info["raw_covariance"])
-    d2 = np.array([float(v) for v in psql(
-        "SELECT (mv_detect(m, f)).distance FROM %s.%s, %s.m_%s ORDER BY id" % (SCHEMA, name, SCHEMA, name)).split()]) ** 2
+    d2 = floats("SELECT (mv_detect(m, f)).distance FROM %s.%s, %s.m_%s ORDER BY id" % (SCHEMA, name, SCHEMA, name)) ** 2
     cut = chi2(d).ppf(0.975)
     sk = MinCovDet(random_state=0).fit(X)
     what = "n=%d d=%d" % (n, d)

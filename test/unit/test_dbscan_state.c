@@ -20,14 +20,16 @@ enum
 	OFF_VERSION = 16, OFF_D = 17, OFF_EPS = 21, OFF_MINPTS = 29, OFF_STD = 37, OFF_N = 38, OFF_ROWS = 46
 };
 
-/* Reseal copy after an edit, as a forger would, and read it. */
+static const unit_row_state_layout layout = {.off_d = OFF_D, .off_n = OFF_N, .off_rows = OFF_ROWS,
+.max_dims = AN_DBSCAN_MAX_DIMS};
+
+/* The reader, for the forgeries of test_fixtures.h. */
 static an_status
-open_forged(uint8_t *copy, size_t len)
+read_state(const uint8_t *buf, size_t len)
 {
 	an_dbscan_state st;
 
-	unit_reseal(copy, len);
-	return an_dbscan_state_open(copy, len, &st);
+	return an_dbscan_state_open(buf, len, &st);
 }
 
 static void
@@ -56,9 +58,8 @@ test_layout_and_roundtrip(void)
 	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, true, unit_rows3, 3, 2, &out, &len), AN_OK);
 	/* 16 header + 1 version + 4 d + 8 eps + 8 min_points + 1 standardize + 8 n + 3 * 2 * 8 */
 	CHECK_EQ_INT(len, 16 + 1 + 4 + 8 + 8 + 1 + 8 + 48);
-	CHECK_EQ_INT(out[5], AN_KIND_DBSCAN_FIT_STATE);
+	unit_check_state_header(out, AN_KIND_DBSCAN_FIT_STATE, AN_DBSCAN_STATE_VERSION);
 	CHECK_EQ_INT(out[5], 7);
-	CHECK_EQ_INT(out[OFF_VERSION], AN_DBSCAN_STATE_VERSION);
 	CHECK_EQ_INT(out[OFF_D], 2);
 	/* 0.5 = 0x3FE0000000000000 little-endian */
 	CHECK_EQ_INT(out[OFF_EPS + 6], 0xE0);
@@ -66,12 +67,7 @@ test_layout_and_roundtrip(void)
 	CHECK_EQ_INT(out[OFF_MINPTS], 2);
 	CHECK_EQ_INT(out[OFF_STD], 1);
 	CHECK_EQ_INT(out[OFF_N], 3);
-	/* the first row is (-1, 5): -1 = 0xBFF0000000000000 little-endian */
-	CHECK_EQ_INT(out[OFF_ROWS + 6], 0xF0);
-	CHECK_EQ_INT(out[OFF_ROWS + 7], 0xBF);
-	/* then (-0, 2): -0 is 0x8000000000000000; then (0, 1) */
-	CHECK_EQ_INT(out[OFF_ROWS + 16 + 7], 0x80);
-	CHECK_EQ_INT(out[OFF_ROWS + 32 + 7], 0x00);
+	unit_check_rows3_bytes(out, OFF_ROWS);
 
 	CHECK_EQ_INT(an_dbscan_state_open(out, len, &st), AN_OK);
 	CHECK(st.eps == 0.5 && st.min_points == 2 && st.standardize);
@@ -83,8 +79,7 @@ test_layout_and_roundtrip(void)
 	an_dbscan_state_rows(&st, 2, 1, back);
 	CHECK(back[0] == 0.0 && back[1] == 1.0);
 	/* every truncation fails */
-	for (size_t cut = 0; cut < len; cut++)
-		CHECK(an_dbscan_state_open(out, cut, &st) != AN_OK);
+	CHECK_EQ_INT(unit_truncations_read(read_state, out, len), 0);
 	an_free(out);
 }
 
@@ -160,85 +155,46 @@ test_reader_refuses_forged(void)
 {
 	uint8_t    *out = NULL;
 	size_t		len = 0;
-	an_dbscan_state st;
 	uint8_t		copy[256];
 
 	CHECK_EQ_INT(an_dbscan_state_write(0.5, 2, false, unit_rows3, 3, 2, &out, &len), AN_OK);
 	CHECK(len <= sizeof(copy));
-	memcpy(copy, out, len);
-	CHECK_EQ_INT(open_forged(copy, len), AN_OK);
-	/* payload version 2: newer; 0: corrupt */
-	copy[OFF_VERSION] = 2;
-	CHECK_EQ_INT(open_forged(copy, len), AN_EVERSION);
-	copy[OFF_VERSION] = 0;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	/* another kind, both ways */
-	memcpy(copy, out, len);
-	copy[5] = AN_KIND_MV_FIT_STATE;
-	CHECK_EQ_INT(open_forged(copy, len), AN_EKIND);
+	/* payload version 2: newer; 0: corrupt; another kind */
+	unit_check_header_forgeries(read_state, out, len, AN_KIND_MV_FIT_STATE);
 	/* eps 0, negative, NaN, past AN_DBSCAN_MAX_EPS */
 	memcpy(copy, out, len);
 	unit_put_le(copy + OFF_EPS, 0, 8);
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ECORRUPT);
 	unit_put_le(copy + OFF_EPS, 0xBFE0000000000000ULL, 8);
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ECORRUPT);
 	unit_put_le(copy + OFF_EPS, 0x7FF8000000000000ULL, 8);
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ECORRUPT);
 	unit_put_le(copy + OFF_EPS, 0x7E00000000000000ULL, 8);	/* about 1e299 */
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ECORRUPT);
 	/* min_points 0, negative, 2^31 */
 	memcpy(copy, out, len);
 	unit_put_le(copy + OFF_MINPTS, 0, 8);
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ECORRUPT);
 	unit_put_le(copy + OFF_MINPTS, UINT64_MAX, 8);
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ECORRUPT);
 	unit_put_le(copy + OFF_MINPTS, (uint64_t) 1 << 31, 8);
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ECORRUPT);
 	/* standardize 2 */
 	memcpy(copy, out, len);
 	copy[OFF_STD] = 2;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	/* d 0, d 4097 */
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ECORRUPT);
+	/* d 0, d 4097; d 1 with n 3: bytes left over; d 3: too few; n 2: left over; n 0; the rows */
+	unit_check_rows3_forgeries(read_state, out, len, &layout);
+	/* n huge */
 	memcpy(copy, out, len);
-	copy[OFF_D] = 0;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	unit_put_le(copy + OFF_D, AN_DBSCAN_MAX_DIMS + 1, 4);
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	/* d 1 with n 3: bytes left over; d 3: too few; n 2: left over; n 0; n huge */
-	memcpy(copy, out, len);
-	copy[OFF_D] = 1;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ELENGTH);
-	copy[OFF_D] = 3;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ETRUNCATED);
-	memcpy(copy, out, len);
-	copy[OFF_N] = 2;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ELENGTH);
-	copy[OFF_N] = 0;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
 	unit_put_le(copy + OFF_N, UINT64_MAX, 8);
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ECORRUPT);
 	unit_put_le(copy + OFF_N, 1000, 8);
-	CHECK_EQ_INT(open_forged(copy, len), AN_ETRUNCATED);
-	/* rows out of order: the first row's first feature made +1 */
-	memcpy(copy, out, len);
-	copy[OFF_ROWS + 7] = 0x3F;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	/* -0 and +0 swapped: equal values, but not the canonical order */
-	memcpy(copy, out, len);
-	copy[OFF_ROWS + 16 + 7] = 0x00;
-	copy[OFF_ROWS + 32 + 7] = 0x80;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	/* a NaN and an infinity as the last feature */
-	memcpy(copy, out, len);
-	copy[len - 2] = 0xF8;
-	copy[len - 1] = 0x7F;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	copy[len - 2] = 0xF0;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ETRUNCATED);
 	/* a byte flipped without resealing: the checksum */
 	memcpy(copy, out, len);
 	copy[OFF_ROWS] ^= 1;
-	CHECK_EQ_INT(an_dbscan_state_open(copy, len, &st), AN_ECHECKSUM);
+	CHECK_EQ_INT(read_state(copy, len), AN_ECHECKSUM);
 	an_free(out);
 }
 

@@ -24,8 +24,7 @@ test_layout_and_roundtrip(void)
 									  100, &out, &len), AN_OK);
 	/* 16 header + 1 version + 1 seen + 4 length + 2 options + 8 count + 3 * 16 */
 	CHECK_EQ_INT(len, 16 + 1 + 1 + 4 + 2 + 8 + 48);
-	CHECK_EQ_INT(out[5], AN_KIND_TS_FIT_STATE);
-	CHECK_EQ_INT(out[16], AN_POINT_STATE_VERSION);
+	unit_check_state_header(out, AN_KIND_TS_FIT_STATE, AN_POINT_STATE_VERSION);
 	CHECK_EQ_INT(out[17], AN_STATE_OPTIONS_GIVEN);
 	CHECK_EQ_INT(out[18], 2);
 	CHECK(memcmp(out + 22, "{}", 2) == 0);
@@ -89,14 +88,13 @@ test_writer_refuses(void)
 									  &out, &len), AN_EINVAL);
 }
 
-/* Reseal copy after an edit, as a forger would, and read it. */
+/* The reader of catch22's states of at most 100 points, for the forgeries of test_fixtures.h. */
 static an_status
-open_forged(uint8_t *copy, size_t len)
+read_catch22_state(const uint8_t *buf, size_t len)
 {
 	an_point_state st;
 
-	unit_reseal(copy, len);
-	return an_point_state_open(copy, len, AN_KIND_CATCH22_STATE, 100, &st);
+	return an_point_state_open(buf, len, AN_KIND_CATCH22_STATE, 100, &st);
 }
 
 static void
@@ -109,24 +107,20 @@ test_reader_refuses_forged(void)
 	CHECK_EQ_INT(an_point_state_write(AN_KIND_CATCH22_STATE, AN_STATE_OPTIONS_NONE, NULL, 0, pts3, 3, 100,
 									  &out, &len), AN_OK);
 	CHECK(len <= sizeof(copy));
-	/* payload version 2: newer; 0: corrupt */
-	memcpy(copy, out, len);
-	copy[16] = 2;
-	CHECK_EQ_INT(open_forged(copy, len), AN_EVERSION);
-	copy[16] = 0;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	/* payload version 2: newer; 0: corrupt; another kind */
+	unit_check_header_forgeries(read_catch22_state, out, len, AN_KIND_TS_FIT_STATE);
 	/* the second point's timestamp after the third's */
 	memcpy(copy, out, len);
 	copy[16 + 14 + 16] = 9;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_catch22_state, copy, len), AN_ECORRUPT);
 	/* the count one less than the points: trailing bytes */
 	memcpy(copy, out, len);
 	copy[22] = 2;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ELENGTH);
+	CHECK_EQ_INT(unit_open_forged(read_catch22_state, copy, len), AN_ELENGTH);
 	/* an options length beyond the payload */
 	memcpy(copy, out, len);
 	copy[21] = 0x7F;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ETRUNCATED);
+	CHECK_EQ_INT(unit_open_forged(read_catch22_state, copy, len), AN_ETRUNCATED);
 	an_free(out);
 }
 

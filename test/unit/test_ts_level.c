@@ -11,6 +11,8 @@
 #include "core/ts/ts_model.h"
 #include "unit.h"
 
+#include "test_ts_fit.h"
+
 static double
 brute_median(const double *v, size_t n)
 {
@@ -100,25 +102,14 @@ test_normal_quantile(void)
 	CHECK(isnan(an_normal_quantile(0)));
 }
 
-/*
- * Sorts pts, fits a copy of them (an_ts_fit uses its input as scratch) and
- * loads the model (free with an_ts_model_free).
- */
+/* unit_ts_fit, checked to succeed. */
 static an_ts_model *
 fit_model(an_point *pts, size_t n, const an_ts_options *o)
 {
-	uint8_t    *model = NULL;
-	size_t		len = 0;
-	an_ts_model *m = NULL;
-	char		err[128];
-	an_point   *copy = malloc(n * sizeof(an_point));
+	an_status	s = AN_OK;
+	an_ts_model *m = unit_ts_fit(pts, n, o, &s, NULL);
 
-	an_sort_points(pts, n);
-	memcpy(copy, pts, n * sizeof(an_point));
-	CHECK_EQ_INT(an_ts_fit(copy, n, o, &model, &len, err, sizeof(err)), AN_OK);
-	free(copy);
-	CHECK_EQ_INT(an_ts_model_load(model, len, &m), AN_OK);
-	an_free(model);
+	CHECK_EQ_INT(s, AN_OK);
 	return m;
 }
 
@@ -176,7 +167,7 @@ static void
 test_auto_level_tail_sigma(void)
 {
 	size_t		n = 1000;
-	an_point   *pts = malloc(n * sizeof(an_point));
+	an_point   *pts = unit_points_every(n, AN_USECS_PER_HOUR);
 	double	   *v = malloc(n * sizeof(double));
 	an_ts_options o;
 	an_ts_model *m;
@@ -190,7 +181,6 @@ test_auto_level_tail_sigma(void)
 	{
 		/* iid uniform noise (no period), 3 % of the rows far above */
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
 		v[i] = pts[i].value = (double) (x >> 11) / 9007199254740992.0 + (i % 33 == 0 ? 50 : 0);
 	}
 	med = brute_median_mad(v, n, &mad);

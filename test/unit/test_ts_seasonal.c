@@ -14,19 +14,9 @@
 
 #include "test_fixtures.h"
 #include "test_random.h"
+#include "test_ts_fit.h"
 
 #define MIN5 (5 * AN_USECS_PER_MINUTE)
-
-/* n points an hour apart from t = 0 (free with free()); the caller sets the values. */
-static an_point *
-hourly_points(size_t n)
-{
-	an_point   *pts = malloc(n * sizeof(an_point));
-
-	for (size_t i = 0; i < n; i++)
-		pts[i].ts = (int64_t) i * AN_USECS_PER_HOUR;
-	return pts;
-}
 
 static double
 daily(int64_t ts)
@@ -41,7 +31,7 @@ daily(int64_t ts)
 static an_point *
 daily_points(size_t n, double slope, double sigma)
 {
-	an_point   *pts = hourly_points(n);
+	an_point   *pts = unit_points_every(n, AN_USECS_PER_HOUR);
 
 	for (size_t i = 0; i < n; i++)
 		pts[i].value = daily(pts[i].ts) + slope * (double) i + sigma * gauss();
@@ -71,29 +61,6 @@ check_daily_profile(const an_ts_model *m, int64_t day, double tol)
 	}
 }
 
-static an_ts_model *
-fit(an_point *pts, size_t n, const an_ts_options *opt, an_status *status, char *err)
-{
-	uint8_t    *buf = NULL;
-	size_t		len = 0;
-	an_ts_model *m = NULL;
-	an_status	s;
-	an_point   *copy = malloc(n * sizeof(an_point));
-
-	/* pts sorted, and a copy fitted: an_ts_fit uses its input as scratch */
-	an_sort_points(pts, n);
-	memcpy(copy, pts, n * sizeof(an_point));
-	s = an_ts_fit(copy, n, opt, &buf, &len, err, 256);
-	free(copy);
-	if (status)
-		*status = s;
-	if (s != AN_OK)
-		return NULL;
-	CHECK(an_ts_model_load(buf, len, &m) == AN_OK);
-	an_free(buf);
-	return m;
-}
-
 /* 14 days of hourly data with a daily cycle and noise: seasonal, period 1 day. */
 static void
 test_daily_hourly(void)
@@ -106,9 +73,7 @@ test_daily_hourly(void)
 	const an_ts_seasonal *s;
 
 	an_ts_options_default(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL);
-	if (m == NULL)
+	if (!unit_ts_fit_ok(pts, n, &opt, &m))
 		return;
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_SEASONAL);
 	s = m->seasonal;
@@ -163,9 +128,7 @@ test_profile_robust_to_incidents(void)
 	for (int day = 2; day < 6; day++)
 		pts[day * 24 + 3].value += 1000;
 	daily_seasonal_options(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL);
-	if (m == NULL)
+	if (!unit_ts_fit_ok(pts, n, &opt, &m))
 		return;
 	check_daily_profile(m, 40, 0.6);
 	/* the incidents are anomalous under the model fitted on them */
@@ -198,9 +161,7 @@ test_tail_aware_spread(void)
 		pts[i].value += 40;
 	daily_seasonal_options(&opt);
 	opt.trend = AN_TS_TREND_NONE;
-	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL);
-	if (m == NULL)
+	if (!unit_ts_fit_ok(pts, n, &opt, &m))
 		return;
 	s = m->seasonal;
 	for (size_t i = 0; i < n; i++)
@@ -244,9 +205,7 @@ test_gaps_and_duplicates(void)
 		}
 	}
 	an_ts_options_default(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL);
-	if (m == NULL)
+	if (!unit_ts_fit_ok(pts, n, &opt, &m))
 		return;
 	CHECK_EQ_INT(m->kind, AN_KIND_TS_SEASONAL);
 	CHECK_EQ_INT(m->interval_us, AN_USECS_PER_HOUR);
@@ -261,23 +220,20 @@ static void
 test_noise_gives_level_model(void)
 {
 	size_t		n = 2000;
-	an_point   *pts = malloc(n * sizeof(an_point));
+	an_point   *pts = unit_points_every(n, MIN5);
 	an_ts_options opt;
 	an_ts_model *m;
 	char		err[256];
 
 	for (size_t i = 0; i < n; i++)
-	{
-		pts[i].ts = (int64_t) i * MIN5;
 		pts[i].value = 10 + gauss();
-	}
 	an_ts_options_default(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
+	m = unit_ts_fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL && m->kind == AN_KIND_TS_LEVEL);
 	an_ts_model_free(m);
 	/* "seasonal" on the same data: the seasonal kind without a period, and it says why */
 	opt.method = AN_TS_METHOD_SEASONAL;
-	m = fit(pts, n, &opt, NULL, err);
+	m = unit_ts_fit(pts, n, &opt, NULL, err);
 	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
 	if (m)
 	{
@@ -314,12 +270,12 @@ test_period_too_long(void)
 	opt.method = AN_TS_METHOD_SEASONAL;
 	opt.period_us[0] = 24 * AN_USECS_PER_HOUR;
 	opt.nperiods = 1;
-	m = fit(pts, n, &opt, &s, err);
+	m = unit_ts_fit(pts, n, &opt, &s, err);
 	CHECK(m == NULL && s == AN_EINVAL);
 	CHECK(strstr(err, "too little time for period 1 day") != NULL);
 	CHECK(strchr(err, '\n') != NULL);	/* with a hint */
 	opt.method = AN_TS_METHOD_AUTO;
-	m = fit(pts, n, &opt, &s, err);
+	m = unit_ts_fit(pts, n, &opt, &s, err);
 	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
 	if (m)
 	{
@@ -329,7 +285,7 @@ test_period_too_long(void)
 	an_ts_model_free(m);
 	/* shorter than two samples: always an error */
 	opt.period_us[0] = AN_USECS_PER_HOUR;
-	m = fit(pts, n, &opt, &s, err);
+	m = unit_ts_fit(pts, n, &opt, &s, err);
 	CHECK(m == NULL && s == AN_EINVAL);
 	CHECK(strstr(err, "shorter than two sampling intervals") != NULL);
 }
@@ -345,9 +301,7 @@ test_trends(void)
 	an_ts_detection d;
 
 	an_ts_options_default(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
-	CHECK(m != NULL);
-	if (m == NULL)
+	if (!unit_ts_fit_ok(pts, n, &opt, &m))
 		return;
 	CHECK_EQ_INT(m->seasonal->season[0].period_us, 24 * AN_USECS_PER_HOUR);
 	CHECK(m->seasonal->trend != AN_TS_TREND_NONE);
@@ -355,7 +309,7 @@ test_trends(void)
 	CHECK_NEAR(d.expected, daily((int64_t) (n - 1) * AN_USECS_PER_HOUR) + 0.5 * (double) (n - 1), 0, 3);
 	an_ts_model_free(m);
 	opt.trend = AN_TS_TREND_LINEAR;
-	m = fit(pts, n, &opt, NULL, NULL);
+	m = unit_ts_fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL && m->seasonal->trend == AN_TS_TREND_LINEAR);
 	if (m)
 	{
@@ -368,7 +322,7 @@ test_trends(void)
 	for (size_t i = 0; i < n; i++)
 		pts[i].value = daily(pts[i].ts) + (i > n / 2 ? 200 : 0) + gauss();
 	opt.trend = AN_TS_TREND_LOCAL;
-	m = fit(pts, n, &opt, NULL, NULL);
+	m = unit_ts_fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL && m->seasonal->trend == AN_TS_TREND_LOCAL);
 	if (m)
 	{
@@ -384,7 +338,7 @@ static void
 test_constant_floor(void)
 {
 	size_t		n = 24 * 10;
-	an_point   *pts = hourly_points(n);
+	an_point   *pts = unit_points_every(n, AN_USECS_PER_HOUR);
 	an_ts_options opt;
 	an_ts_model *m;
 	an_ts_detection d;
@@ -392,7 +346,7 @@ test_constant_floor(void)
 	for (size_t i = 0; i < n; i++)
 		pts[i].value = (i % 24 < 12) ? 5.0 : 7.0;	/* square wave, no noise */
 	an_ts_options_default(&opt);
-	m = fit(pts, n, &opt, NULL, NULL);
+	m = unit_ts_fit(pts, n, &opt, NULL, NULL);
 	CHECK(m != NULL && m->kind == AN_KIND_TS_SEASONAL);
 	if (m == NULL)
 		return;

@@ -11,14 +11,16 @@
 #include "test_fixtures.h"
 #include "unit.h"
 
-/* Reseal copy after an edit, as a forger would, and read it. */
+/* where the state of unit_rows3 keeps d, n and the rows */
+static const unit_row_state_layout layout = {.off_d = 91, .off_n = 95, .off_rows = 103, .max_dims = AN_MV_MAX_DIMS};
+
+/* The reader, for the forgeries of test_fixtures.h. */
 static an_status
-open_forged(uint8_t *copy, size_t len)
+read_state(const uint8_t *buf, size_t len)
 {
 	an_vector_state st;
 
-	unit_reseal(copy, len);
-	return an_vector_state_open(copy, len, &st);
+	return an_vector_state_open(buf, len, &st);
 }
 
 static void
@@ -59,18 +61,12 @@ test_layout_and_roundtrip(void)
 	CHECK_EQ_INT(an_vector_state_write(&o, unit_rows3, 3, 2, &out, &len), AN_OK);
 	/* 16 header + 1 version + 4 length + 70 options + 4 d + 8 n + 3 * 2 * 8 */
 	CHECK_EQ_INT(len, 16 + 1 + 4 + 70 + 4 + 8 + 48);
-	CHECK_EQ_INT(out[5], AN_KIND_MV_FIT_STATE);
-	CHECK_EQ_INT(out[16], AN_VECTOR_STATE_VERSION);
+	unit_check_state_header(out, AN_KIND_MV_FIT_STATE, AN_VECTOR_STATE_VERSION);
 	CHECK_EQ_INT(out[17], 70);
 	CHECK(memcmp(out + 21, "{\"method\"", 9) == 0);
 	CHECK_EQ_INT(out[91], 2);
 	CHECK_EQ_INT(out[95], 3);
-	/* the first row is (-1, 5): -1 = 0xBFF0000000000000 little-endian */
-	CHECK_EQ_INT(out[103], 0x00);
-	CHECK_EQ_INT(out[109], 0xF0);
-	CHECK_EQ_INT(out[110], 0xBF);
-	/* then (-0, 2): -0 is 0x8000000000000000 */
-	CHECK_EQ_INT(out[103 + 16 + 7], 0x80);
+	unit_check_rows3_bytes(out, layout.off_rows);
 
 	CHECK_EQ_INT(an_vector_state_open(out, len, &st), AN_OK);
 	CHECK_EQ_INT(st.d, 2);
@@ -79,8 +75,7 @@ test_layout_and_roundtrip(void)
 	an_vector_state_rows(&st, 0, 3, back);
 	CHECK(unit_rows3_sorted(back));
 	/* every truncation fails */
-	for (size_t cut = 0; cut < len; cut++)
-		CHECK(an_vector_state_open(out, cut, &st) != AN_OK);
+	CHECK_EQ_INT(unit_truncations_read(read_state, out, len), 0);
 	an_free(out);
 }
 
@@ -114,57 +109,17 @@ test_reader_refuses_forged(void)
 	an_mv_options_default(&o);
 	CHECK_EQ_INT(an_vector_state_write(&o, unit_rows3, 3, 2, &out, &len), AN_OK);
 	CHECK(len <= sizeof(copy));
-	/* payload version 2: newer; 0: corrupt */
-	memcpy(copy, out, len);
-	copy[16] = 2;
-	CHECK_EQ_INT(open_forged(copy, len), AN_EVERSION);
-	copy[16] = 0;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	/* another kind */
-	memcpy(copy, out, len);
-	copy[5] = AN_KIND_TS_FIT_STATE;
-	CHECK_EQ_INT(open_forged(copy, len), AN_EKIND);
+	/* payload version 2: newer; 0: corrupt; another kind */
+	unit_check_header_forgeries(read_state, out, len, AN_KIND_TS_FIT_STATE);
 	/* options: 0.001 written 0.0010 (not canonical), "true" as "trUe" */
 	memcpy(copy, out, len);
 	memcpy(copy + 21 + 64, "0.0010", 6);	/* overwrites "0.001}" */
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ECORRUPT);
 	memcpy(copy, out, len);
 	copy[21 + 40] = 'U';
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	/* d 0, d 1025 */
-	memcpy(copy, out, len);
-	copy[91] = 0;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	copy[91] = 1;
-	copy[92] = 4;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	/* d 1 with n 3: bytes left over; d 3: too few; n 2: left over; n 0 */
-	memcpy(copy, out, len);
-	copy[91] = 1;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ELENGTH);
-	copy[91] = 3;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ETRUNCATED);
-	memcpy(copy, out, len);
-	copy[95] = 2;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ELENGTH);
-	copy[95] = 0;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	/* rows out of order: the first row's first feature made +1 */
-	memcpy(copy, out, len);
-	copy[110] = 0x3F;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	/* -0 and +0 swapped: equal values, but not the canonical order */
-	memcpy(copy, out, len);
-	copy[103 + 16 + 7] = 0x00;
-	copy[103 + 32 + 7] = 0x80;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	/* a NaN and an infinity as the last feature */
-	memcpy(copy, out, len);
-	copy[len - 2] = 0xF8;
-	copy[len - 1] = 0x7F;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
-	copy[len - 2] = 0xF0;
-	CHECK_EQ_INT(open_forged(copy, len), AN_ECORRUPT);
+	CHECK_EQ_INT(unit_open_forged(read_state, copy, len), AN_ECORRUPT);
+	/* d, n and the rows */
+	unit_check_rows3_forgeries(read_state, out, len, &layout);
 	an_free(out);
 }
 

@@ -16,9 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
-SERIES=${1:-2000}
-POINTS=${2:-1000}
-REPEAT=${3:-3}
+. test/bench/catch22/lib.sh
+positional SERIES=2000 POINTS=1000 REPEAT=3 -- "$@"
 
 locked_cluster "shared_buffers = '512MB'" "work_mem = '256MB'"
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
@@ -28,10 +27,8 @@ SELECT s, timestamptz '2026-01-01' + make_interval(secs => i * 60) AS ts,
        sin(i / 20.0 + s) + ((i * 7919 + s * 104729) % 1000) / 1000.0 AS v
 FROM generate_series(1, $POINTS) i, generate_series(1, $SERIES) s
 ORDER BY i, s;
-VACUUM ANALYZE t;
-CREATE TABLE t_arrays AS SELECT s, array_agg(v ORDER BY ts) AS y FROM t GROUP BY s;
-VACUUM ANALYZE t_arrays;
 SQL
+analyse_with_arrays t s v
 
 # best_of LABEL QUERY: the smallest "Time:" of REPEAT runs, in ms.
 best_of() {

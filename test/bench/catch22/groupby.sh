@@ -11,8 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
-SERIES=${1:-10000}
-POINTS=${2:-1000}
+. test/bench/catch22/lib.sh
+positional SERIES=10000 POINTS=1000 -- "$@"
 
 locked_cluster "shared_buffers = '1GB'" "work_mem = '256MB'" "max_parallel_workers_per_gather = 2"
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
@@ -21,10 +21,8 @@ CREATE TABLE rw AS
 SELECT s AS series, timestamptz '2026-01-01' + make_interval(secs => i) AS ts,
        sum(random() - 0.5) OVER (PARTITION BY s ORDER BY i) AS value
 FROM generate_series(1, $SERIES) s, generate_series(1, $POINTS) i;
-VACUUM ANALYZE rw;
-CREATE TABLE rw_arrays AS SELECT series, array_agg(value ORDER BY ts) AS y FROM rw GROUP BY series;
-VACUUM ANALYZE rw_arrays;
 SQL
+analyse_with_arrays rw series value
 
 run() {
 	local label=$1 setting=$2

@@ -16,12 +16,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
 . test/bench/ts_perf/lib.sh
-SERIES=${1:-1000}
-POINTS=${2:-1000}
 REPS=${REPS:-3}
 JIT=${JIT:-on}
-locked_cluster "max_parallel_workers_per_gather = 0" "work_mem = '256MB'" "jit = $JIT" >/dev/null
-series_table "$SERIES" "$POINTS"
+series_cluster "${1:-1000}" "${2:-1000}" "max_parallel_workers_per_gather = 0" "work_mem = '256MB'" "jit = $JIT"
 best() { # sql -> the least of REPS runs, seconds
 	local b="" t i
 	for ((i = 0; i < REPS; i++)); do

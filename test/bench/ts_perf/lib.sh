@@ -14,6 +14,17 @@ VACUUM ANALYZE series;
 SQL
 }
 
+# series_cluster SERIES POINTS [SETTING...]: a throwaway cluster with the
+# SETTINGs and this checkout's build installed (test/lib.sh's locked_cluster,
+# which holds the install lock to the end) and the table series of
+# series_table; SERIES and POINTS are set for the caller.
+series_cluster() {
+	SERIES=$1 POINTS=$2
+	shift 2
+	locked_cluster "$@" >/dev/null
+	series_table "$SERIES" "$POINTS"
+}
+
 # seconds SQL: the wall-clock seconds of a psql session running SQL.
 seconds() {
 	local t0 t1

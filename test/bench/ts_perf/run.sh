@@ -12,12 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
 . test/bench/ts_perf/lib.sh
-SERIES=${1:-10000}
-POINTS=${2:-1000}
 REPEAT=${REPEAT:-1}
 FIT="ts_fit(ts, value${OPTIONS:+, '$OPTIONS'::jsonb})"
-locked_cluster "max_parallel_workers_per_gather = 2" "work_mem = '256MB'" >/dev/null
-series_table "$SERIES" "$POINTS"
+series_cluster "${1:-10000}" "${2:-1000}" "max_parallel_workers_per_gather = 2" "work_mem = '256MB'"
 ROWS=$((SERIES * POINTS))
 echo "plan without workers:"
 psql -X -q -At -c "SET max_parallel_workers_per_gather = 0; EXPLAIN (COSTS OFF) SELECT series, ts_fit(ts, value) FROM series GROUP BY series"
