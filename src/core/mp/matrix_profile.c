@@ -121,27 +121,36 @@ window_stats(mp_work *s)
 			s->h[i] = 0.5;
 		}
 	}
+	an_mp_update_terms(x, s->mu, m, w, s->df, s->dg);
+	return true;
+}
+
+void
+an_mp_update_terms(const double *x, const double *mu, size_t m, size_t w, double *df, double *dg)
+{
 	for (size_t i = 0; i + 1 < m; i++)
 	{
-		s->df[i] = (x[i + w] - x[i]) / 2.0;
-		s->dg[i] = (x[i + w] - s->mu[i + 1]) + (x[i] - s->mu[i]);
+		df[i] = (x[i + w] - x[i]) / 2.0;
+		dg[i] = (x[i + w] - mu[i + 1]) + (x[i] - mu[i]);
 	}
-	s->df[m - 1] = s->dg[m - 1] = 0.0;
-	return true;
+	df[m - 1] = dg[m - 1] = 0.0;
+}
+
+double
+an_mp_centred_product(const double *a, double mua, const double *b, double mub, size_t w)
+{
+	double		c = 0.0;
+
+	for (size_t t = 0; t < w; t++)
+		c += (a[t] - mua) * (b[t] - mub);
+	return c;
 }
 
 /* C(0, k): the first cell of diagonal k, directly. */
 static double
 first_cell(const mp_work *s, size_t k)
 {
-	const double *x = s->x;
-	double		mu0 = s->mu[0],
-				muk = s->mu[k],
-				c = 0.0;
-
-	for (size_t t = 0; t < s->w; t++)
-		c += (x[t] - mu0) * (x[k + t] - muk);
-	return c;
+	return an_mp_centred_product(s->x, s->mu[0], s->x + k, s->mu[k], s->w);
 }
 
 /*

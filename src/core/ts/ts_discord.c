@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/mp/matrix_profile.h"
 #include "core/ts/ts_shape.h"
 
 #define DISCORD_BLOCK 256
@@ -98,12 +99,7 @@ prepare(dseries *s, const double *raw, size_t n, size_t w)
 		if (i < m && run >= w)
 			s->ss[i] = -1;
 	}
-	for (size_t i = 0; i + 1 < m; i++)
-	{
-		s->df[i] = (s->x[i + w] - s->x[i]) / 2;
-		s->dg[i] = (s->x[i + w] - s->mu[i + 1]) + (s->x[i] - s->mu[i]);
-	}
-	s->df[m - 1] = s->dg[m - 1] = 0;
+	an_mp_update_terms(s->x, s->mu, m, w, s->df, s->dg);
 	return AN_OK;
 }
 
@@ -126,17 +122,6 @@ normalise(dseries *s, double floor)
 		s->inv[i] = den > 0 ? 1 / den : 0;
 		s->nsq[i] = s->ss[i] * s->inv[i] * s->inv[i];
 	}
-}
-
-/* C(i, j) directly: the first cell of a diagonal */
-static double
-centred_product(const dseries *a, size_t i, const dseries *b, size_t j)
-{
-	double		c = 0;
-
-	for (size_t t = 0; t < a->w; t++)
-		c += (a->x[i + t] - a->mu[i]) * (b->x[j + t] - b->mu[j]);
-	return c;
 }
 
 /* the smallest of g[0..n) (n >= 1), four running minima */
@@ -177,7 +162,7 @@ join_block(const dseries *a, const dseries *b, ptrdiff_t k0, size_t bw, double *
 		ptrdiff_t	k = k0 + (ptrdiff_t) v,
 					i0 = k < 0 ? -k : 0;
 
-		cov[v] = i0 < ma && i0 + k < mb ? centred_product(a, (size_t) i0, b, (size_t) (i0 + k)) : 0;
+		cov[v] = i0 < ma && i0 + k < mb ? an_mp_centred_product(a->x + i0, a->mu[i0], b->x + i0 + k, b->mu[i0 + k], a->w) : 0;
 	}
 	if (i_hi <= i_lo)
 		return;

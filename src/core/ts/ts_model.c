@@ -55,6 +55,22 @@ readable_or_error(uint8_t **model, const size_t *len, an_status fit_status, char
 	return AN_EINVAL;
 }
 
+double
+an_ts_model_shortest_period(const an_ts_model *m)
+{
+	double		period = 0;
+
+	if (m->seasonal && m->interval_us > 0)
+		for (int j = 0; j < m->seasonal->nseasons; j++)
+		{
+			double		p = (double) m->seasonal->season[j].period_us / (double) m->interval_us;
+
+			if (period == 0 || p < period)
+				period = p;
+		}
+	return period;
+}
+
 /*
  * The shape component of a fitted model: the window from the option, the
  * model's shortest period or the autocorrelation rule; then the model
@@ -70,7 +86,7 @@ add_shape(const an_point *pts, size_t n, const an_ts_options *opt, uint8_t **mod
 	an_model_header h;
 	const uint8_t *payload;
 	an_shape_source source;
-	double		period = 0,
+	double		period,
 			   *v;
 	size_t		nv = n > AN_SHAPE_ACF_MAX_POINTS ? AN_SHAPE_ACF_MAX_POINTS : n,
 				w;
@@ -83,14 +99,7 @@ add_shape(const an_point *pts, size_t n, const an_ts_options *opt, uint8_t **mod
 	if (s != AN_OK)
 		return s;
 	interval = m->interval_us;
-	if (m->seasonal && interval > 0)
-		for (int j = 0; j < m->seasonal->nseasons; j++)
-		{
-			double		p = (double) m->seasonal->season[j].period_us / (double) interval;
-
-			if (period == 0 || p < period)
-				period = p;
-		}
+	period = an_ts_model_shortest_period(m);
 	an_ts_model_free(m);
 	if ((v = an_alloc_array(nv, sizeof(double))) == NULL)
 		return AN_ENOMEM;

@@ -93,6 +93,11 @@ an_status	an_ts_fit_tuned(an_point *pts, size_t n, const an_ts_options *opt,
 /* Decode and validate any time-series model kind. */
 an_status	an_ts_model_load(const uint8_t *buf, size_t len, an_ts_model **out);
 void		an_ts_model_free(an_ts_model *m);
+/*
+ * The model's shortest seasonal period in sampling intervals (what the
+ * shape component's window follows); 0 without a season or an interval.
+ */
+double		an_ts_model_shortest_period(const an_ts_model *m);
 
 /*
  * Out-of-sample residuals: the points are cut into AN_TS_FOLD_BLOCKS

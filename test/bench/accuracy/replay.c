@@ -85,7 +85,6 @@
 #include "core/ts/ts_context.h"
 #include "core/ts/ts_discord.h"
 #include "core/ts/ts_model.h"
-#include "core/ts/ts_seasonal.h"
 #include "core/ts/ts_shape.h"
 #include "core/ts/ts_shape_pca.h"
 
@@ -538,22 +537,14 @@ window_score(const series *s, size_t i)
 static size_t
 discord_window(const an_ts_model *m, const double *v, size_t n)
 {
-	double		period = 0;
 	an_shape_source source;
 
 	if (disc_acf)
 		return an_ts_shape_window(v, n, 0, 0, &source);
 	if (m->shape != NULL)
 		return m->shape->w;
-	if (m->seasonal && m->interval_us > 0)
-		for (int j = 0; j < m->seasonal->nseasons; j++)
-		{
-			double		p = (double) m->seasonal->season[j].period_us / (double) m->interval_us;
-
-			if (period == 0 || p < period)
-				period = p;
-		}
-	return an_ts_shape_window(v, n, (size_t) (opt.window > 0 ? opt.window : 0), period, &source);
+	return an_ts_shape_window(v, n, (size_t) (opt.window > 0 ? opt.window : 0), an_ts_model_shortest_period(m),
+							  &source);
 }
 
 /*
