@@ -89,3 +89,15 @@ CREATE OR REPLACE FUNCTION ts_anomaly_score(model bytea, ts timestamptz, value f
 RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
 COMMENT ON FUNCTION ts_anomaly_score(bytea, timestamptz, float8) IS
   'window function: ts_anomaly''s score alone (no composite to build); use OVER (PARTITION BY series ORDER BY ts)';
+
+-- lookahead => true: a row's shape score is the mean of those of the windows
+-- that contain it, which reads up to w - 1 rows after it (core/ts/ts_lookahead.h).
+CREATE OR REPLACE FUNCTION ts_anomaly(model bytea, ts timestamptz, value float8, lookahead boolean)
+RETURNS ts_anomaly_result AS 'MODULE_PATHNAME', 'ts_anomaly' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+COMMENT ON FUNCTION ts_anomaly(bytea, timestamptz, float8, boolean) IS
+  'window function: with lookahead => true, each row''s shape score is the mean over the windows that contain it (reads the w - 1 rows after it); use OVER (PARTITION BY series ORDER BY ts)';
+
+CREATE OR REPLACE FUNCTION ts_anomaly_score(model bytea, ts timestamptz, value float8, lookahead boolean)
+RETURNS float8 AS 'MODULE_PATHNAME', 'ts_anomaly_score' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+COMMENT ON FUNCTION ts_anomaly_score(bytea, timestamptz, float8, boolean) IS
+  'window function: ts_anomaly''s score alone, with or without lookahead; use OVER (PARTITION BY series ORDER BY ts)';

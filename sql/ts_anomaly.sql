@@ -122,3 +122,87 @@ FROM (SELECT ts_anomaly(model, ts, v) OVER w AS a, ts_anomaly_score(model, ts, v
 SELECT ts_anomaly_score(NULL, now(), 1) OVER ();
 SELECT ts_anomaly_score(model, ts, 'NaN'::float8) OVER (ORDER BY ts) FROM m, (SELECT now() AS ts) t;
 SELECT count(s) FROM (SELECT ts_anomaly_score(model, ts, value) OVER (ORDER BY ts DESC) AS s FROM test, m) x;
+
+-- ts_anomaly(..., lookahead => true): each row's shape score is the mean of
+-- the shape scores of the windows that contain it, checked against the same
+-- mean computed by SQL from the causal ts_anomaly (avg over the row and the
+-- w - 1 = 49 rows after it).  The model m of above (w = 50).
+-- test rows 3000..3499, two series: 'b' is 'a' shifted by 0.1; rows 3200..3249
+-- carry a square wave of 0.6 times the band's half-width (inside the band)
+CREATE TEMP TABLE la_test AS
+SELECT sid, i, ts, value + CASE WHEN sid = 'b' THEN 0.1 ELSE 0 END
+  + CASE WHEN i BETWEEN 3200 AND 3249 THEN 0.6 * (d.upper - d.expected) * sign(sin(2 * pi() * (i + 0.5) / 10)) ELSE 0 END AS value
+FROM (SELECT i, timestamptz '2026-01-01' + i * interval '1 minute' AS ts,
+             10 * sin(2 * pi() * i / 50) + ((i * 7919) % 101) / 100.0 - 0.5 AS value
+      FROM generate_series(3000, 3499) AS i) s, m, ts_detect(m.model, s.ts, s.value) d,
+     (VALUES ('a'), ('b')) AS v(sid);
+CREATE TEMP TABLE la_scored AS
+SELECT sid, i, ts, value,
+       ts_anomaly(model, ts, value) OVER w AS c,
+       ts_anomaly(model, ts, value, lookahead => true) OVER w AS l,
+       ts_anomaly_score(model, ts, value, true) OVER w AS l_score
+FROM la_test, m
+WINDOW w AS (PARTITION BY sid ORDER BY ts);
+-- the same mean from the causal shape scores, in SQL (avg skips the NULLs of the first w - 1 rows)
+CREATE TEMP TABLE la_want AS
+SELECT sid, i, avg((c).shape_score) OVER (PARTITION BY sid ORDER BY ts ROWS BETWEEN CURRENT ROW AND 49 FOLLOWING) AS shape
+FROM la_scored;
+SELECT count(*) AS rows,
+       bool_and((l).shape_score IS NOT DISTINCT FROM w.shape
+                OR abs((l).shape_score - w.shape) <= 1e-12 * w.shape) AS shape_is_the_mean,
+       max(abs((l).shape_score - w.shape)) < 1e-12 AS within_1e12,
+       count((l).shape_score) AS with_shape,
+       bool_and((l).score = greatest((l).point_score, coalesce((l).shape_score, (l).point_score))) AS score_is_larger,
+       bool_and((l).is_anomaly = ((l).score > 1)) AS flag_is_score_above_1,
+       bool_and(l_score = (l).score) AS score_function_agrees
+FROM la_scored s JOIN la_want w USING (sid, i);
+-- the row's own parts are the causal ones
+SELECT bool_and((l).expected = (c).expected AND (l).lower = (c).lower AND (l).upper = (c).upper
+                AND (l).point_score = (c).point_score AND (l).shift_score = (c).shift_score
+                AND (l).level = (c).level AND (l).seasonal = (c).seasonal) AS same_parts
+FROM la_scored;
+-- where the distortion is: the causal shape score peaks near its last row
+-- (3249), where a window holds all of it; the attributed one inside it
+SELECT sid,
+       (SELECT i FROM la_scored t WHERE t.sid = s.sid ORDER BY (c).shape_score DESC NULLS LAST, i LIMIT 1) AS causal_peak,
+       (SELECT i FROM la_scored t WHERE t.sid = s.sid ORDER BY (l).shape_score DESC NULLS LAST, i LIMIT 1)
+         BETWEEN 3200 AND 3249 AS attributed_peak_inside,
+       count(*) FILTER (WHERE (l).is_anomaly AND i BETWEEN 3200 AND 3249) >
+       count(*) FILTER (WHERE (c).is_anomaly AND i BETWEEN 3200 AND 3249) AS more_flags_inside,
+       count(*) FILTER (WHERE (l).is_anomaly AND i BETWEEN 3250 AND 3299) <
+       count(*) FILTER (WHERE (c).is_anomaly AND i BETWEEN 3250 AND 3299) AS fewer_flags_after
+FROM la_scored s GROUP BY sid ORDER BY sid;
+-- one partition alone gives its rows of the query over both
+SELECT bool_and(a.l = s.l) AS partition_alone
+FROM (SELECT i, ts_anomaly(model, ts, value, true) OVER (ORDER BY ts) AS l FROM la_test, m WHERE sid = 'b') a
+JOIN la_scored s ON s.sid = 'b' AND s.i = a.i;
+-- a row with a NULL value gives NULL and is not a row of any window: the
+-- other rows score as they do without it
+SELECT count(*) FILTER (WHERE s.l IS NULL) AS null_rows,
+       bool_and(n.l = s.l) FILTER (WHERE s.i <> 3225) AS as_without_the_row
+FROM (SELECT i, ts_anomaly(model, ts, CASE WHEN i = 3225 THEN NULL ELSE value END, true) OVER (ORDER BY ts) AS l
+      FROM la_test, m WHERE sid = 'a') s
+LEFT JOIN (SELECT i, ts_anomaly(model, ts, value, true) OVER (ORDER BY ts) AS l
+           FROM la_test, m WHERE sid = 'a' AND i <> 3225) n USING (i);
+-- lookahead false or NULL is the causal ts_anomaly
+SELECT bool_and(f = c AND n = c) AS false_and_null_are_causal
+FROM (SELECT ts_anomaly(model, ts, value) OVER w AS c, ts_anomaly(model, ts, value, false) OVER w AS f,
+             ts_anomaly(model, ts, value, NULL) OVER w AS n
+      FROM la_test, m WHERE sid = 'a' WINDOW w AS (ORDER BY ts)) q;
+-- a model without the shape component: no shape score, score = point_score
+SELECT count((l).shape_score) AS shapes, bool_and((l).score = (l).point_score) AS score_is_point
+FROM (SELECT ts_anomaly(o.model, ts, value, true) OVER (ORDER BY ts) AS l
+      FROM la_test, (SELECT ts_fit(ts, value) AS model FROM train) o WHERE sid = 'a') q;
+-- two models in one partition: each row's windows are those of its own model
+SELECT bool_and(x.l = y.l) AS per_model
+FROM (SELECT i, ts_anomaly(CASE WHEN i < 3250 THEN m.model ELSE m2.model END, ts, value, true) OVER (ORDER BY ts) AS l
+      FROM la_test, m, (SELECT ts_fit(ts, value, '{"shape": true, "window": 20}') AS model FROM train) m2
+      WHERE sid = 'a') x
+JOIN (SELECT i, ts_anomaly(m.model, ts, value, true) OVER (ORDER BY ts) AS l FROM la_test, m WHERE sid = 'a' AND i < 3250
+      UNION ALL
+      SELECT i, ts_anomaly(m2.model, ts, value, true) OVER (ORDER BY ts)
+      FROM la_test, (SELECT ts_fit(ts, value, '{"shape": true, "window": 20}') AS model FROM train) m2
+      WHERE sid = 'a' AND i >= 3250) y USING (i);
+-- errors: lookahead that changes within a partition; rows out of ts order
+SELECT ts_anomaly(model, ts, value, i % 2 = 0) OVER (ORDER BY ts) FROM la_test, m WHERE sid = 'a';
+SELECT ts_anomaly(model, ts, value, true) OVER (ORDER BY i % 7, ts) FROM la_test, m WHERE sid = 'a';

@@ -7,6 +7,12 @@
  * context is rebuilt from the partition's first row.  ts_anomaly_score(...)
  * OVER (...) is the same call giving only the score (a float8, no composite).
  *
+ * With a fourth argument lookahead => true, each row's shape score is the
+ * mean of those of the windows that contain it (core/ts/ts_lookahead.h):
+ * the rows are pushed ahead of the current one, up to w - 1 rows after it
+ * in the partition, and their results wait in the partition's queue until
+ * the current row reaches them.
+ *
  * The model of a partition is the one of its first row with a model; a row
  * whose model differs (by the stored bytes: a toast pointer or a compressed
  * value whole, else the length and the envelope's header with the
@@ -35,6 +41,7 @@
 
 #include "core/model_format.h"
 #include "core/ts/ts_context.h"
+#include "core/ts/ts_lookahead.h"
 #include "pg/error_report.h"
 #include "pg/ts_model_cache.h"
 
@@ -51,6 +58,11 @@ typedef struct AnomalyPartition
 	an_ts_context ctx;
 	Size		key_len;
 	char		key[KEY_MAX];
+	uint32		epoch;			/* counts the models loaded: the lookahead's epochs */
+	/* lookahead => true */
+	bool		lookahead;
+	int64		next_push;		/* the next row to push to the context */
+	an_ts_lookahead queue;		/* pushed rows not yet returned */
 } AnomalyPartition;
 
 /* One layout of the result tuple: its template and each attribute's offset (0: NULL). */
@@ -103,6 +115,7 @@ use_model(AnomalyPartition *p, Datum d, const char *fname)
 		p->model = NULL;
 	}
 	p->model = ts_model_load_datum(d, fname);
+	p->epoch++;
 	if (an_ts_context_init(&p->ctx, p->model) != AN_OK)
 		ereport(ERROR, errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"));
 	p->key_len = Min(len, KEY_MAX);
@@ -187,6 +200,86 @@ anomaly_current_row(WindowObject win, an_ts_anomaly *a, const char *fname)
 	have = push_row(win, p, row, true, a, fname);
 	p->next_row = row + 1;
 	return have;
+}
+
+/*
+ * The current row's scores with lookahead: rows are pushed ahead until the
+ * current row's windows are all in (or the partition ends), then its result
+ * is taken from the queue.  Out of turn, the partition is replayed from its
+ * first row and the results before the current row dropped.
+ */
+static bool
+anomaly_lookahead_row(WindowObject win, AnomalyPartition *p, an_ts_anomaly *a, const char *fname)
+{
+	int64		row = WinGetCurrentPosition(win);
+	int64		nrows = WinGetPartitionRowCount(win);
+	MemoryContext pctx = GetMemoryChunkContext(p);
+
+	if (!p->started || row != p->next_row)
+	{
+		MemoryContext old = MemoryContextSwitchTo(pctx);
+
+		if (!p->started && an_ts_lookahead_init(&p->queue, 0) != AN_OK)
+			ereport(ERROR, errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"));
+		MemoryContextSwitchTo(old);
+		if (p->model)
+			an_ts_context_reset(&p->ctx);
+		an_ts_lookahead_reset(&p->queue);
+		p->next_push = 0;
+		p->started = true;
+	}
+	p->next_row = row + 1;
+	for (;;)
+	{
+		an_ts_anomaly pushed;
+		an_status	st;
+
+		/* a replay's rows before this one */
+		while (p->queue.n > 0 && an_ts_lookahead_head_tag(&p->queue) < row)
+			(void) an_ts_lookahead_take(&p->queue, true, &pushed, NULL);
+		if (p->queue.n > 0 ? an_ts_lookahead_head_tag(&p->queue) > row : p->next_push > row)
+			return false;		/* this row gave no result (a NULL argument) */
+		if (p->queue.n > 0 && an_ts_lookahead_take(&p->queue, p->next_push >= nrows, a, NULL))
+			return true;
+		if ((p->next_push & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (push_row(win, p, p->next_push, p->next_push == row, &pushed, fname))
+		{
+			MemoryContext old = MemoryContextSwitchTo(pctx);
+
+			st = an_ts_lookahead_add(&p->queue, &pushed, p->next_push, p->epoch, p->ctx.w);
+			MemoryContextSwitchTo(old);
+			if (st != AN_OK)
+				report_status(st, fname, "%zu rows wait for the rows after them", p->queue.n);
+		}
+		p->next_push++;
+	}
+}
+
+/* The current row's scores, causal or with lookahead (the optional fourth argument; NULL is false). */
+static bool
+anomaly_row(FunctionCallInfo fcinfo, an_ts_anomaly *a, const char *fname)
+{
+	WindowObject win = PG_WINDOW_OBJECT();
+	AnomalyPartition *p = (AnomalyPartition *) WinGetPartitionLocalMemory(win, sizeof(AnomalyPartition));
+	bool		lookahead = false;
+
+	if (PG_NARGS() > 3)
+	{
+		bool		isnull;
+		Datum		d = WinGetFuncArgCurrent(win, 3, &isnull);
+
+		lookahead = !isnull && DatumGetBool(d);
+	}
+	if (p->started && lookahead != p->lookahead)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("%s lookahead must be the same for every row of a partition", fname),
+				errhint("Pass a constant: %s(model, ts, value, lookahead => true).", fname));
+	p->lookahead = lookahead;
+	if (lookahead)
+		return anomaly_lookahead_row(win, p, a, fname);
+	return anomaly_current_row(win, a, fname);
 }
 
 /* One layout: heap_form_tuple's tuple of zeros as the template, and where each value goes. */
@@ -281,26 +374,26 @@ result_datum(const ResultTemplates *t, const an_ts_anomaly *a)
 }
 
 PG_FUNCTION_INFO_V1(ts_anomaly);
-/* ts_anomaly(model, ts, value) OVER (...): ts_detect's fields and the context scores */
+/* ts_anomaly(model, ts, value [, lookahead]) OVER (...): ts_detect's fields and the context scores */
 Datum
 ts_anomaly(PG_FUNCTION_ARGS)
 {
 	const ResultTemplates *t = result_templates(fcinfo);
 	an_ts_anomaly a;
 
-	if (!anomaly_current_row(PG_WINDOW_OBJECT(), &a, "ts_anomaly"))
+	if (!anomaly_row(fcinfo, &a, "ts_anomaly"))
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(result_datum(t, &a));
 }
 
 PG_FUNCTION_INFO_V1(ts_anomaly_score);
-/* ts_anomaly_score(model, ts, value) OVER (...): ts_anomaly's score alone */
+/* ts_anomaly_score(model, ts, value [, lookahead]) OVER (...): ts_anomaly's score alone */
 Datum
 ts_anomaly_score(PG_FUNCTION_ARGS)
 {
 	an_ts_anomaly a;
 
-	if (!anomaly_current_row(PG_WINDOW_OBJECT(), &a, "ts_anomaly_score"))
+	if (!anomaly_row(fcinfo, &a, "ts_anomaly_score"))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(a.score);
 }

@@ -70,6 +70,11 @@
  * DISCORD_ACF=1: the window from the autocorrelation rule alone (the
  * period and the model's shape window ignored), as issue 15's discord.
  * The joins' count and time go to stderr.
+ * LOOKAHEAD=1 (with SCORE anomaly, shape or pointshape): ts_anomaly(...,
+ * lookahead => true), each row's shape score the mean of those of the
+ * windows containing it (ts_lookahead.h), within the rows of one model: the
+ * test part fitting once, each block of R rows scheduled.  LOOKAHEAD=max:
+ * the largest of those windows' shape scores instead of their mean.
  * The rows are copied again after each ts_fit, which uses its points as
  * scratch (before, Sub-PCA was fitted on the level model's leftovers).
  */
@@ -84,6 +89,7 @@
 #include "core/ts/ts_analog.h"
 #include "core/ts/ts_context.h"
 #include "core/ts/ts_discord.h"
+#include "core/ts/ts_lookahead.h"
 #include "core/ts/ts_model.h"
 #include "core/ts/ts_shape.h"
 #include "core/ts/ts_shape_pca.h"
@@ -654,13 +660,62 @@ fit(const series *s, size_t from, size_t to, const char *name)
  * pushed to it (ts_anomaly's order) and scored by it.  A missing part (no
  * shape score yet) is written as 0.
  */
+static void write_ctx(const char *name, const series *s, size_t i, const an_ts_anomaly *ap,
+					  const an_ts_context *c);
+
+/*
+ * With LOOKAHEAD=1 (SCORE anomaly, shape or pointshape) the context's results
+ * wait in this queue until the w - 1 rows after them are scored
+ * (ts_lookahead.h, ts_anomaly(..., lookahead => true)); the rows of one
+ * model (the whole test part fitting once, a block of R rows scheduled)
+ * are one series for it.
+ */
+static bool lookahead;
+static bool lookahead_max;		/* LOOKAHEAD=max: the largest window score instead of the mean */
+static an_ts_lookahead la_queue;
+
+/* LOOKAHEAD=max: the largest shape score of the windows the queue's oldest row would be given. */
+static double
+lookahead_max_shape(void)
+{
+	const an_ts_lookahead_row *h = &la_queue.ring[la_queue.head];
+	double		best = NAN;
+
+	for (size_t k = 0; k < la_queue.n && k < h->w; k++)
+	{
+		const an_ts_lookahead_row *r = &la_queue.ring[(la_queue.head + k) % la_queue.cap];
+
+		if (r->epoch != h->epoch)
+			break;
+		if (!isnan(r->a.shape_score) && !(r->a.shape_score <= best))
+			best = r->a.shape_score;
+	}
+	return best;
+}
+
+/* Take the oldest row if it is complete (an_ts_lookahead_take), with LOOKAHEAD=max's score if asked. */
+static bool
+lookahead_take(bool last, an_ts_anomaly *a, int64_t *tag)
+{
+	double		mx = la_queue.n > 0 ? lookahead_max_shape() : NAN;
+
+	if (!an_ts_lookahead_take(&la_queue, last, a, tag))
+		return false;
+	if (lookahead_max)
+	{
+		a->shape_score = mx;
+		a->score = isnan(mx) || a->point.score > mx ? a->point.score : mx;
+		a->is_anomaly = a->score > 1;
+	}
+	return true;
+}
+
 static void
 emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_ts_context *c)
 {
 	an_ts_detection d;
 	an_ts_anomaly a;
-	double		score;
-	bool		flag;
+	int64_t		tag;
 
 	if (m == NULL)
 	{
@@ -674,6 +729,36 @@ emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_t
 		return;
 	}
 	an_ts_context_push(c, s->ts[i], s->v[i], &a);
+	if (!lookahead)
+	{
+		write_ctx(name, s, i, &a, c);
+		return;
+	}
+	if (an_ts_lookahead_add(&la_queue, &a, (int64_t) i, 1, c->w) != AN_OK)
+		exit(1);
+	while (lookahead_take(false, &a, &tag))
+		write_ctx(name, s, (size_t) tag, &a, c);
+}
+
+/* The rows still waiting at the end of a model's rows. */
+static void
+flush_ctx(const char *name, const series *s)
+{
+	an_ts_anomaly a;
+	int64_t		tag;
+
+	while (lookahead && lookahead_take(true, &a, &tag))
+		write_ctx(name, s, (size_t) tag, &a, NULL);
+}
+
+/* Row i's chosen score, from its context's result *ap (c: the context, which Sub-PCA reads). */
+static void
+write_ctx(const char *name, const series *s, size_t i, const an_ts_anomaly *ap, const an_ts_context *c)
+{
+	an_ts_anomaly a = *ap;
+	double		score;
+	bool		flag;
+
 	score = score_mode == SCORE_ANOMALY ? a.score : (score_mode == SCORE_SHAPE ? a.shape_score : a.shift_score);
 	if (score_mode == SCORE_POINT_SHAPE)
 		score = isnan(a.shape_score) || a.point.score > a.shape_score ? a.point.score : a.shape_score;
@@ -766,6 +851,7 @@ replay_once(const char *name, const series *train, const series *test)
 			}
 			else
 				emit_ctx(name, test, i, m, c);
+		flush_ctx(name, test);
 		if (c)
 			an_ts_context_free(c);
 	}
@@ -801,6 +887,7 @@ replay_scheduled(const char *name, const series *test)
 		}
 		for (size_t i = s; i < s + R_ROWS && i < test->n; i++)
 			emit_ctx(name, test, i, m, c);
+		flush_ctx(name, test);
 		if (c)
 			an_ts_context_free(c);
 		an_ts_model_free(m);
@@ -894,6 +981,18 @@ main(int argc, char **argv)
 		disc_acf = atoi(getenv("DISCORD_ACF")) != 0;
 	if (getenv("PCA_VARIANCE"))
 		pca_variance = strtod(getenv("PCA_VARIANCE"), NULL);
+	if (getenv("LOOKAHEAD") && (atoi(getenv("LOOKAHEAD")) != 0 || strcmp(getenv("LOOKAHEAD"), "max") == 0))
+	{
+		if (score_mode != SCORE_ANOMALY && score_mode != SCORE_SHAPE && score_mode != SCORE_POINT_SHAPE)
+		{
+			fprintf(stderr, "LOOKAHEAD=1 goes with SCORE=anomaly, shape or pointshape\n");
+			return 2;
+		}
+		lookahead = true;
+		lookahead_max = strcmp(getenv("LOOKAHEAD"), "max") == 0;
+		if (an_ts_lookahead_init(&la_queue, AN_SHAPE_MAX_WINDOW) != AN_OK)
+			return 1;
+	}
 	an_ts_options_default(&opt);
 	for (int a = 3; a < argc; a++)
 		set_option(argv[a]);
@@ -952,6 +1051,7 @@ main(int argc, char **argv)
 	an_ts_shape_free(shape2);
 	raw_free(raw);
 	free(disc_dist);
+	an_ts_lookahead_free(&la_queue);
 	if (disc_joins > 0)
 		fprintf(stderr, "discord: %zu joins (with the floor and the edge's self-join), %.3f s\n", disc_joins,
 				disc_seconds);

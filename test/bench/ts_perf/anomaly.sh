@@ -8,7 +8,8 @@
 # second of ts_score (a join), of row_number() over the same join and window
 # with its result, the model and the value carried through (the join, sort
 # and window machinery alone: the floor under ts_anomaly's time), and of
-# ts_anomaly and ts_anomaly_score (when the build has it) over each series;
+# ts_anomaly and ts_anomaly_score (when the build has it) over each series,
+# and both with lookahead => true (when the build has it);
 # then the floor and the window functions again with an index on
 # (series, ts), which spares the sort.  Each query runs REPS times in its
 # own psql session and the best time is printed; no parallel workers.
@@ -39,6 +40,7 @@ psql -X -q -At -c "SELECT 'shape window ' || (ts_model_info(model)->'shape'->>'w
 echo "best of $REPS runs, jit = $JIT"
 line "ts_score join" "$(best "SELECT count(*) FILTER (WHERE ts_score(model, ts, value) > 1) FROM series JOIN m1 USING (series)")"
 have_score=$(psql -X -q -At -c "SELECT to_regprocedure('ts_anomaly_score(bytea, timestamptz, float8)') IS NOT NULL")
+have_lookahead=$(psql -X -q -At -c "SELECT to_regprocedure('ts_anomaly_score(bytea, timestamptz, float8, boolean)') IS NOT NULL")
 windows() { # label suffix
 	# the same join, sort and window with a trivial window function whose
 	# result is used (else the planner drops the window and the sort) and
@@ -50,6 +52,9 @@ windows() { # label suffix
 		[ "$have_score" = t ] || continue
 		line "ts_anomaly_score window ($m)$1" "$(best "SELECT count(*) FILTER (WHERE s > 1) FROM (SELECT ts_anomaly_score(model, ts, value) OVER (PARTITION BY series ORDER BY ts) AS s FROM series JOIN $m USING (series)) x")"
 	done
+	[ "$have_lookahead" = t ] || return 0
+	line "ts_anomaly lookahead (m1)$1" "$(best "SELECT count(*) FILTER (WHERE (a).score > 1) FROM (SELECT ts_anomaly(model, ts, value, true) OVER (PARTITION BY series ORDER BY ts) AS a FROM series JOIN m1 USING (series)) x")"
+	line "ts_anomaly_score lookahead (m1)$1" "$(best "SELECT count(*) FILTER (WHERE s > 1) FROM (SELECT ts_anomaly_score(model, ts, value, true) OVER (PARTITION BY series ORDER BY ts) AS s FROM series JOIN m1 USING (series)) x")"
 }
 windows ""
 psql -X -q -c "CREATE INDEX ON series (series, ts)" -c "VACUUM ANALYZE series"
