@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "unit.h"
+#include "test_random.h"
 
 #include "core/model_format.h"
 #include "core/cpu_features.h"
@@ -193,8 +194,7 @@ test_order_and_determinism(void)
 	for (int i = 0; i < N; i++)
 		for (int c = 0; c < D; c++)
 		{
-			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-			x[i * D + c] = (double) (s >> 11) / 9007199254740992.0 + (i % 3) * 4.0 * (c + 1);
+			x[i * D + c] = lcg_uniform01_with_zero(&s) + (i % 3) * 4.0 * (c + 1);
 		}
 	/* a reversed and interleaved copy */
 	for (int i = 0; i < N; i++)
@@ -275,10 +275,8 @@ check_three_clusters(size_t d)
 			double		u1,
 						u2;
 
-			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-			u1 = ((double) (s >> 11) + 0.5) / 9007199254740992.0;
-			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-			u2 = (double) (s >> 11) / 9007199254740992.0;
+			u1 = lcg_uniform01(&s);
+			u2 = lcg_uniform01_with_zero(&s);
 			/* unit Gaussians (Box-Muller), centres 40 apart on the first axis */
 			x[i * d + c] = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2) + (c == 0 ? 40.0 * g : 0.0);
 		}
@@ -358,8 +356,7 @@ test_short_run_resumed(void)
 	for (int i = 0; i < N; i++)
 		for (int c = 0; c < D; c++)
 		{
-			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-			x[i * D + c] = (double) (s >> 11) / 9007199254740992.0 + (i % K) * 0.4 * (c + 1);
+			x[i * D + c] = lcg_uniform01_with_zero(&s) + (i % K) * 0.4 * (c + 1);
 		}
 	for (uint32_t start = 0; start < 3; start++)
 	{

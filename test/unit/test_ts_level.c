@@ -11,6 +11,7 @@
 #include "core/ts/ts_model.h"
 #include "unit.h"
 
+#include "test_random.h"
 #include "test_ts_fit.h"
 
 static double
@@ -180,8 +181,7 @@ test_auto_level_tail_sigma(void)
 	for (size_t i = 0; i < n; i++)
 	{
 		/* iid uniform noise (no period), 3 % of the rows far above */
-		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		v[i] = pts[i].value = (double) (x >> 11) / 9007199254740992.0 + (i % 33 == 0 ? 50 : 0);
+		v[i] = pts[i].value = lcg_uniform01_with_zero(&x) + (i % 33 == 0 ? 50 : 0);
 	}
 	med = brute_median_mad(v, n, &mad);
 	qsort(v, n, sizeof(double), unit_cmp_double);
