@@ -24,13 +24,7 @@ static const unit_row_state_layout layout = {.off_d = OFF_D, .off_n = OFF_N, .of
 .max_dims = AN_DBSCAN_MAX_DIMS};
 
 /* The reader, for the forgeries of test_fixtures.h. */
-static an_status
-read_state(const uint8_t *buf, size_t len)
-{
-	an_dbscan_state st;
-
-	return an_dbscan_state_open(buf, len, &st);
-}
+UNIT_STATE_READER(read_state, an_dbscan_state, an_dbscan_state_open)
 
 static void
 test_row_cmp(void)

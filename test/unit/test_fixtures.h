@@ -39,6 +39,19 @@ unit_put_le(uint8_t *p, uint64_t v, int bytes)
 /* A state's reader as the tests call it: AN_OK, or why it refuses buf. */
 typedef an_status (*unit_state_reader) (const uint8_t *buf, size_t len);
 
+/*
+ * Defines name, the unit_state_reader of the states that
+ * open(buf, len, &st) reads into a state_type st.
+ */
+#define UNIT_STATE_READER(name, state_type, open) \
+	static an_status \
+	name(const uint8_t *buf, size_t len) \
+	{ \
+		state_type	st; \
+\
+		return open(buf, len, &st); \
+	}
+
 /* Reseal copy after an edit, as a forger would, and read it. */
 static an_status
 unit_open_forged(unit_state_reader read, uint8_t *copy, size_t len)

@@ -15,13 +15,7 @@
 static const unit_row_state_layout layout = {.off_d = 91, .off_n = 95, .off_rows = 103, .max_dims = AN_MV_MAX_DIMS};
 
 /* The reader, for the forgeries of test_fixtures.h. */
-static an_status
-read_state(const uint8_t *buf, size_t len)
-{
-	an_vector_state st;
-
-	return an_vector_state_open(buf, len, &st);
-}
+UNIT_STATE_READER(read_state, an_vector_state, an_vector_state_open)
 
 static void
 test_options_text(void)
