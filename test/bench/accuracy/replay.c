@@ -70,7 +70,8 @@
  * DISCORD_ACF=1: the window from the autocorrelation rule alone (the
  * period and the model's shape window ignored), as issue 15's discord.
  * The joins' count and time go to stderr.
- * LOOKAHEAD=1 (with SCORE anomaly, shape or pointshape): ts_anomaly(...,
+ * LOOKAHEAD=1 (with SCORE anomaly, shape, pointshape or anomaly_discord,
+ * where the larger of the shape score and distance / edge is spread): ts_anomaly(...,
  * lookahead => true), each row's shape score the mean of those of the
  * windows containing it (ts_lookahead.h), within the rows of one model: the
  * test part fitting once, each block of R rows scheduled.  LOOKAHEAD=max:
@@ -664,7 +665,7 @@ static void write_ctx(const char *name, const series *s, size_t i, const an_ts_a
 					  const an_ts_context *c);
 
 /*
- * With LOOKAHEAD=1 (SCORE anomaly, shape or pointshape) the context's results
+ * With LOOKAHEAD=1 (SCORE anomaly, shape, pointshape or anomaly_discord) the context's results
  * wait in this queue until the w - 1 rows after them are scored
  * (ts_lookahead.h, ts_anomaly(..., lookahead => true)); the rows of one
  * model (the whole test part fitting once, a block of R rows scheduled)
@@ -734,6 +735,14 @@ emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_t
 		write_ctx(name, s, i, &a, c);
 		return;
 	}
+	if (score_mode == SCORE_ANOMALY_DISCORD)
+	{
+		/* the discord's window score joins the shape score before it is spread over the window */
+		double		dd = i >= disc_lo && i < disc_hi ? disc_dist[i - disc_lo] / disc_edge : NAN;
+
+		if (!isnan(dd) && (isnan(a.shape_score) || dd > a.shape_score))
+			a.shape_score = dd;
+	}
 	if (an_ts_lookahead_add(&la_queue, &a, (int64_t) i, 1, c->w) != AN_OK)
 		exit(1);
 	while (lookahead_take(false, &a, &tag))
@@ -797,7 +806,8 @@ write_ctx(const char *name, const series *s, size_t i, const an_ts_anomaly *ap, 
 	{
 		double		dd = i >= disc_lo && i < disc_hi ? disc_dist[i - disc_lo] : NAN;
 
-		score = score_mode == SCORE_DISCORD ? dd : fmax(a.score, dd / disc_edge);
+		/* with lookahead, a.score already holds the discord (emit_ctx) */
+		score = score_mode == SCORE_DISCORD ? dd : (lookahead ? a.score : fmax(a.score, dd / disc_edge));
 	}
 	if (isnan(score))
 		score = 0;
@@ -983,9 +993,10 @@ main(int argc, char **argv)
 		pca_variance = strtod(getenv("PCA_VARIANCE"), NULL);
 	if (getenv("LOOKAHEAD") && (atoi(getenv("LOOKAHEAD")) != 0 || strcmp(getenv("LOOKAHEAD"), "max") == 0))
 	{
-		if (score_mode != SCORE_ANOMALY && score_mode != SCORE_SHAPE && score_mode != SCORE_POINT_SHAPE)
+		if (score_mode != SCORE_ANOMALY && score_mode != SCORE_SHAPE && score_mode != SCORE_POINT_SHAPE &&
+			score_mode != SCORE_ANOMALY_DISCORD)
 		{
-			fprintf(stderr, "LOOKAHEAD=1 goes with SCORE=anomaly, shape or pointshape\n");
+			fprintf(stderr, "LOOKAHEAD=1 goes with SCORE=anomaly, shape, pointshape or anomaly_discord\n");
 			return 2;
 		}
 		lookahead = true;
