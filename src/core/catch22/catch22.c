@@ -212,6 +212,13 @@ work_prepare(c22_work *w)
 	return AN_OK;
 }
 
+/* Features 8 to 16, each a value of the work area alone. */
+static double (*const c22_plain_features[]) (const c22_work *) = {
+	c22_local_simple_mean3_stderr, c22_local_simple_mean1_tauresrat, c22_hrv_pnn40,
+	c22_binary_mean_longstretch1, c22_binary_diff_longstretch0, c22_motif_three_hh,
+	c22_histogram_ami_even_2_5, c22_trev_1_num, c22_auto_mutual_info_fmmi,
+};
+
 /*
  * The features in catch22's order, with an interrupt check between any two;
  * their long loops check as well, every AN_INTERRUPT_STRIDE iterations.
@@ -235,24 +242,11 @@ compute_features(c22_work *w, double *out)
 	an_check_interrupts();
 	c22_welch_rect(w, &out[6], &out[7]);
 	an_check_interrupts();
-	out[8] = c22_local_simple_mean3_stderr(w);
-	an_check_interrupts();
-	out[9] = c22_local_simple_mean1_tauresrat(w);
-	an_check_interrupts();
-	out[10] = c22_hrv_pnn40(w);
-	an_check_interrupts();
-	out[11] = c22_binary_mean_longstretch1(w);
-	an_check_interrupts();
-	out[12] = c22_binary_diff_longstretch0(w);
-	an_check_interrupts();
-	out[13] = c22_motif_three_hh(w);
-	an_check_interrupts();
-	out[14] = c22_histogram_ami_even_2_5(w);
-	an_check_interrupts();
-	out[15] = c22_trev_1_num(w);
-	an_check_interrupts();
-	out[16] = c22_auto_mutual_info_fmmi(w);
-	an_check_interrupts();
+	for (size_t k = 8; k <= 16; k++)
+	{
+		out[k] = c22_plain_features[k - 8] (w);
+		an_check_interrupts();
+	}
 	if ((st = c22_transition_matrix_sumdiagcov(w, &out[17])) != AN_OK)
 		return st;
 	an_check_interrupts();

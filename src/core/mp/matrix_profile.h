@@ -47,16 +47,4 @@ size_t		an_mp_exclusion(size_t w);
 an_status	an_matrix_profile(const double *x, size_t n, size_t w,
 							  double *distance, int64_t *neighbor, size_t *bad);
 
-/*
- * The two pieces of the mean-centred diagonal update (matrix_profile.c),
- * shared with the AB-join of ts_discord.c:
- *   an_mp_centred_product: C = sum_t (a[t] - mua) (b[t] - mub), t < w, in
- *     index order (the first cell of a diagonal);
- *   an_mp_update_terms: df[i] = (x[i+w] - x[i]) / 2 and
- *     dg[i] = (x[i+w] - mu[i+1]) + (x[i] - mu[i]) for the m windows of x
- *     with means mu, df[m-1] = dg[m-1] = 0 (m >= 1).
- */
-double		an_mp_centred_product(const double *a, double mua, const double *b, double mub, size_t w);
-void		an_mp_update_terms(const double *x, const double *mu, size_t m, size_t w, double *df, double *dg);
-
 #endif

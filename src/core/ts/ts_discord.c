@@ -3,14 +3,11 @@
  * of z-normalised windows by diagonal traversal, and the self-join that
  * calibrates it.
  *
- * Layout of the work.  Cell (i, j) pairs training window i with test window
- * j; diagonal k holds the cells j = i + k (k < 0 too).  A block of
- * DISCORD_BLOCK adjacent diagonals is walked row by row of the training
- * windows, so that the cells of one row touch contiguous test windows
- * j = i + k0 + v: each lowers best[j] (an elementwise minimum, which the
- * compiler vectorises) and steps its running product to the next row.  In
- * a self-join only the diagonals k >= exclusion are walked, and each cell
- * also lowers the row's best[i] (a minimum over the row, taken after it).
+ * The walk is an_mp_join (mp_join.c), with the squared distance as the
+ * cost: cell (i, j) pairs training window i with test window j, on the
+ * diagonal k = j - i (k < 0 too).  In a self-join only the diagonals
+ * k >= exclusion are walked, and each cell also lowers the best of its
+ * row's window i.
  */
 #include "core/ts/ts_discord.h"
 
@@ -18,10 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/mp/matrix_profile.h"
+#include "core/mp/mp_join.h"
 #include "core/ts/ts_shape.h"
-
-#define DISCORD_BLOCK 256
 
 /* one series and its windows' statistics */
 typedef struct dseries
@@ -124,91 +119,23 @@ normalise(dseries *s, double floor)
 	}
 }
 
-/* the smallest of g[0..n) (n >= 1), four running minima */
-static double
-row_min(const double *g, size_t n)
+/* the walk's view of a prepared series */
+static an_mp_side
+side_of(const dseries *s)
 {
-	double		r[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
-	size_t		t = 0;
-
-	for (; t + 4 <= n; t += 4)
-		for (int l = 0; l < 4; l++)
-			r[l] = g[t + l] < r[l] ? g[t + l] : r[l];
-	for (; t < n; t++)
-		r[0] = g[t] < r[0] ? g[t] : r[0];
-	r[0] = r[1] < r[0] ? r[1] : r[0];
-	r[2] = r[3] < r[2] ? r[3] : r[2];
-	return r[2] < r[0] ? r[2] : r[0];
+	return (an_mp_side) {s->m, s->w, s->x, s->mu, s->inv, s->nsq, s->df, s->dg};
 }
 
-/*
- * The diagonals k0 .. k0+bw-1 (bw <= DISCORD_BLOCK) of a against b: every
- * cell's squared distance lowers best_b[j] and, unless best_a is NULL,
- * best_a[i] (the two may be one array when b is a and k0 > 0).
- */
-static void
-join_block(const dseries *a, const dseries *b, ptrdiff_t k0, size_t bw, double *best_b, double *best_a)
-{
-	double		cov[DISCORD_BLOCK],
-				g[DISCORD_BLOCK];
-	const ptrdiff_t ma = (ptrdiff_t) a->m,
-				mb = (ptrdiff_t) b->m,
-				last = k0 + (ptrdiff_t) bw - 1;
-	ptrdiff_t	i_lo = last < 0 ? -last : 0,
-				i_hi = mb - k0 < ma ? mb - k0 : ma;
-
-	for (size_t v = 0; v < bw; v++)
-	{
-		ptrdiff_t	k = k0 + (ptrdiff_t) v,
-					i0 = k < 0 ? -k : 0;
-
-		cov[v] = i0 < ma && i0 + k < mb ? an_mp_centred_product(a->x + i0, a->mu[i0], b->x + i0 + k, b->mu[i0 + k], a->w) : 0;
-	}
-	if (i_hi <= i_lo)
-		return;
-	AN_FOR_CHECKED(r, (size_t) (i_hi - i_lo))
-	{
-		const ptrdiff_t i = i_lo + (ptrdiff_t) r,
-					v_lo = -k0 - i > 0 ? -k0 - i : 0,
-					v_hi = mb - k0 - i < (ptrdiff_t) bw ? mb - k0 - i : (ptrdiff_t) bw;
-		const size_t j_lo = (size_t) (i + k0 + v_lo),
-					cnt = (size_t) (v_hi - v_lo);
-		const double nsq_i = a->nsq[i],
-					inv_i = a->inv[i],
-					df_i = a->df[i],
-					dg_i = a->dg[i];
-		const double *restrict nsq_j = b->nsq + j_lo,
-				   *restrict inv_j = b->inv + j_lo,
-				   *restrict df_j = b->df + j_lo,
-				   *restrict dg_j = b->dg + j_lo;
-		double	   *restrict c = cov + v_lo,
-				   *restrict gg = g;
-		double	   *best_j = best_b + j_lo;
-
-		for (size_t t = 0; t < cnt; t++)
-		{
-			double		d2 = nsq_i + nsq_j[t] - 2 * c[t] * inv_i * inv_j[t];
-
-			gg[t] = d2;
-			best_j[t] = d2 < best_j[t] ? d2 : best_j[t];
-			c[t] += df_i * dg_j[t] + df_j[t] * dg_i;
-		}
-		if (best_a != NULL && cnt > 0)
-		{
-			double		rm = row_min(gg, cnt);
-
-			if (rm < best_a[i])
-				best_a[i] = rm;
-		}
-	}
-}
-
-/* the diagonals [k_from, k_to) in blocks */
+/* the diagonals [k_from, k_to) of a against b: every cell lowers best_b[j] and, unless best_a is NULL, best_a[i] */
 static void
 join_range(const dseries *a, const dseries *b, ptrdiff_t k_from, ptrdiff_t k_to, double *best_b, double *best_a)
 {
-	for (ptrdiff_t k0 = k_from; k0 < k_to; k0 += DISCORD_BLOCK)
-		join_block(a, b, k0, k_to - k0 < DISCORD_BLOCK ? (size_t) (k_to - k0) : DISCORD_BLOCK, best_b, best_a);
+	const an_mp_side sa = side_of(a),
+				sb = side_of(b);
+	const an_mp_best col = {best_b, NULL},
+				row = {best_a, NULL};
+
+	an_mp_join(&sa, &sb, AN_MP_COST_DIST2, k_from, k_to, &col, best_a != NULL ? &row : NULL);
 }
 
 /* squared distances to distances, NAN where there was no neighbour */
