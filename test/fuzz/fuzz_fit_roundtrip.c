@@ -18,6 +18,7 @@
 #include "core/model_format.h"
 #include "core/time_units.h"
 #include "core/ts/ts_context.h"
+#include "core/ts/ts_lookahead.h"
 #include "core/ts/ts_model.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -156,21 +157,36 @@ fit_time_series(recipe *r)
 		if (isnan(d.score) || isnan(d.expected))
 			abort();
 		an_ts_expect(m, m->t_first - AN_USECS_PER_DAY, &d);
-		/* the training rows again, with their context: the score is NaN only where the point's is */
+		/*
+		 * the training rows again, with their context: the score is NaN only
+		 * where the point's is; with lookahead every row comes out once, in
+		 * order, its score NaN only where the point's is
+		 */
 		{
 			an_ts_context c;
+			an_ts_lookahead q;
 			an_ts_anomaly a;
+			int64_t		tag;
+			size_t		out = 0;
 
-			if (an_ts_context_init(&c, m) == AN_OK)
+			if (an_ts_context_init(&c, m) == AN_OK && an_ts_lookahead_init(&q, c.w) == AN_OK)
 			{
 				for (size_t i = 0; i < n; i++)
 				{
 					an_ts_context_push(&c, orig[i].ts, orig[i].value, &a);
 					if (isnan(a.score) != isnan(a.point.score) || isnan(a.shift_score))
 						abort();
+					if (an_ts_lookahead_add(&q, &a, (int64_t) i, 1, c.w) != AN_OK)
+						abort();
+					while (an_ts_lookahead_take(&q, i + 1 == n, &a, &tag))
+						if (tag != (int64_t) out++ || isnan(a.score) != isnan(a.point.score))
+							abort();
 				}
-				an_ts_context_free(&c);
+				if (out != n)
+					abort();
+				an_ts_lookahead_free(&q);
 			}
+			an_ts_context_free(&c);
 		}
 		an_ts_model_free(m);
 		an_free(model);
