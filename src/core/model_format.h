@@ -29,10 +29,11 @@
 
 #define AN_MODEL_MAGIC "ANOM"
 #define AN_MODEL_HEADER_SIZE 16
-#define AN_FORMAT_VERSION 3
+#define AN_FORMAT_VERSION 4
 /*
  * Version 2 adds the tail block of the time-series kinds (ts_tail.h),
- * version 3 their shape block (ts_shape.h).  A
+ * version 3 their shape block (ts_shape.h), version 4 their discord block
+ * (ts_discord_model.h).  A
  * model is written with the oldest version that holds its payload, so a
  * model that uses nothing newer stays readable by releases that read only
  * version 1 (and its bytes do not change).
@@ -60,7 +61,7 @@ typedef enum an_model_kind
 const char *an_model_kind_name(int kind);
 
 /*
- * The newest format version a kind is written with: versions 2 and 3 exist
+ * The newest format version a kind is written with: versions 2 to 4 exist
  * only for the time-series kinds, so a model of another kind labelled 2 is from a
  * newer build (and a partial state keeps a single encoding).
  */

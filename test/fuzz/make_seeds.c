@@ -19,6 +19,8 @@
 static bool kind_seeded[AN_KIND_MAX + 1];
 /* with the shape component (format version 3) and this window */
 static int	shape_window;
+/* with the discord component too (format version 4), keeping this many rows */
+static int	discord_rows;
 
 static void
 set_option(an_ts_options *o, const char *name, const char *key, const an_opt_value *v)
@@ -87,6 +89,14 @@ seed_with(const char *dir, const char *name, size_t n, double period, const char
 		set_option(&o, name, "shape", &sv);
 		set_option(&o, name, "window", &wv);
 	}
+	if (discord_rows > 0)
+	{
+		an_opt_value dv = {.type = AN_OPT_BOOL, .boolean = true};
+		an_opt_value rv = {.type = AN_OPT_NUMBER, .number = discord_rows};
+
+		set_option(&o, name, "discord", &dv);
+		set_option(&o, name, "discord_rows", &rv);
+	}
 	if (an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err)) != AN_OK ||
 		an_model_open(model, len, &h, &payload) != AN_OK)
 	{
@@ -130,7 +140,14 @@ main(int argc, char **argv)
 	seed(argv[1], "seasonal_shape", 24 * 14, 24, "seasonal");
 	shape_window = 4;
 	seed_with(argv[1], "level_shape_tail", 300, 24, "robust", NULL, 0, 0.001);
+	/* format version 4: the discord block after the shape block */
+	shape_window = 6;
+	discord_rows = 64;
+	seed(argv[1], "seasonal_shape_discord", 24 * 14, 24, "seasonal");
+	shape_window = 4;
+	seed_with(argv[1], "level_shape_discord_tail", 300, 24, "robust", NULL, 0, 0.001);
 	shape_window = 0;
+	discord_rows = 0;
 	if (!kind_seeded[AN_KIND_TS_LEVEL] || !kind_seeded[AN_KIND_TS_SEASONAL])
 	{
 		fprintf(stderr, "make_seeds: a time-series model kind has no seed\n");

@@ -66,9 +66,8 @@ an_mp_update_terms(const double *x, const double *mu, size_t m, size_t w, double
 	df[m - 1] = dg[m - 1] = 0.0;
 }
 
-/* C = sum_t (a[t] - mua) (b[t] - mub), t < w, in index order: the first cell of a diagonal. */
-static double
-centred_product(const double *a, double mua, const double *b, double mub, size_t w)
+double
+an_mp_centred_product(const double *a, double mua, const double *b, double mub, size_t w)
 {
 	double		c = 0.0;
 
@@ -220,7 +219,7 @@ join_block(const an_mp_side *a, const an_mp_side *b, an_mp_cost kind, ptrdiff_t 
 		ptrdiff_t	k = k0 + (ptrdiff_t) v,
 					i0 = k < 0 ? -k : 0;
 
-		cov[v] = i0 < ma && i0 + k < mb ? centred_product(a->x + i0, a->mu[i0], b->x + i0 + k, b->mu[i0 + k], a->w) : 0;
+		cov[v] = i0 < ma && i0 + k < mb ? an_mp_centred_product(a->x + i0, a->mu[i0], b->x + i0 + k, b->mu[i0 + k], a->w) : 0;
 	}
 	if (i_hi <= i_lo)
 		return;

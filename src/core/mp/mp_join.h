@@ -76,4 +76,10 @@ void		an_mp_join(const an_mp_side *a, const an_mp_side *b, an_mp_cost cost, ptrd
  */
 void		an_mp_update_terms(const double *x, const double *mu, size_t m, size_t w, double *df, double *dg);
 
+/*
+ * C = sum_t (a[t] - mua) (b[t] - mub), t < w, in index order: the first
+ * cell of a diagonal.
+ */
+double		an_mp_centred_product(const double *a, double mua, const double *b, double mub, size_t w);
+
 #endif

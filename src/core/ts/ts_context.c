@@ -34,6 +34,23 @@ an_ts_context_init(an_ts_context *c, const an_ts_model *m)
 			return AN_ENOMEM;
 		}
 	}
+	if (m->shape && m->discord)
+	{
+		an_status	s;
+
+		if ((c->discord = an_alloc(sizeof(an_ts_discord_stream))) == NULL)
+		{
+			an_ts_context_free(c);
+			return AN_ENOMEM;
+		}
+		if ((s = an_ts_discord_stream_init(c->discord, m->discord)) != AN_OK)
+		{
+			an_free(c->discord);
+			c->discord = NULL;
+			an_ts_context_free(c);
+			return s;
+		}
+	}
 	return AN_OK;
 }
 
@@ -43,6 +60,12 @@ an_ts_context_free(an_ts_context *c)
 	an_free(c->ring);
 	an_free(c->scratch);
 	c->ring = c->scratch = NULL;
+	if (c->discord)
+	{
+		an_ts_discord_stream_free(c->discord);
+		an_free(c->discord);
+		c->discord = NULL;
+	}
 }
 
 void
@@ -50,6 +73,8 @@ an_ts_context_reset(an_ts_context *c)
 {
 	c->pos = c->count = 0;
 	c->have_last = false;
+	if (c->discord)
+		an_ts_discord_stream_reset(c->discord);
 	c->up = c->down = c->var = 0;
 }
 
@@ -97,7 +122,11 @@ an_ts_context_push(an_ts_context *c, int64_t ts, double value, an_ts_anomaly *ou
 			 (double) ts - (double) c->last_ts > (double) AN_SHAPE_MAX_STEP * (double) m->interval_us);
 
 		if (brk)
+		{
 			c->count = 0;
+			if (c->discord)
+				an_ts_discord_stream_reset(c->discord);
+		}
 		if (isfinite(value))
 		{
 			c->ring[c->pos] = value;
@@ -107,6 +136,9 @@ an_ts_context_push(an_ts_context *c, int64_t ts, double value, an_ts_anomaly *ou
 			if (c->count >= c->w)
 				out->shape_score = an_ts_shape_distance(m->shape, c->ring + c->pos, c->scratch) /
 					m->shape->edge;
+			if (c->discord)
+				out->shape_score = larger(out->shape_score,
+										  an_ts_discord_stream_push(c->discord, ts, value) / m->discord->edge);
 		}
 	}
 	c->have_last = true;

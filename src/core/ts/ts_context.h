@@ -6,7 +6,9 @@
  *                component (ts_shape.h), NAN when there is none: no shape
  *                component, fewer than w rows since the series started or
  *                since the last break (a step longer than AN_SHAPE_MAX_STEP
- *                sampling intervals, or a non-finite value);
+ *                sampling intervals, or a non-finite value); with a
+ *                discord component (ts_discord_model.h), the larger of that
+ *                and the window's discord score (distance / edge);
  *   shift_score  sustained shifts: two-sided CUSUMs of the standardised
  *                residual z = (value - expected) / sigma (sigma of the
  *                side, z clipped to +-AN_SHIFT_CLIP so that one outlier
@@ -36,6 +38,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/ts/ts_discord_model.h"
 #include "core/ts/ts_model.h"
 
 #define AN_SHIFT_K 1.0
@@ -50,6 +53,7 @@ typedef struct an_ts_context
 	size_t		w;				/* 0: no shape component */
 	double	   *ring;			/* 2w: the last w values are ring[pos .. pos + w) */
 	double	   *scratch;		/* w + k */
+	an_ts_discord_stream *discord;	/* the model has a discord component */
 	size_t		pos;
 	size_t		count;			/* rows since the last break */
 	bool		have_last;

@@ -18,22 +18,6 @@
 #include "core/mp/mp_join.h"
 #include "core/ts/ts_shape.h"
 
-/* one series and its windows' statistics */
-typedef struct dseries
-{
-	size_t		n,
-				m,				/* windows */
-				w;
-	double	   *x;				/* n: the series minus its first value */
-	double	   *mu;				/* m: window means (of x) */
-	double	   *ss;				/* m: centred sums of squares; -1 for a constant window */
-	double	   *inv;			/* m: 1 / max(sd, floor), 0 for a constant window */
-	double	   *nsq;			/* m: squared norm of the normalised window */
-	double	   *df;				/* m: the update terms of ts_discord.h; 0 at m - 1 */
-	double	   *dg;
-	double	   *buf;
-} dseries;
-
 static an_status
 check_series(const double *x, size_t n, size_t w)
 {
@@ -47,9 +31,8 @@ check_series(const double *x, size_t n, size_t w)
 	return AN_OK;
 }
 
-/* The centred copy and the window statistics (two-pass, a window at a time). */
-static an_status
-prepare(dseries *s, const double *raw, size_t n, size_t w)
+an_status
+an_ts_discord_side_prepare(an_ts_discord_side *s, const double *raw, size_t n, size_t w)
 {
 	size_t		m = n - w + 1,
 				stride = ((size_t) 1 << 20) / w + 1;
@@ -98,9 +81,8 @@ prepare(dseries *s, const double *raw, size_t n, size_t w)
 	return AN_OK;
 }
 
-/* inv and nsq for the normalisation with this floor */
-static void
-normalise(dseries *s, double floor)
+void
+an_ts_discord_side_normalise(an_ts_discord_side *s, double floor)
 {
 	for (size_t i = 0; i < s->m; i++)
 	{
@@ -121,14 +103,14 @@ normalise(dseries *s, double floor)
 
 /* the walk's view of a prepared series */
 static an_mp_side
-side_of(const dseries *s)
+side_of(const an_ts_discord_side *s)
 {
 	return (an_mp_side) {s->m, s->w, s->x, s->mu, s->inv, s->nsq, s->df, s->dg};
 }
 
 /* the diagonals [k_from, k_to) of a against b: every cell lowers best_b[j] and, unless best_a is NULL, best_a[i] */
 static void
-join_range(const dseries *a, const dseries *b, ptrdiff_t k_from, ptrdiff_t k_to, double *best_b, double *best_a)
+join_range(const an_ts_discord_side *a, const an_ts_discord_side *b, ptrdiff_t k_from, ptrdiff_t k_to, double *best_b, double *best_a)
 {
 	const an_mp_side sa = side_of(a),
 				sb = side_of(b);
@@ -149,11 +131,11 @@ finish(const double *best, size_t m, double *dist)
 an_status
 an_ts_discord_floor(const double *x, size_t n, size_t w, double *floor)
 {
-	dseries		s;
+	an_ts_discord_side s;
 	an_status	st;
 	double		maxabs = 0;
 
-	if ((st = check_series(x, n, w)) != AN_OK || (st = prepare(&s, x, n, w)) != AN_OK)
+	if ((st = check_series(x, n, w)) != AN_OK || (st = an_ts_discord_side_prepare(&s, x, n, w)) != AN_OK)
 		return st;
 	for (size_t i = 0; i < n; i++)
 		maxabs = fabs(x[i]) > maxabs ? fabs(x[i]) : maxabs;
@@ -169,7 +151,7 @@ an_status
 an_ts_discord_join(const double *a, size_t na, const double *b, size_t nb, size_t w, double floor,
 				   int64_t b_offset, size_t exclusion, double *dist)
 {
-	dseries		sa,
+	an_ts_discord_side sa,
 				sb;
 	an_status	st;
 	double	   *best;
@@ -183,9 +165,9 @@ an_ts_discord_join(const double *a, size_t na, const double *b, size_t nb, size_
 		return AN_EINVAL;
 	if ((st = check_series(a, na, w)) != AN_OK || (st = check_series(b, nb, w)) != AN_OK)
 		return st;
-	if ((st = prepare(&sa, a, na, w)) != AN_OK)
+	if ((st = an_ts_discord_side_prepare(&sa, a, na, w)) != AN_OK)
 		return st;
-	if ((st = prepare(&sb, b, nb, w)) != AN_OK)
+	if ((st = an_ts_discord_side_prepare(&sb, b, nb, w)) != AN_OK)
 	{
 		an_free(sa.buf);
 		return st;
@@ -196,8 +178,8 @@ an_ts_discord_join(const double *a, size_t na, const double *b, size_t nb, size_
 		AN_FREE_ALL(sa.buf, sb.buf);
 		return AN_ENOMEM;
 	}
-	normalise(&sa, floor);
-	normalise(&sb, floor);
+	an_ts_discord_side_normalise(&sa, floor);
+	an_ts_discord_side_normalise(&sb, floor);
 	for (size_t j = 0; j < sb.m; j++)
 		best[j] = INFINITY;
 	kmin = -(ptrdiff_t) (sa.m - 1);
@@ -221,13 +203,13 @@ an_ts_discord_join(const double *a, size_t na, const double *b, size_t nb, size_
 an_status
 an_ts_discord_self(const double *x, size_t n, size_t w, double floor, size_t exclusion, double *dist)
 {
-	dseries		s;
+	an_ts_discord_side s;
 	an_status	st;
 	double	   *best;
 
 	if (dist == NULL || !(floor >= 0) || !isfinite(floor) || exclusion < 1)
 		return AN_EINVAL;
-	if ((st = check_series(x, n, w)) != AN_OK || (st = prepare(&s, x, n, w)) != AN_OK)
+	if ((st = check_series(x, n, w)) != AN_OK || (st = an_ts_discord_side_prepare(&s, x, n, w)) != AN_OK)
 		return st;
 	best = an_alloc_array(s.m, sizeof(double));
 	if (best == NULL)
@@ -235,7 +217,7 @@ an_ts_discord_self(const double *x, size_t n, size_t w, double floor, size_t exc
 		an_free(s.buf);
 		return AN_ENOMEM;
 	}
-	normalise(&s, floor);
+	an_ts_discord_side_normalise(&s, floor);
 	for (size_t j = 0; j < s.m; j++)
 		best[j] = INFINITY;
 	/* cell (i, i + k) for k >= exclusion stands for itself and its mirror (i + k, i) */

@@ -4,7 +4,9 @@
  * a training series, over ALL training windows (an exact AB-join of the
  * matrix profile), and the self-join of the training series that
  * calibrates it.  Measured in test/bench/accuracy (SCORE=discord,
- * anomaly_discord; docs/accuracy.md); not part of any model.
+ * anomaly_discord; docs/accuracy.md); the models' discord component
+ * (ts_discord_model.h) keeps training rows and scores new windows by the
+ * same walk, a row at a time.
  *
  * Normalisation: as the shape component's (ts_shape.h),
  *     x^ = (x - mean(x)) / max(sd(x), floor),
@@ -81,5 +83,33 @@ an_status	an_ts_discord_self(const double *x, size_t n, size_t w, double floor, 
  * an_ts_discord_self.
  */
 an_status	an_ts_discord_edge(const double *x, size_t n, size_t w, double floor, double *edge);
+
+/*
+ * One series and its windows' statistics, as the joins use them (also the
+ * training side of a model's discord component, ts_discord_model.h).
+ */
+typedef struct an_ts_discord_side
+{
+	size_t		n,
+				m,				/* windows */
+				w;
+	double	   *x;				/* n: the series minus its first value */
+	double	   *mu;				/* m: window means (of x) */
+	double	   *ss;				/* m: centred sums of squares; -1 for a constant window */
+	double	   *inv;			/* m: 1 / max(sd, floor), 0 for a constant window */
+	double	   *nsq;			/* m: squared norm of the normalised window */
+	double	   *df;				/* m: the update terms of the join; 0 at m - 1 */
+	double	   *dg;
+	double	   *buf;			/* owns all of the above (an_free) */
+} an_ts_discord_side;
+
+/*
+ * The centred copy of raw[0..n) and its windows' statistics (two-pass, a
+ * window at a time); the caller has checked n >= w >= 1 and frees s->buf.
+ * AN_ENOMEM, AN_ENONFINITE (a window's sum of squares overflows).
+ */
+an_status	an_ts_discord_side_prepare(an_ts_discord_side *s, const double *raw, size_t n, size_t w);
+/* inv and nsq for the normalisation with this floor */
+void		an_ts_discord_side_normalise(an_ts_discord_side *s, double floor);
 
 #endif

@@ -17,7 +17,8 @@
  *   i64 t_first, i64 t_last, u64 n_points, i64 interval_us,
  *   f64 median, f64 mad, f64 sigma, f64 threshold, u8 direction
  * Format version 2 appends the tail block (an_ts_tail_write), version 3 the
- * shape block after it (ts_shape.h; the tail block then always present).
+ * shape block after it (ts_shape.h; the tail block then always present),
+ * version 4 the discord block after that (ts_discord_model.h).
  */
 #include "core/ts/ts_level.h"
 
@@ -30,6 +31,7 @@
 #include "core/sort.h"
 #include "core/time_units.h"
 #include "core/ts/ts_common.h"
+#include "core/ts/ts_discord_model.h"
 #include "core/ts/ts_shape.h"
 
 /* The spread floor for values v (an_ts_sigma_floor of their largest magnitude). */
@@ -163,6 +165,8 @@ an_ts_level_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 		an_ts_tail_read(&r, &m->tail);
 	if (m->format_version >= 3)
 		an_ts_shape_read(&r, &m->shape);
+	if (m->format_version >= 4)
+		an_ts_discord_model_read(&r, &m->discord);
 	if (r.status == AN_OK &&
 		(m->t_first > m->t_last || m->n_points == 0 || m->interval_us < 0 ||
 		 l->mad < 0 || !(l->sigma > 0) || !(m->threshold > 0) || dir > AN_TS_DOWN))

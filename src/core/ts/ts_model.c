@@ -13,6 +13,7 @@
 #include "core/ts/ts_common.h"
 #include "core/ts/ts_level.h"
 #include "core/ts/ts_seasonal.h"
+#include "core/ts/ts_discord_model.h"
 #include "core/ts/ts_shape.h"
 
 static an_status ts_fit(an_point *pts, size_t n, const an_ts_options *opt, const an_ts_fit_tuning *tuning,
@@ -75,14 +76,17 @@ an_ts_model_shortest_period(const an_ts_model *m)
  * The shape component of a fitted model: the window from the option, the
  * model's shortest period or the autocorrelation rule; then the model
  * rewritten as format version 3 with the shape block after the tail block
- * (an empty one when the model had none).  The model stays as it was when
- * the data cannot support a shape component.
+ * (an empty one when the model had none), and with the option "discord"
+ * as format version 4 with the discord block after that, when the rows can
+ * calibrate one.  The model stays as it was when the data cannot support a
+ * shape component.
  */
 static an_status
 add_shape(const an_point *pts, size_t n, const an_ts_options *opt, uint8_t **model, size_t *len)
 {
 	an_ts_model *m = NULL;
 	an_ts_shape *shape = NULL;
+	an_ts_discord_model *discord = NULL;
 	an_model_header h;
 	const uint8_t *payload;
 	an_shape_source source;
@@ -111,20 +115,32 @@ add_shape(const an_point *pts, size_t n, const an_ts_options *opt, uint8_t **mod
 		return AN_OK;
 	if ((s = an_ts_shape_fit(pts, n, w, interval, source, &shape)) != AN_OK || shape == NULL)
 		return s;
-	if ((s = an_model_open(*model, *len, &h, &payload)) != AN_OK)
+	if (opt->discord &&
+		(s = an_ts_discord_model_fit(pts, n, w, opt->discord_rows > 0 ? (size_t) opt->discord_rows :
+									 AN_DISCORD_DEFAULT_ROWS, &discord)) != AN_OK)
 	{
 		an_ts_shape_free(shape);
 		return s;
 	}
+	if ((s = an_model_open(*model, *len, &h, &payload)) != AN_OK)
+	{
+		an_ts_shape_free(shape);
+		an_ts_discord_model_free(discord);
+		return s;
+	}
 	an_writer_init(&wr);
-	an_writer_reserve(&wr, h.payload_len + 64 + (size_t) shape->k * shape->w * sizeof(double));
+	an_writer_reserve(&wr, h.payload_len + 64 + (size_t) shape->k * shape->w * sizeof(double) +
+					  (discord ? 32 + (size_t) discord->n * (sizeof(int64_t) + sizeof(double)) : 0));
 	for (size_t i = 0; i < h.payload_len; i++)
 		an_put_u8(&wr, payload[i]);
 	if (h.version < 2)
 		an_put_u8(&wr, 0);		/* an unused tail block */
 	an_ts_shape_write(&wr, shape);
 	an_ts_shape_free(shape);
-	s = an_writer_finish_version(&wr, (an_model_kind) h.kind, 3, &out, &out_len);
+	if (discord)
+		an_ts_discord_model_write(&wr, discord);
+	s = an_writer_finish_version(&wr, (an_model_kind) h.kind, discord ? 4 : 3, &out, &out_len);
+	an_ts_discord_model_free(discord);
 	if (s != AN_OK)
 		return s;
 	an_free(*model);
@@ -141,7 +157,7 @@ an_ts_fit_tuned(an_point *pts, size_t n, const an_ts_options *opt, const an_ts_f
 	an_status	s;
 
 	/* the fits use pts as scratch: the shape component needs the points as they came */
-	if (opt->shape && n > 0 && pts != NULL)
+	if ((opt->shape || opt->discord) && n > 0 && pts != NULL)
 	{
 		if ((copy = an_alloc_array(n, sizeof(an_point))) == NULL)
 			return AN_ENOMEM;
@@ -215,6 +231,9 @@ an_ts_model_load(const uint8_t *buf, size_t len, an_ts_model **out)
 		s = an_ts_level_decode(payload, h.payload_len, m);
 	else
 		s = an_ts_seasonal_decode(payload, h.payload_len, m);
+	/* the discord component shares the shape component's window */
+	if (s == AN_OK && m->discord != NULL && (m->shape == NULL || m->shape->w != m->discord->w))
+		s = AN_ECORRUPT;
 	if (s != AN_OK)
 	{
 		an_ts_model_free(m);
@@ -232,6 +251,7 @@ an_ts_model_free(an_ts_model *m)
 	an_free(m->level);
 	an_free(m->seasonal);
 	an_ts_shape_free(m->shape);
+	an_ts_discord_model_free(m->discord);
 	an_free(m);
 }
 
@@ -255,7 +275,7 @@ an_ts_model_info_json(const an_ts_model *m, char **json)
 {
 	an_status	s = m->kind == AN_KIND_TS_SEASONAL ? an_ts_seasonal_info_json(m, json) :
 		an_ts_level_info_json(m, json);
-	char		block[512],
+	char		block[1024],
 			   *both;
 	size_t		len;
 
@@ -263,6 +283,8 @@ an_ts_model_info_json(const an_ts_model *m, char **json)
 		return s;
 	/* the kind's object, with the shape member before its closing brace */
 	an_ts_shape_json(m->shape, block, sizeof(block));
+	if (m->discord != NULL)
+		an_ts_discord_model_json(m->discord, block + strlen(block), sizeof(block) - strlen(block));
 	len = strlen(*json);
 	if ((both = an_alloc(len + strlen(block) + 1)) == NULL)
 	{

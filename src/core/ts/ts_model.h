@@ -28,6 +28,7 @@
 typedef struct an_ts_level an_ts_level;
 typedef struct an_ts_seasonal an_ts_seasonal;
 typedef struct an_ts_shape an_ts_shape;
+typedef struct an_ts_discord_model an_ts_discord_model;
 
 /* A fitted model, decoded and validated. */
 typedef struct an_ts_model
@@ -45,6 +46,7 @@ typedef struct an_ts_model
 	an_ts_level *level;			/* AN_KIND_TS_LEVEL */
 	an_ts_seasonal *seasonal;	/* AN_KIND_TS_SEASONAL */
 	an_ts_shape *shape;			/* the shape component (format version 3), or NULL */
+	an_ts_discord_model *discord;	/* the discord component (format version 4), or NULL */
 } an_ts_model;
 
 /* What the model says about one (ts, value). */

@@ -252,6 +252,19 @@ an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char 
 			return fail(err, errlen, "option \"%s\" must be an integer between 4 and 1024%s", key, "");
 		o->window = (int) v->number;
 	}
+	else if (strcmp(key, "discord") == 0)
+	{
+		if (v->type != AN_OPT_BOOL)
+			return fail(err, errlen, "option \"%s\" must be true or false, not %s", key, type_name(v->type));
+		o->discord = v->boolean;
+	}
+	else if (strcmp(key, "discord_rows") == 0)
+	{
+		if (v->type != AN_OPT_NUMBER || !(v->number >= AN_TS_MIN_DISCORD_ROWS && v->number <= AN_TS_MAX_DISCORD_ROWS) ||
+			v->number != floor(v->number))
+			return fail(err, errlen, "option \"%s\" must be an integer between 64 and 65536%s", key, "");
+		o->discord_rows = (int) v->number;
+	}
 	else
 		return fail(err, errlen, "unknown ts_fit option \"%s\"%s", key, "");
 	return AN_OK;

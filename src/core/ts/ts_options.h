@@ -17,6 +17,9 @@
 /* the bounds of the option "window" (AN_SHAPE_MIN_WINDOW, AN_SHAPE_MAX_WINDOW) */
 #define AN_TS_MIN_WINDOW 4
 #define AN_TS_MAX_WINDOW 1024
+/* the bounds of the option "discord_rows" (AN_DISCORD_MIN_ROWS, AN_DISCORD_MAX_ROWS) */
+#define AN_TS_MIN_DISCORD_ROWS 64
+#define AN_TS_MAX_DISCORD_ROWS 65536
 
 typedef enum an_ts_method
 {
@@ -59,6 +62,13 @@ typedef struct an_ts_options
 	/* the shape component (ts_shape.h): off unless asked ("shape": true); window 0 = from the period or the data */
 	bool		shape;
 	int			window;
+	/*
+	 * the discord component (ts_discord_model.h): off unless asked
+	 * ("discord": true, which implies the shape component); discord_rows 0 =
+	 * AN_DISCORD_DEFAULT_ROWS
+	 */
+	bool		discord;
+	int			discord_rows;
 	int64_t		interval_us;	/* sampling interval; 0 = infer (median spacing) */
 	/* user-given periods: in samples (period_samples) or as durations (period_us) */
 	int			nperiods;

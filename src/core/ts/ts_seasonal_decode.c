@@ -13,7 +13,8 @@
  *   trend linear: f64 level (at t_last), f64 slope_per_second
  *   trend local:  u32 nknots (>= 1), nknots x (i64 t, f64 level), t non-decreasing
  * Format version 2 appends the tail block (an_ts_tail_write), version 3 the
- * shape block after it (ts_shape.h; the tail block then always present).
+ * shape block after it (ts_shape.h; the tail block then always present),
+ * version 4 the discord block after that (ts_discord_model.h).
  */
 #include <float.h>
 #include <math.h>
@@ -22,6 +23,7 @@
 #include "core/model_format.h"
 #include "core/ts/ts_common.h"
 #include "core/ts/ts_seasonal_internal.h"
+#include "core/ts/ts_discord_model.h"
 #include "core/ts/ts_shape.h"
 
 /* ---- decoding ---- */
@@ -147,6 +149,8 @@ an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 			an_ts_tail_read(&r, &m->tail);
 		if (m->format_version >= 3)
 			an_ts_shape_read(&r, &m->shape);
+		if (m->format_version >= 4)
+			an_ts_discord_model_read(&r, &m->discord);
 	}
 	return an_reader_finish(&r);
 }
