@@ -111,27 +111,23 @@ INSERT INTO regress_mal.src
 SELECT timestamptz '2026-04-01 00:00+00' + i * interval '1 hour', 10 + i % 3 FROM generate_series(0, 23) i;
 CREATE TABLE regress_mal.seen (who name, attempt text, outcome text);
 CREATE FUNCTION regress_mal.probe() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	attempt text;
 BEGIN
-	BEGIN
-		ALTER ROLE regress_anomaly_mallory SUPERUSER;
-		INSERT INTO regress_mal.seen VALUES (current_user, 'ALTER ROLE', 'done');
-	EXCEPTION WHEN OTHERS THEN
-		INSERT INTO regress_mal.seen VALUES (current_user, 'ALTER ROLE', SQLERRM);
-	END;
-	BEGIN
-		RESET ROLE;
-		ALTER ROLE regress_anomaly_mallory SUPERUSER;
-		INSERT INTO regress_mal.seen VALUES (current_user, 'RESET ROLE', 'done');
-	EXCEPTION WHEN OTHERS THEN
-		INSERT INTO regress_mal.seen VALUES (current_user, 'RESET ROLE', SQLERRM);
-	END;
-	BEGIN
-		SET SESSION AUTHORIZATION DEFAULT;
-		ALTER ROLE regress_anomaly_mallory SUPERUSER;
-		INSERT INTO regress_mal.seen VALUES (current_user, 'SET SESSION AUTHORIZATION', 'done');
-	EXCEPTION WHEN OTHERS THEN
-		INSERT INTO regress_mal.seen VALUES (current_user, 'SET SESSION AUTHORIZATION', SQLERRM);
-	END;
+	-- ALTER ROLE directly, then after RESET ROLE, then after SET SESSION AUTHORIZATION.
+	FOREACH attempt IN ARRAY ARRAY['ALTER ROLE', 'RESET ROLE', 'SET SESSION AUTHORIZATION'] LOOP
+		BEGIN
+			IF attempt = 'RESET ROLE' THEN
+				RESET ROLE;
+			ELSIF attempt = 'SET SESSION AUTHORIZATION' THEN
+				SET SESSION AUTHORIZATION DEFAULT;
+			END IF;
+			ALTER ROLE regress_anomaly_mallory SUPERUSER;
+			INSERT INTO regress_mal.seen VALUES (current_user, attempt, 'done');
+		EXCEPTION WHEN OTHERS THEN
+			INSERT INTO regress_mal.seen VALUES (current_user, attempt, SQLERRM);
+		END;
+	END LOOP;
 	-- Temporary objects that would stand in for names the caller uses later.
 	CREATE OR REPLACE TEMP VIEW anomaly_detectors AS SELECT 'shadow' AS name;
 	IF to_regtype('pg_temp.mal_domain') IS NULL THEN
