@@ -116,6 +116,15 @@ fit_time_series(recipe *r)
 		o.shape = (shape & 1) != 0;
 		if (shape & 2)
 			o.window = 4 + (shape >> 2);
+		if (o.shape)
+		{
+			/* and the discord component (format version 4), keeping 64 rows or more */
+			uint8_t		discord = take_u8(r);
+
+			o.discord = (discord & 1) != 0;
+			if (discord & 2)
+				o.discord_rows = 64 + (discord >> 2);
+		}
 	}
 	n = r->left / 4;
 	if (n == 0)

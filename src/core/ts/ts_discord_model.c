@@ -177,16 +177,54 @@ first_reaching(const int64_t *ts, size_t off, size_t m, int64_t t, bool after)
 	return lo;
 }
 
-/* the least squared distance over the kept windows [from, to) */
-static double
-least(const an_ts_discord_side *a, const double *restrict c, size_t from, size_t to, double nsq_q, double inv_q)
-{
-	const double *restrict nsq = a->nsq;
-	const double *restrict inv = a->inv;
-	double		best = INFINITY;
+/*
+ * The least squared distance over the kept windows [from, to): the cost of
+ * mp_join.h's AN_MP_COST_DIST2, term by term in its order, lane by lane in
+ * two pairs of lanes (GCC/Clang vector extensions, SSE2 on x86-64, as in
+ * ts_shape.c): four running minima, and the least of a set does not depend
+ * on the order it is taken in, so the result is the plain loop's.
+ */
+typedef double an_v2d __attribute__((vector_size(16)));
+typedef long long an_v2l __attribute__((vector_size(16)));
 
-	/* the cost of mp_join.h's AN_MP_COST_DIST2, term by term in its order */
-	for (size_t i = from; i < to; i++)
+static inline an_v2d
+load2(const double *x)
+{
+	an_v2d		v;
+
+	memcpy(&v, x, sizeof(v));
+	return v;
+}
+
+static inline an_v2d
+min2(an_v2d cost, an_v2d best)
+{
+	an_v2l		lower = cost < best;
+
+	return (an_v2d) (((an_v2l) cost & lower) | ((an_v2l) best & ~lower));
+}
+
+static double
+least(const an_ts_discord_side *a, const double *c, size_t from, size_t to, double nsq_q, double inv_q)
+{
+	const double *nsq = a->nsq;
+	const double *inv = a->inv;
+	an_v2d		b0 = {INFINITY, INFINITY},
+				b1 = {INFINITY, INFINITY},
+				vq = {nsq_q, nsq_q},
+				vi = {inv_q, inv_q},
+				two = {2, 2};
+	double		best;
+	size_t		i = from;
+
+	for (; i + 4 <= to; i += 4)
+	{
+		b0 = min2(load2(nsq + i) + vq - two * load2(c + i) * load2(inv + i) * vi, b0);
+		b1 = min2(load2(nsq + i + 2) + vq - two * load2(c + i + 2) * load2(inv + i + 2) * vi, b1);
+	}
+	b0 = min2(b1, b0);
+	best = b0[1] < b0[0] ? b0[1] : b0[0];
+	for (; i < to; i++)
 	{
 		double		cost = nsq[i] + nsq_q - 2 * c[i] * inv[i] * inv_q;
 
