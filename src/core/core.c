@@ -58,6 +58,18 @@ an_free_list(void *const *ptrs, size_t n)
 		an_free(ptrs[i]);
 }
 
+bool
+an_all_allocated_list(void *const *ptrs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ptrs[i] == NULL)
+		{
+			an_free_list(ptrs, n);
+			return false;
+		}
+	return true;
+}
+
 void
 an_check_interrupts(void)
 {

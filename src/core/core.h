@@ -11,6 +11,7 @@
 #ifndef ANOMALY_CORE_H
 #define ANOMALY_CORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,6 +71,17 @@ void		an_free_list(void *const *ptrs, size_t n);
 #define AN_FREE_ALL(...) \
 	an_free_list((void *const[]) {__VA_ARGS__}, \
 				 sizeof((void *const[]) {__VA_ARGS__}) / sizeof(void *))
+
+bool		an_all_allocated_list(void *const *ptrs, size_t n);
+
+/*
+ * Whether no argument is NULL (every allocation succeeded); if one is, an_free
+ * of each, as AN_FREE_ALL, and false: the caller then only returns AN_ENOMEM.
+ */
+#define AN_ALL_ALLOCATED(...) \
+	an_all_allocated_list((void *const[]) {__VA_ARGS__}, \
+						  sizeof((void *const[]) {__VA_ARGS__}) / sizeof(void *))
+
 void		an_check_interrupts(void);
 
 /* How many iterations of a cheap inner loop between interrupt checks. */

@@ -357,6 +357,39 @@ test_interrupts_checked(void)
 	profile_free(&p);
 }
 
+static int	allocs_left;
+
+static void *
+alloc_until_exhausted(size_t size)
+{
+	if (allocs_left == 0)
+		return NULL;
+	allocs_left--;
+	return malloc(size);
+}
+
+/* Either of the two profile arrays failing gives AN_ENOMEM and leaks neither (LeakSanitizer). */
+static void
+test_discords_out_of_memory(void)
+{
+	an_hooks	failing = {alloc_until_exhausted, free, no_interrupts};
+	an_hooks	plain = {malloc, free, no_interrupts};
+	double		x[40];
+	an_discord	d[1];
+	size_t		found;
+
+	for (size_t i = 0; i < 40; i++)
+		x[i] = sin((double) i);
+	an_set_hooks(&failing);
+	for (int ok = 0; ok < 2; ok++)
+	{
+		allocs_left = ok;
+		CHECK_EQ_INT(an_discords(x, 40, 5, 1, d, &found, NULL), AN_ENOMEM);
+		CHECK_EQ_INT(found, 0);
+	}
+	an_set_hooks(&plain);
+}
+
 int
 main(void)
 {
@@ -366,6 +399,7 @@ main(void)
 	RUN(test_constant_windows);
 	RUN(test_planted_discord);
 	RUN(test_discords_topk);
+	RUN(test_discords_out_of_memory);
 	RUN(test_bad_arguments);
 	RUN(test_interrupts_checked);
 	UNIT_EXIT();

@@ -314,12 +314,8 @@ c22_embed2_dist_expfit_meandiff(c22_work *w, double *out)
 	nbins = (size_t) nbins_d;
 	counts = an_alloc_array(nbins, sizeof(size_t));
 	edges = an_alloc_array(nbins + 1, sizeof(double));
-	if (counts == NULL || edges == NULL)
-	{
-		an_free(counts);
-		an_free(edges);
+	if (!AN_ALL_ALLOCATED(counts, edges))
 		return AN_ENOMEM;
-	}
 	c22_histogram(d, nd, dmin, dmax, nbins, counts, edges);
 	AN_FOR_CHECKED(b, nbins)
 	{

@@ -126,12 +126,8 @@ radix_sort(uint64_t *key, uint32_t *idx, size_t n, int total_bits, an_work *work
 			   *di = i2;
 	size_t		count[2048];
 
-	if (k2 == NULL || i2 == NULL)
-	{
-		an_free(k2);
-		an_free(i2);
+	if (!AN_ALL_ALLOCATED(k2, i2))
 		return AN_ENOMEM;
-	}
 	for (int shift = 0; shift < total_bits; shift += 11)
 	{
 		size_t		sum = 0;
@@ -260,12 +256,8 @@ grid_build(grid *g, const double *x, an_work *work, bool *unsuitable)
 
 	key = an_alloc_array(n, sizeof(uint64_t));
 	idx = an_alloc_array(n, sizeof(uint32_t));
-	if (key == NULL || idx == NULL)
-	{
-		an_free(key);
-		an_free(idx);
+	if (!AN_ALL_ALLOCATED(key, idx))
 		return AN_ENOMEM;
-	}
 	for (size_t i = 0; i < n; i++)
 	{
 		uint64_t	kk = 0;

@@ -21,12 +21,8 @@ an_discords(const double *x, size_t n, size_t w, size_t k, an_discord *out, size
 	m = n - w + 1;
 	dist = an_alloc_array(m, sizeof(double));
 	nn = an_alloc_array(m, sizeof(int64_t));
-	if (dist == NULL || nn == NULL)
-	{
-		an_free(dist);
-		an_free(nn);
+	if (!AN_ALL_ALLOCATED(dist, nn))
 		return AN_ENOMEM;
-	}
 	st = an_matrix_profile(x, n, w, dist, nn, bad);
 	if (st == AN_OK)
 	{

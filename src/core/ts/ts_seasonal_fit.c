@@ -88,12 +88,8 @@ detect(const an_point *pts, size_t n, int64_t interval, an_periods *found, bool 
 		first++;
 	sum = an_alloc_array(m, sizeof(double));
 	cnt = an_alloc_array(m, sizeof(double));
-	if (sum == NULL || cnt == NULL)
-	{
-		an_free(sum);
-		an_free(cnt);
+	if (!AN_ALL_ALLOCATED(sum, cnt))
 		return AN_ENOMEM;
-	}
 	memset(sum, 0, m * sizeof(double));
 	memset(cnt, 0, m * sizeof(double));
 	{
