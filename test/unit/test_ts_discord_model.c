@@ -15,12 +15,12 @@
 #include "core/ts/ts_discord_model.h"
 #include "core/ts/ts_model.h"
 #include "core/ts/ts_shape.h"
-#include "test_random.h"
+#include "test_ts_sine.h"
 #include "unit.h"
 
 #define REL_TOL 1e-9
 #define ABS_TOL 1e-6
-#define MIN_US 60000000LL
+#define MIN_US UNIT_SINE_STEP_US
 
 /* a sine of period p with noise, a level and (flat > 0) a constant stretch of flat rows from flat_at */
 static void
@@ -175,34 +175,13 @@ test_stream_reset(void)
 static uint8_t *
 fit_sine(bool discord, int rows, bool shuffle, size_t *len)
 {
-	an_point   *pts = malloc(N * sizeof(an_point));
 	an_ts_options o;
-	uint8_t    *model = NULL;
-	char		err[256];
 
-	rng_state = 88172645463325252ULL;
-	for (size_t i = 0; i < N; i++)
-	{
-		pts[i].ts = (int64_t) i * MIN_US;
-		pts[i].value = 10 * sin(2 * PI * (double) i / P) + (uniform01() - 0.5);
-	}
-	if (shuffle)
-		for (size_t i = N - 1; i > 0; i--)
-		{
-			size_t		j = (size_t) (uniform01() * (double) (i + 1)) % (i + 1);
-			an_point	t = pts[i];
-
-			pts[i] = pts[j];
-			pts[j] = t;
-		}
-	an_sort_points(pts, N);
 	an_ts_options_default(&o);
 	o.shape = true;
 	o.discord = discord;
 	o.discord_rows = rows;
-	CHECK(an_ts_fit(pts, N, &o, &model, len, err, sizeof(err)) == AN_OK);
-	free(pts);
-	return model;
+	return unit_fit_sine(N, P, &o, shuffle, len);
 }
 
 static void
@@ -306,19 +285,6 @@ test_context_takes_the_larger(void)
 	free(bytes);
 }
 
-static uint8_t *
-envelope(const uint8_t *payload, size_t plen, int kind, int version, size_t *len)
-{
-	an_writer	w;
-	uint8_t    *out = NULL;
-
-	an_writer_init(&w);
-	for (size_t i = 0; i < plen; i++)
-		an_put_u8(&w, payload[i]);
-	CHECK(an_writer_finish_version(&w, (an_model_kind) kind, version, &out, len) == AN_OK);
-	return out;
-}
-
 /* the payload with the u32 at pos (from the discord block's start) replaced, re-enveloped */
 static an_status
 load_patched(const uint8_t *bytes, size_t len, size_t block, size_t pos, const void *v, size_t vlen)
@@ -332,7 +298,7 @@ load_patched(const uint8_t *bytes, size_t len, size_t block, size_t pos, const v
 
 	memcpy(p, bytes + AN_MODEL_HEADER_SIZE, plen);
 	memcpy(p + block + pos, v, vlen);
-	e = envelope(p, plen, bytes[5], 4, &elen);
+	e = unit_envelope(p, plen, bytes[5], 4, &elen);
 	s = an_ts_model_load(e, elen, &m);
 	an_ts_model_free(m);
 	free(e);
@@ -356,14 +322,14 @@ test_block_validation(void)
 	/* every truncation, re-enveloped with a valid CRC, is refused; so is the block cut off as a version 4 */
 	for (size_t cut = plen - 1; cut >= block; cut--)
 	{
-		uint8_t    *e = envelope(bytes + AN_MODEL_HEADER_SIZE, cut, bytes[5], 4, &elen);
+		uint8_t    *e = unit_envelope(bytes + AN_MODEL_HEADER_SIZE, cut, bytes[5], 4, &elen);
 
 		CHECK(an_ts_model_load(e, elen, &m) != AN_OK);
 		free(e);
 	}
 	/* the payload without its block, as version 3, is the shape-only model */
 	{
-		uint8_t    *e = envelope(bytes + AN_MODEL_HEADER_SIZE, block, bytes[5], 3, &elen);
+		uint8_t    *e = unit_envelope(bytes + AN_MODEL_HEADER_SIZE, block, bytes[5], 3, &elen);
 
 		CHECK(an_ts_model_load(e, elen, &m) == AN_OK);
 		CHECK(m->discord == NULL && m->shape != NULL);

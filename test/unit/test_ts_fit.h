@@ -1,8 +1,9 @@
 /*
  * test_ts_fit.h: how the tests of the time-series models (test_ts_level.c,
- * test_ts_seasonal.c) lay out points and fit a model from them, as ts_fit
- * does: the points sorted, and a copy fitted, since an_ts_fit uses its input
- * as scratch.
+ * test_ts_seasonal.c, test_ts_shape.c, test_ts_discord_model.c) lay out
+ * points and fit a model from them, as ts_fit does: the points sorted, and a
+ * copy fitted, since an_ts_fit uses its input as scratch; and how they wrap a
+ * payload in an envelope.
  */
 #ifndef ANOMALY_TEST_TS_FIT_H
 #define ANOMALY_TEST_TS_FIT_H
@@ -65,6 +66,24 @@ unit_ts_fit_ok(an_point *pts, size_t n, const an_ts_options *opt, an_ts_model **
 	*m = unit_ts_fit(pts, n, opt, NULL, NULL);
 	CHECK(*m != NULL);
 	return *m != NULL;
+}
+
+/*
+ * payload[0..plen) in a fresh envelope of this kind and format version,
+ * with a valid checksum (free with an_free): the tests of the blocks feed
+ * the readers cut and patched payloads this way.
+ */
+static uint8_t *
+unit_envelope(const uint8_t *payload, size_t plen, int kind, int version, size_t *len)
+{
+	an_writer	w;
+	uint8_t    *out = NULL;
+
+	an_writer_init(&w);
+	for (size_t i = 0; i < plen; i++)
+		an_put_u8(&w, payload[i]);
+	CHECK(an_writer_finish_version(&w, (an_model_kind) kind, version, &out, len) == AN_OK);
+	return out;
 }
 
 #endif

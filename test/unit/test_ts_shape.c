@@ -15,48 +15,27 @@
 #include "core/ts/ts_context.h"
 #include "core/ts/ts_model.h"
 #include "core/ts/ts_shape.h"
-#include "test_random.h"
+#include "test_ts_sine.h"
 #include "unit.h"
 
 #define N 3000
 #define P 50
-#define MIN_US 60000000LL
+#define MIN_US UNIT_SINE_STEP_US
 
 static double
 sine_at(size_t i)
 {
-	return 10 * sin(2 * PI * (double) i / P) + (uniform01() - 0.5);
+	return unit_sine_at(i, P);
 }
 
 static uint8_t *
 fit_sine(bool shape, bool shuffle, size_t *len)
 {
-	an_point   *pts = malloc(N * sizeof(an_point));
 	an_ts_options o;
-	uint8_t    *model = NULL;
-	char		err[256];
 
-	rng_state = 88172645463325252ULL;
-	for (size_t i = 0; i < N; i++)
-	{
-		pts[i].ts = (int64_t) i * MIN_US;
-		pts[i].value = sine_at(i);
-	}
-	if (shuffle)
-		for (size_t i = N - 1; i > 0; i--)
-		{
-			size_t		j = (size_t) (uniform01() * (double) (i + 1)) % (i + 1);
-			an_point	t = pts[i];
-
-			pts[i] = pts[j];
-			pts[j] = t;
-		}
-	an_sort_points(pts, N);
 	an_ts_options_default(&o);
 	o.shape = shape;
-	CHECK(an_ts_fit(pts, N, &o, &model, len, err, sizeof(err)) == AN_OK);
-	free(pts);
-	return model;
+	return unit_fit_sine(N, P, &o, shuffle, len);
 }
 
 /* the nearest reference by brute force: each window normalised explicitly */
@@ -221,19 +200,6 @@ test_order_and_off(void)
 }
 
 /* re-envelope a payload with a version */
-static uint8_t *
-envelope(const uint8_t *payload, size_t plen, int kind, int version, size_t *len)
-{
-	an_writer	w;
-	uint8_t    *out = NULL;
-
-	an_writer_init(&w);
-	for (size_t i = 0; i < plen; i++)
-		an_put_u8(&w, payload[i]);
-	CHECK(an_writer_finish_version(&w, (an_model_kind) kind, version, &out, len) == AN_OK);
-	return out;
-}
-
 static void
 test_block_truncations(void)
 {
@@ -246,7 +212,7 @@ test_block_truncations(void)
 	/* every truncation of the payload, re-enveloped with a valid CRC, is refused */
 	for (size_t cut = plen - 1; cut + 200 * sizeof(double) >= plen && cut > 0; cut--)
 	{
-		uint8_t    *e = envelope(bytes + AN_MODEL_HEADER_SIZE, cut, bytes[5], 3, &elen);
+		uint8_t    *e = unit_envelope(bytes + AN_MODEL_HEADER_SIZE, cut, bytes[5], 3, &elen);
 
 		CHECK(an_ts_model_load(e, elen, &m) != AN_OK);
 		free(e);
@@ -262,7 +228,7 @@ test_block_truncations(void)
 		memcpy(p, bytes + AN_MODEL_HEADER_SIZE, plen);
 		memset(p + wpos, 0, 4);
 		{
-			uint8_t    *e = envelope(p, plen, bytes[5], 3, &elen);
+			uint8_t    *e = unit_envelope(p, plen, bytes[5], 3, &elen);
 
 			CHECK(an_ts_model_load(e, elen, &m) == AN_ECORRUPT);
 			free(e);

@@ -103,6 +103,29 @@ is_whole(double x)
 }
 
 /* One element of "period": samples (number >= 2) or a duration string. */
+/* a boolean option into *out */
+static an_status
+set_boolean(const char *key, const an_opt_value *v, bool *out, char *err, size_t errlen)
+{
+	if (v->type != AN_OPT_BOOL)
+		return fail(err, errlen, "option \"%s\" must be true or false, not %s", key, type_name(v->type));
+	*out = v->boolean;
+	return AN_OK;
+}
+
+/* an integer option from lo to hi into *out */
+static an_status
+set_integer(const char *key, const an_opt_value *v, int lo, int hi, int *out, char *err, size_t errlen)
+{
+	if (v->type != AN_OPT_NUMBER || !(v->number >= lo && v->number <= hi) || v->number != floor(v->number))
+	{
+		snprintf(err, errlen, "option \"%s\" must be an integer between %d and %d", key, lo, hi);
+		return AN_EINVAL;
+	}
+	*out = (int) v->number;
+	return AN_OK;
+}
+
 static an_status
 add_period(an_ts_options *o, const an_opt_value *v, char *err, size_t errlen)
 {
@@ -193,11 +216,7 @@ an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char 
 		o->rate_set = true;
 	}
 	else if (strcmp(key, "exclude_outliers") == 0)
-	{
-		if (v->type != AN_OPT_BOOL)
-			return fail(err, errlen, "option \"%s\" must be true or false, not %s", key, type_name(v->type));
-		o->exclude_outliers = v->boolean;
-	}
+		return set_boolean(key, v, &o->exclude_outliers, err, errlen);
 	else if (strcmp(key, "interval") == 0)
 	{
 		int64_t		us;
@@ -240,31 +259,13 @@ an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char 
 			return add_period(o, v, err, errlen);
 	}
 	else if (strcmp(key, "shape") == 0)
-	{
-		if (v->type != AN_OPT_BOOL)
-			return fail(err, errlen, "option \"%s\" must be true or false, not %s", key, type_name(v->type));
-		o->shape = v->boolean;
-	}
+		return set_boolean(key, v, &o->shape, err, errlen);
 	else if (strcmp(key, "window") == 0)
-	{
-		if (v->type != AN_OPT_NUMBER || !(v->number >= AN_TS_MIN_WINDOW && v->number <= AN_TS_MAX_WINDOW) ||
-			v->number != floor(v->number))
-			return fail(err, errlen, "option \"%s\" must be an integer between 4 and 1024%s", key, "");
-		o->window = (int) v->number;
-	}
+		return set_integer(key, v, AN_TS_MIN_WINDOW, AN_TS_MAX_WINDOW, &o->window, err, errlen);
 	else if (strcmp(key, "discord") == 0)
-	{
-		if (v->type != AN_OPT_BOOL)
-			return fail(err, errlen, "option \"%s\" must be true or false, not %s", key, type_name(v->type));
-		o->discord = v->boolean;
-	}
+		return set_boolean(key, v, &o->discord, err, errlen);
 	else if (strcmp(key, "discord_rows") == 0)
-	{
-		if (v->type != AN_OPT_NUMBER || !(v->number >= AN_TS_MIN_DISCORD_ROWS && v->number <= AN_TS_MAX_DISCORD_ROWS) ||
-			v->number != floor(v->number))
-			return fail(err, errlen, "option \"%s\" must be an integer between 64 and 65536%s", key, "");
-		o->discord_rows = (int) v->number;
-	}
+		return set_integer(key, v, AN_TS_MIN_DISCORD_ROWS, AN_TS_MAX_DISCORD_ROWS, &o->discord_rows, err, errlen);
 	else
 		return fail(err, errlen, "unknown ts_fit option \"%s\"%s", key, "");
 	return AN_OK;
