@@ -7,7 +7,8 @@
  * linear function of the last two); the edge of a noise-free periodic
  * series (its floor, from the spread of the targets computed by hand) and
  * the score of a displaced row; the usable targets around a gap; the cases
- * without a fit.
+ * without a fit; the skill and the reach against a leave-one-out by brute
+ * force.
  */
 #include <string.h>
 
@@ -313,6 +314,150 @@ test_gap_budget_and_no_fit(void)
 	free(v);
 }
 
+/*
+ * Leave-one-out by brute force for every target of x[0..n) (all of them
+ * calibrate when there are at most AN_ANALOG_CAL_TARGETS): the 99 %
+ * quantiles of the absolute error, of the distance to the k-th neighbour
+ * (neighbours more than span rows away) and of persistence's error
+ * |x[t] - x[t - 1]|, absolute coordinates.
+ */
+static void
+brute_calibration(const double *x, size_t n, size_t dim, size_t lag, size_t k, double *err_q, double *dist_q,
+				  double *pers_q)
+{
+	size_t		span = an_ts_analog_span(dim, lag),
+				m = 0,
+				q;
+	double	   *err = malloc(n * sizeof(double)),
+			   *dist = malloc(n * sizeof(double)),
+			   *pers = malloc(n * sizeof(double));
+
+	for (size_t t = span; t < n; t++)
+	{
+		double		bestd[16],
+					besty[16],
+					sum = 0;
+		size_t		found = 0;
+
+		for (size_t s = span; s < n; s++)
+		{
+			double		d = 0;
+			size_t		p;
+
+			if (s + span >= t && s <= t + span)
+				continue;
+			for (size_t j = 0; j < dim; j++)
+				d += (x[s - 1 - j * lag] - x[t - 1 - j * lag]) * (x[s - 1 - j * lag] - x[t - 1 - j * lag]);
+			if (found == k && d >= bestd[k - 1])
+				continue;
+			p = found < k ? found++ : k - 1;
+			while (p > 0 && bestd[p - 1] > d)
+			{
+				bestd[p] = bestd[p - 1];
+				besty[p] = besty[p - 1];
+				p--;
+			}
+			bestd[p] = d;
+			besty[p] = x[s];
+		}
+		if (found == 0)
+			continue;
+		for (size_t i = 0; i < found; i++)
+			sum += besty[i];
+		err[m] = fabs(x[t] - sum / (double) found);
+		dist[m] = sqrt(bestd[found - 1]);
+		pers[m++] = fabs(x[t] - x[t - 1]);
+	}
+	q = (size_t) floor(AN_ANALOG_EDGE_QUANTILE * (double) (m - 1));
+	qsort(err, m, sizeof(double), unit_cmp_double);
+	qsort(dist, m, sizeof(double), unit_cmp_double);
+	qsort(pers, m, sizeof(double), unit_cmp_double);
+	*err_q = err[q];
+	*dist_q = dist[q];
+	*pers_q = pers[q];
+	free(err);
+	free(dist);
+	free(pers);
+}
+
+/*
+ * The skill (the calibration's 99 % error quantile over persistence's) and
+ * the reach (the margin times the 99 % quantile of the k-th neighbour's
+ * distance) against brute force: below 1 on a deterministic chaotic series
+ * (the logistic map), above 1 on a random walk, whose next step no analogue
+ * knows; the guard leaves a delay vector beyond the reach unscored; no
+ * calibration, no skill.
+ */
+static void
+test_skill_and_reach(void)
+{
+	size_t		n = 800,
+				dim = 2,
+				lag = 1,
+				k = 4,
+				span = an_ts_analog_span(dim, lag);
+	double	   *v = malloc(n * sizeof(double));
+
+	rng_state = 777;
+	for (int walk = 0; walk <= 1; walk++)
+	{
+		an_point   *pts;
+		an_ts_analog *a = NULL;
+		double		err_q,
+					dist_q,
+					pers_q;
+
+		v[0] = 0.3;
+		for (size_t i = 1; i < n; i++)
+			v[i] = walk ? v[i - 1] + gauss() : 3.9 * v[i - 1] * (1 - v[i - 1]);
+		pts = points(v, n);
+		CHECK_EQ_INT(an_ts_analog_fit(pts, n, MIN_US, dim, lag, k, false, false, &a), AN_OK);
+		CHECK(a != NULL);
+		if (a != NULL)
+		{
+			brute_calibration(v, n, dim, lag, k, &err_q, &dist_q, &pers_q);
+			CHECK_NEAR(a->skill, err_q / pers_q, 1e-12, 0);
+			CHECK_NEAR(a->reach, AN_ANALOG_EDGE_MARGIN * dist_q, 1e-12, 0);
+			CHECK(walk ? a->skill > 1 : a->skill < 1);
+			if (!walk)
+			{
+				double		far[2] = {100, 100};
+
+				/* the guard: a training row is scored, a state no analogue is near is not */
+				a->guard = true;
+				CHECK(isfinite(an_ts_analog_score(a, v + 500, v[500 + span])));
+				CHECK(isnan(an_ts_analog_score(a, far, 0.5)));
+				a->guard = false;
+				CHECK(isfinite(an_ts_analog_score(a, far, 0.5)));
+			}
+		}
+		an_ts_analog_free(a);
+		free(pts);
+	}
+	/* 40 targets whose neighbours all lie within the span: nothing calibrates */
+	{
+		size_t		dim4 = 4,
+					lag64 = 64,
+					m = an_ts_analog_span(dim4, lag64) + 40;
+		an_point   *pts;
+		an_ts_analog *a = NULL;
+
+		for (size_t i = 0; i < m; i++)
+			v[i] = gauss();
+		pts = points(v, m);
+		CHECK_EQ_INT(an_ts_analog_fit(pts, m, MIN_US, dim4, lag64, k, false, false, &a), AN_OK);
+		CHECK(a != NULL);
+		if (a != NULL)
+		{
+			CHECK(isnan(a->skill));
+			CHECK(isnan(a->reach));
+		}
+		an_ts_analog_free(a);
+		free(pts);
+	}
+	free(v);
+}
+
 int
 main(void)
 {
@@ -321,5 +466,6 @@ main(void)
 	RUN(test_local_linear);
 	RUN(test_edge_floor_and_score);
 	RUN(test_gap_budget_and_no_fit);
+	RUN(test_skill_and_reach);
 	UNIT_EXIT();
 }

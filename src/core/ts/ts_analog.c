@@ -127,9 +127,13 @@ local_linear(const an_ts_analog *a, const double *q, const uint32_t *idx, size_t
 	return y[0];
 }
 
-/* the k nearest targets of past (skipping [lo, hi)): their mean next value, or the local linear prediction */
+/*
+ * The k nearest targets of past (skipping [lo, hi)): their mean next value,
+ * or the local linear prediction; *reach (if not NULL) the distance to the
+ * farthest of them.
+ */
 static double
-predict(const an_ts_analog *a, const double *past, size_t lo, size_t hi)
+predict(const an_ts_analog *a, const double *past, size_t lo, size_t hi, double *reach)
 {
 	size_t		span = an_ts_analog_span(a->dim, a->lag),
 				found = 0;
@@ -169,6 +173,8 @@ predict(const an_ts_analog *a, const double *past, size_t lo, size_t hi)
 		best[p] = d;
 		idx[p] = (uint32_t) t;
 	}
+	if (reach)
+		*reach = found ? sqrt(best[found - 1]) : NAN;
 	if (found == 0)
 		return NAN;
 	if (a->linear && found > a->dim + 1)
@@ -195,6 +201,8 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 				ncal_max,
 				run = 0;
 	double	   *err,
+			   *dist,
+			   *pers,
 				mean = 0,
 				var = 0;
 
@@ -209,13 +217,15 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 		return AN_OK;
 	/* one allocation: the struct, then the kept values, then the targets (kept <= AN_ANALOG_BUDGET) */
 	a = an_alloc(sizeof(an_ts_analog) + kept * (sizeof(double) + sizeof(uint32_t)));
-	err = an_alloc_array(AN_ANALOG_CAL_TARGETS, sizeof(double));
+	err = an_alloc_array(3 * AN_ANALOG_CAL_TARGETS, sizeof(double));
 	if (a == NULL || err == NULL)
 	{
 		an_free(err);
 		an_free(a);
 		return AN_ENOMEM;
 	}
+	dist = err + AN_ANALOG_CAL_TARGETS;
+	pers = dist + AN_ANALOG_CAL_TARGETS;
 	memset(a, 0, sizeof(*a));
 	a->x = (double *) (a + 1);
 	a->targets = (uint32_t *) (a->x + kept);
@@ -225,6 +235,8 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 	a->linear = linear;
 	a->relative = relative;
 	a->n = kept;
+	a->skill = NAN;				/* until the calibration shows one */
+	a->reach = NAN;
 	for (size_t i = 0; i < kept; i++)
 	{
 		const an_point *p = &pts[start + i];
@@ -251,10 +263,15 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 	for (size_t c = 0; c < ncal_max; c++)
 	{
 		size_t		t = a->targets[(size_t) ((double) c * (double) a->ntargets / (double) ncal_max)];
-		double		pred = predict(a, a->x + t - span, t > span ? t - span : 0, t + span + 1);
+		double		r,
+					pred = predict(a, a->x + t - span, t > span ? t - span : 0, t + span + 1, &r);
 
 		if (isfinite(pred))
+		{
+			dist[ncal] = r;
+			pers[ncal] = fabs(a->x[t] - a->x[t - 1]);
 			err[ncal++] = fabs(a->x[t] - pred);
+		}
 	}
 	/* the floor: from the spread of what is predicted */
 	for (size_t i = 0; i < a->ntargets; i++)
@@ -269,6 +286,10 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 
 		an_select_double(err, ncal, q);
 		a->edge = fmax(a->edge, AN_ANALOG_EDGE_MARGIN * err[q]);
+		an_select_double(dist, ncal, q);
+		a->reach = AN_ANALOG_EDGE_MARGIN * dist[q];
+		an_select_double(pers, ncal, q);
+		a->skill = err[q] / pers[q];
 	}
 	an_free(err);
 	if (!(a->edge > 0))
@@ -290,18 +311,23 @@ an_ts_analog_free(an_ts_analog *a)
 double
 an_ts_analog_predict(const an_ts_analog *a, const double *past, size_t skip_lo, size_t skip_hi)
 {
-	return predict(a, past, skip_lo, skip_hi);
+	return predict(a, past, skip_lo, skip_hi, NULL);
 }
 
 double
 an_ts_analog_score(const an_ts_analog *a, const double *past, double x)
 {
 	size_t		span = an_ts_analog_span(a->dim, a->lag);
+	double		r,
+				pred;
 
 	for (size_t i = 0; i < span; i++)
 		if (!isfinite(past[i]))
 			return NAN;
 	if (!isfinite(x))
 		return NAN;
-	return fabs(x - predict(a, past, 0, 0)) / a->edge;
+	pred = predict(a, past, 0, 0, &r);
+	if (a->guard && !(r <= a->reach))
+		return NAN;
+	return fabs(x - pred) / a->edge;
 }

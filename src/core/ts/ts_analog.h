@@ -21,6 +21,15 @@
  * AN_ANALOG_MIN_EDGE times the standard deviation of what is predicted: 1 is
  * the edge of normal, as for every score.
  *
+ * The calibration also measures whether the analogues are worth asking:
+ * skill is its 99 % error quantile over that of persistence (x[t] predicted
+ * by x[t - 1]) on the same targets, below 1 where the dynamics are
+ * predictable (a chaotic attractor), above 1 where they are not (a random
+ * walk), NAN without a calibration; reach is AN_ANALOG_EDGE_MARGIN times
+ * the 99 % quantile of the distance to the k-th neighbour, and with guard
+ * set a delay vector farther than that from its k-th analogue is not
+ * scored (NAN).
+ *
  * Bounded: the last AN_ANALOG_BUDGET training rows are kept (128 KiB), a
  * target is usable when the span + 1 rows ending at it have no step longer
  * than AN_ANALOG_MAX_STEP sampling intervals and are finite; the
@@ -58,6 +67,9 @@ typedef struct an_ts_analog
 	size_t		n;				/* kept rows */
 	size_t		ntargets;
 	double		edge;
+	double		reach;			/* the margin times the calibration's 99 % quantile of the k-th neighbour distance */
+	double		skill;			/* the calibration's 99 % error quantile over persistence's */
+	bool		guard;			/* score NAN (no analogues) beyond reach */
 	double	   *x;				/* n kept values, time order */
 	uint32_t   *targets;		/* ntargets usable target indexes into x, increasing */
 } an_ts_analog;

@@ -63,7 +63,8 @@
  *                   (an exact AB-join; flag: distance > edge);
  *   anomaly_discord max(ts_anomaly's score, distance / edge), the edge from
  *                   the training self-join by the shape edge's rule
- *                   (an_ts_shape_edge).
+ *                   (an_ts_shape_edge);
+ *   anomaly_discord_analog  max(anomaly_discord's score, the analog score).
  * The training rows are those of the fit (scheduled: the trailing refit
  * window); a test window is not compared with the training windows of the
  * same series that overlap it (exclusion w, as in the edge's self-join).
@@ -76,6 +77,14 @@
  * windows containing it (ts_lookahead.h), within the rows of one model: the
  * test part fitting once, each block of R rows scheduled.  LOOKAHEAD=max:
  * the largest of those windows' shape scores instead of their mean.
+ * With an analog mode, LOOKAHEAD=1 also makes a row's analog score the mean
+ * of the scores of the predictions that read it (the row predicted and
+ * the span rows before it: rows i .. i + span), within the same rows;
+ * ANALOG_AHEAD=sparse only those that read it as the target or a coordinate
+ * (i, i + 1 + j lag).  ANALOG_SKILL=1 drops the analog of a fit whose skill
+ * is not below 1 (its analogues predict no better than the last value,
+ * ts_analog.h); ANALOG_GUARD=1 leaves rows beyond the analogues' reach
+ * without an analog score.
  * The rows are copied again after each ts_fit, which uses its points as
  * scratch (before, Sub-PCA was fitted on the level model's leftovers).
  */
@@ -198,14 +207,14 @@ static enum
 	SCORE_ANALOG, SCORE_POINT_ANALOG, SCORE_ANOMALY_ANALOG,
 	SCORE_SHAPE2, SCORE_ANOMALY_SHAPE2,
 	SCORE_RAW, SCORE_ANOMALY_RAW, SCORE_ZM, SCORE_ANOMALY_ZM, SCORE_ANOMALY_ZM_SHAPE,
-	SCORE_DISCORD, SCORE_ANOMALY_DISCORD
+	SCORE_DISCORD, SCORE_ANOMALY_DISCORD, SCORE_ANOMALY_DISCORD_ANALOG
 }			score_mode;
 static const char *const score_names[] = {"point", "anomaly", "shape", "shift", "pointshape",
 	"subpca", "anomaly_subpca", "nnpca", "anomaly_both",
 	"analog", "point_analog", "anomaly_analog",
 	"shape2", "anomaly_shape2",
 "raw", "anomaly_raw", "zm", "anomaly_zm", "anomaly_zm_shape",
-"discord", "anomaly_discord"};
+"discord", "anomaly_discord", "anomaly_discord_analog"};
 static an_point *scratch;
 /* Sub-PCA beside the current model (modes from SCORE_SUBPCA on), its share, fits and their time */
 static an_ts_shape_pca *pca;
@@ -216,10 +225,11 @@ static double pca_variance,
 static size_t pca_fits;
 
 #define IS_PCA_MODE(mo) ((mo) >= SCORE_SUBPCA && (mo) <= SCORE_ANOMALY_BOTH)
-#define IS_ANALOG_MODE(mo) ((mo) >= SCORE_ANALOG && (mo) <= SCORE_ANOMALY_ANALOG)
+#define IS_ANALOG_MODE(mo) (((mo) >= SCORE_ANALOG && (mo) <= SCORE_ANOMALY_ANALOG) || \
+							(mo) == SCORE_ANOMALY_DISCORD_ANALOG)
 #define IS_SHAPE2_MODE(mo) ((mo) == SCORE_SHAPE2 || (mo) == SCORE_ANOMALY_SHAPE2)
 #define IS_RAW_MODE(mo) ((mo) >= SCORE_RAW && (mo) <= SCORE_ANOMALY_ZM_SHAPE)
-#define IS_DISCORD_MODE(mo) ((mo) == SCORE_DISCORD || (mo) == SCORE_ANOMALY_DISCORD)
+#define IS_DISCORD_MODE(mo) ((mo) >= SCORE_DISCORD && (mo) <= SCORE_ANOMALY_DISCORD_ANALOG)
 
 /*
  * The discord distances of the rows [disc_lo, disc_hi) of the series being
@@ -253,6 +263,20 @@ static double analog_level = 0,
 static double smooth_ring[SMOOTH_RING];
 static size_t smooth_next;		/* the next row whose analog score is not in smooth_ring */
 static bool smooth_valid;
+
+/*
+ * LOOKAHEAD=1 with an analog mode: row i's analog score is the mean of the
+ * scores of the predictions whose rows contain it (rows j - span .. j for
+ * the prediction of row j: j from i to i + span), within the rows of one
+ * model [.., ahead_hi), as ts_lookahead spreads a window's shape score over
+ * the window.  ahead_ring caches each row's own score.
+ */
+static double ahead_ring[SMOOTH_RING];
+static size_t ahead_next,		/* the next row whose own score is not in ahead_ring */
+			ahead_hi;			/* the end of the current model's scored rows */
+static bool ahead_valid;
+static bool analog_guard;		/* ANALOG_GUARD=1: no analog score beyond the analogues' reach */
+static bool ahead_sparse;		/* ANALOG_AHEAD=sparse: only the predictions that read row i */
 
 /*
  * Another window rule for aperiodic models (SHAPE_LEVEL, SHAPE_FRACTION:
@@ -451,6 +475,18 @@ fit_extras(const an_ts_model *m, size_t n, const char *name)
 		if (lag > 0 && an_ts_analog_fit(scratch, n, m->interval_us, analog_dim, lag, analog_k, analog_linear,
 										   analog_relative, &analog) != AN_OK)
 			fprintf(stderr, "%s: analog fit failed\n", name);
+		if (analog)
+		{
+			analog->guard = analog_guard;
+			if (getenv("ANALOG_SKILL_PRINT"))
+				fprintf(stderr, "skill %s %.4f\n", name, analog->skill);
+			/* ANALOG_SKILL=1: no analog score where the analogues do not beat persistence */
+			if (getenv("ANALOG_SKILL") && atoi(getenv("ANALOG_SKILL")) != 0 && !(analog->skill < 1))
+			{
+				an_ts_analog_free(analog);
+				analog = NULL;
+			}
+		}
 	}
 	if ((IS_SHAPE2_MODE(score_mode) || IS_RAW_MODE(score_mode)) && m->shape != NULL)
 	{
@@ -511,6 +547,36 @@ analog_score(const series *s, size_t i)
 		if (!isnan(smooth_ring[r % SMOOTH_RING]))
 		{
 			sum += smooth_ring[r % SMOOTH_RING];
+			cnt++;
+		}
+	return cnt ? sum / (double) cnt : NAN;
+}
+
+/* LOOKAHEAD=1: the mean analog score of the predictions that read row i (NAN ignored) */
+static double
+analog_ahead(const series *s, size_t i)
+{
+	size_t		span,
+				to,
+				cnt = 0;
+	double		sum = 0;
+
+	if (analog == NULL)
+		return NAN;
+	span = an_ts_analog_span(analog->dim, analog->lag);
+	to = i + span + 1 < ahead_hi ? i + span + 1 : ahead_hi;
+	if (span + 1 > SMOOTH_RING)
+		exit(1);
+	if (!ahead_valid || ahead_next < i || ahead_next > to)
+		ahead_next = i;
+	ahead_valid = true;
+	for (; ahead_next < to; ahead_next++)
+		ahead_ring[ahead_next % SMOOTH_RING] = analog_row(s, ahead_next);
+	for (size_t r = i; r < to; r++)
+		if (!isnan(ahead_ring[r % SMOOTH_RING]) &&
+			(!ahead_sparse || r == i || (r - i - 1) % analog->lag == 0))
+		{
+			sum += ahead_ring[r % SMOOTH_RING];
 			cnt++;
 		}
 	return cnt ? sum / (double) cnt : NAN;
@@ -735,7 +801,7 @@ emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_t
 		write_ctx(name, s, i, &a, c);
 		return;
 	}
-	if (score_mode == SCORE_ANOMALY_DISCORD)
+	if (score_mode == SCORE_ANOMALY_DISCORD || score_mode == SCORE_ANOMALY_DISCORD_ANALOG)
 	{
 		/* the discord's window score joins the shape score before it is spread over the window */
 		double		dd = i >= disc_lo && i < disc_hi ? disc_dist[i - disc_lo] / disc_edge : NAN;
@@ -787,7 +853,7 @@ write_ctx(const char *name, const series *s, size_t i, const an_ts_anomaly *ap, 
 	}
 	if (IS_ANALOG_MODE(score_mode))
 	{
-		double		an = analog_score(s, i) / analog_scale;
+		double		an = (lookahead ? analog_ahead(s, i) : analog_score(s, i)) / analog_scale;
 
 		score = score_mode == SCORE_ANALOG ? an : fmax(a.point.score, an);
 		if (score_mode == SCORE_ANOMALY_ANALOG)
@@ -807,7 +873,11 @@ write_ctx(const char *name, const series *s, size_t i, const an_ts_anomaly *ap, 
 		double		dd = i >= disc_lo && i < disc_hi ? disc_dist[i - disc_lo] : NAN;
 
 		/* with lookahead, a.score already holds the discord (emit_ctx) */
+		double		an = score;	/* the analog branch's, for anomaly_discord_analog */
+
 		score = score_mode == SCORE_DISCORD ? dd : (lookahead ? a.score : fmax(a.score, dd / disc_edge));
+		if (score_mode == SCORE_ANOMALY_DISCORD_ANALOG)
+			score = fmax(score, an);
 	}
 	if (isnan(score))
 		score = 0;
@@ -828,6 +898,7 @@ context_for(const an_ts_model *m)
 	if (an_ts_context_init(&c, m) != AN_OK)
 		exit(1);
 	smooth_valid = false;
+	ahead_valid = false;
 	return &c;
 }
 
@@ -851,6 +922,7 @@ replay_once(const char *name, const series *train, const series *test)
 		an_ts_context *c = context_for(m);
 		an_ts_anomaly a;
 
+		ahead_hi = test->n;
 		for (size_t i = 0; i < test->n; i++)
 			if (i < start)
 			{
@@ -895,6 +967,7 @@ replay_scheduled(const char *name, const series *test)
 				an_ts_context_push(c, test->ts[i], test->v[i], &a);
 			c->up = c->down = c->var = 0;
 		}
+		ahead_hi = s + R_ROWS < test->n ? s + R_ROWS : test->n;
 		for (size_t i = s; i < s + R_ROWS && i < test->n; i++)
 			emit_ctx(name, test, i, m, c);
 		flush_ctx(name, test);
@@ -983,6 +1056,10 @@ main(int argc, char **argv)
 		analog_scale = strtod(getenv("ANALOG_SCALE"), NULL);
 	if (getenv("ANALOG_FRACTION"))
 		analog_fraction = strtod(getenv("ANALOG_FRACTION"), NULL);
+	if (getenv("ANALOG_GUARD"))
+		analog_guard = atoi(getenv("ANALOG_GUARD")) != 0;
+	if (getenv("ANALOG_AHEAD"))
+		ahead_sparse = strcmp(getenv("ANALOG_AHEAD"), "sparse") == 0;
 	if (getenv("SHAPE_LEVEL"))
 		shape_level = strtod(getenv("SHAPE_LEVEL"), NULL);
 	if (getenv("SHAPE_FRACTION"))
@@ -994,9 +1071,9 @@ main(int argc, char **argv)
 	if (getenv("LOOKAHEAD") && (atoi(getenv("LOOKAHEAD")) != 0 || strcmp(getenv("LOOKAHEAD"), "max") == 0))
 	{
 		if (score_mode != SCORE_ANOMALY && score_mode != SCORE_SHAPE && score_mode != SCORE_POINT_SHAPE &&
-			score_mode != SCORE_ANOMALY_DISCORD)
+			score_mode != SCORE_ANOMALY_DISCORD && !IS_ANALOG_MODE(score_mode))
 		{
-			fprintf(stderr, "LOOKAHEAD=1 goes with SCORE=anomaly, shape, pointshape or anomaly_discord\n");
+			fprintf(stderr, "LOOKAHEAD=1 goes with SCORE=anomaly, shape, pointshape, anomaly_discord or an analog one\n");
 			return 2;
 		}
 		lookahead = true;
