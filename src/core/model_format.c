@@ -351,6 +351,25 @@ an_reader_fail(an_reader *r, an_status status)
 		r->status = status;
 }
 
+void *
+an_reader_alloc(an_reader *r, size_t size)
+{
+	void	   *p = an_alloc(size);
+
+	if (p == NULL)
+		an_reader_fail(r, AN_ENOMEM);
+	return p;
+}
+
+void *
+an_reader_keep(const an_reader *r, void *p)
+{
+	if (r->status == AN_OK)
+		return p;
+	an_free(p);
+	return NULL;
+}
+
 an_status
 an_reader_check_version(const an_reader *r, uint8_t version, uint8_t newest)
 {

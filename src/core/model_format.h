@@ -139,6 +139,13 @@ double		an_get_f64_finite(an_reader *r);
 size_t		an_reader_remaining(const an_reader *r);
 /* Mark the reader failed (for a decoder's own invariant checks). */
 void		an_reader_fail(an_reader *r, an_status status);
+/* an_alloc for a decoded block; NULL (the reader failed with AN_ENOMEM) if memory runs out. */
+void	   *an_reader_alloc(an_reader *r, size_t size);
+/*
+ * The end of decoding a block into p (from an_reader_alloc): p if the reader
+ * has not failed, otherwise NULL, and p, left half filled, is freed.
+ */
+void	   *an_reader_keep(const an_reader *r, void *p);
 /*
  * Judge a payload's version byte once it and the fields after it are read:
  * the reader's failure if any, AN_ECORRUPT for version 0, AN_EVERSION for

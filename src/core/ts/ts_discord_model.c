@@ -77,12 +77,9 @@ an_ts_discord_model_read(an_reader *r, an_ts_discord_model **out)
 		an_reader_fail(r, AN_ECORRUPT);
 		return;
 	}
-	d = an_alloc(sizeof(*d) + (size_t) n * (sizeof(int64_t) + sizeof(double)));
+	d = an_reader_alloc(r, sizeof(*d) + (size_t) n * (sizeof(int64_t) + sizeof(double)));
 	if (d == NULL)
-	{
-		an_reader_fail(r, AN_ENOMEM);
 		return;
-	}
 	d->w = w;
 	d->n = n;
 	d->floor = floor;
@@ -97,12 +94,7 @@ an_ts_discord_model_read(an_reader *r, an_ts_discord_model **out)
 	}
 	for (size_t i = 0; i < n; i++)
 		d->x[i] = an_get_f64_finite(r);
-	if (r->status != AN_OK)
-	{
-		an_free(d);
-		return;
-	}
-	*out = d;
+	*out = an_reader_keep(r, d);
 }
 
 void

@@ -372,12 +372,9 @@ an_ts_shape_read(an_reader *r, an_ts_shape **out)
 		an_reader_fail(r, AN_ECORRUPT);
 		return;
 	}
-	s = an_alloc(sizeof(an_ts_shape) + ((size_t) k * w + k) * sizeof(double));
+	s = an_reader_alloc(r, sizeof(an_ts_shape) + ((size_t) k * w + k) * sizeof(double));
 	if (s == NULL)
-	{
-		an_reader_fail(r, AN_ENOMEM);
 		return;
-	}
 	s->w = w;
 	s->k = k;
 	s->sigma_floor = sigma_floor;
@@ -398,12 +395,7 @@ an_ts_shape_read(an_reader *r, an_ts_shape **out)
 		}
 		s->ref_sq[j] = ss;
 	}
-	if (r->status != AN_OK)
-	{
-		an_free(s);
-		return;
-	}
-	*out = s;
+	*out = an_reader_keep(r, s);
 }
 
 void
