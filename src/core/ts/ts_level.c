@@ -30,9 +30,8 @@
 #include "core/robust_stats.h"
 #include "core/sort.h"
 #include "core/time_units.h"
+#include "core/ts/ts_blocks.h"
 #include "core/ts/ts_common.h"
-#include "core/ts/ts_discord_model.h"
-#include "core/ts/ts_shape.h"
 
 /* The spread floor for values v (an_ts_sigma_floor of their largest magnitude). */
 static double
@@ -161,12 +160,7 @@ an_ts_level_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 	l->sigma = an_get_f64_finite(&r);
 	m->threshold = an_get_f64_finite(&r);
 	dir = an_get_u8(&r);
-	if (m->format_version >= 2)
-		an_ts_tail_read(&r, &m->tail);
-	if (m->format_version >= 3)
-		an_ts_shape_read(&r, &m->shape);
-	if (m->format_version >= 4)
-		an_ts_discord_model_read(&r, &m->discord);
+	an_ts_get_blocks(&r, m);
 	if (r.status == AN_OK &&
 		(m->t_first > m->t_last || m->n_points == 0 || m->interval_us < 0 ||
 		 l->mad < 0 || !(l->sigma > 0) || !(m->threshold > 0) || dir > AN_TS_DOWN))

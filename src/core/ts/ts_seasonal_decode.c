@@ -21,10 +21,9 @@
 #include <string.h>
 
 #include "core/model_format.h"
+#include "core/ts/ts_blocks.h"
 #include "core/ts/ts_common.h"
 #include "core/ts/ts_seasonal_internal.h"
-#include "core/ts/ts_discord_model.h"
-#include "core/ts/ts_shape.h"
 
 /* ---- decoding ---- */
 
@@ -145,12 +144,7 @@ an_ts_seasonal_decode(const uint8_t *payload, size_t len, an_ts_model *m)
 				s->slope_per_s = an_get_f64_finite(&r);
 		}
 		m->seasonal = s;
-		if (m->format_version >= 2)
-			an_ts_tail_read(&r, &m->tail);
-		if (m->format_version >= 3)
-			an_ts_shape_read(&r, &m->shape);
-		if (m->format_version >= 4)
-			an_ts_discord_model_read(&r, &m->discord);
+		an_ts_get_blocks(&r, m);
 	}
 	return an_reader_finish(&r);
 }
