@@ -61,6 +61,28 @@ test_lag_rule(void)
 	free(v);
 }
 
+/*
+ * Keep the k smallest distances seen so far in bestd[0..*found), ascending,
+ * with their values in besty; a tie keeps the earlier one first.
+ */
+static void
+keep_nearest(double *bestd, double *besty, size_t *found, size_t k, double d, double y)
+{
+	size_t		p;
+
+	if (*found == k && d >= bestd[k - 1])
+		return;
+	p = *found < k ? (*found)++ : k - 1;
+	while (p > 0 && bestd[p - 1] > d)
+	{
+		bestd[p] = bestd[p - 1];
+		besty[p] = besty[p - 1];
+		p--;
+	}
+	bestd[p] = d;
+	besty[p] = y;
+}
+
 /* the mean next value (relative: next change) of the k nearest targets of the row after past, by brute force */
 static double
 brute_predict(const double *x, size_t n, size_t dim, size_t lag, size_t k, int relative, const double *past,
@@ -83,7 +105,6 @@ brute_predict(const double *x, size_t n, size_t dim, size_t lag, size_t k, int r
 	{
 		double		d = 0,
 					y = relative ? x[t] - x[t - 1] : x[t];
-		size_t		p;
 
 		for (size_t j = 0; j < dim; j++)
 		{
@@ -93,17 +114,7 @@ brute_predict(const double *x, size_t n, size_t dim, size_t lag, size_t k, int r
 
 			d += (c - q[j]) * (c - q[j]);
 		}
-		if (found == k && d >= bestd[k - 1])
-			continue;
-		p = found < k ? found++ : k - 1;
-		while (p > 0 && bestd[p - 1] > d)
-		{
-			bestd[p] = bestd[p - 1];
-			besty[p] = besty[p - 1];
-			p--;
-		}
-		bestd[p] = d;
-		besty[p] = y;
+		keep_nearest(bestd, besty, &found, k, d, y);
 	}
 	for (size_t i = 0; i < found; i++)
 		sum += besty[i];
@@ -342,23 +353,12 @@ brute_calibration(const double *x, size_t n, size_t dim, size_t lag, size_t k, d
 		for (size_t s = span; s < n; s++)
 		{
 			double		d = 0;
-			size_t		p;
 
 			if (s + span >= t && s <= t + span)
 				continue;
 			for (size_t j = 0; j < dim; j++)
 				d += (x[s - 1 - j * lag] - x[t - 1 - j * lag]) * (x[s - 1 - j * lag] - x[t - 1 - j * lag]);
-			if (found == k && d >= bestd[k - 1])
-				continue;
-			p = found < k ? found++ : k - 1;
-			while (p > 0 && bestd[p - 1] > d)
-			{
-				bestd[p] = bestd[p - 1];
-				besty[p] = besty[p - 1];
-				p--;
-			}
-			bestd[p] = d;
-			besty[p] = x[s];
+			keep_nearest(bestd, besty, &found, k, d, x[s]);
 		}
 		if (found == 0)
 			continue;
