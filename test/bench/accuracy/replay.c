@@ -275,7 +275,9 @@ static double ahead_ring[SMOOTH_RING];
 static size_t ahead_next,		/* the next row whose own score is not in ahead_ring */
 			ahead_hi;			/* the end of the current model's scored rows */
 static bool ahead_valid;
-static bool analog_guard;		/* ANALOG_GUARD=1: no analog score beyond the analogues' reach */
+static bool analog_guard,		/* ANALOG_GUARD=1: no analog score beyond the analogues' reach */
+			analog_skill,		/* ANALOG_SKILL=1: no analogues where they do not beat persistence */
+			analog_skill_print; /* ANALOG_SKILL_PRINT=1: each fit's skill to stderr */
 static bool ahead_sparse;		/* ANALOG_AHEAD=sparse: only the predictions that read row i */
 
 /*
@@ -478,10 +480,10 @@ fit_extras(const an_ts_model *m, size_t n, const char *name)
 		if (analog)
 		{
 			analog->guard = analog_guard;
-			if (getenv("ANALOG_SKILL_PRINT"))
+			if (analog_skill_print)
 				fprintf(stderr, "skill %s %.4f\n", name, analog->skill);
 			/* ANALOG_SKILL=1: no analog score where the analogues do not beat persistence */
-			if (getenv("ANALOG_SKILL") && atoi(getenv("ANALOG_SKILL")) != 0 && !(analog->skill < 1))
+			if (analog_skill && !(analog->skill < 1))
 			{
 				an_ts_analog_free(analog);
 				analog = NULL;
@@ -902,6 +904,18 @@ context_for(const an_ts_model *m)
 	return &c;
 }
 
+/* Score rows [lo, hi) of s with m (and the context c, freed after): one model's rows. */
+static void
+score_rows(const char *name, const series *s, size_t lo, size_t hi, const an_ts_model *m, an_ts_context *c)
+{
+	ahead_hi = hi;
+	for (size_t i = lo; i < hi; i++)
+		emit_ctx(name, s, i, m, c);
+	flush_ctx(name, s);
+	if (c)
+		an_ts_context_free(c);
+}
+
 static void
 replay_once(const char *name, const series *train, const series *test)
 {
@@ -922,20 +936,14 @@ replay_once(const char *name, const series *train, const series *test)
 		an_ts_context *c = context_for(m);
 		an_ts_anomaly a;
 
-		ahead_hi = test->n;
-		for (size_t i = 0; i < test->n; i++)
-			if (i < start)
-			{
-				/* the training prefix of the same series is context, not scored */
-				if (c)
-					an_ts_context_push(c, test->ts[i], test->v[i], &a);
-				printf("%s,%zu,%d,,\n", name, i, test->label[i]);
-			}
-			else
-				emit_ctx(name, test, i, m, c);
-		flush_ctx(name, test);
-		if (c)
-			an_ts_context_free(c);
+		for (size_t i = 0; i < start; i++)
+		{
+			/* the training prefix of the same series is context, not scored */
+			if (c)
+				an_ts_context_push(c, test->ts[i], test->v[i], &a);
+			printf("%s,%zu,%d,,\n", name, i, test->label[i]);
+		}
+		score_rows(name, test, start, test->n, m, c);
 	}
 	an_ts_model_free(m);
 }
@@ -967,14 +975,28 @@ replay_scheduled(const char *name, const series *test)
 				an_ts_context_push(c, test->ts[i], test->v[i], &a);
 			c->up = c->down = c->var = 0;
 		}
-		ahead_hi = s + R_ROWS < test->n ? s + R_ROWS : test->n;
-		for (size_t i = s; i < s + R_ROWS && i < test->n; i++)
-			emit_ctx(name, test, i, m, c);
-		flush_ctx(name, test);
-		if (c)
-			an_ts_context_free(c);
+		score_rows(name, test, s, s + R_ROWS < test->n ? s + R_ROWS : test->n, m, c);
 		an_ts_model_free(m);
 	}
+}
+
+/* The environment's settings: a whole number, a number, a flag (0 or unset: false). */
+static size_t
+env_size(const char *name, size_t dflt)
+{
+	return getenv(name) ? (size_t) atoi(getenv(name)) : dflt;
+}
+
+static double
+env_double(const char *name, double dflt)
+{
+	return getenv(name) ? strtod(getenv(name), NULL) : dflt;
+}
+
+static bool
+env_flag(const char *name)
+{
+	return getenv(name) && atoi(getenv(name)) != 0;
 }
 
 static void
@@ -1038,36 +1060,24 @@ main(int argc, char **argv)
 			if (strcmp(sm, score_names[k]) == 0)
 				score_mode = k;
 	}
-	if (getenv("ANALOG_DIM"))
-		analog_dim = (size_t) atoi(getenv("ANALOG_DIM"));
-	if (getenv("ANALOG_K"))
-		analog_k = (size_t) atoi(getenv("ANALOG_K"));
-	if (getenv("ANALOG_SMOOTH"))
-		analog_smooth = (size_t) atoi(getenv("ANALOG_SMOOTH"));
+	analog_dim = env_size("ANALOG_DIM", analog_dim);
+	analog_k = env_size("ANALOG_K", analog_k);
+	analog_smooth = env_size("ANALOG_SMOOTH", analog_smooth);
 	if (analog_smooth > SMOOTH_RING)
 		analog_smooth = SMOOTH_RING;
-	if (getenv("ANALOG_LEVEL"))
-		analog_level = strtod(getenv("ANALOG_LEVEL"), NULL);
-	if (getenv("ANALOG_LINEAR"))
-		analog_linear = atoi(getenv("ANALOG_LINEAR")) != 0;
-	if (getenv("ANALOG_RELATIVE"))
-		analog_relative = atoi(getenv("ANALOG_RELATIVE")) != 0;
-	if (getenv("ANALOG_SCALE"))
-		analog_scale = strtod(getenv("ANALOG_SCALE"), NULL);
-	if (getenv("ANALOG_FRACTION"))
-		analog_fraction = strtod(getenv("ANALOG_FRACTION"), NULL);
-	if (getenv("ANALOG_GUARD"))
-		analog_guard = atoi(getenv("ANALOG_GUARD")) != 0;
-	if (getenv("ANALOG_AHEAD"))
-		ahead_sparse = strcmp(getenv("ANALOG_AHEAD"), "sparse") == 0;
-	if (getenv("SHAPE_LEVEL"))
-		shape_level = strtod(getenv("SHAPE_LEVEL"), NULL);
-	if (getenv("SHAPE_FRACTION"))
-		shape_fraction = strtod(getenv("SHAPE_FRACTION"), NULL);
-	if (getenv("DISCORD_ACF"))
-		disc_acf = atoi(getenv("DISCORD_ACF")) != 0;
-	if (getenv("PCA_VARIANCE"))
-		pca_variance = strtod(getenv("PCA_VARIANCE"), NULL);
+	analog_level = env_double("ANALOG_LEVEL", analog_level);
+	analog_linear = env_flag("ANALOG_LINEAR");
+	analog_relative = env_flag("ANALOG_RELATIVE");
+	analog_scale = env_double("ANALOG_SCALE", analog_scale);
+	analog_fraction = env_double("ANALOG_FRACTION", analog_fraction);
+	analog_guard = env_flag("ANALOG_GUARD");
+	analog_skill = env_flag("ANALOG_SKILL");
+	analog_skill_print = env_flag("ANALOG_SKILL_PRINT");
+	ahead_sparse = getenv("ANALOG_AHEAD") && strcmp(getenv("ANALOG_AHEAD"), "sparse") == 0;
+	shape_level = env_double("SHAPE_LEVEL", shape_level);
+	shape_fraction = env_double("SHAPE_FRACTION", shape_fraction);
+	disc_acf = env_flag("DISCORD_ACF");
+	pca_variance = env_double("PCA_VARIANCE", pca_variance);
 	if (getenv("LOOKAHEAD") && (atoi(getenv("LOOKAHEAD")) != 0 || strcmp(getenv("LOOKAHEAD"), "max") == 0))
 	{
 		if (score_mode != SCORE_ANOMALY && score_mode != SCORE_SHAPE && score_mode != SCORE_POINT_SHAPE &&
