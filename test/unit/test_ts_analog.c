@@ -2,7 +2,8 @@
  * test_ts_analog.c: the method of analogues (ts_analog.h), against values
  * computed independently here: the delay rule on a sinusoid (known
  * autocorrelation cos(2 pi k / P)); the nearest neighbours and their mean
- * by brute force on noise, absolute and relative coordinates; the local
+ * by brute force on noise, absolute and relative coordinates, and on
+ * values full of exact ties (bit for bit); the local
  * linear prediction on a linear oscillator (whose next value is an exact
  * linear function of the last two); the edge of a noise-free periodic
  * series (its floor, from the spread of the targets computed by hand) and
@@ -163,6 +164,48 @@ test_neighbours_by_brute_force(void)
 			}
 			/* skipping every target leaves nothing to predict from */
 			CHECK(isnan(an_ts_analog_predict(a, past, 0, n)));
+			an_ts_analog_free(a);
+		}
+	free(pts);
+	free(v);
+}
+
+/*
+ * Exact ties everywhere (values from {0, 1, 2}): the search visits targets
+ * out of time order, and must still keep the earlier of equal distances,
+ * so its prediction equals the time-order scan's to the last bit.
+ */
+static void
+test_ties_by_brute_force(void)
+{
+	size_t		n = 700;
+	double	   *v = malloc(n * sizeof(double)),
+				past[64];
+	an_point   *pts;
+
+	rng_state = 4242;
+	for (size_t i = 0; i < n; i++)
+		v[i] = (double) (int) (3 * uniform01());
+	pts = points(v, n);
+	for (int relative = 0; relative <= 1; relative++)
+		for (size_t k = 1; k <= 16; k += 5)
+		{
+			an_ts_analog *a = NULL;
+			size_t		dim = 2 + (size_t) relative,
+						lag = 1 + (size_t) relative,
+						span = an_ts_analog_span(dim, lag);
+
+			CHECK_EQ_INT(an_ts_analog_fit(pts, n, MIN_US, dim, lag, k, false, relative, &a), AN_OK);
+			CHECK(a != NULL);
+			if (a == NULL)
+				continue;
+			for (int trial = 0; trial < 50; trial++)
+			{
+				for (size_t i = 0; i < span; i++)
+					past[i] = (double) (int) (3 * uniform01());
+				CHECK_NEAR(an_ts_analog_predict(a, past, 0, 0),
+						   brute_predict(v, n, dim, lag, k, relative, past, span), 0, 0);
+			}
 			an_ts_analog_free(a);
 		}
 	free(pts);
@@ -463,6 +506,7 @@ main(void)
 {
 	RUN(test_lag_rule);
 	RUN(test_neighbours_by_brute_force);
+	RUN(test_ties_by_brute_force);
 	RUN(test_local_linear);
 	RUN(test_edge_floor_and_score);
 	RUN(test_gap_budget_and_no_fit);

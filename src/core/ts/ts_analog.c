@@ -128,15 +128,66 @@ local_linear(const an_ts_analog *a, const double *q, const uint32_t *idx, size_t
 }
 
 /*
+ * Offer target t at squared distance d to the k best so far (best[], idx[],
+ * *found of them), kept in ascending (distance, target) order: a tie goes
+ * to the earlier target, whatever order the targets are visited in.
+ */
+static inline void
+offer(size_t k, double d, uint32_t t, double *best, uint32_t *idx, size_t *found)
+{
+	size_t		p;
+
+	if (*found == k && !(d < best[k - 1] || (d == best[k - 1] && t < idx[k - 1])))
+		return;
+	p = *found < k ? (*found)++ : k - 1;
+	while (p > 0 && (best[p - 1] > d || (best[p - 1] == d && idx[p - 1] > t)))
+	{
+		best[p] = best[p - 1];
+		idx[p] = idx[p - 1];
+		p--;
+	}
+	best[p] = d;
+	idx[p] = t;
+}
+
+/* the first of the n ascending keys that is not below v (n if none) */
+static size_t
+lower_bound(const double *keys, size_t n, double v)
+{
+	size_t		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (keys[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
  * The k nearest targets of past (skipping [lo, hi)): their mean next value,
  * or the local linear prediction; *reach (if not NULL) the distance to the
  * farthest of them.
+ *
+ * The targets are visited outwards from the query's first coordinate in the
+ * order of theirs (keys, order): a target whose first coordinate alone is
+ * farther than the k-th best squared distance cannot enter, nor can any
+ * beyond it on that side, so the search stops there.  The k found are the
+ * k smallest by (distance, target), exactly those of a scan of all targets
+ * in time order that keeps the earlier of equal distances.
  */
 static double
 predict(const an_ts_analog *a, const double *past, size_t lo, size_t hi, double *reach)
 {
 	size_t		span = an_ts_analog_span(a->dim, a->lag),
-				found = 0;
+				found = 0,
+				left,
+				right;
 	double		best[AN_ANALOG_MAX_K],
 				q[AN_ANALOG_MAX_DIM],
 				sum = 0;
@@ -145,33 +196,32 @@ predict(const an_ts_analog *a, const double *past, size_t lo, size_t hi, double 
 	/* coordinate j is the row j lags before the predicted one's predecessor */
 	for (size_t j = 0; j < a->dim; j++)
 		q[j] = coord(a, past + span - 1, j);
-	for (size_t i = 0; i < a->ntargets; i++)
+	left = right = lower_bound(a->keys, a->ntargets, q[0]);
+	for (;;)
 	{
-		size_t		t = a->targets[i];
-		double		d = 0,
-					bound = found == a->k ? best[found - 1] : INFINITY;
-		size_t		p;
+		double		gap_left = left > 0 ? q[0] - a->keys[left - 1] : INFINITY,
+					gap_right = right < a->ntargets ? a->keys[right] - q[0] : INFINITY,
+					bound = found == a->k ? best[found - 1] : INFINITY,
+					d = 0;
+		bool		go_left = right == a->ntargets || (left > 0 && gap_left <= gap_right);
+		size_t		t;
 
+		if (left == 0 && right == a->ntargets)
+			break;
+		/* the other side is no nearer in the first coordinate alone */
+		if ((go_left ? gap_left * gap_left : gap_right * gap_right) > bound)
+			break;
+		t = go_left ? a->order[--left] : a->order[right++];
 		if (t >= lo && t < hi)
 			continue;
-		for (size_t j = 0; j < a->dim && d < bound; j++)
+		for (size_t j = 0; j < a->dim && d <= bound; j++)
 		{
 			double		e = coord(a, a->x + t - 1, j) - q[j];
 
 			d += e * e;
 		}
-		if (!(d < bound))
-			continue;
-		/* insert, keeping best[] ascending (ties: the earlier target first) */
-		p = found < a->k ? found++ : found - 1;
-		while (p > 0 && best[p - 1] > d)
-		{
-			best[p] = best[p - 1];
-			idx[p] = idx[p - 1];
-			p--;
-		}
-		best[p] = d;
-		idx[p] = (uint32_t) t;
+		if (d <= bound)
+			offer(a->k, d, (uint32_t) t, best, idx, &found);
 	}
 	if (reach)
 		*reach = found ? sqrt(best[found - 1]) : NAN;
@@ -187,6 +237,39 @@ predict(const an_ts_analog *a, const double *past, size_t lo, size_t hi, double 
 	for (size_t i = 0; i < found; i++)
 		sum += target_value(a, idx[i]);
 	return (a->relative ? past[span - 1] : 0) + sum / (double) found;
+}
+
+/* a finite double's bits as an integer of the same order (-0 just below +0) */
+static int64_t
+ordered_bits(double v)
+{
+	int64_t		b;
+
+	memcpy(&b, &v, sizeof(b));
+	return b ^ ((b >> 63) & INT64_MAX);
+}
+
+/* keys and order: the targets sorted by their first coordinate (ties by target), for predict's search */
+static an_status
+index_targets(an_ts_analog *a)
+{
+	an_point   *tmp = an_alloc_array(a->ntargets, sizeof(an_point));
+
+	if (tmp == NULL)
+		return AN_ENOMEM;
+	for (size_t i = 0; i < a->ntargets; i++)
+	{
+		tmp[i].ts = ordered_bits(coord(a, a->x + a->targets[i] - 1, 0));
+		tmp[i].value = (double) a->targets[i];
+	}
+	an_sort_points(tmp, a->ntargets);
+	for (size_t i = 0; i < a->ntargets; i++)
+	{
+		a->order[i] = (uint32_t) tmp[i].value;
+		a->keys[i] = coord(a, a->x + a->order[i] - 1, 0);
+	}
+	an_free(tmp);
+	return AN_OK;
 }
 
 an_status
@@ -215,8 +298,12 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 	start = n - kept;
 	if (kept < span + AN_ANALOG_MIN_TARGETS)
 		return AN_OK;
-	/* one allocation: the struct, then the kept values, then the targets (kept <= AN_ANALOG_BUDGET) */
-	a = an_alloc(sizeof(an_ts_analog) + kept * (sizeof(double) + sizeof(uint32_t)));
+	/*
+	 * one allocation: the struct, the kept values, the targets' first
+	 * coordinates in ascending order, the targets, and the targets in that
+	 * order (kept <= AN_ANALOG_BUDGET)
+	 */
+	a = an_alloc(sizeof(an_ts_analog) + kept * 2 * (sizeof(double) + sizeof(uint32_t)));
 	err = an_alloc_array(3 * AN_ANALOG_CAL_TARGETS, sizeof(double));
 	if (a == NULL || err == NULL)
 	{
@@ -228,7 +315,9 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 	pers = dist + AN_ANALOG_CAL_TARGETS;
 	memset(a, 0, sizeof(*a));
 	a->x = (double *) (a + 1);
-	a->targets = (uint32_t *) (a->x + kept);
+	a->keys = a->x + kept;
+	a->targets = (uint32_t *) (a->keys + kept);
+	a->order = a->targets + kept;
 	a->dim = (uint32_t) dim;
 	a->lag = (uint32_t) lag;
 	a->k = (uint32_t) k;
@@ -257,6 +346,12 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 		an_free(err);
 		an_ts_analog_free(a);
 		return AN_OK;
+	}
+	if (index_targets(a) != AN_OK)
+	{
+		an_free(err);
+		an_ts_analog_free(a);
+		return AN_ENOMEM;
 	}
 	/* leave one out: targets spread evenly, neighbours at least span + 1 rows away */
 	ncal_max = a->ntargets < AN_ANALOG_CAL_TARGETS ? a->ntargets : AN_ANALOG_CAL_TARGETS;

@@ -34,7 +34,12 @@
  * target is usable when the span + 1 rows ending at it have no step longer
  * than AN_ANALOG_MAX_STEP sampling intervals and are finite; the
  * calibration predicts at most AN_ANALOG_CAL_TARGETS targets spread evenly,
- * so a fit costs at most that many times the kept targets times dim.
+ * so a fit costs at most that many times the kept targets times dim.  The
+ * targets are also kept sorted by their first coordinate: a prediction
+ * searches outwards from the query's and stops where that coordinate alone
+ * is farther than the k-th neighbour found (the same neighbours as a scan of
+ * all targets, ties to the earlier target; 1.7 times faster on the
+ * development corpus's replay, absolute coordinates).
  */
 #ifndef ANOMALY_TS_ANALOG_H
 #define ANOMALY_TS_ANALOG_H
@@ -71,7 +76,9 @@ typedef struct an_ts_analog
 	double		skill;			/* the calibration's 99 % error quantile over persistence's */
 	bool		guard;			/* score NAN (no analogues) beyond reach */
 	double	   *x;				/* n kept values, time order */
+	double	   *keys;			/* the targets' first coordinates, ascending */
 	uint32_t   *targets;		/* ntargets usable target indexes into x, increasing */
+	uint32_t   *order;			/* the targets in the order of keys */
 } an_ts_analog;
 
 /*
