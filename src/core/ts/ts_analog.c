@@ -305,12 +305,8 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 	 */
 	a = an_alloc(sizeof(an_ts_analog) + kept * 2 * (sizeof(double) + sizeof(uint32_t)));
 	err = an_alloc_array(3 * AN_ANALOG_CAL_TARGETS, sizeof(double));
-	if (a == NULL || err == NULL)
-	{
-		an_free(err);
-		an_free(a);
+	if (!AN_ALL_ALLOCATED(a, err))
 		return AN_ENOMEM;
-	}
 	dist = err + AN_ANALOG_CAL_TARGETS;
 	pers = dist + AN_ANALOG_CAL_TARGETS;
 	memset(a, 0, sizeof(*a));

@@ -102,7 +102,6 @@ is_whole(double x)
 	return isfinite(x) && floor(x) == x;
 }
 
-/* One element of "period": samples (number >= 2) or a duration string. */
 /* a boolean option into *out */
 static an_status
 set_boolean(const char *key, const an_opt_value *v, bool *out, char *err, size_t errlen)
@@ -126,6 +125,7 @@ set_integer(const char *key, const an_opt_value *v, int lo, int hi, int *out, ch
 	return AN_OK;
 }
 
+/* One element of "period": samples (number >= 2) or a duration string. */
 static an_status
 add_period(an_ts_options *o, const an_opt_value *v, char *err, size_t errlen)
 {

@@ -259,6 +259,7 @@ static size_t analog_dim = 4,
 static double analog_level = 0,
 			analog_fraction = 1,
 			analog_scale = 1;	/* ANALOG_SCALE: the analog score is divided by it */
+/* each row's own analog score, cached for the means over nearby rows (ANALOG_SMOOTH, LOOKAHEAD) */
 #define SMOOTH_RING 1024
 static double smooth_ring[SMOOTH_RING];
 static size_t smooth_next;		/* the next row whose analog score is not in smooth_ring */
@@ -269,12 +270,9 @@ static bool smooth_valid;
  * scores of the predictions whose rows contain it (rows j - span .. j for
  * the prediction of row j: j from i to i + span), within the rows of one
  * model [.., ahead_hi), as ts_lookahead spreads a window's shape score over
- * the window.  ahead_ring caches each row's own score.
+ * the window.
  */
-static double ahead_ring[SMOOTH_RING];
-static size_t ahead_next,		/* the next row whose own score is not in ahead_ring */
-			ahead_hi;			/* the end of the current model's scored rows */
-static bool ahead_valid;
+static size_t ahead_hi;			/* the end of the current model's scored rows */
 static bool analog_guard,		/* ANALOG_GUARD=1: no analog score beyond the analogues' reach */
 			analog_skill,		/* ANALOG_SKILL=1: no analogues where they do not beat persistence */
 			analog_skill_print; /* ANALOG_SKILL_PRINT=1: each fit's skill to stderr */
@@ -529,24 +527,26 @@ analog_row(const series *s, size_t i)
 	return an_ts_analog_score(analog, s->v + i - span, s->v[i]);
 }
 
-/* the analog score of row i, or the mean of the last analog_smooth rows' (NAN ignored) */
+/*
+ * The mean analog score of rows [from, to) (to - from <= SMOOTH_RING; NAN
+ * ignored), each row's computed once while the means move forward; with
+ * every_lag, only row from and the rows 1 + j lag after it (ANALOG_AHEAD=sparse).
+ */
 static double
-analog_score(const series *s, size_t i)
+analog_mean(const series *s, size_t from, size_t to, bool every_lag)
 {
-	size_t		from,
-				cnt = 0;
+	size_t		cnt = 0;
 	double		sum = 0;
 
-	if (analog_smooth <= 1)
-		return analog_row(s, i);
-	from = i + 1 >= analog_smooth ? i + 1 - analog_smooth : 0;
-	if (!smooth_valid || smooth_next < from || smooth_next > i + 1)
+	if (to - from > SMOOTH_RING)
+		exit(1);
+	if (!smooth_valid || smooth_next < from || smooth_next > to)
 		smooth_next = from;
 	smooth_valid = true;
-	for (; smooth_next <= i; smooth_next++)
+	for (; smooth_next < to; smooth_next++)
 		smooth_ring[smooth_next % SMOOTH_RING] = analog_row(s, smooth_next);
-	for (size_t r = from; r <= i; r++)
-		if (!isnan(smooth_ring[r % SMOOTH_RING]))
+	for (size_t r = from; r < to; r++)
+		if (!isnan(smooth_ring[r % SMOOTH_RING]) && (!every_lag || r == from || (r - from - 1) % analog->lag == 0))
 		{
 			sum += smooth_ring[r % SMOOTH_RING];
 			cnt++;
@@ -554,34 +554,25 @@ analog_score(const series *s, size_t i)
 	return cnt ? sum / (double) cnt : NAN;
 }
 
-/* LOOKAHEAD=1: the mean analog score of the predictions that read row i (NAN ignored) */
+/* the analog score of row i, or the mean of the last analog_smooth rows' */
+static double
+analog_score(const series *s, size_t i)
+{
+	if (analog_smooth <= 1)
+		return analog_row(s, i);
+	return analog_mean(s, i + 1 >= analog_smooth ? i + 1 - analog_smooth : 0, i + 1, false);
+}
+
+/* LOOKAHEAD=1: the mean analog score of the predictions that read row i */
 static double
 analog_ahead(const series *s, size_t i)
 {
-	size_t		span,
-				to,
-				cnt = 0;
-	double		sum = 0;
+	size_t		span;
 
 	if (analog == NULL)
 		return NAN;
 	span = an_ts_analog_span(analog->dim, analog->lag);
-	to = i + span + 1 < ahead_hi ? i + span + 1 : ahead_hi;
-	if (span + 1 > SMOOTH_RING)
-		exit(1);
-	if (!ahead_valid || ahead_next < i || ahead_next > to)
-		ahead_next = i;
-	ahead_valid = true;
-	for (; ahead_next < to; ahead_next++)
-		ahead_ring[ahead_next % SMOOTH_RING] = analog_row(s, ahead_next);
-	for (size_t r = i; r < to; r++)
-		if (!isnan(ahead_ring[r % SMOOTH_RING]) &&
-			(!ahead_sparse || r == i || (r - i - 1) % analog->lag == 0))
-		{
-			sum += ahead_ring[r % SMOOTH_RING];
-			cnt++;
-		}
-	return cnt ? sum / (double) cnt : NAN;
+	return analog_mean(s, i, i + span + 1 < ahead_hi ? i + span + 1 : ahead_hi, ahead_sparse);
 }
 
 /* the window score of the last rows (c->ring) by shape2 or raw, NAN without */
@@ -900,7 +891,6 @@ context_for(const an_ts_model *m)
 	if (an_ts_context_init(&c, m) != AN_OK)
 		exit(1);
 	smooth_valid = false;
-	ahead_valid = false;
 	return &c;
 }
 
