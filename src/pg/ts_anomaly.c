@@ -150,18 +150,25 @@ push_row(WindowObject win, AnomalyPartition *p, int64 row, bool current, an_ts_a
 		 const char *fname)
 {
 	bool		isnull;
-	Datum		model = row_arg(win, 0, row, current, &isnull);
-	Datum		tsd,
+	Datum		model,
+				tsd,
 				vd;
 	TimestampTz ts;
 	double		value;
 
-	if (isnull)
-		return false;
+	/*
+	 * The model last, and decoded before anything else is fetched: a row other
+	 * than the current one is fetched again for each argument, and a
+	 * pass-by-reference datum points into the fetched tuple, which the next
+	 * fetch frees (ts and value are pass-by-value).
+	 */
 	tsd = row_arg(win, 1, row, current, &isnull);
 	if (isnull)
 		return false;
 	vd = row_arg(win, 2, row, current, &isnull);
+	if (isnull)
+		return false;
+	model = row_arg(win, 0, row, current, &isnull);
 	if (isnull)
 		return false;
 	ts = DatumGetTimestampTz(tsd);
