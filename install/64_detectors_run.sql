@@ -119,8 +119,10 @@ COMMENT ON FUNCTION @extschema@._anomaly_fit(@extschema@.anomaly_detectors, text
 -- The shape window of a new row is its last w rows, with no step longer than
 -- two sampling intervals between them (else ts_anomaly restarts the window),
 -- so the w - 1 rows before it lie within 2 (w - 1) intervals of it; one more
--- interval absorbs the rounding of interval_seconds.  At least 10 rows are
--- read even without the shape component, so that the shift CUSUMs of a
+-- interval absorbs the rounding of interval_seconds.  A model whose analog
+-- component scores reads the span rows before a row (its prediction), with
+-- the same rule on steps, so the larger of w - 1 and span counts.  At least
+-- 10 rows are read even without the shape component, so that the shift CUSUMs of a
 -- run's first rows are not started from nothing (a run of one row a minute
 -- would otherwise never see a shift).  NULL without a sampling interval
 -- (no warm-up).
@@ -130,7 +132,10 @@ LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT CASE WHEN (info ->> 'interval_seconds')::float8 > 0 THEN
-	       make_interval(secs => (2 * greatest(coalesce((info -> 'shape' ->> 'window')::int - 1, 0), 10) + 1)
+	       make_interval(secs => (2 * greatest(coalesce((info -> 'shape' ->> 'window')::int - 1, 0),
+	                                           CASE WHEN (info -> 'analog' ->> 'used')::boolean
+	                                                THEN (info -> 'analog' ->> 'span')::int END,
+	                                           10) + 1)
 	                             * (info ->> 'interval_seconds')::float8) END
 $$;
 COMMENT ON FUNCTION @extschema@._anomaly_warm_span(jsonb) IS

@@ -22,6 +22,8 @@ SELECT ts_model_info(substring(m FROM 1 FOR length(m) - 1)) FROM mf;
 -- trailing bytes
 SELECT ts_model_info(m || '\x00'::bytea) FROM mf;
 -- a newer format version
+SELECT ts_model_info(set_byte(m, 4, 6)) FROM mf;
+-- a version 1 payload labelled version 5 lacks the tail, shape, discord and analog blocks that version 5 ends with
 SELECT ts_model_info(set_byte(m, 4, 5)) FROM mf;
 -- a version 1 payload labelled version 4 lacks the tail, shape and discord blocks that version 4 ends with
 SELECT ts_model_info(set_byte(m, 4, 4)) FROM mf;

@@ -29,11 +29,11 @@
 
 #define AN_MODEL_MAGIC "ANOM"
 #define AN_MODEL_HEADER_SIZE 16
-#define AN_FORMAT_VERSION 4
+#define AN_FORMAT_VERSION 5
 /*
  * Version 2 adds the tail block of the time-series kinds (ts_tail.h),
  * version 3 their shape block (ts_shape.h), version 4 their discord block
- * (ts_discord_model.h).  A
+ * (ts_discord_model.h), version 5 their analog block (ts_analog_model.h).  A
  * model is written with the oldest version that holds its payload, so a
  * model that uses nothing newer stays readable by releases that read only
  * version 1 (and its bytes do not change).

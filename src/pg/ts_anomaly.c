@@ -8,10 +8,12 @@
  * OVER (...) is the same call giving only the score (a float8, no composite).
  *
  * With a fourth argument lookahead => true, each row's shape score is the
- * mean of those of the windows that contain it (core/ts/ts_lookahead.h):
- * the rows are pushed ahead of the current one, up to w - 1 rows after it
- * in the partition, and their results wait in the partition's queue until
- * the current row reaches them.
+ * mean of those of the windows that contain it, and with the analog
+ * component the larger of that and the mean analog score of the predictions
+ * that read it (core/ts/ts_lookahead.h): the rows are pushed ahead of the
+ * current one, up to max(w - 1, span) rows after it in the partition, and
+ * their results wait in the partition's queue until the current row reaches
+ * them.
  *
  * The model of a partition is the one of its first row with a model; a row
  * whose model differs (by the stored bytes: a toast pointer or a compressed
@@ -254,7 +256,8 @@ anomaly_lookahead_row(WindowObject win, AnomalyPartition *p, an_ts_anomaly *a, c
 		{
 			MemoryContext old = MemoryContextSwitchTo(pctx);
 
-			st = an_ts_lookahead_add(&p->queue, &pushed, p->next_push, p->epoch, p->ctx.w);
+			st = an_ts_lookahead_add(&p->queue, &pushed, p->next_push, p->epoch, p->ctx.w,
+									 an_ts_context_ahead(&p->ctx));
 			MemoryContextSwitchTo(old);
 			if (st != AN_OK)
 				report_status(st, fname, "%zu rows wait for the rows after them", p->queue.n);

@@ -50,7 +50,7 @@ raise_option_error(const char *msg)
 	ereport(ERROR,
 			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			errmsg("%s", msg),
-			errhint("Valid ts_fit options are method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction, shape, window, discord and discord_rows."));
+			errhint("Valid ts_fit options are method, period, trend, threshold, confidence, false_alarm_rate, exclude_outliers, interval, direction, shape, window, discord, discord_rows and analog."));
 }
 
 JsonbIterator *

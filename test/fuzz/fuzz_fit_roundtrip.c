@@ -124,6 +124,9 @@ fit_time_series(recipe *r)
 			o.discord = (discord & 1) != 0;
 			if (discord & 2)
 				o.discord_rows = 64 + (discord >> 2);
+			/* and the analog component (format version 5) on the discord's rows */
+			if (o.discord)
+				o.analog = (take_u8(r) & 1) != 0;
 		}
 	}
 	n = r->left / 4;
@@ -185,7 +188,7 @@ fit_time_series(recipe *r)
 					an_ts_context_push(&c, orig[i].ts, orig[i].value, &a);
 					if (isnan(a.score) != isnan(a.point.score) || isnan(a.shift_score))
 						abort();
-					if (an_ts_lookahead_add(&q, &a, (int64_t) i, 1, c.w) != AN_OK)
+					if (an_ts_lookahead_add(&q, &a, (int64_t) i, 1, c.w, an_ts_context_ahead(&c)) != AN_OK)
 						abort();
 					while (an_ts_lookahead_take(&q, i + 1 == n, &a, &tag))
 						if (tag != (int64_t) out++ || isnan(a.score) != isnan(a.point.score))

@@ -21,6 +21,8 @@ static bool kind_seeded[AN_KIND_MAX + 1];
 static int	shape_window;
 /* with the discord component too (format version 4), keeping this many rows */
 static int	discord_rows;
+/* with the analog component too (format version 5), which the seed must have */
+static bool analog;
 
 static void
 set_option(an_ts_options *o, const char *name, const char *key, const an_opt_value *v)
@@ -97,10 +99,21 @@ seed_with(const char *dir, const char *name, size_t n, double period, const char
 		set_option(&o, name, "discord", &dv);
 		set_option(&o, name, "discord_rows", &rv);
 	}
+	if (analog)
+	{
+		an_opt_value av = {.type = AN_OPT_BOOL, .boolean = true};
+
+		set_option(&o, name, "analog", &av);
+	}
 	if (an_ts_fit(pts, n, &o, &model, &len, err, sizeof(err)) != AN_OK ||
 		an_model_open(model, len, &h, &payload) != AN_OK)
 	{
 		fprintf(stderr, "seed %s: fit failed: %s\n", name, err);
+		exit(1);
+	}
+	if (analog && h.version != 5)
+	{
+		fprintf(stderr, "seed %s: no analog block (format version %d)\n", name, h.version);
 		exit(1);
 	}
 	kind_seeded[h.kind] = true;
@@ -146,6 +159,14 @@ main(int argc, char **argv)
 	seed(argv[1], "seasonal_shape_discord", 24 * 14, 24, "seasonal");
 	shape_window = 4;
 	seed_with(argv[1], "level_shape_discord_tail", 300, 24, "robust", NULL, 0, 0.001);
+	/* format version 5: the analog block after the discord block */
+	shape_window = 6;
+	discord_rows = 128;
+	analog = true;
+	seed(argv[1], "seasonal_shape_discord_analog", 24 * 14, 24, "seasonal");
+	shape_window = 4;
+	seed_with(argv[1], "level_shape_discord_analog_tail", 300, 24, "robust", NULL, 0, 0.001);
+	analog = false;
 	shape_window = 0;
 	discord_rows = 0;
 	if (!kind_seeded[AN_KIND_TS_LEVEL] || !kind_seeded[AN_KIND_TS_SEASONAL])

@@ -272,22 +272,38 @@ index_targets(an_ts_analog *a)
 	return AN_OK;
 }
 
-an_status
-an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim, size_t lag, size_t k,
-				 bool linear, bool relative, an_ts_analog **out)
+/*
+ * Rows since the last break (a step longer than AN_ANALOG_MAX_STEP sampling
+ * intervals, or a non-finite value), the row of value included, given run
+ * for the rows before it and step, its distance from the previous row
+ * (first: there is none).  A row is a usable target when run > span.
+ */
+static inline size_t
+next_run(size_t run, bool first, double step, double value, int64_t interval_us)
+{
+	if (!isfinite(value))
+		return 0;
+	/* in doubles: corrupt timestamps or interval cannot overflow */
+	if (!first && step > (double) AN_ANALOG_MAX_STEP * (double) interval_us)
+		return 1;
+	return run + 1;
+}
+
+/*
+ * The kept rows of the sorted points pts[0..n) (the last AN_ANALOG_BUDGET),
+ * their usable targets and the search index, without a calibration (edge,
+ * reach and skill NAN).  AN_OK with *out == NULL when fewer than
+ * AN_ANALOG_MIN_TARGETS targets are usable.
+ */
+static an_status
+build(const an_point *pts, size_t n, int64_t interval_us, size_t dim, size_t lag, size_t k, bool linear,
+	  bool relative, an_ts_analog **out)
 {
 	an_ts_analog *a;
 	size_t		span,
 				start,
 				kept,
-				ncal = 0,
-				ncal_max,
 				run = 0;
-	double	   *err,
-			   *dist,
-			   *pers,
-				mean = 0,
-				var = 0;
 
 	*out = NULL;
 	if (dim < (relative ? 2 : 1) || dim > AN_ANALOG_MAX_DIM || k < 1 || k > AN_ANALOG_MAX_K || lag < 1 ||
@@ -304,11 +320,8 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 	 * order (kept <= AN_ANALOG_BUDGET)
 	 */
 	a = an_alloc(sizeof(an_ts_analog) + kept * 2 * (sizeof(double) + sizeof(uint32_t)));
-	err = an_alloc_array(3 * AN_ANALOG_CAL_TARGETS, sizeof(double));
-	if (!AN_ALL_ALLOCATED(a, err))
+	if (a == NULL)
 		return AN_ENOMEM;
-	dist = err + AN_ANALOG_CAL_TARGETS;
-	pers = dist + AN_ANALOG_CAL_TARGETS;
 	memset(a, 0, sizeof(*a));
 	a->x = (double *) (a + 1);
 	a->keys = a->x + kept;
@@ -320,35 +333,51 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 	a->linear = linear;
 	a->relative = relative;
 	a->n = kept;
-	a->skill = NAN;				/* until the calibration shows one */
-	a->reach = NAN;
+	a->edge = a->skill = a->reach = NAN;	/* until a calibration shows them */
 	for (size_t i = 0; i < kept; i++)
 	{
 		const an_point *p = &pts[start + i];
 
 		a->x[i] = p->value;
-		/* rows since the last break (a long step or a non-finite value), this one included */
-		if (!isfinite(p->value))
-			run = 0;
-		else if (i > 0 && p->ts - pts[start + i - 1].ts > AN_ANALOG_MAX_STEP * interval_us)
-			run = 1;
-		else
-			run++;
+		run = next_run(run, i == 0, i > 0 ? (double) p->ts - (double) pts[start + i - 1].ts : 0, p->value, interval_us);
 		if (run > span)
 			a->targets[a->ntargets++] = (uint32_t) i;
 	}
 	if (a->ntargets < AN_ANALOG_MIN_TARGETS)
 	{
-		an_free(err);
 		an_ts_analog_free(a);
 		return AN_OK;
 	}
 	if (index_targets(a) != AN_OK)
 	{
-		an_free(err);
 		an_ts_analog_free(a);
 		return AN_ENOMEM;
 	}
+	*out = a;
+	return AN_OK;
+}
+
+/*
+ * The leave-one-out calibration of a built fit: edge, reach and skill.
+ * False when the fit has nothing to predict (a constant series: no edge).
+ */
+static an_status
+calibrate(an_ts_analog *a, bool *usable)
+{
+	size_t		span = an_ts_analog_span(a->dim, a->lag),
+				ncal = 0,
+				ncal_max;
+	double	   *err = an_alloc_array(3 * AN_ANALOG_CAL_TARGETS, sizeof(double)),
+			   *dist,
+			   *pers,
+				mean = 0,
+				var = 0;
+
+	*usable = false;
+	if (err == NULL)
+		return AN_ENOMEM;
+	dist = err + AN_ANALOG_CAL_TARGETS;
+	pers = dist + AN_ANALOG_CAL_TARGETS;
 	/* leave one out: targets spread evenly, neighbours at least span + 1 rows away */
 	ncal_max = a->ntargets < AN_ANALOG_CAL_TARGETS ? a->ntargets : AN_ANALOG_CAL_TARGETS;
 	for (size_t c = 0; c < ncal_max; c++)
@@ -383,14 +412,73 @@ an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim,
 		a->skill = err[q] / pers[q];
 	}
 	an_free(err);
-	if (!(a->edge > 0))
+	/* a constant series has nothing to predict */
+	*usable = a->edge > 0;
+	return AN_OK;
+}
+
+an_status
+an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim, size_t lag, size_t k,
+				 bool linear, bool relative, an_ts_analog **out)
+{
+	an_ts_analog *a;
+	bool		usable;
+	an_status	s = build(pts, n, interval_us, dim, lag, k, linear, relative, &a);
+
+	*out = NULL;
+	if (s != AN_OK || a == NULL)
+		return s;
+	if ((s = calibrate(a, &usable)) != AN_OK || !usable)
 	{
-		/* a constant series: nothing to predict */
 		an_ts_analog_free(a);
-		return AN_OK;
+		return s;
 	}
 	*out = a;
 	return AN_OK;
+}
+
+an_status
+an_ts_analog_restore(const int64_t *ts, const double *x, size_t n, int64_t interval_us, size_t dim, size_t lag,
+					 size_t k, double edge, double reach, double skill, an_ts_analog **out)
+{
+	size_t		kept = n > AN_ANALOG_BUDGET ? AN_ANALOG_BUDGET : n;
+	an_point   *pts = an_alloc_array(kept ? kept : 1, sizeof(an_point));
+	an_status	s;
+
+	*out = NULL;
+	if (pts == NULL)
+		return AN_ENOMEM;
+	for (size_t i = 0; i < kept; i++)
+	{
+		pts[i].ts = ts[n - kept + i];
+		pts[i].value = x[n - kept + i];
+	}
+	s = build(pts, kept, interval_us, dim, lag, k, false, false, out);
+	an_free(pts);
+	if (s == AN_OK && *out == NULL)
+		return AN_ECORRUPT;		/* the rows the fit used gave enough targets */
+	if (s == AN_OK)
+	{
+		(*out)->edge = edge;
+		(*out)->reach = reach;
+		(*out)->skill = skill;
+	}
+	return s;
+}
+
+size_t
+an_ts_analog_count_targets(const int64_t *ts, const double *x, size_t n, int64_t interval_us, size_t span)
+{
+	size_t		start = n > AN_ANALOG_BUDGET ? n - AN_ANALOG_BUDGET : 0,
+				run = 0,
+				count = 0;
+
+	for (size_t i = start; i < n; i++)
+	{
+		run = next_run(run, i == start, i > start ? (double) ts[i] - (double) ts[i - 1] : 0, x[i], interval_us);
+		count += run > span;
+	}
+	return count;
 }
 
 void

@@ -2,7 +2,8 @@
  * ts_analog.h: the method of analogues (Lorenz 1969): a nearest-neighbour
  * one-step predictor in a delay embedding of the training rows, for a
  * dynamics score (issue 15; measured by test/bench/accuracy/replay.c,
- * docs/accuracy.md; not part of the model format).
+ * docs/accuracy.md; in the models as the analog component,
+ * ts_analog_model.h).
  *
  * A row x[t] is predicted from its delay vector
  *     e(t) = (x[t - 1], x[t - 1 - lag], ..., x[t - 1 - (dim - 1) lag])
@@ -101,6 +102,22 @@ size_t		an_ts_analog_span(size_t dim, size_t lag);
 an_status	an_ts_analog_fit(const an_point *pts, size_t n, int64_t interval_us, size_t dim, size_t lag,
 							 size_t k, bool linear, bool relative, an_ts_analog **out);
 void		an_ts_analog_free(an_ts_analog *a);
+
+/*
+ * The fit of a stored block (ts_analog_model.h) again, from the rows it was
+ * fitted on (ts[0..n), x[0..n) in time order: the discord block's) and its
+ * calibration, which is not redone: the same kept rows, targets and search
+ * as an_ts_analog_fit, absolute coordinates and the mean.  AN_ECORRUPT when
+ * the rows give too few targets (they did not at the fit); AN_EINVAL,
+ * AN_ENOMEM.
+ */
+an_status	an_ts_analog_restore(const int64_t *ts, const double *x, size_t n, int64_t interval_us,
+								 size_t dim, size_t lag, size_t k, double edge, double reach, double skill,
+								 an_ts_analog **out);
+
+/* The usable targets among the last AN_ANALOG_BUDGET of rows ts[0..n), x[0..n) for a span (a reader's check). */
+size_t		an_ts_analog_count_targets(const int64_t *ts, const double *x, size_t n, int64_t interval_us,
+									   size_t span);
 
 /*
  * The prediction of the row after past[0..span) (oldest first), ignoring

@@ -5,6 +5,7 @@
  */
 #include "core/ts/ts_blocks.h"
 
+#include "core/ts/ts_analog_model.h"
 #include "core/ts/ts_discord_model.h"
 #include "core/ts/ts_shape.h"
 #include "core/ts/ts_tail.h"
@@ -18,4 +19,6 @@ an_ts_get_blocks(an_reader *r, an_ts_model *m)
 		an_ts_shape_read(r, &m->shape);
 	if (m->format_version >= 4)
 		an_ts_discord_model_read(r, &m->discord);
+	if (m->format_version >= 5)
+		an_ts_analog_model_read(r, &m->analog);
 }

@@ -12,7 +12,8 @@
 
 /*
  * Read the appended blocks as m->format_version has them: the tail block
- * (version 2 on), the shape block (3 on), the discord block (4).  Each
+ * (version 2 on), the shape block (3 on), the discord block (4 on), the
+ * analog block (5).  Each
  * validates itself and fails the reader on corrupt input.
  */
 void		an_ts_get_blocks(an_reader *r, an_ts_model *m);

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/ts/ts_analog_model.h"
 #include "core/ts/ts_level.h"
 #include "core/ts/ts_seasonal.h"
 #include "core/ts/ts_shape.h"
@@ -51,7 +52,32 @@ an_ts_context_init(an_ts_context *c, const an_ts_model *m)
 			return s;
 		}
 	}
+	if (m->shape && m->discord && m->analog && an_ts_analog_model_used(m->analog))
+	{
+		const an_ts_analog_model *am = m->analog;
+		an_status	s = an_ts_analog_restore(m->discord->ts, m->discord->x, m->discord->n, m->interval_us,
+											 am->dim, am->lag, am->k, am->edge, am->reach, am->skill,
+											 &c->analog);
+
+		if (s == AN_OK)
+		{
+			c->span = an_ts_analog_model_span(am);
+			if ((c->past = an_alloc_array(2 * c->span, sizeof(double))) == NULL)
+				s = AN_ENOMEM;
+		}
+		if (s != AN_OK)
+		{
+			an_ts_context_free(c);
+			return s;
+		}
+	}
 	return AN_OK;
+}
+
+size_t
+an_ts_context_ahead(const an_ts_context *c)
+{
+	return c->analog ? c->span + 1 : 0;
 }
 
 void
@@ -66,12 +92,18 @@ an_ts_context_free(an_ts_context *c)
 		an_free(c->discord);
 		c->discord = NULL;
 	}
+	an_ts_analog_free(c->analog);
+	an_free(c->past);
+	c->analog = NULL;
+	c->past = NULL;
+	c->span = 0;
 }
 
 void
 an_ts_context_reset(an_ts_context *c)
 {
 	c->pos = c->count = 0;
+	c->apos = c->acount = 0;
 	c->have_last = false;
 	if (c->discord)
 		an_ts_discord_stream_reset(c->discord);
@@ -86,6 +118,27 @@ larger(double a, double b)
 	if (isnan(b))
 		return a;
 	return a > b ? a : b;
+}
+
+/*
+ * The analog score of the row (ts, value) from the span rows before it, then
+ * the row joins them; a break starts them again (c->have_last, c->last_ts:
+ * the previous row's).
+ */
+static void
+push_analog(an_ts_context *c, int64_t ts, double value, double *score)
+{
+	if (!isfinite(value) ||
+		(c->have_last && (double) ts - (double) c->last_ts >
+		 (double) AN_ANALOG_MAX_STEP * (double) c->m->interval_us))
+		c->acount = 0;
+	if (!isfinite(value))
+		return;
+	if (c->acount >= c->span)
+		*score = an_ts_analog_score(c->analog, c->past + c->apos, value);
+	c->past[c->apos] = c->past[c->apos + c->span] = value;
+	c->apos = c->apos + 1 == c->span ? 0 : c->apos + 1;
+	c->acount++;
 }
 
 void
@@ -114,7 +167,10 @@ an_ts_context_push(an_ts_context *c, int64_t ts, double value, an_ts_anomaly *ou
 		shift = fmax(shift, c->down / AN_SHIFT_H);
 	out->shift_score = shift;
 	/* the window of the last w rows */
-	out->shape_score = NAN;
+	out->window_score = NAN;
+	out->analog_score = NAN;
+	if (c->analog)
+		push_analog(c, ts, value, &out->analog_score);
 	if (c->w > 0)
 	{
 		bool		brk = !isfinite(value) ||
@@ -134,15 +190,16 @@ an_ts_context_push(an_ts_context *c, int64_t ts, double value, an_ts_anomaly *ou
 			c->pos = c->pos + 1 == c->w ? 0 : c->pos + 1;
 			c->count++;
 			if (c->count >= c->w)
-				out->shape_score = an_ts_shape_distance(m->shape, c->ring + c->pos, c->scratch) /
+				out->window_score = an_ts_shape_distance(m->shape, c->ring + c->pos, c->scratch) /
 					m->shape->edge;
 			if (c->discord)
-				out->shape_score = larger(out->shape_score,
-										  an_ts_discord_stream_push(c->discord, ts, value) / m->discord->edge);
+				out->window_score = larger(out->window_score,
+										   an_ts_discord_stream_push(c->discord, ts, value) / m->discord->edge);
 		}
 	}
 	c->have_last = true;
 	c->last_ts = ts;
+	out->shape_score = larger(out->window_score, out->analog_score);
 	/* the shift score stays apart: see ts_context.h */
 	out->score = larger(out->point.score, out->shape_score);
 	out->is_anomaly = out->score > 1;

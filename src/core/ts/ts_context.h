@@ -8,7 +8,13 @@
  *                since the last break (a step longer than AN_SHAPE_MAX_STEP
  *                sampling intervals, or a non-finite value); with a
  *                discord component (ts_discord_model.h), the larger of that
- *                and the window's discord score (distance / edge);
+ *                and the window's discord score (distance / edge) (together
+ *                the window score); with an analog component that is used
+ *                (ts_analog_model.h), the larger of that and the row's analog
+ *                score, |value - prediction| / edge, the prediction from the
+ *                span rows before it (NAN with fewer since the series
+ *                started or since a break: a step longer than
+ *                AN_ANALOG_MAX_STEP intervals or a non-finite value);
  *   shift_score  sustained shifts: two-sided CUSUMs of the standardised
  *                residual z = (value - expected) / sigma (sigma of the
  *                side, z clipped to +-AN_SHIFT_CLIP so that one outlier
@@ -38,6 +44,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/ts/ts_analog.h"
 #include "core/ts/ts_discord_model.h"
 #include "core/ts/ts_model.h"
 
@@ -54,6 +61,11 @@ typedef struct an_ts_context
 	double	   *ring;			/* 2w: the last w values are ring[pos .. pos + w) */
 	double	   *scratch;		/* w + k */
 	an_ts_discord_stream *discord;	/* the model has a discord component */
+	an_ts_analog *analog;		/* the model has an analog component that is used */
+	size_t		span;			/* its span, 0: none */
+	double	   *past;			/* 2 span: the last span values are past[apos .. apos + span) */
+	size_t		apos;
+	size_t		acount;			/* rows since the analogues' last break */
 	size_t		pos;
 	size_t		count;			/* rows since the last break */
 	bool		have_last;
@@ -66,7 +78,9 @@ typedef struct an_ts_context
 typedef struct an_ts_anomaly
 {
 	an_ts_detection point;		/* ts_detect's fields (point.score is point_score) */
-	double		shape_score;	/* NAN: none */
+	double		shape_score;	/* NAN: none; the larger of the two below */
+	double		window_score;	/* the window's shape or discord score, NAN: none */
+	double		analog_score;	/* the row's analog score, NAN: none */
 	double		shift_score;
 	double		score;
 	bool		is_anomaly;
@@ -79,6 +93,9 @@ void		an_ts_context_free(an_ts_context *c);
 void		an_ts_context_reset(an_ts_context *c);
 /* The next row (ts not before the previous one's: the caller checks). */
 void		an_ts_context_push(an_ts_context *c, int64_t ts, double value, an_ts_anomaly *out);
+
+/* Rows after a row that its lookahead reads (ts_lookahead.h): span + 1 with analogues, else 0. */
+size_t		an_ts_context_ahead(const an_ts_context *c);
 
 /* The sigma that standardises a residual r (of the side of r). */
 double		an_ts_model_sigma(const an_ts_model *m, double r);

@@ -18,7 +18,8 @@
  *   f64 median, f64 mad, f64 sigma, f64 threshold, u8 direction
  * Format version 2 appends the tail block (an_ts_tail_write), version 3 the
  * shape block after it (ts_shape.h; the tail block then always present),
- * version 4 the discord block after that (ts_discord_model.h).
+ * version 4 the discord block after that (ts_discord_model.h), version 5
+ * the analog block after that (ts_analog_model.h).
  */
 #include "core/ts/ts_level.h"
 

@@ -52,11 +52,12 @@ an_ts_lookahead_reset(an_ts_lookahead *q)
 }
 
 an_status
-an_ts_lookahead_add(an_ts_lookahead *q, const an_ts_anomaly *a, int64_t tag, uint32_t epoch, size_t w)
+an_ts_lookahead_add(an_ts_lookahead *q, const an_ts_anomaly *a, int64_t tag, uint32_t epoch, size_t w,
+					size_t ahead)
 {
 	an_ts_lookahead_row *r;
 
-	if (w > AN_SHAPE_MAX_WINDOW)
+	if (w > AN_SHAPE_MAX_WINDOW || ahead > AN_SHAPE_MAX_WINDOW)
 		return AN_EINVAL;
 	if (q->n == q->cap)
 	{
@@ -74,6 +75,7 @@ an_ts_lookahead_add(an_ts_lookahead *q, const an_ts_anomaly *a, int64_t tag, uin
 	r->tag = tag;
 	r->epoch = epoch;
 	r->w = (uint32_t) w;
+	r->ahead = (uint32_t) ahead;
 	q->n++;
 	return AN_OK;
 }
@@ -88,15 +90,19 @@ bool
 an_ts_lookahead_take(an_ts_lookahead *q, bool last, an_ts_anomaly *out, int64_t *tag)
 {
 	const an_ts_lookahead_row *h;
-	size_t		same = 0;		/* rows of the head's model from the head on, at most w */
+	size_t		same = 0,		/* rows of the head's model from the head on, at most reach */
+				reach,
+				windows = 0,
+				predictions = 0;
 	bool		other = false;	/* a row of a later model follows them */
-	double		sum = 0;
-	size_t		windows = 0;
+	double		wsum = 0,
+				asum = 0;
 
 	if (q->n == 0)
 		return false;
 	h = &q->ring[q->head];
-	while (same < q->n && same < h->w)
+	reach = h->w > h->ahead ? h->w : h->ahead;
+	while (same < q->n && same < reach)
 	{
 		const an_ts_lookahead_row *r = &q->ring[(q->head + same) % q->cap];
 
@@ -105,17 +111,25 @@ an_ts_lookahead_take(an_ts_lookahead *q, bool last, an_ts_anomaly *out, int64_t 
 			other = true;
 			break;
 		}
-		if (!isnan(r->a.shape_score))
+		if (same < h->w && !isnan(r->a.window_score))
 		{
-			sum += r->a.shape_score;
+			wsum += r->a.window_score;
 			windows++;
+		}
+		if (same < h->ahead && !isnan(r->a.analog_score))
+		{
+			asum += r->a.analog_score;
+			predictions++;
 		}
 		same++;
 	}
-	if (same < h->w && !other && !last)
-		return false;			/* windows containing the head are still to come */
+	if (same < reach && !other && !last)
+		return false;			/* windows or predictions reading the head are still to come */
 	*out = h->a;
-	out->shape_score = windows > 0 ? sum / (double) windows : NAN;
+	out->window_score = windows > 0 ? wsum / (double) windows : NAN;
+	out->analog_score = predictions > 0 ? asum / (double) predictions : NAN;
+	out->shape_score = isnan(out->analog_score) || out->window_score > out->analog_score ?
+		out->window_score : out->analog_score;
 	out->score = isnan(out->shape_score) || out->point.score > out->shape_score ?
 		out->point.score : out->shape_score;
 	out->is_anomaly = out->score > 1;

@@ -13,6 +13,8 @@
 #include "core/ts/ts_common.h"
 #include "core/ts/ts_level.h"
 #include "core/ts/ts_seasonal.h"
+#include "core/ts/ts_analog.h"
+#include "core/ts/ts_analog_model.h"
 #include "core/ts/ts_discord_model.h"
 #include "core/ts/ts_shape.h"
 
@@ -78,8 +80,11 @@ an_ts_model_shortest_period(const an_ts_model *m)
  * rewritten as format version 3 with the shape block after the tail block
  * (an empty one when the model had none), and with the option "discord"
  * as format version 4 with the discord block after that, when the rows can
- * calibrate one.  The model stays as it was when the data cannot support a
- * shape component.
+ * calibrate one, and with the option "analog" as format version 5 with the
+ * analog block after the discord block, when the discord's rows can
+ * calibrate the analogues (the delay from the autocorrelation of the same
+ * values as the window's).  The model stays as it was when the data cannot
+ * support a shape component.
  */
 static an_status
 add_shape(const an_point *pts, size_t n, const an_ts_options *opt, uint8_t **model, size_t *len)
@@ -87,13 +92,15 @@ add_shape(const an_point *pts, size_t n, const an_ts_options *opt, uint8_t **mod
 	an_ts_model *m = NULL;
 	an_ts_shape *shape = NULL;
 	an_ts_discord_model *discord = NULL;
+	an_ts_analog_model *analog = NULL;
 	an_model_header h;
 	const uint8_t *payload;
 	an_shape_source source;
 	double		period,
 			   *v;
 	size_t		nv = n > AN_SHAPE_ACF_MAX_POINTS ? AN_SHAPE_ACF_MAX_POINTS : n,
-				w;
+				w,
+				lag;
 	int64_t		interval;
 	an_status	s = an_ts_model_load(*model, *len, &m);
 	an_writer	wr;
@@ -110,26 +117,28 @@ add_shape(const an_point *pts, size_t n, const an_ts_options *opt, uint8_t **mod
 	for (size_t i = 0; i < nv; i++)
 		v[i] = pts[n - nv + i].value;
 	w = an_ts_shape_window(v, nv, (size_t) opt->window, period, &source);
+	lag = opt->analog ? an_ts_analog_lag(v, nv, AN_ANALOG_MODEL_ACF_LEVEL, 1) : 0;
 	an_free(v);
 	if (w == 0)
 		return AN_OK;
 	if ((s = an_ts_shape_fit(pts, n, w, interval, source, &shape)) != AN_OK || shape == NULL)
 		return s;
-	if (opt->discord &&
+	if ((opt->discord || opt->analog) &&
 		(s = an_ts_discord_model_fit(pts, n, w, opt->discord_rows > 0 ? (size_t) opt->discord_rows :
-									 AN_DISCORD_DEFAULT_ROWS, &discord)) != AN_OK)
-	{
-		an_ts_shape_free(shape);
-		return s;
-	}
-	if ((s = an_model_open(*model, *len, &h, &payload)) != AN_OK)
+									 AN_DISCORD_DEFAULT_ROWS, &discord)) == AN_OK &&
+		discord != NULL && lag > 0 && interval > 0)
+		s = an_ts_analog_model_fit(discord->ts, discord->x, discord->n, interval, lag, &analog);
+	if (s == AN_OK)
+		s = an_model_open(*model, *len, &h, &payload);
+	if (s != AN_OK)
 	{
 		an_ts_shape_free(shape);
 		an_ts_discord_model_free(discord);
+		an_ts_analog_model_free(analog);
 		return s;
 	}
 	an_writer_init(&wr);
-	an_writer_reserve(&wr, h.payload_len + 64 + (size_t) shape->k * shape->w * sizeof(double) +
+	an_writer_reserve(&wr, h.payload_len + 128 + (size_t) shape->k * shape->w * sizeof(double) +
 					  (discord ? 32 + (size_t) discord->n * (sizeof(int64_t) + sizeof(double)) : 0));
 	for (size_t i = 0; i < h.payload_len; i++)
 		an_put_u8(&wr, payload[i]);
@@ -139,8 +148,11 @@ add_shape(const an_point *pts, size_t n, const an_ts_options *opt, uint8_t **mod
 	an_ts_shape_free(shape);
 	if (discord)
 		an_ts_discord_model_write(&wr, discord);
-	s = an_writer_finish_version(&wr, (an_model_kind) h.kind, discord ? 4 : 3, &out, &out_len);
+	if (analog)
+		an_ts_analog_model_write(&wr, analog);
+	s = an_writer_finish_version(&wr, (an_model_kind) h.kind, analog ? 5 : discord ? 4 : 3, &out, &out_len);
 	an_ts_discord_model_free(discord);
+	an_ts_analog_model_free(analog);
 	if (s != AN_OK)
 		return s;
 	an_free(*model);
@@ -157,7 +169,7 @@ an_ts_fit_tuned(an_point *pts, size_t n, const an_ts_options *opt, const an_ts_f
 	an_status	s;
 
 	/* the fits use pts as scratch: the shape component needs the points as they came */
-	if ((opt->shape || opt->discord) && n > 0 && pts != NULL)
+	if ((opt->shape || opt->discord || opt->analog) && n > 0 && pts != NULL)
 	{
 		if ((copy = an_alloc_array(n, sizeof(an_point))) == NULL)
 			return AN_ENOMEM;
@@ -234,6 +246,12 @@ an_ts_model_load(const uint8_t *buf, size_t len, an_ts_model **out)
 	/* the discord component shares the shape component's window */
 	if (s == AN_OK && m->discord != NULL && (m->shape == NULL || m->shape->w != m->discord->w))
 		s = AN_ECORRUPT;
+	/* the analog component reads the discord's rows, which must give it targets */
+	if (s == AN_OK && m->analog != NULL &&
+		(m->discord == NULL || m->interval_us <= 0 ||
+		 an_ts_analog_count_targets(m->discord->ts, m->discord->x, m->discord->n, m->interval_us,
+									an_ts_analog_model_span(m->analog)) < AN_ANALOG_MIN_TARGETS))
+		s = AN_ECORRUPT;
 	if (s != AN_OK)
 	{
 		an_ts_model_free(m);
@@ -252,6 +270,7 @@ an_ts_model_free(an_ts_model *m)
 	an_free(m->seasonal);
 	an_ts_shape_free(m->shape);
 	an_ts_discord_model_free(m->discord);
+	an_ts_analog_model_free(m->analog);
 	an_free(m);
 }
 
@@ -285,6 +304,8 @@ an_ts_model_info_json(const an_ts_model *m, char **json)
 	an_ts_shape_json(m->shape, block, sizeof(block));
 	if (m->discord != NULL)
 		an_ts_discord_model_json(m->discord, block + strlen(block), sizeof(block) - strlen(block));
+	if (m->analog != NULL)
+		an_ts_analog_model_json(m->analog, block + strlen(block), sizeof(block) - strlen(block));
 	len = strlen(*json);
 	if ((both = an_alloc(len + strlen(block) + 1)) == NULL)
 	{

@@ -29,6 +29,7 @@ typedef struct an_ts_level an_ts_level;
 typedef struct an_ts_seasonal an_ts_seasonal;
 typedef struct an_ts_shape an_ts_shape;
 typedef struct an_ts_discord_model an_ts_discord_model;
+typedef struct an_ts_analog_model an_ts_analog_model;
 
 /* A fitted model, decoded and validated. */
 typedef struct an_ts_model
@@ -47,6 +48,7 @@ typedef struct an_ts_model
 	an_ts_seasonal *seasonal;	/* AN_KIND_TS_SEASONAL */
 	an_ts_shape *shape;			/* the shape component (format version 3), or NULL */
 	an_ts_discord_model *discord;	/* the discord component (format version 4), or NULL */
+	an_ts_analog_model *analog; /* the analog component (format version 5), or NULL */
 } an_ts_model;
 
 /* What the model says about one (ts, value). */

@@ -264,6 +264,8 @@ an_ts_option_set(an_ts_options *o, const char *key, const an_opt_value *v, char 
 		return set_integer(key, v, AN_TS_MIN_WINDOW, AN_TS_MAX_WINDOW, &o->window, err, errlen);
 	else if (strcmp(key, "discord") == 0)
 		return set_boolean(key, v, &o->discord, err, errlen);
+	else if (strcmp(key, "analog") == 0)
+		return set_boolean(key, v, &o->analog, err, errlen);
 	else if (strcmp(key, "discord_rows") == 0)
 		return set_integer(key, v, AN_TS_MIN_DISCORD_ROWS, AN_TS_MAX_DISCORD_ROWS, &o->discord_rows, err, errlen);
 	else

@@ -69,6 +69,11 @@ typedef struct an_ts_options
 	 */
 	bool		discord;
 	int			discord_rows;
+	/*
+	 * the analog component (ts_analog_model.h): off unless asked ("analog":
+	 * true, which implies the discord component, whose rows it reads)
+	 */
+	bool		analog;
 	int64_t		interval_us;	/* sampling interval; 0 = infer (median spacing) */
 	/* user-given periods: in samples (period_samples) or as durations (period_us) */
 	int			nperiods;

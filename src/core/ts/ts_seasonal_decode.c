@@ -14,7 +14,8 @@
  *   trend local:  u32 nknots (>= 1), nknots x (i64 t, f64 level), t non-decreasing
  * Format version 2 appends the tail block (an_ts_tail_write), version 3 the
  * shape block after it (ts_shape.h; the tail block then always present),
- * version 4 the discord block after that (ts_discord_model.h).
+ * version 4 the discord block after that (ts_discord_model.h), version 5
+ * the analog block after that (ts_analog_model.h).
  */
 #include <float.h>
 #include <math.h>

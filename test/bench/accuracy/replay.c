@@ -747,8 +747,8 @@ lookahead_max_shape(void)
 
 		if (r->epoch != h->epoch)
 			break;
-		if (!isnan(r->a.shape_score) && !(r->a.shape_score <= best))
-			best = r->a.shape_score;
+		if (!isnan(r->a.window_score) && !(r->a.window_score <= best))
+			best = r->a.window_score;
 	}
 	return best;
 }
@@ -799,10 +799,10 @@ emit_ctx(const char *name, const series *s, size_t i, const an_ts_model *m, an_t
 		/* the discord's window score joins the shape score before it is spread over the window */
 		double		dd = i >= disc_lo && i < disc_hi ? disc_dist[i - disc_lo] / disc_edge : NAN;
 
-		if (!isnan(dd) && (isnan(a.shape_score) || dd > a.shape_score))
-			a.shape_score = dd;
+		if (!isnan(dd) && (isnan(a.window_score) || dd > a.window_score))
+			a.window_score = dd;
 	}
-	if (an_ts_lookahead_add(&la_queue, &a, (int64_t) i, 1, c->w) != AN_OK)
+	if (an_ts_lookahead_add(&la_queue, &a, (int64_t) i, 1, c->w, an_ts_context_ahead(c)) != AN_OK)
 		exit(1);
 	while (lookahead_take(false, &a, &tag))
 		write_ctx(name, s, (size_t) tag, &a, c);
@@ -956,12 +956,13 @@ replay_scheduled(const char *name, const series *test)
 			discord_prepare(m, test, s > W_ROWS ? s - W_ROWS : 0, s, test, s,
 							s + R_ROWS < test->n ? s + R_ROWS : test->n, true, name);
 
-		/* as a detector would: the w - 1 rows before the block are context */
+		/* as a detector would: the w - 1 rows before the block (span with analogues, if more) are context */
 		if (c && c->w > 0)
 		{
 			an_ts_anomaly a;
+			size_t		warm = c->span > c->w - 1 ? c->span : c->w - 1;
 
-			for (size_t i = s >= c->w - 1 ? s - (c->w - 1) : 0; i < s; i++)
+			for (size_t i = s >= warm ? s - warm : 0; i < s; i++)
 				an_ts_context_push(c, test->ts[i], test->v[i], &a);
 			c->up = c->down = c->var = 0;
 		}
