@@ -5,7 +5,8 @@
 #   test/bench/ts_perf/anomaly.sh [series] [points_per_series]    (default 1000 1000)
 #   REPS=3 JIT=on test/bench/ts_perf/anomaly.sh                   (the defaults)
 # Prints ts_fit's time without and with {"shape": true} (and with
-# {"discord": true} when the build has it: models m2), then the rows per
+# {"discord": true} when the build has it: models m2; and with
+# {"analog": true}: models m3, the analogues' skill per model), then the rows per
 # second of ts_score (a join), of row_number() over the same join and window
 # with its result, the model and the value carried through (the join, sort
 # and window machinery alone: the floor under ts_anomaly's time), and of
@@ -43,6 +44,13 @@ if fit2=$(seconds "CREATE TABLE m2 AS SELECT series, ts_fit(ts, value, '{\"disco
 	psql -X -q -c "VACUUM ANALYZE m2"
 	echo "rows=$ROWS: ts_fit with the discord component ${fit2}s (ratio $(echo "scale=2; $fit2 / $fit0" | bc))"
 fi
+have_analog=f
+if fit3=$(seconds "CREATE TABLE m3 AS SELECT series, ts_fit(ts, value, '{\"analog\": true}') AS model FROM series GROUP BY series" 2>/dev/null); then
+	have_analog=t
+	psql -X -q -c "VACUUM ANALYZE m3"
+	echo "rows=$ROWS: ts_fit with the analog component ${fit3}s (ratio $(echo "scale=2; $fit3 / $fit0" | bc))"
+	psql -X -q -At -c "SELECT 'analogues used in ' || count(*) FILTER (WHERE (ts_model_info(model)->'analog'->>'used')::boolean) || ' of ' || count(*) || ' models, skill ' || round(min((ts_model_info(model)->'analog'->>'skill')::numeric), 3) || '..' || round(max((ts_model_info(model)->'analog'->>'skill')::numeric), 3) || ', span ' || min((ts_model_info(model)->'analog'->>'span')::int) || '..' || max((ts_model_info(model)->'analog'->>'span')::int) FROM m3"
+fi
 psql -X -q -At -c "SELECT 'shape window ' || (ts_model_info(model)->'shape'->>'window') || ', references ' || (ts_model_info(model)->'shape'->>'references') || ', model bytes ' || octet_length(model) FROM m1 LIMIT 1"
 echo "best of $REPS runs, jit = $JIT"
 line "ts_score join" "$(best "SELECT count(*) FILTER (WHERE ts_score(model, ts, value) > 1) FROM series JOIN m1 USING (series)")"
@@ -54,7 +62,7 @@ windows() { # label suffix
 	# the model and the value carried through (else an index-only scan):
 	# the floor under ts_anomaly's time
 	line "row_number window$1" "$(best "SELECT count(*) FILTER (WHERE a > 1 AND m IS NOT NULL AND v IS NOT NULL) FROM (SELECT row_number() OVER (PARTITION BY series ORDER BY ts) AS a, model AS m, value AS v FROM series JOIN m1 USING (series)) x")"
-	for m in m0 m1 $([ "$have_discord" = t ] && echo m2); do
+	for m in m0 m1 $([ "$have_discord" = t ] && echo m2) $([ "$have_analog" = t ] && echo m3); do
 		line "ts_anomaly window ($m)$1" "$(best "SELECT count(*) FILTER (WHERE (a).score > 1) FROM (SELECT ts_anomaly(model, ts, value) OVER (PARTITION BY series ORDER BY ts) AS a FROM series JOIN $m USING (series)) x")"
 		[ "$have_score" = t ] || continue
 		line "ts_anomaly_score window ($m)$1" "$(best "SELECT count(*) FILTER (WHERE s > 1) FROM (SELECT ts_anomaly_score(model, ts, value) OVER (PARTITION BY series ORDER BY ts) AS s FROM series JOIN $m USING (series)) x")"
@@ -64,6 +72,8 @@ windows() { # label suffix
 	line "ts_anomaly_score lookahead (m1)$1" "$(best "SELECT count(*) FILTER (WHERE s > 1) FROM (SELECT ts_anomaly_score(model, ts, value, true) OVER (PARTITION BY series ORDER BY ts) AS s FROM series JOIN m1 USING (series)) x")"
 	[ "$have_discord" = t ] || return 0
 	line "ts_anomaly_score lookahead (m2)$1" "$(best "SELECT count(*) FILTER (WHERE s > 1) FROM (SELECT ts_anomaly_score(model, ts, value, true) OVER (PARTITION BY series ORDER BY ts) AS s FROM series JOIN m2 USING (series)) x")"
+	[ "$have_analog" = t ] || return 0
+	line "ts_anomaly_score lookahead (m3)$1" "$(best "SELECT count(*) FILTER (WHERE s > 1) FROM (SELECT ts_anomaly_score(model, ts, value, true) OVER (PARTITION BY series ORDER BY ts) AS s FROM series JOIN m3 USING (series)) x")"
 }
 windows ""
 psql -X -q -c "CREATE INDEX ON series (series, ts)" -c "VACUUM ANALYZE series"
