@@ -42,27 +42,16 @@ fit_values(const double *v, size_t n, bool analog, bool discord, int rows, bool 
 {
 	an_point   *pts = unit_points_every(n, MIN_US);
 	an_ts_options o;
-	uint8_t    *bytes = NULL;
-	char		err[UNIT_TS_FIT_ERR_SIZE];
+	uint8_t    *bytes;
 
 	for (size_t i = 0; i < n; i++)
 		pts[i].value = v[i];
-	if (shuffle)
-		for (size_t i = n - 1; i > 0; i--)
-		{
-			size_t		j = (size_t) (uniform01() * (double) (i + 1)) % (i + 1);
-			an_point	t = pts[i];
-
-			pts[i] = pts[j];
-			pts[j] = t;
-		}
 	an_ts_options_default(&o);
 	o.shape = true;
 	o.discord = discord;
 	o.analog = analog;
 	o.discord_rows = rows;
-	an_sort_points(pts, n);
-	CHECK(an_ts_fit(pts, n, &o, &bytes, len, err, sizeof(err)) == AN_OK);
+	bytes = unit_fit_bytes(pts, n, &o, shuffle, len);
 	free(pts);
 	return bytes;
 }
@@ -273,27 +262,6 @@ test_context_by_brute_force(void)
 	free(v);
 }
 
-/* the payload with bytes at pos (from the analog block's start) replaced, re-enveloped as version 5 */
-static an_status
-load_patched(const uint8_t *bytes, size_t len, size_t block, size_t pos, const void *val, size_t vlen)
-{
-	size_t		plen = len - AN_MODEL_HEADER_SIZE,
-				elen;
-	uint8_t    *p = malloc(plen),
-			   *e;
-	an_ts_model *m = NULL;
-	an_status	s;
-
-	memcpy(p, bytes + AN_MODEL_HEADER_SIZE, plen);
-	memcpy(p + block + pos, val, vlen);
-	e = unit_envelope(p, plen, bytes[5], 5, &elen);
-	s = an_ts_model_load(e, elen, &m);
-	an_ts_model_free(m);
-	free(e);
-	free(p);
-	return s;
-}
-
 static void
 test_block_validation(void)
 {
@@ -319,6 +287,7 @@ test_block_validation(void)
 	}			bad_f64[] = {
 		{16, 0}, {16, -1}, {16, NAN}, {16, INFINITY}, {24, -1}, {24, NAN}, {32, -0.5}, {32, INFINITY}
 	};
+	static const uint32_t span_too_long[2] = {AN_ANALOG_MAX_DIM, AN_ANALOG_MAX_LAG};
 	uint32_t	u;
 
 	logistic(v, N, 0.3);
@@ -346,28 +315,14 @@ test_block_validation(void)
 		free(e);
 	}
 	for (size_t i = 0; i < sizeof(bad_u32) / sizeof(bad_u32[0]); i++)
-		CHECK(load_patched(bytes, len, block, bad_u32[i].pos, &bad_u32[i].u, 4) == AN_ECORRUPT);
+		CHECK(unit_load_patched(bytes, len, block + bad_u32[i].pos, &bad_u32[i].u, 4, 5) == AN_ECORRUPT);
 	for (size_t i = 0; i < sizeof(bad_f64) / sizeof(bad_f64[0]); i++)
-		CHECK(load_patched(bytes, len, block, bad_f64[i].pos, &bad_f64[i].f, 8) == AN_ECORRUPT);
+		CHECK(unit_load_patched(bytes, len, block + bad_f64[i].pos, &bad_f64[i].f, 8, 5) == AN_ECORRUPT);
 	/* a span the 200 kept rows cannot give targets for: dim 16, lag 64 */
-	u = AN_ANALOG_MAX_DIM;
-	{
-		size_t		plen2 = plen;
-		uint8_t    *p = malloc(plen2),
-				   *e;
-		uint32_t	lag = AN_ANALOG_MAX_LAG;
-
-		memcpy(p, bytes + AN_MODEL_HEADER_SIZE, plen2);
-		memcpy(p + block, &u, 4);
-		memcpy(p + block + 4, &lag, 4);
-		e = unit_envelope(p, plen2, bytes[5], 5, &elen);
-		CHECK(an_ts_model_load(e, elen, &m) == AN_ECORRUPT);
-		free(e);
-		free(p);
-	}
+	CHECK(unit_load_patched(bytes, len, block, span_too_long, sizeof(span_too_long), 5) == AN_ECORRUPT);
 	/* a valid change is accepted (the patching itself is sound) */
 	u = 3;
-	CHECK(load_patched(bytes, len, block, 0, &u, 4) == AN_OK);
+	CHECK(unit_load_patched(bytes, len, block, &u, 4, 5) == AN_OK);
 	free(bytes);
 	free(v);
 }

@@ -285,27 +285,6 @@ test_context_takes_the_larger(void)
 	free(bytes);
 }
 
-/* the payload with the u32 at pos (from the discord block's start) replaced, re-enveloped */
-static an_status
-load_patched(const uint8_t *bytes, size_t len, size_t block, size_t pos, const void *v, size_t vlen)
-{
-	size_t		plen = len - AN_MODEL_HEADER_SIZE,
-				elen;
-	uint8_t    *p = malloc(plen),
-			   *e;
-	an_ts_model *m = NULL;
-	an_status	s;
-
-	memcpy(p, bytes + AN_MODEL_HEADER_SIZE, plen);
-	memcpy(p + block + pos, v, vlen);
-	e = unit_envelope(p, plen, bytes[5], 4, &elen);
-	s = an_ts_model_load(e, elen, &m);
-	an_ts_model_free(m);
-	free(e);
-	free(p);
-	return s;
-}
-
 static void
 test_block_validation(void)
 {
@@ -338,19 +317,19 @@ test_block_validation(void)
 	}
 	/* a window other than the shape's, too few rows for it, too many rows, decreasing timestamps, a NaN */
 	u = 9;
-	CHECK(load_patched(bytes, len, block, 0, &u, 4) == AN_ECORRUPT);
+	CHECK(unit_load_patched(bytes, len, block, &u, 4, 4) == AN_ECORRUPT);
 	u = 2048;
-	CHECK(load_patched(bytes, len, block, 0, &u, 4) == AN_ECORRUPT);
+	CHECK(unit_load_patched(bytes, len, block, &u, 4, 4) == AN_ECORRUPT);
 	u = 20;
-	CHECK(load_patched(bytes, len, block, 4, &u, 4) == AN_ECORRUPT);
+	CHECK(unit_load_patched(bytes, len, block + 4, &u, 4, 4) == AN_ECORRUPT);
 	u = 0xFFFFFFFFu;
-	CHECK(load_patched(bytes, len, block, 4, &u, 4) == AN_ECORRUPT);
+	CHECK(unit_load_patched(bytes, len, block + 4, &u, 4, 4) == AN_ECORRUPT);
 	t = INT64_MAX;
-	CHECK(load_patched(bytes, len, block, 24, &t, 8) == AN_ECORRUPT);
+	CHECK(unit_load_patched(bytes, len, block + 24, &t, 8, 4) == AN_ECORRUPT);
 	f = NAN;
-	CHECK(load_patched(bytes, len, block, 24 + 200 * 8, &f, 8) != AN_OK);
+	CHECK(unit_load_patched(bytes, len, block + 24 + 200 * 8, &f, 8, 4) != AN_OK);
 	f = -1;
-	CHECK(load_patched(bytes, len, block, 16, &f, 8) == AN_ECORRUPT);
+	CHECK(unit_load_patched(bytes, len, block + 16, &f, 8, 4) == AN_ECORRUPT);
 	free(bytes);
 }
 

@@ -15,6 +15,7 @@
 #include "core/model_format.h"
 #include "core/sort.h"
 #include "core/ts/ts_model.h"
+#include "test_random.h"
 #include "unit.h"
 
 /* the size of the message buffer unit_ts_fit's caller passes, if any */
@@ -69,6 +70,31 @@ unit_ts_fit_ok(an_point *pts, size_t n, const an_ts_options *opt, an_ts_model **
 }
 
 /*
+ * The model bytes (free with free()) of pts[0..n) fitted with the options
+ * o, handed over in a shuffled order first if asked (uniform01's stream);
+ * pts is sorted, then used as scratch.
+ */
+static uint8_t *
+unit_fit_bytes(an_point *pts, size_t n, const an_ts_options *o, bool shuffle, size_t *len)
+{
+	uint8_t    *model = NULL;
+	char		err[UNIT_TS_FIT_ERR_SIZE];
+
+	if (shuffle)
+		for (size_t i = n - 1; i > 0; i--)
+		{
+			size_t		j = (size_t) (uniform01() * (double) (i + 1)) % (i + 1);
+			an_point	t = pts[i];
+
+			pts[i] = pts[j];
+			pts[j] = t;
+		}
+	an_sort_points(pts, n);
+	CHECK(an_ts_fit(pts, n, o, &model, len, err, sizeof(err)) == AN_OK);
+	return model;
+}
+
+/*
  * payload[0..plen) in a fresh envelope of this kind and format version,
  * with a valid checksum (free with an_free): the tests of the blocks feed
  * the readers cut and patched payloads this way.
@@ -84,6 +110,31 @@ unit_envelope(const uint8_t *payload, size_t plen, int kind, int version, size_t
 		an_put_u8(&w, payload[i]);
 	CHECK(an_writer_finish_version(&w, (an_model_kind) kind, version, &out, len) == AN_OK);
 	return out;
+}
+
+/*
+ * an_ts_model_load's status for the model bytes[0..len) with vlen bytes of
+ * v written over its payload at offset at, re-enveloped as this format
+ * version with a valid checksum: the block tests' corrupt fields.
+ */
+static an_status
+unit_load_patched(const uint8_t *bytes, size_t len, size_t at, const void *v, size_t vlen, int version)
+{
+	size_t		plen = len - AN_MODEL_HEADER_SIZE,
+				elen;
+	uint8_t    *p = malloc(plen),
+			   *e;
+	an_ts_model *m = NULL;
+	an_status	s;
+
+	memcpy(p, bytes + AN_MODEL_HEADER_SIZE, plen);
+	memcpy(p + at, v, vlen);
+	e = unit_envelope(p, plen, bytes[5], version, &elen);
+	s = an_ts_model_load(e, elen, &m);
+	an_ts_model_free(m);
+	an_free(e);
+	free(p);
+	return s;
 }
 
 #endif

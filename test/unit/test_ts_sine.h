@@ -27,23 +27,12 @@ static uint8_t *
 unit_fit_sine(size_t n, double period, const an_ts_options *o, bool shuffle, size_t *len)
 {
 	an_point   *pts = unit_points_every(n, UNIT_SINE_STEP_US);
-	uint8_t    *model = NULL;
-	char		err[UNIT_TS_FIT_ERR_SIZE];
+	uint8_t    *model;
 
 	rng_state = 88172645463325252ULL;
 	for (size_t i = 0; i < n; i++)
 		pts[i].value = unit_sine_at(i, period);
-	if (shuffle)
-		for (size_t i = n - 1; i > 0; i--)
-		{
-			size_t		j = (size_t) (uniform01() * (double) (i + 1)) % (i + 1);
-			an_point	t = pts[i];
-
-			pts[i] = pts[j];
-			pts[j] = t;
-		}
-	an_sort_points(pts, n);
-	CHECK(an_ts_fit(pts, n, o, &model, len, err, sizeof(err)) == AN_OK);
+	model = unit_fit_bytes(pts, n, o, shuffle, len);
 	free(pts);
 	return model;
 }
