@@ -4,7 +4,9 @@
  * a brute-force nearest neighbour over explicitly normalised windows, the
  * calibration (normal windows below 1, a distorted cycle above), model
  * bytes independent of row order, models without the component unchanged,
- * the version 3 block (round trip, truncations), and the CUSUM's crossing.
+ * the version 3 block (round trip, truncations), the CUSUM's crossing, and
+ * the window of aperiodic data against the rule applied to autocorrelations
+ * computed directly (a cycle found, none, the option and the period first).
  */
 #include <cblas.h>
 #include <float.h>
@@ -239,6 +241,87 @@ test_block_truncations(void)
 	free(bytes);
 }
 
+/* the autocorrelation of v[0..m) at lag k from its definition in fft.h: centred, scaled by m / (m - k) */
+static double
+direct_acf(const double *v, size_t m, size_t k)
+{
+	double		mean = 0,
+				num = 0,
+				den = 0;
+
+	for (size_t i = 0; i < m; i++)
+		mean += v[i];
+	mean /= (double) m;
+	for (size_t i = 0; i < m; i++)
+		den += (v[i] - mean) * (v[i] - mean);
+	for (size_t i = 0; i + k < m; i++)
+		num += (v[i] - mean) * (v[i + k] - mean);
+	return num * (double) m / (double) (m - k) / den;
+}
+
+/* ts_shape.h's rule for aperiodic data, applied to direct autocorrelations */
+static size_t
+direct_window(const double *v, size_t m)
+{
+	size_t		maxlag = m / 3 < AN_SHAPE_AUTO_MAX_WINDOW ? m / 3 : AN_SHAPE_AUTO_MAX_WINDOW,
+				w = 0;
+	double	   *acf = malloc((maxlag + 1) * sizeof(double));
+	bool		dipped = false;
+
+	for (size_t k = 0; k <= maxlag; k++)
+		acf[k] = direct_acf(v, m, k);
+	for (size_t k = 1; k < maxlag && w == 0; k++)
+	{
+		dipped = dipped || acf[k] < 0;
+		if (dipped && acf[k] >= 0.3 && acf[k] >= acf[k - 1] && acf[k] >= acf[k + 1])
+			w = k;
+	}
+	for (size_t k = 1; k <= maxlag && w == 0; k++)
+		if (acf[k] < 0.5)
+			w = k;
+	free(acf);
+	return w < AN_SHAPE_AUTO_MIN_WINDOW ? AN_SHAPE_AUTO_MIN_WINDOW : w;
+}
+
+static void
+test_window_rule(void)
+{
+	size_t		n = 4000;
+	double	   *v = malloc(n * sizeof(double));
+	an_shape_source src;
+	size_t		w;
+
+	/* a cycle of 60 rows that no period detection was told of: one cycle is the window */
+	rng_state = 31337;
+	for (size_t i = 0; i < n; i++)
+		v[i] = sin(2 * PI * (double) i / 60) + 0.3 * gauss();
+	w = an_ts_shape_window(v, n, 0, 0, &src);
+	CHECK(src == AN_SHAPE_FROM_ACF);
+	CHECK_EQ_INT(w, direct_window(v, n));
+	CHECK(w >= 59 && w <= 61);
+	/* an AR(1) process (phi 0.95: no cycle): the first fall below 0.5, near log 0.5 / log 0.95 = 13.5 */
+	v[0] = 0;
+	for (size_t i = 1; i < n; i++)
+		v[i] = 0.95 * v[i - 1] + gauss();
+	w = an_ts_shape_window(v, n, 0, 0, &src);
+	CHECK_EQ_INT(w, direct_window(v, n));
+	CHECK(w >= 10 && w <= 18);
+	/* a weak echo (a cycle whose autocorrelation peaks below 0.3) is no cycle */
+	for (size_t i = 0; i < n; i++)
+		v[i] = 0.5 * sin(2 * PI * (double) i / 60) + gauss();
+	w = an_ts_shape_window(v, n, 0, 0, &src);
+	CHECK_EQ_INT(w, direct_window(v, n));
+	CHECK(w < 30);
+	/* the option, then a period, come first */
+	CHECK_EQ_INT(an_ts_shape_window(v, n, 17, 40, &src), 17);
+	CHECK(src == AN_SHAPE_FROM_OPTION);
+	CHECK_EQ_INT(an_ts_shape_window(v, n, 0, 40.4, &src), 40);
+	CHECK(src == AN_SHAPE_FROM_PERIOD);
+	/* too short for the rule */
+	CHECK_EQ_INT(an_ts_shape_window(v, 3 * AN_SHAPE_AUTO_MIN_WINDOW - 1, 0, 0, &src), 0);
+	free(v);
+}
+
 static void
 test_cusum_crossing(void)
 {
@@ -278,5 +361,6 @@ main(void)
 	RUN(test_order_and_off);
 	RUN(test_block_truncations);
 	RUN(test_cusum_crossing);
+	RUN(test_window_rule);
 	UNIT_EXIT();
 }

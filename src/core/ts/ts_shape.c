@@ -24,45 +24,79 @@ clamp_auto(double w)
 	return (size_t) llround(w);
 }
 
+/*
+ * The autocorrelation at lags 0..maxlag of the last AN_SHAPE_ACF_MAX_POINTS
+ * values of v[0..n) (maxlag at most a third of them), into acf; AN_ENOMEM
+ * without scratch, another failure of an_autocorrelation as it comes.
+ */
+static an_status
+last_acf(const double *v, size_t n, size_t maxlag, double *acf)
+{
+	size_t		m = n > AN_SHAPE_ACF_MAX_POINTS ? AN_SHAPE_ACF_MAX_POINTS : n;
+	double	   *x = an_alloc_array(m, sizeof(double)),
+				mean = 0;
+	an_status	s;
+
+	if (x == NULL)
+		return AN_ENOMEM;
+	for (size_t i = 0; i < m; i++)
+		mean += v[n - m + i];
+	mean /= (double) m;
+	for (size_t i = 0; i < m; i++)
+		x[i] = v[n - m + i] - mean;
+	s = an_autocorrelation(x, m, maxlag, acf);
+	an_free(x);
+	return s;
+}
+
+/* the first lag in [1, maxlag] whose autocorrelation is below level, maxlag if none */
+static size_t
+first_below(const double *acf, size_t maxlag, double level)
+{
+	for (size_t k = 1; k <= maxlag; k++)
+		if (acf[k] < level)
+			return k;
+	return maxlag;
+}
+
+/*
+ * The first cycle: the first local maximum in [1, maxlag) after the
+ * autocorrelation has turned negative that reaches AN_SHAPE_ACF_CYCLE (a
+ * pattern that comes back), 0 if there is none.
+ */
+static size_t
+first_cycle(const double *acf, size_t maxlag)
+{
+	bool		dipped = false;
+
+	for (size_t k = 1; k < maxlag; k++)
+	{
+		dipped = dipped || acf[k] < 0;
+		if (dipped && acf[k] >= AN_SHAPE_ACF_CYCLE && acf[k] >= acf[k - 1] && acf[k] >= acf[k + 1])
+			return k;
+	}
+	return 0;
+}
+
 bool
 an_ts_acf_first_below(const double *v, size_t n, size_t maxlag, double level, size_t *lag)
 {
 	size_t		m = n > AN_SHAPE_ACF_MAX_POINTS ? AN_SHAPE_ACF_MAX_POINTS : n;
-	double	   *x,
-			   *acf,
-				mean = 0;
+	double	   *acf;
+	an_status	s;
 
 	*lag = 0;
 	if (maxlag > m / 3)
 		maxlag = m / 3;
 	if (maxlag == 0)
 		return true;
-	x = an_alloc_array(m, sizeof(double));
-	acf = an_alloc_array(maxlag + 1, sizeof(double));
-	if (x == NULL || acf == NULL)
-	{
-		an_free(x);
-		an_free(acf);
+	if ((acf = an_alloc_array(maxlag + 1, sizeof(double))) == NULL)
 		return false;
-	}
-	for (size_t i = 0; i < m; i++)
-		mean += v[n - m + i];
-	mean /= (double) m;
-	for (size_t i = 0; i < m; i++)
-		x[i] = v[n - m + i] - mean;
-	if (an_autocorrelation(x, m, maxlag, acf) == AN_OK)
-	{
-		*lag = maxlag;
-		for (size_t k = 1; k <= maxlag; k++)
-			if (acf[k] < level)
-			{
-				*lag = k;
-				break;
-			}
-	}
-	an_free(x);
+	s = last_acf(v, n, maxlag, acf);
+	if (s == AN_OK)
+		*lag = first_below(acf, maxlag, level);
 	an_free(acf);
-	return true;
+	return s != AN_ENOMEM;
 }
 
 size_t
@@ -71,6 +105,8 @@ an_ts_shape_window(const double *v, size_t n, size_t window, double period_sampl
 	size_t		m,
 				maxlag,
 				w;
+	double	   *acf;
+	an_status	s;
 
 	if (window > 0)
 	{
@@ -82,16 +118,24 @@ an_ts_shape_window(const double *v, size_t n, size_t window, double period_sampl
 		*source = AN_SHAPE_FROM_PERIOD;
 		return clamp_auto(period_samples);
 	}
-	/* aperiodic: the first lag at which the autocorrelation of the last rows falls below the level */
+	/* aperiodic: the first cycle of the autocorrelation of the last rows, else its fall below the level */
 	*source = AN_SHAPE_FROM_ACF;
 	m = n > AN_SHAPE_ACF_MAX_POINTS ? AN_SHAPE_ACF_MAX_POINTS : n;
 	if (m < 3 * AN_SHAPE_AUTO_MIN_WINDOW)
 		return 0;
 	maxlag = m / 3 < AN_SHAPE_AUTO_MAX_WINDOW ? m / 3 : AN_SHAPE_AUTO_MAX_WINDOW;
-	if (!an_ts_acf_first_below(v, n, maxlag, AN_SHAPE_ACF_LEVEL, &w))
+	if ((acf = an_alloc_array(maxlag + 1, sizeof(double))) == NULL)
 		return 0;
-	if (w == 0)
-		w = AN_SHAPE_AUTO_MAX_WINDOW;	/* the autocorrelation failed */
+	s = last_acf(v, n, maxlag, acf);
+	if (s == AN_ENOMEM)
+	{
+		an_free(acf);
+		return 0;
+	}
+	w = AN_SHAPE_AUTO_MAX_WINDOW;	/* the autocorrelation failed */
+	if (s == AN_OK && (w = first_cycle(acf, maxlag)) == 0)
+		w = first_below(acf, maxlag, AN_SHAPE_ACF_LEVEL);
+	an_free(acf);
 	return clamp_auto((double) w);
 }
 

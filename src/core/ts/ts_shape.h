@@ -50,7 +50,13 @@
 /* the window of a detected period or of the autocorrelation rule is clamped to these */
 #define AN_SHAPE_AUTO_MIN_WINDOW 8
 #define AN_SHAPE_AUTO_MAX_WINDOW 256
-/* aperiodic data: the first lag whose autocorrelation falls below this */
+/*
+ * aperiodic data (no seasonal period): the lag of the first cycle, the first
+ * local maximum of the autocorrelation after it turns negative that reaches
+ * AN_SHAPE_ACF_CYCLE; without one, the first lag whose autocorrelation falls
+ * below AN_SHAPE_ACF_LEVEL
+ */
+#define AN_SHAPE_ACF_CYCLE 0.3
 #define AN_SHAPE_ACF_LEVEL 0.5
 #define AN_SHAPE_ACF_MAX_POINTS 65536
 #define AN_SHAPE_BUDGET 16384
@@ -85,7 +91,9 @@ typedef struct an_ts_shape
 /*
  * The window length for training values v[0..n) in time order: the option
  * (window > 0), else the shortest period (period_samples > 0), else the
- * autocorrelation rule; 0 if the series is too short for any.
+ * autocorrelation rule (AN_SHAPE_ACF_CYCLE, AN_SHAPE_ACF_LEVEL, over lags up
+ * to a third of the last AN_SHAPE_ACF_MAX_POINTS values and at most
+ * AN_SHAPE_AUTO_MAX_WINDOW); 0 if the series is too short for any.
  */
 size_t		an_ts_shape_window(const double *v, size_t n, size_t window, double period_samples,
 							   an_shape_source *source);
