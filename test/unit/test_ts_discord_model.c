@@ -288,8 +288,7 @@ test_context_takes_the_larger(void)
 static void
 test_block_validation(void)
 {
-	size_t		len,
-				elen;
+	size_t		len;
 	uint8_t    *bytes = fit_sine(true, 200, false, &len);
 	size_t		plen = len - AN_MODEL_HEADER_SIZE,
 				block = plen - (4 + 4 + 8 + 8 + (size_t) 200 * 16);
@@ -298,23 +297,13 @@ test_block_validation(void)
 	int64_t		t;
 	double		f;
 
-	/* every truncation, re-enveloped with a valid CRC, is refused; so is the block cut off as a version 4 */
-	for (size_t cut = plen - 1; cut >= block; cut--)
-	{
-		uint8_t    *e = unit_envelope(bytes + AN_MODEL_HEADER_SIZE, cut, bytes[5], 4, &elen);
-
-		CHECK(an_ts_model_load(e, elen, &m) != AN_OK);
-		free(e);
-	}
-	/* the payload without its block, as version 3, is the shape-only model */
-	{
-		uint8_t    *e = unit_envelope(bytes + AN_MODEL_HEADER_SIZE, block, bytes[5], 3, &elen);
-
-		CHECK(an_ts_model_load(e, elen, &m) == AN_OK);
-		CHECK(m->discord == NULL && m->shape != NULL);
-		an_ts_model_free(m);
-		free(e);
-	}
+	/*
+	 * every truncation is refused, so is the block cut off as a version 4;
+	 * without it, as version 3, it is the shape-only model
+	 */
+	m = unit_check_block_cuts(bytes, len, block, 4);
+	CHECK(m != NULL && m->discord == NULL && m->shape != NULL);
+	an_ts_model_free(m);
 	/* a window other than the shape's, too few rows for it, too many rows, decreasing timestamps, a NaN */
 	u = 9;
 	CHECK(unit_load_patched(bytes, len, block, &u, 4, 4) == AN_ECORRUPT);

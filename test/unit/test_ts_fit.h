@@ -137,4 +137,36 @@ unit_load_patched(const uint8_t *bytes, size_t len, size_t at, const void *v, si
 	return s;
 }
 
+/*
+ * The block tests' truncations: the payload of bytes[0..len) cut anywhere
+ * from block (where its newest block starts) to its end, re-enveloped as
+ * this format version with a valid checksum, is refused; cut at block and
+ * labelled the version before, it is a model of the release before, which
+ * is returned (free with an_ts_model_free; NULL, a failed check, if it
+ * does not load).
+ */
+static an_ts_model *
+unit_check_block_cuts(const uint8_t *bytes, size_t len, size_t block, int version)
+{
+	size_t		plen = len - AN_MODEL_HEADER_SIZE,
+				elen;
+	an_ts_model *m = NULL;
+	uint8_t    *e;
+
+	for (size_t cut = plen - 1; cut >= block; cut--)
+	{
+		e = unit_envelope(bytes + AN_MODEL_HEADER_SIZE, cut, bytes[5], version, &elen);
+		CHECK(an_ts_model_load(e, elen, &m) != AN_OK);
+		an_free(e);
+	}
+	e = unit_envelope(bytes + AN_MODEL_HEADER_SIZE, block, bytes[5], version - 1, &elen);
+	if (an_ts_model_load(e, elen, &m) != AN_OK)
+	{
+		CHECK(!"the payload without its newest block loads as the version before");
+		m = NULL;
+	}
+	an_free(e);
+	return m;
+}
+
 #endif
