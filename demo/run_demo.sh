@@ -6,8 +6,9 @@
 # services with a few injected incidents, fits one model per service,
 # scores the last week and prints the anomalies it found; then runs the
 # demo/NN_*.sql parts in order (DBSCAN on taxi rides, catch22, a memory
-# leak on one of 100 hosts found by mv_detect, a scheduled detector).  The
-# cluster is removed at the end.
+# leak on one of 100 hosts found by mv_detect, two sensor incidents found by
+# ts_anomaly's context, a scheduled detector).  The cluster is removed at the
+# end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib.sh
