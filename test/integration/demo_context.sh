@@ -5,39 +5,29 @@
 # and mixer-2's jump to another run of its process (15:00).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-db=demo_context
-psql -X -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-passed=0; failed=0
-check() { if [ "$2" = "$3" ]; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAIL $1: got '$2', expected '$3'"; fi; }
-q() { psql -X -At -d $db -c "$1"; }
-
-psql -X -q -d $db -c "CREATE EXTENSION anomaly" >/dev/null
-if psql -X -q -d $db -v ON_ERROR_STOP=1 --pset=footer=off -f demo/50_context.sql >/tmp/demo_context.out 2>&1; then
-	passed=$((passed+1))
-else
-	failed=$((failed+1)); echo "FAIL the demo part raised an error:"; tail -5 /tmp/demo_context.out
-fi
+. test/integration/lib/check.sh
+db_fresh demo_context
+db_part demo/50_context.sql
 cycle="ts >= '2026-11-06 13:00+00' AND ts < '2026-11-06 14:00+00'"
 jump="ts >= '2026-11-06 14:55+00' AND ts < '2026-11-06 15:05+00'"
 
 # the premise: no reading of either incident is out of its band, row by row
-check "rows ts_detect flags on the scored day" "$(q "SELECT count(*) FROM sensor_scored WHERE row_flag")" "0"
+check "rows ts_detect flags on the scored day" "$(db_q "SELECT count(*) FROM sensor_scored WHERE row_flag")" "0"
 # pump-7: most of the odd cycle is flagged, and nothing more than half a cycle away from it
-check "pump-7 cycle rows flagged (at least 40 of 60)" "$(q "SELECT count(*) >= 40 FROM sensor_scored WHERE sensor = 'pump-7' AND is_anomaly AND $cycle")" "t"
-check "pump-7 flagged rows far from the cycle" "$(q "SELECT count(*) FROM sensor_scored WHERE sensor = 'pump-7' AND is_anomaly
+check "pump-7 cycle rows flagged (at least 40 of 60)" "$(db_q "SELECT count(*) >= 40 FROM sensor_scored WHERE sensor = 'pump-7' AND is_anomaly AND $cycle")" "t"
+check "pump-7 flagged rows far from the cycle" "$(db_q "SELECT count(*) FROM sensor_scored WHERE sensor = 'pump-7' AND is_anomaly
   AND NOT (ts >= '2026-11-06 12:30+00' AND ts < '2026-11-06 14:30+00')")" "0"
 # mixer-2: the highest score is at the jump, far above the edge; elsewhere at most a few rows at the edge
-check "mixer-2 top-scored row at the jump" "$(q "SELECT $jump FROM sensor_scored WHERE sensor = 'mixer-2' ORDER BY score DESC LIMIT 1")" "t"
-check "mixer-2 top score above 5" "$(q "SELECT max(score) > 5 FROM sensor_scored WHERE sensor = 'mixer-2'")" "t"
-check "mixer-2 flagged rows away from the jump (few, at the edge)" "$(q "
+check "mixer-2 top-scored row at the jump" "$(db_q "SELECT $jump FROM sensor_scored WHERE sensor = 'mixer-2' ORDER BY score DESC LIMIT 1")" "t"
+check "mixer-2 top score above 5" "$(db_q "SELECT max(score) > 5 FROM sensor_scored WHERE sensor = 'mixer-2'")" "t"
+check "mixer-2 flagged rows away from the jump (few, at the edge)" "$(db_q "
   SELECT count(*) <= 5 AND coalesce(max(score), 0) < 1.1 FROM sensor_scored WHERE sensor = 'mixer-2' AND is_anomaly AND NOT ($jump)")" "t"
 # the analogues carry the jump: the model without them scores it at a fifth or less
-check "mixer-2 jump: analogues over the discord alone (> 5 times)" "$(q "
+check "mixer-2 jump: analogues over the discord alone (> 5 times)" "$(db_q "
   SELECT (SELECT max(score) FROM sensor_scored WHERE sensor = 'mixer-2' AND $jump) > 5 * max((a).score)
   FROM (SELECT s.ts, ts_anomaly(m.model, s.ts, s.value, true) OVER (ORDER BY s.ts) AS a
         FROM sensor s, (SELECT ts_fit(ts, value, '{\"discord\": true}') AS model FROM sensor
                         WHERE sensor = 'mixer-2' AND ts < '2026-11-06') m
         WHERE s.sensor = 'mixer-2' AND s.ts >= '2026-11-06') x WHERE $jump")" "t"
-psql -X -q -c "DROP DATABASE $db" >/dev/null
-echo "demo_context: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+db_drop
+report
