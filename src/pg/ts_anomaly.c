@@ -106,6 +106,7 @@ use_model(AnomalyPartition *p, Datum d, const char *fname)
 	MemoryContext old;
 	char		key[KEY_MAX + sizeof(Size)];
 	Size		len = model_key(d, key);
+	an_status	st;
 
 	if (p->model != NULL && len > 0 && len == p->key_len && memcmp(key, p->key, len) == 0)
 		return;
@@ -118,8 +119,9 @@ use_model(AnomalyPartition *p, Datum d, const char *fname)
 	}
 	p->model = ts_model_load_datum(d, fname);
 	p->epoch++;
-	if (an_ts_context_init(&p->ctx, p->model) != AN_OK)
-		ereport(ERROR, errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"));
+	/* out of memory, or (never for a model that loaded) rows the analogues cannot use */
+	if ((st = an_ts_context_init(&p->ctx, p->model)) != AN_OK)
+		report_model_status(st, fname);
 	p->key_len = Min(len, KEY_MAX);
 	memcpy(p->key, key, p->key_len);
 	if (len > KEY_MAX)
