@@ -6,8 +6,9 @@
  * rows (every target, every distance, the k smallest); the block with its
  * parameters against a direct fit of the same rows, its size and place, the
  * bytes in any input order, the skill rule (used on the map, not on the
- * walk), breaks in the scored rows, every truncation and corrupt fields,
- * and a version 4 model (the block cut off) still readable.
+ * walk), breaks in the scored rows (a gap, an infinite value), every
+ * truncation and corrupt fields, and a version 4 model (the block cut off)
+ * still readable.
  */
 #include "core/model_format.h"
 #include "core/ts/ts_analog.h"
@@ -262,6 +263,41 @@ test_context_by_brute_force(void)
 	free(v);
 }
 
+/* an infinite reading breaks the analogues as a gap does: no score for it and the span rows after it */
+static void
+test_infinite_value_breaks(void)
+{
+	double	   *v = malloc((N + 100) * sizeof(double));
+	size_t		len,
+				span;
+	uint8_t    *bytes;
+	an_ts_model *m = NULL;
+	an_ts_context c;
+
+	logistic(v, N + 100, 0.3);
+	bytes = fit_values(v, N, true, true, 0, false, &len);
+	CHECK(an_ts_model_load(bytes, len, &m) == AN_OK);
+	CHECK(an_ts_context_init(&c, m) == AN_OK);
+	span = an_ts_analog_model_span(m->analog);
+	for (size_t i = 0; i < 100; i++)
+	{
+		an_ts_anomaly a;
+		double		x = i == 50 ? INFINITY : v[N + i];
+
+		an_ts_context_push(&c, (int64_t) (N + i) * MIN_US, x, &a);
+		if (i < span || (i >= 50 && i <= 50 + span))
+			CHECK(isnan(a.analog_score));
+		else
+			CHECK(isfinite(a.analog_score) && a.analog_score >= 0);
+		if (i == 50)
+			CHECK(isinf(a.score));	/* the point score of an infinite value */
+	}
+	an_ts_context_free(&c);
+	an_ts_model_free(m);
+	free(bytes);
+	free(v);
+}
+
 static void
 test_block_validation(void)
 {
@@ -319,6 +355,7 @@ main(void)
 	RUN(test_fit_block);
 	RUN(test_walk_not_used);
 	RUN(test_context_by_brute_force);
+	RUN(test_infinite_value_breaks);
 	RUN(test_block_validation);
 	UNIT_EXIT();
 }
